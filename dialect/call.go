@@ -1,0 +1,186 @@
+package dialect
+
+import (
+	"strings"
+
+	"github.com/dotdo/vitess/sqltypes"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
+	var names []string
+	for _, n := range f.Funcname {
+		names = append(names, n.GetString_().GetSval())
+	}
+	if len(names) == 2 && names[0] == "pg_catalog" {
+		names = names[1:]
+	}
+	if len(names) != 1 {
+		unsupported("function %s", strings.Join(names, "."))
+	}
+	name := names[0]
+	if f.Over != nil {
+		unsupported("window functions")
+	}
+	if f.AggFilter != nil {
+		unsupported("aggregate FILTER")
+	}
+	if len(f.AggOrder) > 0 || f.AggWithinGroup {
+		unsupported("ordered aggregates")
+	}
+	if f.FuncVariadic {
+		unsupported("VARIADIC")
+	}
+	args := func(hints ...typ) []ex {
+		var out []ex
+		for i, a := range f.Args {
+			h := unknownT
+			if i < len(hints) {
+				h = hints[i]
+			}
+			out = append(out, t.expr(a, sc, h))
+		}
+		return out
+	}
+	nargs := func(lo, hi int) {
+		if len(f.Args) < lo || len(f.Args) > hi {
+			fail("42883", "function %s with %d arguments does not exist", name, len(f.Args))
+		}
+	}
+	join := func(es []ex) string {
+		var s []string
+		for _, e := range es {
+			s = append(s, e.sql)
+		}
+		return strings.Join(s, ", ")
+	}
+	distinct := ""
+	if f.AggDistinct {
+		distinct = "DISTINCT "
+	}
+	isAgg := false
+	defer func() {
+		if f.AggDistinct && !isAgg {
+			fail("42809", "DISTINCT specified, but %s is not an aggregate function", name)
+		}
+	}()
+	textT := mk(sqltypes.OIDText)
+	num := func(e ex) {
+		c := e.t.cat()
+		if e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
+			fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(e.t.oid))
+		}
+	}
+	switch name {
+	case "count":
+		isAgg = true
+		if f.AggStar {
+			return ex{"count(*)", mk(sqltypes.OIDInt8)}
+		}
+		nargs(1, 1)
+		return ex{"count(" + distinct + join(args()) + ")", mk(sqltypes.OIDInt8)}
+	case "sum", "avg", "min", "max":
+		isAgg = true
+		nargs(1, 1)
+		a := args()[0]
+		ty := a.t
+		switch name {
+		case "sum":
+			num(a)
+			switch a.t.oid {
+			case sqltypes.OIDInt2, sqltypes.OIDInt4:
+				ty = mk(sqltypes.OIDInt8)
+			case sqltypes.OIDInt8, sqltypes.OIDNumeric, 0:
+				ty = mk(sqltypes.OIDNumeric)
+			}
+			ty.mod = -1
+		case "avg":
+			num(a)
+			if a.t.cat() == sqltypes.CatFloat {
+				ty = mk(sqltypes.OIDFloat8)
+			} else {
+				ty = mk(sqltypes.OIDNumeric)
+			}
+		default:
+			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
+				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
+			}
+		}
+		return ex{name + "(" + distinct + a.sql + ")", ty}
+	case "lower", "upper":
+		nargs(1, 1)
+		a := args(textT)[0]
+		textOperand(a.t)
+		// SQLite's lower/upper fold ASCII only
+		return ex{"pg_" + name + "(" + a.sql + ")", textT}
+	case "length", "char_length", "character_length":
+		nargs(1, 1)
+		a := args(textT)[0]
+		if a.t.oid != 0 && a.t.cat() != sqltypes.CatString {
+			unsupported("length of %s", sqltypes.TypeName(a.t.oid))
+		}
+		if a.t.oid == sqltypes.OIDBPChar {
+			return ex{"length(rtrim(" + a.sql + ", ' '))", mk(sqltypes.OIDInt4)}
+		}
+		return ex{"length(" + a.sql + ")", mk(sqltypes.OIDInt4)}
+	case "abs":
+		nargs(1, 1)
+		a := args(hint)[0]
+		num(a)
+		return ex{"abs(" + a.sql + ")", a.t}
+	case "round":
+		nargs(1, 2)
+		as := args(mk(sqltypes.OIDNumeric), mk(sqltypes.OIDInt4))
+		num(as[0])
+		if as[0].t.cat() == sqltypes.CatFloat {
+			if len(as) == 2 {
+				fail("42883", "function round(double precision, integer) does not exist")
+			}
+			unsupported("round(double precision)")
+		}
+		ty := mk(sqltypes.OIDNumeric)
+		if len(as) == 1 {
+			return ex{"round(" + as[0].sql + ")", ty}
+		}
+		return ex{"round(" + as[0].sql + ", " + as[1].sql + ")", ty}
+	case "substr", "substring":
+		nargs(2, 3)
+		as := args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
+		textOperand(as[0].t)
+		if len(as) == 3 {
+			// Postgres: a negative length is an error; SQLite counts backwards
+			return ex{"substr(" + as[0].sql + ", " + as[1].sql + ", pg_nonneg(" + as[2].sql + "))", textT}
+		}
+		return ex{"substr(" + as[0].sql + ", " + as[1].sql + ")", textT}
+	case "btrim", "ltrim", "rtrim":
+		nargs(1, 2)
+		as := args(textT, textT)
+		textOperand(as[0].t)
+		fn := map[string]string{"btrim": "trim", "ltrim": "ltrim", "rtrim": "rtrim"}[name]
+		if len(as) == 1 {
+			return ex{fn + "(" + as[0].sql + ", ' ')", textT}
+		}
+		return ex{fn + "(" + as[0].sql + ", " + as[1].sql + ")", textT}
+	case "replace":
+		nargs(3, 3)
+		as := args(textT, textT, textT)
+		textOperand(as[0].t)
+		return ex{"replace(" + join(as) + ")", textT}
+	case "concat":
+		as := args()
+		if len(as) == 0 {
+			fail("42883", "function concat() does not exist")
+		}
+		for _, a := range as {
+			textOperand(a.t)
+		}
+		return ex{"concat(" + join(as) + ")", textT}
+	case "coalesce", "greatest", "least", "nullif":
+		unsupported("function %s in this form", name)
+	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
+		nargs(0, 0)
+		return ex{nowSQL, mk(sqltypes.OIDTimestamptz)}
+	}
+	unsupported("function %s", name)
+	return ex{}
+}

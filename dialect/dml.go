@@ -1,0 +1,279 @@
+package dialect
+
+import (
+	"strings"
+
+	"github.com/dotdo/vitess/sqltypes"
+
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// targetRel makes the scope of an INSERT/UPDATE/DELETE target table.
+func (t *translator) targetRel(rv *pg.RangeVar) (*scope, *rel, string) {
+	if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
+		unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
+	}
+	if !rv.Inh {
+		unsupported("ONLY")
+	}
+	var cols []col
+	for _, c := range t.table(rv.Relname) {
+		cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+	}
+	name, sqlText := rv.Relname, quoteIdent(rv.Relname)
+	if rv.Alias != nil {
+		name = rv.Alias.Aliasname
+		sqlText += " AS " + quoteIdent(name)
+	}
+	r := &rel{name: name, sqlRef: quoteIdent(name), cols: cols}
+	sc := &scope{rels: []*rel{r}}
+	sc.items = [][]outCol{relStar(sc, r)}
+	return sc, r, sqlText
+}
+
+func (t *translator) returning(list []*pg.Node, sc *scope, tr *Translation) string {
+	if len(list) == 0 {
+		return ""
+	}
+	cols := t.targetList(list, sc)
+	var parts []string
+	for _, c := range cols {
+		parts = append(parts, c.sql+" AS "+quoteIdent(c.name))
+	}
+	tr.Fields = fields(cols)
+	return " RETURNING " + strings.Join(parts, ", ")
+}
+
+func (t *translator) insert(s *pg.InsertStmt) *Translation {
+	if s.WithClause != nil {
+		unsupported("WITH on INSERT")
+	}
+	if s.Override != pg.OverridingKind_OVERRIDING_NOT_SET && s.Override != pg.OverridingKind_OVERRIDING_KIND_UNDEFINED {
+		unsupported("OVERRIDING")
+	}
+	sc, r, target := t.targetRel(s.Relation)
+	tr := &Translation{Kind: KindInsert, Tag: "INSERT", Table: s.Relation.Relname}
+	var cols []col
+	if len(s.Cols) == 0 {
+		cols = append(cols, r.cols...)
+	} else {
+		seen := map[string]bool{}
+		for _, n := range s.Cols {
+			rt := n.GetResTarget()
+			if len(rt.Indirection) > 0 {
+				unsupported("INSERT into a subfield")
+			}
+			c, ok := findColIn(r.cols, rt.Name)
+			if !ok {
+				fail("42703", "column %q of relation %q does not exist", rt.Name, s.Relation.Relname)
+			}
+			if seen[c.name] {
+				fail("42701", "column %q specified more than once", c.name)
+			}
+			seen[c.name] = true
+			cols = append(cols, c)
+		}
+	}
+	var b strings.Builder
+	b.WriteString("INSERT INTO " + target)
+	sel := s.SelectStmt.GetSelectStmt()
+	switch {
+	case sel == nil:
+		b.WriteString(" DEFAULT VALUES")
+	case len(sel.ValuesLists) > 0 && sel.Op == pg.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil && sel.WithClause == nil:
+		rows := sel.ValuesLists
+		width := len(rows[0].GetList().GetItems())
+		if width > len(cols) {
+			fail("42601", "INSERT has more expressions than target columns")
+		}
+		cols = cols[:width]
+		// columns given DEFAULT in every row are left out; a mix is refused
+		keep := make([]bool, width)
+		for i := 0; i < width; i++ {
+			def := 0
+			for _, row := range rows {
+				items := row.GetList().GetItems()
+				if len(items) != width {
+					fail("42601", "VALUES lists must all be the same length")
+				}
+				if items[i].GetSetToDefault() != nil {
+					def++
+				}
+			}
+			if def != 0 && def != len(rows) {
+				unsupported("DEFAULT in some rows of a multi-row VALUES")
+			}
+			keep[i] = def == 0
+		}
+		var names []string
+		var hints []typ
+		var kept []*pg.Node
+		for _, row := range rows {
+			var items []*pg.Node
+			for i, it := range row.GetList().GetItems() {
+				if keep[i] {
+					items = append(items, it)
+				}
+			}
+			kept = append(kept, &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}})
+		}
+		for i, c := range cols {
+			if keep[i] {
+				names = append(names, quoteIdent(c.name))
+				hints = append(hints, c.t)
+			}
+		}
+		if len(names) == 0 {
+			if len(rows) > 1 {
+				unsupported("multi-row VALUES of DEFAULT only")
+			}
+			b.WriteString(" DEFAULT VALUES")
+			break
+		}
+		v := t.values(kept, &scope{}, hints)
+		b.WriteString(" (" + strings.Join(names, ", ") + ") " + v.sql)
+	default:
+		v := t.selectStmt(sel, nil, false)
+		if len(v.cols) > len(cols) {
+			fail("42601", "INSERT has more expressions than target columns")
+		}
+		var names []string
+		for i := range v.cols {
+			names = append(names, quoteIdent(cols[i].name))
+		}
+		b.WriteString(" (" + strings.Join(names, ", ") + ") ")
+		if s.OnConflictClause != nil {
+			// SQLite needs a WHERE to tell the upsert from a join constraint
+			b.WriteString("SELECT * FROM (" + v.sql + ") WHERE true")
+		} else {
+			b.WriteString(v.sql)
+		}
+	}
+	if oc := s.OnConflictClause; oc != nil {
+		b.WriteString(" ON CONFLICT")
+		if oc.Infer != nil {
+			if oc.Infer.Conname != "" {
+				unsupported("ON CONFLICT ON CONSTRAINT")
+			}
+			var keys []string
+			for _, n := range oc.Infer.IndexElems {
+				ie := n.GetIndexElem()
+				if ie == nil || ie.Name == "" {
+					unsupported("ON CONFLICT on an expression")
+				}
+				if _, ok := findColIn(r.cols, ie.Name); !ok {
+					fail("42703", "column %q does not exist", ie.Name)
+				}
+				keys = append(keys, quoteIdent(ie.Name))
+			}
+			b.WriteString(" (" + strings.Join(keys, ", ") + ")")
+			if oc.Infer.WhereClause != nil {
+				b.WriteString(" WHERE " + t.cond(oc.Infer.WhereClause, &scope{rels: sc.rels, bare: true}))
+			}
+		}
+		switch oc.Action {
+		case pg.OnConflictAction_ONCONFLICT_NOTHING:
+			b.WriteString(" DO NOTHING")
+		case pg.OnConflictAction_ONCONFLICT_UPDATE:
+			if oc.Infer == nil {
+				fail("42601", "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+			}
+			ex := &rel{name: "excluded", sqlRef: "excluded", cols: r.cols}
+			usc := &scope{rels: []*rel{r, ex}}
+			b.WriteString(" DO UPDATE SET " + t.setList(oc.TargetList, usc, r))
+			if oc.WhereClause != nil {
+				b.WriteString(" WHERE " + t.cond(oc.WhereClause, usc))
+			}
+		default:
+			unsupported("ON CONFLICT action")
+		}
+	}
+	b.WriteString(t.returning(s.ReturningList, sc, tr))
+	tr.SQL = b.String()
+	return tr
+}
+
+func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
+	var parts []string
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if rt == nil {
+			unsupported("SET item %s", nodeName(n))
+		}
+		if len(rt.Indirection) > 0 {
+			unsupported("assignment to a subfield")
+		}
+		if rt.Val.GetMultiAssignRef() != nil {
+			unsupported("multiple-column assignment")
+		}
+		c, ok := findColIn(r.cols, rt.Name)
+		if !ok {
+			fail("42703", "column %q of relation %q does not exist", rt.Name, r.name)
+		}
+		if rt.Val.GetSetToDefault() != nil {
+			unsupported("SET column = DEFAULT")
+		}
+		e := t.expr(rt.Val, sc, c.t)
+		assignable(c.t, e.t, c.name)
+		parts = append(parts, quoteIdent(c.name)+" = "+e.sql)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// assignable refuses assignments Postgres would reject or SQLite would
+// store differently.
+func assignable(to, from typ, name string) {
+	if from.oid == 0 || to.oid == from.oid {
+		return
+	}
+	if !comparable(to, from) && !(to.cat() == sqltypes.CatString && from.cat() == sqltypes.CatInt) { // text column from an integer is fine
+		fail("42804", "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
+	}
+}
+
+func typeName(t typ) string {
+	if t.oid == 0 {
+		return "unknown"
+	}
+	return sqltypes.TypeName(t.oid)
+}
+
+func (t *translator) update(s *pg.UpdateStmt) *Translation {
+	if s.WithClause != nil {
+		unsupported("WITH on UPDATE")
+	}
+	if len(s.FromClause) > 0 {
+		unsupported("UPDATE ... FROM")
+	}
+	sc, r, target := t.targetRel(s.Relation)
+	tr := &Translation{Kind: KindUpdate, Tag: "UPDATE", Table: s.Relation.Relname}
+	sqlText := "UPDATE " + target + " SET " + t.setList(s.TargetList, sc, r)
+	if s.WhereClause != nil {
+		if s.WhereClause.GetCurrentOfExpr() != nil {
+			unsupported("WHERE CURRENT OF")
+		}
+		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
+	}
+	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
+	return tr
+}
+
+func (t *translator) delete(s *pg.DeleteStmt) *Translation {
+	if s.WithClause != nil {
+		unsupported("WITH on DELETE")
+	}
+	if len(s.UsingClause) > 0 {
+		unsupported("DELETE ... USING")
+	}
+	sc, _, target := t.targetRel(s.Relation)
+	tr := &Translation{Kind: KindDelete, Tag: "DELETE", Table: s.Relation.Relname}
+	sqlText := "DELETE FROM " + target
+	if s.WhereClause != nil {
+		if s.WhereClause.GetCurrentOfExpr() != nil {
+			unsupported("WHERE CURRENT OF")
+		}
+		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
+	}
+	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
+	return tr
+}

@@ -1,0 +1,93 @@
+// Package dialect translates Postgres SQL into SQLite SQL for the embedded
+// SQLite shards, and turns what SQLite gives back (values, declared column
+// types, errors) into what a Postgres client expects.
+//
+// Translation is driven by the pg_query (Postgres 17) parse tree: Translate
+// parses the statement, walks the nodes with a catalog of the shard's tables
+// and prints SQLite SQL with its own printer, computing the Postgres result
+// columns (names, OIDs, typmods) and the types of the $n parameters on the
+// way. Anything the printer does not know how to express exactly is refused
+// with SQLSTATE 0A000 ("... not supported on SQLite shards: ...").
+//
+// # Storage decisions
+//
+// Columns are declared in SQLite with a name that keeps the Postgres type
+// recoverable by ColumnType while giving SQLite the right column affinity:
+//
+//	smallint, bigint, numeric(p,s), varchar(n), char(n), text, boolean,
+//	float4, float8                         -> the Postgres name itself
+//	integer                                -> int4 (a column declared exactly
+//	                                          "INTEGER PRIMARY KEY" would become
+//	                                          SQLite's rowid alias, which fills
+//	                                          NULLs with a new id instead of
+//	                                          refusing them)
+//	double precision / real                -> float8 / float4 (REAL affinity)
+//	timestamp, timestamptz, date, time,
+//	json, jsonb, uuid                      -> <name>_text (TEXT affinity, so a
+//	                                          value never turns into a number)
+//	bytea                                  -> bytea_blob (BLOB affinity)
+//	serial, bigserial, smallserial,
+//	GENERATED ... AS IDENTITY              -> int4/bigint/smallint NOT NULL (the
+//	                                          gate fills values from its own
+//	                                          sequences; no AUTOINCREMENT)
+//
+// Booleans are stored as 0/1, timestamps as UTC-free canonical text
+// "YYYY-MM-DD HH:MM:SS[.ffffff]" with trailing fraction zeros trimmed (this
+// text sorts in time order), timestamptz the same in UTC (the gate's TimeZone
+// is UTC; "+00" is added on output), dates as "YYYY-MM-DD", bytea as BLOB.
+// Literals compared with or assigned to a typed column are converted to that
+// stored form at translation time; parameters are converted by BindArg.
+//
+// now()/CURRENT_TIMESTAMP become the statement time at millisecond
+// precision (SQLite's clock), with trailing zeros trimmed; Postgres uses the
+// transaction start time with microseconds. CURRENT_DATE is date('now').
+//
+// # Expressions
+//
+// LIKE is case-sensitive in Postgres and case-insensitive in SQLite: a LIKE
+// with a literal pattern becomes GLOB with the pattern converted; any other
+// LIKE, and every ILIKE, calls the SQL functions pg_like/pg_ilike that this
+// package registers with modernc.org/sqlite (init). Division and modulo call
+// pg_nz on the divisor so that a zero divisor raises 22012 as Postgres does
+// instead of SQLite's NULL. greatest/least ignore NULLs as Postgres does.
+// ORDER BY always carries explicit NULLS FIRST/LAST with Postgres's
+// defaults. FOR UPDATE/FOR SHARE are dropped: SQLite serialises writers.
+//
+// Refused (0A000): DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
+// recursive CTEs, NATURAL joins, LATERAL, arrays, row comparisons, numeric
+// division, float to integer casts, text rendering of float/numeric/bool
+// values inside SQL (||, concat, ::text), UPDATE ... FROM, DELETE ... USING,
+// ON CONFLICT ON CONSTRAINT, DROP ... CASCADE, TRUNCATE ... RESTART
+// IDENTITY/CASCADE, multi-command ALTER TABLE, interval and unknown types,
+// unknown functions, and every statement kind not listed below.
+//
+// # Statements
+//
+// SELECT/VALUES, INSERT, UPDATE, DELETE, CREATE TABLE, DROP TABLE,
+// ALTER TABLE (one ADD COLUMN / DROP COLUMN / RENAME COLUMN / RENAME TO),
+// CREATE INDEX, DROP INDEX and TRUNCATE (as DELETE FROM, tag
+// "TRUNCATE TABLE") are translated. SET, RESET, SHOW, DISCARD and the
+// transaction statements (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ...) are the
+// engine's business: Translate returns KindOther with an empty SQL and the
+// command tag. DROP TABLE ... CASCADE is refused (SQLite cannot drop
+// dependent objects). An empty statement gives KindOther with empty SQL and
+// empty tag.
+//
+// # Errors
+//
+// MapError maps SQLite result codes to SQLSTATEs: UNIQUE/PRIMARY KEY 23505
+// (constraint named the Postgres way, t_pkey or t_col_key), NOT NULL 23502,
+// FOREIGN KEY 23503, CHECK 23514, no such table 42P01, no such column 42703,
+// syntax error 42601, already exists 42P07, SQLITE_BUSY/SQLITE_LOCKED 55P03
+// (lock_not_available: the shard could not get its lock within the busy
+// timeout), BUSY_SNAPSHOT 40001, interrupt 57014, anything else XX000.
+//
+// # Numeric values
+//
+// SQLite keeps numeric values as INTEGER or REAL. A numeric with a scale in
+// its typmod renders with exactly that many decimals (rounded half away
+// from zero, as Postgres rounds); one without renders the stored value, a
+// REAL with 15 significant digits (what Postgres's float8 -> numeric cast
+// gives). Arithmetic on numeric values is therefore binary floating point
+// on SQLite shards.
+package dialect

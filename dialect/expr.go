@@ -1,0 +1,868 @@
+package dialect
+
+import (
+	"encoding/hex"
+	"math"
+	"math/big"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/dotdo/vitess/sqltypes"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// ex is a printed expression with its Postgres type.
+type ex struct {
+	sql string
+	t   typ
+}
+
+func (t *translator) cond(n *pg.Node, sc *scope) string {
+	e := t.expr(n, sc, mk(sqltypes.OIDBool))
+	if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
+		fail("42804", "argument of WHERE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+	}
+	return e.sql
+}
+
+func isUnknownLiteral(n *pg.Node) bool {
+	switch x := n.Node.(type) {
+	case *pg.Node_AConst:
+		_, s := x.AConst.Val.(*pg.A_Const_Sval)
+		return s || x.AConst.Isnull
+	case *pg.Node_ParamRef:
+		return true
+	}
+	return false
+}
+
+// pair evaluates two operands so that an untyped one takes the other's type.
+func (t *translator) pair(a, b *pg.Node, sc *scope, hint typ) (ex, ex) {
+	if isUnknownLiteral(a) && !isUnknownLiteral(b) {
+		r := t.expr(b, sc, hint)
+		l := t.expr(a, sc, r.t)
+		return l, r
+	}
+	l := t.expr(a, sc, hint)
+	h := l.t
+	if h.oid == 0 {
+		h = hint
+	}
+	r := t.expr(b, sc, h)
+	if l.t.oid == 0 && r.t.oid != 0 && isUnknownLiteral(a) {
+		l = t.expr(a, sc, r.t)
+	}
+	return l, r
+}
+
+func comparable(a, b typ) bool {
+	if a.oid == 0 || b.oid == 0 {
+		return true
+	}
+	ca, cb := a.cat(), b.cat()
+	num := func(c sqltypes.Category) bool {
+		return c == sqltypes.CatInt || c == sqltypes.CatFloat || c == sqltypes.CatNumeric
+	}
+	if num(ca) && num(cb) {
+		return true
+	}
+	if ca == sqltypes.CatTime && cb == sqltypes.CatTime {
+		return (a.oid == sqltypes.OIDTimestamptz) == (b.oid == sqltypes.OIDTimestamptz) || a.oid == sqltypes.OIDDate || b.oid == sqltypes.OIDDate
+	}
+	return ca == cb
+}
+
+func checkComparable(op string, a, b typ) {
+	if !comparable(a, b) {
+		fail("42883", "operator does not exist: %s %s %s", sqltypes.TypeName(a.oid), op, sqltypes.TypeName(b.oid))
+	}
+	if a.oid == sqltypes.OIDDate && b.oid == sqltypes.OIDTimestamptz || b.oid == sqltypes.OIDDate && a.oid == sqltypes.OIDTimestamptz {
+		unsupported("comparison of date with timestamptz")
+	}
+	if (a.oid == sqltypes.OIDDate) != (b.oid == sqltypes.OIDDate) && a.cat() == sqltypes.CatTime && b.cat() == sqltypes.CatTime {
+		unsupported("comparison of date with timestamp")
+	}
+}
+
+// promote is Postgres's result type of arithmetic (or UNION) over two types.
+func promote(a, b typ, union bool) typ {
+	if a.oid == 0 {
+		return b
+	}
+	if b.oid == 0 {
+		return a
+	}
+	ca, cb := a.cat(), b.cat()
+	switch {
+	case a.oid == b.oid:
+		if union && a.mod != b.mod {
+			return mk(a.oid)
+		}
+		if union {
+			return a
+		}
+		return mk(a.oid)
+	case ca == sqltypes.CatString && cb == sqltypes.CatString && union:
+		return mk(sqltypes.OIDText)
+	case a.oid == sqltypes.OIDFloat8 || b.oid == sqltypes.OIDFloat8 || ca == sqltypes.CatFloat || cb == sqltypes.CatFloat:
+		if a.oid == sqltypes.OIDFloat4 && b.oid == sqltypes.OIDFloat4 {
+			return mk(sqltypes.OIDFloat4)
+		}
+		return mk(sqltypes.OIDFloat8)
+	case ca == sqltypes.CatNumeric || cb == sqltypes.CatNumeric:
+		return mk(sqltypes.OIDNumeric)
+	case ca == sqltypes.CatInt && cb == sqltypes.CatInt:
+		rank := map[uint32]int{sqltypes.OIDInt2: 1, sqltypes.OIDInt4: 2, sqltypes.OIDInt8: 3, sqltypes.OIDOid: 2}
+		if rank[a.oid] >= rank[b.oid] {
+			return mk(a.oid)
+		}
+		return mk(b.oid)
+	}
+	if union {
+		fail("42804", "UNION types %s and %s cannot be matched", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+	}
+	fail("42883", "operator does not exist: %s and %s", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+	return unknownT
+}
+
+func opName(names []*pg.Node) string {
+	if len(names) == 0 {
+		return ""
+	}
+	if len(names) == 2 && names[0].GetString_().GetSval() != "pg_catalog" {
+		unsupported("schema-qualified operator")
+	}
+	return names[len(names)-1].GetString_().GetSval()
+}
+
+// expr prints an expression; hint is the type an untyped literal or
+// parameter should take.
+func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
+	if n == nil || n.Node == nil {
+		unsupported("empty expression")
+	}
+	switch x := n.Node.(type) {
+	case *pg.Node_AConst:
+		return t.constant(x.AConst, hint)
+	case *pg.Node_ColumnRef:
+		c := t.columnRef(sc, x.ColumnRef)
+		return ex{c.sql, c.t}
+	case *pg.Node_ParamRef:
+		s := t.param(x.ParamRef.Number, hint)
+		return ex{s, t.paramType(x.ParamRef.Number)}
+	case *pg.Node_AExpr:
+		return t.aexpr(x.AExpr, sc, hint)
+	case *pg.Node_BoolExpr:
+		var parts []string
+		for _, a := range x.BoolExpr.Args {
+			e := t.expr(a, sc, mk(sqltypes.OIDBool))
+			if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
+				fail("42804", "argument of %s must be type boolean, not type %s", x.BoolExpr.Boolop, sqltypes.TypeName(e.t.oid))
+			}
+			parts = append(parts, e.sql)
+		}
+		switch x.BoolExpr.Boolop {
+		case pg.BoolExprType_AND_EXPR:
+			return ex{"(" + strings.Join(parts, " AND ") + ")", mk(sqltypes.OIDBool)}
+		case pg.BoolExprType_OR_EXPR:
+			return ex{"(" + strings.Join(parts, " OR ") + ")", mk(sqltypes.OIDBool)}
+		}
+		return ex{"(NOT " + parts[0] + ")", mk(sqltypes.OIDBool)}
+	case *pg.Node_NullTest:
+		if x.NullTest.Argisrow {
+			unsupported("row IS NULL")
+		}
+		e := t.expr(x.NullTest.Arg, sc, unknownT)
+		if x.NullTest.Nulltesttype == pg.NullTestType_IS_NOT_NULL {
+			return ex{"(" + e.sql + " IS NOT NULL)", mk(sqltypes.OIDBool)}
+		}
+		return ex{"(" + e.sql + " IS NULL)", mk(sqltypes.OIDBool)}
+	case *pg.Node_BooleanTest:
+		e := t.expr(x.BooleanTest.Arg, sc, mk(sqltypes.OIDBool))
+		if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
+			fail("42804", "argument of IS TRUE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+		}
+		op := map[pg.BoolTestType]string{
+			pg.BoolTestType_IS_TRUE: "IS TRUE", pg.BoolTestType_IS_NOT_TRUE: "IS NOT TRUE",
+			pg.BoolTestType_IS_FALSE: "IS FALSE", pg.BoolTestType_IS_NOT_FALSE: "IS NOT FALSE",
+			pg.BoolTestType_IS_UNKNOWN: "IS NULL", pg.BoolTestType_IS_NOT_UNKNOWN: "IS NOT NULL",
+		}[x.BooleanTest.Booltesttype]
+		return ex{"(" + e.sql + " " + op + ")", mk(sqltypes.OIDBool)}
+	case *pg.Node_TypeCast:
+		return t.cast(x.TypeCast, sc)
+	case *pg.Node_FuncCall:
+		return t.funcCall(x.FuncCall, sc, hint)
+	case *pg.Node_CaseExpr:
+		return t.caseExpr(x.CaseExpr, sc, hint)
+	case *pg.Node_CoalesceExpr:
+		args, ty := t.sameTypeArgs(x.CoalesceExpr.Args, sc, hint)
+		if len(args) == 1 {
+			return ex{args[0], ty}
+		}
+		return ex{"coalesce(" + strings.Join(args, ", ") + ")", ty}
+	case *pg.Node_MinMaxExpr:
+		args, ty := t.sameTypeArgs(x.MinMaxExpr.Args, sc, hint)
+		fn := "max"
+		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
+			fn = "min"
+		}
+		if len(args) == 1 {
+			return ex{args[0], ty}
+		}
+		// Postgres ignores NULL arguments; SQLite's max/min return NULL.
+		var alts []string
+		for i := range args {
+			rest := append([]string{args[i]}, append(append([]string{}, args[:i]...), args[i+1:]...)...)
+			alts = append(alts, "coalesce("+strings.Join(rest, ", ")+")")
+		}
+		return ex{fn + "(" + strings.Join(alts, ", ") + ")", ty}
+	case *pg.Node_SqlvalueFunction:
+		switch x.SqlvalueFunction.Op {
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return ex{"date('now')", mk(sqltypes.OIDDate)}
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+			return ex{nowSQL, mk(sqltypes.OIDTimestamptz)}
+		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return ex{nowSQL, mk(sqltypes.OIDTimestamp)}
+		}
+		unsupported("SQL value function %s", x.SqlvalueFunction.Op)
+	case *pg.Node_SubLink:
+		return t.subLink(x.SubLink, sc)
+	case *pg.Node_CollateClause:
+		cn := opName(x.CollateClause.Collname)
+		if cn != "C" && cn != "POSIX" {
+			unsupported("COLLATE %q", cn)
+		}
+		return t.expr(x.CollateClause.Arg, sc, hint)
+	case *pg.Node_SetToDefault:
+		unsupported("DEFAULT in this position")
+	}
+	unsupported("expression %s", nodeName(n))
+	return ex{}
+}
+
+// nowSQL is now()/CURRENT_TIMESTAMP as canonical timestamp text (UTC,
+// millisecond precision, trailing zeros trimmed).
+const nowSQL = "rtrim(rtrim(strftime('%Y-%m-%d %H:%M:%f', 'now'), '0'), '.')"
+
+func (t *translator) constant(c *pg.A_Const, hint typ) ex {
+	if c.Isnull {
+		return ex{"NULL", hint}
+	}
+	switch v := c.Val.(type) {
+	case *pg.A_Const_Ival:
+		return t.numberLiteral(strconv.Itoa(int(v.Ival.Ival)), mk(sqltypes.OIDInt4), hint)
+	case *pg.A_Const_Fval:
+		s := v.Fval.Fval
+		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return t.numberLiteral(s, mk(sqltypes.OIDInt8), hint)
+		}
+		return t.numberLiteral(s, mk(sqltypes.OIDNumeric), hint)
+	case *pg.A_Const_Boolval:
+		if v.Boolval.Boolval {
+			return ex{"1", mk(sqltypes.OIDBool)}
+		}
+		return ex{"0", mk(sqltypes.OIDBool)}
+	case *pg.A_Const_Sval:
+		return coerceString(v.Sval.Sval, hint)
+	}
+	unsupported("bit-string constants")
+	return ex{}
+}
+
+// numberLiteral prints a numeric constant; an assignment to a numeric with
+// a scale rounds it as Postgres would.
+func (t *translator) numberLiteral(s string, ty typ, hint typ) ex {
+	if ty.oid == sqltypes.OIDNumeric {
+		if _, err := strconv.ParseFloat(s, 64); err != nil {
+			unsupported("numeric constant %s", s)
+		}
+		if hint.oid == sqltypes.OIDNumeric && sqltypes.NumericScale(hint.mod) >= 0 {
+			if r, ok := new(big.Rat).SetString(s); ok {
+				s = r.FloatString(sqltypes.NumericScale(hint.mod))
+			}
+		}
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+	}
+	if strings.HasPrefix(s, "-") {
+		s = "(" + s + ")"
+	}
+	return ex{s, ty}
+}
+
+var reUUID = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}\}?$`)
+
+// coerceString converts an untyped string literal to the hinted type's
+// stored form, failing as Postgres's input functions would.
+func coerceString(s string, hint typ) ex {
+	bad := func(name string) {
+		fail("22P02", "invalid input syntax for type %s: %q", name, s)
+	}
+	switch hint.oid {
+	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDBPChar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
+		return ex{quoteString(s), hint}
+	case sqltypes.OIDBool:
+		b, ok := parseBool(s)
+		if !ok {
+			bad("boolean")
+		}
+		if b {
+			return ex{"1", hint}
+		}
+		return ex{"0", hint}
+	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		if err != nil {
+			bad(sqltypes.TypeName(hint.oid))
+		}
+		return ex{parenNeg(strconv.FormatInt(n, 10)), hint}
+	case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil {
+			bad(sqltypes.TypeName(hint.oid))
+		}
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			unsupported("infinite or NaN float constants")
+		}
+		return ex{parenNeg(strconv.FormatFloat(f, 'e', -1, 64)), hint}
+	case sqltypes.OIDNumeric:
+		r, ok := new(big.Rat).SetString(strings.TrimSpace(s))
+		if !ok {
+			bad("numeric")
+		}
+		out := strings.TrimSpace(s)
+		if sc := sqltypes.NumericScale(hint.mod); sc >= 0 {
+			out = r.FloatString(sc)
+		}
+		if _, err := strconv.ParseInt(out, 10, 64); err != nil && !strings.ContainsAny(out, ".eE") {
+			out += ".0"
+		}
+		return ex{parenNeg(out), hint}
+	case sqltypes.OIDDate, sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
+		c, ok := canonicalTime(s, hint.oid)
+		if !ok {
+			fail("22007", "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
+		}
+		return ex{quoteString(c), hint}
+	case sqltypes.OIDBytea:
+		if strings.HasPrefix(s, `\x`) {
+			b, err := hex.DecodeString(s[2:])
+			if err != nil {
+				bad("bytea")
+			}
+			return ex{"X'" + hex.EncodeToString(b) + "'", hint}
+		}
+		if strings.Contains(s, `\`) {
+			unsupported("bytea escape format")
+		}
+		return ex{"X'" + hex.EncodeToString([]byte(s)) + "'", hint}
+	case sqltypes.OIDUUID:
+		if !reUUID.MatchString(s) {
+			bad("uuid")
+		}
+		h := strings.ToLower(strings.NewReplacer("-", "", "{", "", "}", "").Replace(s))
+		return ex{quoteString(h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), hint}
+	}
+	unsupported("constant of type %s", sqltypes.TypeName(hint.oid))
+	return ex{}
+}
+
+func parenNeg(s string) string {
+	if strings.HasPrefix(s, "-") {
+		return "(" + s + ")"
+	}
+	return s
+}
+
+func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
+	boolT := mk(sqltypes.OIDBool)
+	switch a.Kind {
+	case pg.A_Expr_Kind_AEXPR_OP:
+		op := opName(a.Name)
+		if a.Lexpr == nil {
+			e := t.expr(a.Rexpr, sc, hint)
+			switch op {
+			case "-":
+				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
+					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
+				}
+				return ex{"(- " + e.sql + ")", e.t}
+			case "+":
+				return e
+			}
+			unsupported("prefix operator %s", op)
+		}
+		switch op {
+		case "=", "<>", "!=", "<", ">", "<=", ">=":
+			l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
+			checkComparable(op, l.t, r.t)
+			if op == "!=" {
+				op = "<>"
+			}
+			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", boolT}
+		case "+", "-", "*", "/", "%":
+			l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint)
+			ty := promote(l.t, r.t, false)
+			if ty.oid == 0 {
+				ty = mk(sqltypes.OIDInt4)
+			}
+			switch ty.cat() {
+			case sqltypes.CatInt:
+			case sqltypes.CatFloat:
+				if op == "%" {
+					fail("42883", "operator does not exist: double precision %% double precision")
+				}
+			case sqltypes.CatNumeric:
+				if op == "/" || op == "%" {
+					unsupported("numeric division")
+				}
+			default:
+				unsupported("operator %s on %s", op, sqltypes.TypeName(ty.oid))
+			}
+			switch op {
+			case "/":
+				if ty.cat() == sqltypes.CatFloat {
+					return ex{"(CAST(" + l.sql + " AS REAL) / pg_nz(" + r.sql + "))", ty}
+				}
+				return ex{"(" + l.sql + " / pg_nz(" + r.sql + "))", ty}
+			case "%":
+				return ex{"(" + l.sql + " % pg_nz(" + r.sql + "))", ty}
+			}
+			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", ty}
+		case "||":
+			l, r := t.pair(a.Lexpr, a.Rexpr, sc, mk(sqltypes.OIDText))
+			textOperand(l.t)
+			textOperand(r.t)
+			return ex{"(" + l.sql + " || " + r.sql + ")", mk(sqltypes.OIDText)}
+		case "~~", "!~~", "~~*", "!~~*":
+			return t.like(a, op, sc)
+		}
+		unsupported("operator %s", op)
+	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
+		l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
+		checkComparable("=", l.t, r.t)
+		op := " IS NOT "
+		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT {
+			op = " IS "
+		}
+		return ex{"(" + l.sql + op + r.sql + ")", boolT}
+	case pg.A_Expr_Kind_AEXPR_NULLIF:
+		l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint)
+		checkComparable("=", l.t, r.t)
+		return ex{"nullif(" + l.sql + ", " + r.sql + ")", l.t}
+	case pg.A_Expr_Kind_AEXPR_IN:
+		l := t.expr(a.Lexpr, sc, unknownT)
+		list := a.Rexpr.GetList()
+		if list == nil {
+			unsupported("IN with a non-list")
+		}
+		var items []string
+		for _, it := range list.Items {
+			e := t.expr(it, sc, l.t)
+			checkComparable("=", l.t, e.t)
+			if l.t.oid == 0 && isUnknownLiteral(a.Lexpr) {
+				l = t.expr(a.Lexpr, sc, e.t)
+			}
+			items = append(items, e.sql)
+		}
+		op := " IN "
+		if opName(a.Name) == "<>" {
+			op = " NOT IN "
+		}
+		return ex{"(" + l.sql + op + "(" + strings.Join(items, ", ") + "))", boolT}
+	case pg.A_Expr_Kind_AEXPR_LIKE:
+		return t.like(a, opName(a.Name), sc)
+	case pg.A_Expr_Kind_AEXPR_ILIKE:
+		return t.like(a, opName(a.Name), sc)
+	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
+		l := t.expr(a.Lexpr, sc, unknownT)
+		bounds := a.Rexpr.GetList().GetItems()
+		if len(bounds) != 2 {
+			unsupported("BETWEEN form")
+		}
+		lo := t.expr(bounds[0], sc, l.t)
+		hi := t.expr(bounds[1], sc, l.t)
+		checkComparable(">=", l.t, lo.t)
+		checkComparable("<=", l.t, hi.t)
+		op := " BETWEEN "
+		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
+			op = " NOT BETWEEN "
+		}
+		return ex{"(" + l.sql + op + lo.sql + " AND " + hi.sql + ")", boolT}
+	}
+	unsupported("expression kind %s", a.Kind)
+	return ex{}
+}
+
+// textOperand refuses operands whose SQLite text form differs from
+// Postgres's text output.
+func textOperand(ty typ) {
+	switch ty.cat() {
+	case sqltypes.CatFloat, sqltypes.CatNumeric, sqltypes.CatBool, sqltypes.CatBytes:
+		unsupported("text conversion of %s", sqltypes.TypeName(ty.oid))
+	}
+	if ty.oid == sqltypes.OIDTimestamptz || ty.oid == sqltypes.OIDBPChar {
+		unsupported("text conversion of %s", sqltypes.TypeName(ty.oid))
+	}
+}
+
+func (t *translator) like(a *pg.A_Expr, op string, sc *scope) ex {
+	l := t.expr(a.Lexpr, sc, mk(sqltypes.OIDText))
+	if fc := a.Rexpr.GetFuncCall(); fc != nil {
+		unsupported("LIKE ... ESCAPE")
+	}
+	r := t.expr(a.Rexpr, sc, mk(sqltypes.OIDText))
+	for _, ty := range []typ{l.t, r.t} {
+		if ty.oid != 0 && ty.cat() != sqltypes.CatString {
+			fail("42883", "operator does not exist: %s ~~ %s", sqltypes.TypeName(l.t.oid), sqltypes.TypeName(r.t.oid))
+		}
+	}
+	if l.t.oid == sqltypes.OIDBPChar {
+		unsupported("LIKE on character(n)")
+	}
+	not := strings.HasPrefix(op, "!")
+	ilike := strings.HasSuffix(op, "*")
+	var s string
+	if c := a.Rexpr.GetAConst(); c != nil && !ilike {
+		if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
+			if g, ok := likeToGlob(sv.Sval.Sval); ok {
+				s = l.sql + " GLOB " + quoteString(g)
+			}
+		}
+	}
+	if s == "" {
+		fn := "pg_like"
+		if ilike {
+			fn = "pg_ilike"
+		}
+		s = fn + "(" + l.sql + ", " + r.sql + ")"
+	}
+	if not {
+		s = "NOT " + s
+	}
+	return ex{"(" + s + ")", mk(sqltypes.OIDBool)}
+}
+
+// likeToGlob converts a LIKE pattern (escape '\') into an equivalent GLOB
+// pattern.
+func likeToGlob(p string) (string, bool) {
+	var b strings.Builder
+	rs := []rune(p)
+	for i := 0; i < len(rs); i++ {
+		switch r := rs[i]; r {
+		case '%':
+			b.WriteByte('*')
+		case '_':
+			b.WriteByte('?')
+		case '*', '?', '[':
+			b.WriteString("[" + string(r) + "]")
+		case '\\':
+			i++
+			if i == len(rs) {
+				return "", false
+			}
+			switch rs[i] {
+			case '*', '?', '[':
+				b.WriteString("[" + string(rs[i]) + "]")
+			default:
+				b.WriteRune(rs[i])
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String(), true
+}
+
+// sameTypeArgs prints arguments that resolve to one common type
+// (COALESCE, GREATEST/LEAST).
+func (t *translator) sameTypeArgs(args []*pg.Node, sc *scope, hint typ) ([]string, typ) {
+	ty := unknownT
+	for _, a := range args {
+		if !isUnknownLiteral(a) {
+			e := t.expr(a, sc, unknownT)
+			if ty.oid == 0 {
+				ty = e.t
+			} else if e.t.oid != 0 && e.t.oid != ty.oid {
+				if !comparable(ty, e.t) {
+					fail("42804", "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
+				}
+				ty = promote(ty, e.t, true)
+			}
+		}
+	}
+	if ty.oid == 0 {
+		ty = hint
+	}
+	var out []string
+	for _, a := range args {
+		out = append(out, t.expr(a, sc, ty).sql)
+	}
+	return out, ty
+}
+
+func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
+	var b strings.Builder
+	b.WriteString("CASE")
+	var arg ex
+	if c.Arg != nil {
+		arg = t.expr(c.Arg, sc, unknownT)
+		b.WriteString(" " + arg.sql)
+	}
+	var results []*pg.Node
+	for _, w := range c.Args {
+		results = append(results, w.GetCaseWhen().GetResult())
+	}
+	if c.Defresult != nil {
+		results = append(results, c.Defresult)
+	}
+	_, ty := t.sameTypeArgs(results, sc, hint)
+	for _, w := range c.Args {
+		cw := w.GetCaseWhen()
+		var cond string
+		if c.Arg != nil {
+			e := t.expr(cw.Expr, sc, arg.t)
+			checkComparable("=", arg.t, e.t)
+			cond = e.sql
+		} else {
+			cond = t.cond(cw.Expr, sc)
+		}
+		b.WriteString(" WHEN " + cond + " THEN " + t.expr(cw.Result, sc, ty).sql)
+	}
+	if c.Defresult != nil {
+		b.WriteString(" ELSE " + t.expr(c.Defresult, sc, ty).sql)
+	}
+	b.WriteString(" END")
+	return ex{b.String(), ty}
+}
+
+func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
+	sel := s.Subselect.GetSelectStmt()
+	boolT := mk(sqltypes.OIDBool)
+	switch s.SubLinkType {
+	case pg.SubLinkType_EXISTS_SUBLINK:
+		r := t.selectStmt(sel, sc, false)
+		return ex{"EXISTS (" + r.sql + ")", boolT}
+	case pg.SubLinkType_EXPR_SUBLINK:
+		r := t.selectStmt(sel, sc, false)
+		if len(r.cols) != 1 {
+			fail("42601", "subquery must return only one column")
+		}
+		return ex{"(" + r.sql + ")", r.cols[0].t}
+	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
+		op := opName(s.OperName)
+		if s.SubLinkType == pg.SubLinkType_ANY_SUBLINK && op != "=" && op != "" || s.SubLinkType == pg.SubLinkType_ALL_SUBLINK && op != "<>" {
+			unsupported("%s with operator %s on a subquery", s.SubLinkType, op)
+		}
+		l := t.expr(s.Testexpr, sc, unknownT)
+		if _, row := s.Testexpr.Node.(*pg.Node_RowExpr); row {
+			unsupported("row IN (subquery)")
+		}
+		r := t.selectStmt(sel, sc, false)
+		if len(r.cols) != 1 {
+			fail("42601", "subquery has too many columns")
+		}
+		checkComparable("=", l.t, r.cols[0].t)
+		kw := " IN "
+		if s.SubLinkType == pg.SubLinkType_ALL_SUBLINK {
+			kw = " NOT IN "
+		}
+		return ex{"(" + l.sql + kw + "(" + r.sql + "))", boolT}
+	}
+	unsupported("subquery kind %s", s.SubLinkType)
+	return ex{}
+}
+
+// castType resolves the type named in a cast or column definition.
+func castType(tn *pg.TypeName) (typ, string) {
+	if tn == nil {
+		unsupported("missing type")
+	}
+	if len(tn.ArrayBounds) > 0 {
+		unsupported("array types")
+	}
+	if tn.PctType || tn.Setof {
+		unsupported("%TYPE/SETOF")
+	}
+	var names []string
+	for _, n := range tn.Names {
+		names = append(names, n.GetString_().GetSval())
+	}
+	if len(names) == 2 && names[0] == "pg_catalog" {
+		names = names[1:]
+	}
+	if len(names) != 1 {
+		unsupported("type %s", strings.Join(names, "."))
+	}
+	name := names[0]
+	spec := name
+	if len(tn.Typmods) > 0 {
+		var mods []string
+		for _, m := range tn.Typmods {
+			c := m.GetAConst()
+			if c == nil {
+				unsupported("type modifier")
+			}
+			iv, ok := c.Val.(*pg.A_Const_Ival)
+			if !ok {
+				unsupported("type modifier")
+			}
+			mods = append(mods, strconv.Itoa(int(iv.Ival.Ival)))
+		}
+		spec += "(" + strings.Join(mods, ",") + ")"
+	}
+	oid, mod, ok := sqltypes.ParseTypeName(spec)
+	if !ok || oid == sqltypes.OIDInterval || oid == sqltypes.OIDName || oid == sqltypes.OIDOid {
+		unsupported("type %s", name)
+	}
+	return typ{oid, mod}, name
+}
+
+func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
+	to, _ := castType(c.TypeName)
+	if isUnknownLiteral(c.Arg) {
+		e := t.expr(c.Arg, sc, to)
+		if c.Arg.GetParamRef() != nil && to.oid != sqltypes.OIDText {
+			return ex{e.sql, to}
+		}
+		// a string literal: coerced already; varchar(n)/char(n) truncate
+		if sv := c.Arg.GetAConst(); sv != nil && !sv.Isnull && (to.oid == sqltypes.OIDVarchar || to.oid == sqltypes.OIDBPChar) && to.mod >= 4 {
+			s := sv.GetSval().GetSval()
+			if r := []rune(s); len(r) > int(to.mod-4) {
+				s = string(r[:to.mod-4])
+			}
+			return ex{quoteString(s), to}
+		}
+		return ex{e.sql, to}
+	}
+	e := t.expr(c.Arg, sc, to)
+	from := e.t
+	fc, tc := from.cat(), to.cat()
+	switch {
+	case from.oid == to.oid && from.mod == to.mod:
+		return ex{e.sql, to}
+	case tc == sqltypes.CatInt:
+		switch fc {
+		case sqltypes.CatInt, sqltypes.CatBool:
+			return ex{e.sql, to}
+		case sqltypes.CatNumeric:
+			return ex{"CAST(round(" + e.sql + ") AS INTEGER)", to}
+		}
+	case tc == sqltypes.CatFloat:
+		switch fc {
+		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
+			return ex{"CAST(" + e.sql + " AS REAL)", to}
+		}
+	case tc == sqltypes.CatNumeric:
+		switch fc {
+		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
+			if s := sqltypes.NumericScale(to.mod); s >= 0 {
+				return ex{"round(" + e.sql + ", " + strconv.Itoa(s) + ")", to}
+			}
+			return ex{e.sql, to}
+		}
+	case to.oid == sqltypes.OIDText || to.oid == sqltypes.OIDVarchar:
+		textOperand(from)
+		s := "CAST(" + e.sql + " AS TEXT)"
+		if to.oid == sqltypes.OIDVarchar && to.mod >= 4 {
+			s = "substr(" + s + ", 1, " + strconv.Itoa(int(to.mod-4)) + ")"
+		}
+		if fc == sqltypes.CatString || fc == sqltypes.CatInt || fc == sqltypes.CatTime {
+			return ex{s, to}
+		}
+	case tc == sqltypes.CatBool:
+		if fc == sqltypes.CatInt {
+			return ex{"(" + e.sql + " <> 0)", to}
+		}
+	case to.oid == sqltypes.OIDDate:
+		if from.oid == sqltypes.OIDTimestamp || from.oid == sqltypes.OIDTimestamptz {
+			return ex{"substr(" + e.sql + ", 1, 10)", to}
+		}
+	case to.oid == sqltypes.OIDTimestamp || to.oid == sqltypes.OIDTimestamptz:
+		if from.oid == sqltypes.OIDTimestamp || from.oid == sqltypes.OIDTimestamptz {
+			return ex{e.sql, to}
+		}
+		if from.oid == sqltypes.OIDDate {
+			return ex{"(" + e.sql + " || ' 00:00:00')", to}
+		}
+	case to.oid == sqltypes.OIDJSON || to.oid == sqltypes.OIDJSONB:
+		if fc == sqltypes.CatString && from.oid != sqltypes.OIDBPChar {
+			return ex{e.sql, to}
+		}
+	}
+	unsupported("cast from %s to %s", sqltypes.TypeName(from.oid), sqltypes.TypeName(to.oid))
+	return ex{}
+}
+
+// figureName is Postgres's FigureColname: the output name of an unnamed
+// target, with its strength (2 = a real name, 1 = a fallback, 0 = none).
+func figureName(n *pg.Node) (string, int) {
+	if n == nil {
+		return "?column?", 0
+	}
+	switch x := n.Node.(type) {
+	case *pg.Node_ColumnRef:
+		f := x.ColumnRef.Fields
+		if len(f) > 0 {
+			if s := f[len(f)-1].GetString_(); s != nil {
+				return s.Sval, 2
+			}
+		}
+	case *pg.Node_FuncCall:
+		f := x.FuncCall.Funcname
+		return f[len(f)-1].GetString_().GetSval(), 2
+	case *pg.Node_AExpr:
+		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
+			return "nullif", 2
+		}
+	case *pg.Node_TypeCast:
+		if name, st := figureName(x.TypeCast.Arg); st > 1 {
+			return name, st
+		}
+		names := x.TypeCast.TypeName.GetNames()
+		if len(names) > 0 {
+			return names[len(names)-1].GetString_().GetSval(), 1
+		}
+	case *pg.Node_CaseExpr:
+		return "case", 1
+	case *pg.Node_CoalesceExpr:
+		return "coalesce", 2
+	case *pg.Node_MinMaxExpr:
+		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
+			return "least", 2
+		}
+		return "greatest", 2
+	case *pg.Node_SqlvalueFunction:
+		switch x.SqlvalueFunction.Op {
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
+			return "current_date", 2
+		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
+			return "current_timestamp", 2
+		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
+			return "localtimestamp", 2
+		}
+	case *pg.Node_SubLink:
+		switch x.SubLink.SubLinkType {
+		case pg.SubLinkType_EXISTS_SUBLINK:
+			return "exists", 2
+		case pg.SubLinkType_EXPR_SUBLINK:
+			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
+				rt := sel.TargetList[0].GetResTarget()
+				if rt.GetName() != "" {
+					return rt.Name, 2
+				}
+				return figureName(rt.GetVal())
+			}
+		}
+	case *pg.Node_AConst:
+		if _, ok := x.AConst.Val.(*pg.A_Const_Boolval); ok {
+			return "bool", 1
+		}
+	case *pg.Node_CollateClause:
+		return figureName(x.CollateClause.Arg)
+	}
+	return "?column?", 0
+}

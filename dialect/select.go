@@ -1,0 +1,590 @@
+package dialect
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dotdo/vitess/sqltypes"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+type selResult struct {
+	sql  string
+	cols []outCol
+}
+
+// selectStmt prints a SELECT (or VALUES, or set operation). parent is the
+// enclosing query's scope for correlated references.
+func (t *translator) selectStmt(s *pg.SelectStmt, parent *scope, top bool) selResult {
+	if s == nil {
+		unsupported("empty query")
+	}
+	sc := &scope{parent: parent}
+	var b strings.Builder
+	if s.WithClause != nil {
+		b.WriteString(t.with(s.WithClause, sc))
+	}
+	if s.IntoClause != nil {
+		unsupported("SELECT INTO")
+	}
+	var res selResult
+	switch {
+	case s.Op != pg.SetOperation_SETOP_NONE && s.Op != pg.SetOperation_SET_OPERATION_UNDEFINED:
+		res = t.setOp(s, sc)
+	case len(s.ValuesLists) > 0:
+		res = t.values(s.ValuesLists, sc, nil)
+	default:
+		res = t.simpleSelect(s, sc)
+	}
+	b.WriteString(res.sql)
+	// ORDER BY / LIMIT of the whole statement
+	if len(s.SortClause) > 0 {
+		b.WriteString(" ORDER BY ")
+		for i, n := range s.SortClause {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(t.sortItem(n, sc, s, res.cols))
+		}
+	}
+	b.WriteString(t.limit(s, sc))
+	res.sql = b.String()
+	return res
+}
+
+func (t *translator) with(w *pg.WithClause, sc *scope) string {
+	if w.Recursive {
+		unsupported("WITH RECURSIVE")
+	}
+	sc.ctes = map[string][]col{}
+	var parts []string
+	for _, n := range w.Ctes {
+		cte := n.GetCommonTableExpr()
+		if cte == nil {
+			unsupported("CTE %s", nodeName(n))
+		}
+		sel := cte.Ctequery.GetSelectStmt()
+		if sel == nil {
+			unsupported("data-modifying statement in WITH")
+		}
+		if cte.SearchClause != nil || cte.CycleClause != nil {
+			unsupported("CTE SEARCH/CYCLE")
+		}
+		r := t.selectStmt(sel, sc, false)
+		cols := make([]col, len(r.cols))
+		var names []string
+		for i, c := range r.cols {
+			cols[i] = col{c.name, c.t}
+			if i < len(cte.Aliascolnames) {
+				cols[i].name = cte.Aliascolnames[i].GetString_().GetSval()
+			}
+			names = append(names, quoteIdent(cols[i].name))
+		}
+		sc.ctes[cte.Ctename] = cols
+		parts = append(parts, quoteIdent(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
+	}
+	return "WITH " + strings.Join(parts, ", ") + " "
+}
+
+func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
+	branch := func(b *pg.SelectStmt, right bool) selResult {
+		r := t.selectStmt(b, sc, false)
+		nested := b.Op != pg.SetOperation_SETOP_NONE && b.Op != pg.SetOperation_SET_OPERATION_UNDEFINED
+		if (nested && right) || len(b.SortClause) > 0 || b.LimitCount != nil || b.LimitOffset != nil || b.WithClause != nil {
+			r.sql = "SELECT * FROM (" + r.sql + ")"
+		}
+		return r
+	}
+	l := branch(s.Larg, false)
+	r := branch(s.Rarg, true)
+	if len(l.cols) != len(r.cols) {
+		fail("42601", "each %s query must have the same number of columns", setOpName(s.Op))
+	}
+	op := setOpName(s.Op)
+	if s.All {
+		if s.Op != pg.SetOperation_SETOP_UNION {
+			unsupported("%s ALL", op)
+		}
+		op += " ALL"
+	}
+	cols := make([]outCol, len(l.cols))
+	for i := range l.cols {
+		ty := l.cols[i].t
+		if ty.oid == 0 {
+			ty = r.cols[i].t
+		} else if r.cols[i].t.oid != 0 && r.cols[i].t != ty {
+			ty = promote(ty, r.cols[i].t, true)
+		}
+		cols[i] = outCol{sql: quoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
+	}
+	return selResult{sql: l.sql + " " + op + " " + r.sql, cols: cols}
+}
+
+func setOpName(op pg.SetOperation) string {
+	switch op {
+	case pg.SetOperation_SETOP_UNION:
+		return "UNION"
+	case pg.SetOperation_SETOP_INTERSECT:
+		return "INTERSECT"
+	}
+	return "EXCEPT"
+}
+
+// values prints a VALUES list; hints give the target column types (INSERT).
+func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult {
+	var rows []string
+	var cols []outCol
+	for ri, l := range lists {
+		items := l.GetList().GetItems()
+		if ri > 0 && len(items) != len(cols) {
+			fail("42601", "VALUES lists must all be the same length")
+		}
+		var parts []string
+		for i, it := range items {
+			h := unknownT
+			if i < len(hints) {
+				h = hints[i]
+			} else if ri > 0 {
+				h = cols[i].t
+			}
+			e := t.expr(it, sc, h)
+			parts = append(parts, e.sql)
+			if ri == 0 {
+				cols = append(cols, outCol{name: "column" + strconv.Itoa(i+1), t: e.t})
+			} else if cols[i].t.oid == 0 {
+				cols[i].t = e.t
+			}
+		}
+		rows = append(rows, "("+strings.Join(parts, ", ")+")")
+	}
+	for i := range cols {
+		cols[i].sql = quoteIdent(cols[i].name)
+	}
+	return selResult{sql: "VALUES " + strings.Join(rows, ", "), cols: cols}
+}
+
+func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope) selResult {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	if len(s.DistinctClause) > 0 {
+		if len(s.DistinctClause) > 1 || s.DistinctClause[0] != nil && s.DistinctClause[0].Node != nil {
+			unsupported("DISTINCT ON")
+		}
+		b.WriteString("DISTINCT ")
+	}
+	if len(s.WindowClause) > 0 {
+		unsupported("WINDOW")
+	}
+	from := t.fromList(s.FromClause, sc)
+	cols := t.targetList(s.TargetList, sc)
+	var parts []string
+	for _, c := range cols {
+		parts = append(parts, c.sql+" AS "+quoteIdent(c.name))
+	}
+	b.WriteString(strings.Join(parts, ", "))
+	if from != "" {
+		b.WriteString(" FROM " + from)
+	}
+	if s.WhereClause != nil {
+		b.WriteString(" WHERE " + t.cond(s.WhereClause, sc))
+	}
+	if len(s.GroupClause) > 0 {
+		if s.GroupDistinct {
+			unsupported("GROUP BY DISTINCT")
+		}
+		var g []string
+		for _, n := range s.GroupClause {
+			g = append(g, t.groupItem(n, sc, s, cols))
+		}
+		b.WriteString(" GROUP BY " + strings.Join(g, ", "))
+	}
+	if s.HavingClause != nil {
+		if len(s.GroupClause) == 0 {
+			unsupported("HAVING without GROUP BY")
+		}
+		b.WriteString(" HAVING " + t.cond(s.HavingClause, sc))
+	}
+	for _, l := range s.LockingClause {
+		if lc := l.GetLockingClause(); lc != nil && len(lc.LockedRels) > 0 {
+			unsupported("FOR UPDATE OF")
+		}
+	}
+	return selResult{sql: b.String(), cols: cols}
+}
+
+func (t *translator) targetList(list []*pg.Node, sc *scope) []outCol {
+	var cols []outCol
+	for _, n := range list {
+		rt := n.GetResTarget()
+		if rt == nil {
+			unsupported("target %s", nodeName(n))
+		}
+		if len(rt.Indirection) > 0 {
+			unsupported("indirection in target list")
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 {
+			if _, star := cr.Fields[len(cr.Fields)-1].Node.(*pg.Node_AStar); star {
+				cols = append(cols, t.star(cr, sc)...)
+				continue
+			}
+		}
+		e := t.expr(rt.Val, sc, unknownT)
+		name := rt.Name
+		if name == "" {
+			name, _ = figureName(rt.Val)
+		}
+		cols = append(cols, outCol{sql: e.sql, name: name, t: e.t})
+	}
+	return cols
+}
+
+func (t *translator) star(cr *pg.ColumnRef, sc *scope) []outCol {
+	if len(cr.Fields) == 1 {
+		if len(sc.rels) == 0 {
+			fail("42601", "SELECT * with no tables specified is not valid")
+		}
+		return sc.star()
+	}
+	if len(cr.Fields) != 2 {
+		unsupported("qualified *")
+	}
+	name := cr.Fields[0].GetString_().GetSval()
+	for s := sc; s != nil; s = s.parent {
+		for _, r := range s.rels {
+			if r.name == name {
+				var out []outCol
+				for _, c := range r.cols {
+					out = append(out, outCol{sql: s.colSQL(r, c.name), name: c.name, t: c.t})
+				}
+				return out
+			}
+		}
+	}
+	fail("42P01", "missing FROM-clause entry for table %q", name)
+	return nil
+}
+
+// star lists the columns "*" stands for in scope sc, in Postgres's order.
+func (sc *scope) star() []outCol {
+	var out []outCol
+	for _, it := range sc.items {
+		out = append(out, it...)
+	}
+	return out
+}
+
+// ---- FROM ----
+
+// fromList prints the FROM clause and fills sc with what it makes visible.
+func (t *translator) fromList(list []*pg.Node, sc *scope) string {
+	var parts []string
+	for _, n := range list {
+		sqlText, star := t.fromItem(n, sc)
+		parts = append(parts, sqlText)
+		sc.items = append(sc.items, star)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// fromItem prints one FROM item, adds its relations to sc and returns the
+// columns it contributes to "*".
+func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
+	switch x := n.Node.(type) {
+	case *pg.Node_RangeVar:
+		rv := x.RangeVar
+		if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
+			unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
+		}
+		var cols []col
+		if c, ok := sc.cte(rv.Relname); ok && rv.Schemaname == "" {
+			cols = append(cols, c...)
+		} else {
+			for _, c := range t.table(rv.Relname) {
+				cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+			}
+		}
+		name, sqlText := rv.Relname, quoteIdent(rv.Relname)
+		if rv.Alias != nil {
+			name = rv.Alias.Aliasname
+			sqlText += " AS " + quoteIdent(name)
+			renameCols(cols, rv.Alias.Colnames)
+		}
+		r := &rel{name: name, sqlRef: quoteIdent(name), cols: cols}
+		sc.rels = append(sc.rels, r)
+		return sqlText, relStar(sc, r)
+	case *pg.Node_RangeSubselect:
+		rs := x.RangeSubselect
+		if rs.Lateral {
+			unsupported("LATERAL")
+		}
+		sub := t.selectStmt(rs.Subquery.GetSelectStmt(), sc.parent, false)
+		t.nsub++
+		name, alias := "", "unnamed_subquery_"+strconv.Itoa(t.nsub)
+		if rs.Alias != nil {
+			name, alias = rs.Alias.Aliasname, rs.Alias.Aliasname
+		}
+		cols := make([]col, len(sub.cols))
+		for i, c := range sub.cols {
+			cols[i] = col{c.name, c.t}
+		}
+		if rs.Alias != nil {
+			renameCols(cols, rs.Alias.Colnames)
+		}
+		// name the subquery's columns explicitly so the outer references hold
+		sqlText := "(" + sub.sql + ") AS " + quoteIdent(alias)
+		if rs.Alias != nil && len(rs.Alias.Colnames) > 0 {
+			var sel []string
+			for i, c := range sub.cols {
+				sel = append(sel, quoteIdent(c.name)+" AS "+quoteIdent(cols[i].name))
+			}
+			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + quoteIdent(alias)
+		}
+		r := &rel{name: name, sqlRef: quoteIdent(alias), cols: cols}
+		sc.rels = append(sc.rels, r)
+		return sqlText, relStar(sc, r)
+	case *pg.Node_JoinExpr:
+		return t.join(x.JoinExpr, sc)
+	}
+	unsupported("FROM item %s", nodeName(n))
+	return "", nil
+}
+
+func renameCols(cols []col, names []*pg.Node) {
+	if len(names) > len(cols) {
+		fail("42P10", "table has %d columns available but %d columns specified", len(cols), len(names))
+	}
+	for i, n := range names {
+		cols[i].name = n.GetString_().GetSval()
+	}
+}
+
+func relStar(sc *scope, r *rel) []outCol {
+	out := make([]outCol, len(r.cols))
+	for i, c := range r.cols {
+		out[i] = outCol{sql: sc.colSQL(r, c.name), name: c.name, t: c.t}
+	}
+	return out
+}
+
+func (t *translator) join(j *pg.JoinExpr, sc *scope) (string, []outCol) {
+	if j.IsNatural {
+		unsupported("NATURAL JOIN")
+	}
+	if j.Alias != nil || j.JoinUsingAlias != nil {
+		unsupported("alias on a JOIN")
+	}
+	lsql, lstar := t.fromItem(j.Larg, sc)
+	rsql, rstar := t.fromItem(j.Rarg, sc)
+	var kw string
+	switch j.Jointype {
+	case pg.JoinType_JOIN_INNER:
+		kw = "JOIN"
+		if j.Quals == nil && len(j.UsingClause) == 0 {
+			kw = "CROSS JOIN"
+		}
+	case pg.JoinType_JOIN_LEFT:
+		kw = "LEFT JOIN"
+	case pg.JoinType_JOIN_RIGHT:
+		kw = "RIGHT JOIN"
+	case pg.JoinType_JOIN_FULL:
+		kw = "FULL JOIN"
+	default:
+		unsupported("join type %s", j.Jointype)
+	}
+	out := lsql + " " + kw + " "
+	if _, isJoin := j.Rarg.Node.(*pg.Node_JoinExpr); isJoin {
+		out += "(" + rsql + ")"
+	} else {
+		out += rsql
+	}
+	if len(j.UsingClause) > 0 {
+		var names []string
+		var merged []outCol
+		used := map[string]bool{}
+		for _, u := range j.UsingClause {
+			name := u.GetString_().GetSval()
+			l, lok := findCol(lstar, name)
+			r, rok := findCol(rstar, name)
+			if !lok || !rok {
+				fail("42703", "column %q specified in USING clause does not exist in %s table", name, map[bool]string{true: "right", false: "left"}[lok])
+			}
+			m := outCol{sql: l.sql, name: name, t: l.t}
+			switch j.Jointype {
+			case pg.JoinType_JOIN_RIGHT:
+				m.sql = r.sql
+			case pg.JoinType_JOIN_FULL:
+				m.sql = "coalesce(" + l.sql + ", " + r.sql + ")"
+			}
+			merged = append(merged, m)
+			used[name] = true
+			names = append(names, quoteIdent(name))
+		}
+		out += " USING (" + strings.Join(names, ", ") + ")"
+		sc.merged = append(sc.merged, merged...)
+		star := merged
+		for _, c := range lstar {
+			if !used[c.name] {
+				star = append(star, c)
+			}
+		}
+		for _, c := range rstar {
+			if !used[c.name] {
+				star = append(star, c)
+			}
+		}
+		return out, star
+	}
+	if j.Quals != nil {
+		out += " ON " + t.cond(j.Quals, sc)
+	}
+	return out, append(append([]outCol{}, lstar...), rstar...)
+}
+
+func findCol(cols []outCol, name string) (outCol, bool) {
+	for _, c := range cols {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return outCol{}, false
+}
+
+// ---- ORDER BY, GROUP BY, LIMIT ----
+
+// outputRef resolves an ORDER BY/GROUP BY item that names an output column
+// (by ordinal or by alias) to its index, or -1.
+func outputRef(n *pg.Node, cols []outCol, preferInput bool, sc *scope) int {
+	if c := n.GetAConst(); c != nil {
+		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+			i := int(iv.Ival.Ival)
+			if i < 1 || i > len(cols) {
+				fail("42P10", "position %d is not in select list", i)
+			}
+			return i - 1
+		}
+		return -1
+	}
+	cr := n.GetColumnRef()
+	if cr == nil || len(cr.Fields) != 1 {
+		return -1
+	}
+	name := cr.Fields[0].GetString_().GetSval()
+	if name == "" {
+		return -1
+	}
+	if preferInput {
+		for _, r := range sc.rels {
+			if _, ok := findColIn(r.cols, name); ok {
+				return -1
+			}
+		}
+	}
+	idx := -1
+	for i, c := range cols {
+		if c.name == name {
+			if idx >= 0 && !preferInput {
+				fail("42702", "ORDER BY %q is ambiguous", name)
+			}
+			if idx < 0 {
+				idx = i
+			}
+		}
+	}
+	return idx
+}
+
+func findColIn(cols []col, name string) (col, bool) {
+	for _, c := range cols {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return col{}, false
+}
+
+func (t *translator) sortItem(n *pg.Node, sc *scope, s *pg.SelectStmt, cols []outCol) string {
+	sb := n.GetSortBy()
+	if sb == nil {
+		unsupported("sort item %s", nodeName(n))
+	}
+	var key string
+	simple := s.Op == pg.SetOperation_SETOP_NONE || s.Op == pg.SetOperation_SET_OPERATION_UNDEFINED
+	if i := outputRef(sb.Node, cols, false, sc); i >= 0 {
+		key = strconv.Itoa(i + 1)
+	} else if !simple || len(s.ValuesLists) > 0 {
+		unsupported("ORDER BY expression on a set operation or VALUES")
+	} else {
+		key = t.expr(sb.Node, sc, unknownT).sql
+	}
+	desc := false
+	switch sb.SortbyDir {
+	case pg.SortByDir_SORTBY_DESC:
+		desc = true
+		key += " DESC"
+	case pg.SortByDir_SORTBY_ASC:
+		key += " ASC"
+	case pg.SortByDir_SORTBY_USING:
+		unsupported("ORDER BY USING")
+	}
+	switch sb.SortbyNulls {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		key += " NULLS FIRST"
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		key += " NULLS LAST"
+	default:
+		if desc {
+			key += " NULLS FIRST"
+		} else {
+			key += " NULLS LAST"
+		}
+	}
+	return key
+}
+
+func (t *translator) groupItem(n *pg.Node, sc *scope, s *pg.SelectStmt, cols []outCol) string {
+	switch n.Node.(type) {
+	case *pg.Node_GroupingSet:
+		unsupported("GROUPING SETS/ROLLUP/CUBE")
+	}
+	if i := outputRef(n, cols, true, sc); i >= 0 {
+		return cols[i].sql
+	}
+	return t.expr(n, sc, unknownT).sql
+}
+
+func (t *translator) limit(s *pg.SelectStmt, sc *scope) string {
+	if s.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
+		unsupported("FETCH ... WITH TIES")
+	}
+	bound := func(n *pg.Node, what string) string {
+		if c := n.GetAConst(); c != nil && c.Isnull {
+			return ""
+		}
+		e := t.expr(n, sc, mk(sqltypes.OIDInt8))
+		if e.t.oid != 0 && e.t.cat() != sqltypes.CatInt {
+			unsupported("non-integer %s", what)
+		}
+		if c := n.GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok && iv.Ival.Ival < 0 {
+				fail("2201W", "%s must not be negative", what)
+			}
+		}
+		return e.sql
+	}
+	lim, off := "", ""
+	if s.LimitCount != nil {
+		lim = bound(s.LimitCount, "LIMIT")
+	}
+	if s.LimitOffset != nil {
+		off = bound(s.LimitOffset, "OFFSET")
+	}
+	switch {
+	case lim == "" && off == "":
+		return ""
+	case off == "":
+		return " LIMIT " + lim
+	case lim == "":
+		return " LIMIT -1 OFFSET " + off
+	}
+	return " LIMIT " + lim + " OFFSET " + off
+}

@@ -1,0 +1,494 @@
+package dialect
+
+import (
+	"encoding/hex"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// declType is the SQLite declared type for a Postgres type (see the package
+// comment); ok is false for types SQLite shards cannot store exactly.
+func declType(oid uint32, typmod int32) (string, bool) {
+	switch oid {
+	case sqltypes.OIDBool:
+		return "boolean", true
+	case sqltypes.OIDInt2:
+		return "smallint", true
+	case sqltypes.OIDInt4:
+		return "int4", true
+	case sqltypes.OIDInt8:
+		return "bigint", true
+	case sqltypes.OIDFloat4:
+		return "float4", true
+	case sqltypes.OIDFloat8:
+		return "float8", true
+	case sqltypes.OIDText:
+		return "text", true
+	case sqltypes.OIDVarchar:
+		if typmod >= 4 {
+			return "varchar(" + strconv.Itoa(int(typmod-4)) + ")", true
+		}
+		return "varchar", true
+	case sqltypes.OIDBPChar:
+		n := 1
+		if typmod >= 4 {
+			n = int(typmod - 4)
+		}
+		return "char(" + strconv.Itoa(n) + ")", true
+	case sqltypes.OIDNumeric:
+		if typmod >= 4 {
+			p := (typmod - 4) >> 16
+			s := (typmod - 4) & 0xffff
+			return "numeric(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")", true
+		}
+		return "numeric", true
+	case sqltypes.OIDBytea:
+		return "bytea_blob", true
+	case sqltypes.OIDDate:
+		return "date_text", true
+	case sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
+		name := map[uint32]string{sqltypes.OIDTime: "time_text", sqltypes.OIDTimestamp: "timestamp_text", sqltypes.OIDTimestamptz: "timestamptz_text"}[oid]
+		if typmod >= 0 {
+			name += "(" + strconv.Itoa(int(typmod)) + ")"
+		}
+		return name, true
+	case sqltypes.OIDJSON:
+		return "json_text", true
+	case sqltypes.OIDJSONB:
+		return "jsonb_text", true
+	case sqltypes.OIDUUID:
+		return "uuid_text", true
+	}
+	return "", false
+}
+
+// ColumnType maps a column's declared type in SQLite (as PRAGMA table_info
+// reports it) back to a Postgres OID and typmod. Declared types this package
+// did not write fall back on SQLite's affinity rules (INTEGER → int8, REAL →
+// float8, BLOB → bytea, anything else → text).
+func ColumnType(declType string) (oid uint32, typmod int32) {
+	s := strings.ToLower(strings.TrimSpace(declType))
+	base, mods := s, ""
+	if i := strings.IndexByte(s, '('); i >= 0 {
+		base, mods = strings.TrimSpace(s[:i]), s[i:]
+	}
+	base = strings.TrimSuffix(strings.TrimSuffix(base, "_text"), "_blob")
+	switch base {
+	case "integer":
+		return sqltypes.OIDInt4, -1
+	case "real":
+		return sqltypes.OIDFloat4, -1
+	case "":
+		return sqltypes.OIDText, -1
+	}
+	if o, m, ok := sqltypes.ParseTypeName(base + mods); ok {
+		return o, m
+	}
+	u := strings.ToUpper(base)
+	switch {
+	case strings.Contains(u, "INT"):
+		return sqltypes.OIDInt8, -1
+	case strings.Contains(u, "CHAR"), strings.Contains(u, "CLOB"), strings.Contains(u, "TEXT"):
+		return sqltypes.OIDText, -1
+	case strings.Contains(u, "BLOB"):
+		return sqltypes.OIDBytea, -1
+	case strings.Contains(u, "REAL"), strings.Contains(u, "FLOA"), strings.Contains(u, "DOUB"):
+		return sqltypes.OIDFloat8, -1
+	}
+	return sqltypes.OIDText, -1
+}
+
+// Canonical stored layouts of the time types.
+const (
+	layoutTimestamp = "2006-01-02 15:04:05.999999"
+	layoutDate      = "2006-01-02"
+	layoutTime      = "15:04:05.999999"
+)
+
+var timeLayouts = []string{
+	"2006-01-02 15:04:05.999999999Z07:00:00",
+	"2006-01-02 15:04:05.999999999Z07:00",
+	"2006-01-02 15:04:05.999999999Z07",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02T15:04:05.999999999Z07:00",
+	"2006-01-02T15:04:05.999999999Z07",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02T15:04",
+	"2006-01-02",
+}
+
+// parseTime parses the textual date/time forms clients and SQLite produce.
+// hasZone reports whether the text carried an offset.
+func parseTime(s string) (t time.Time, hasZone bool, ok bool) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, " UTC") {
+		s = strings.TrimSuffix(s, " UTC") + "Z"
+	}
+	for i, l := range timeLayouts {
+		if tt, err := time.Parse(l, s); err == nil {
+			return tt, i < 3 || i == 4 || i == 5, true
+		}
+	}
+	return time.Time{}, false, false
+}
+
+// canonicalTime converts text of a date/time type to its stored form; ok is
+// false when the text is not a valid value of the type.
+func canonicalTime(s string, oid uint32) (string, bool) {
+	if oid == sqltypes.OIDTime {
+		for _, l := range []string{"15:04:05.999999999", "15:04"} {
+			if t, err := time.Parse(l, strings.TrimSpace(s)); err == nil {
+				return t.Format(layoutTime), true
+			}
+		}
+		return "", false
+	}
+	t, hasZone, ok := parseTime(s)
+	if !ok {
+		return "", false
+	}
+	return formatStoredTime(t, oid, hasZone), true
+}
+
+func formatStoredTime(t time.Time, oid uint32, convert bool) string {
+	switch oid {
+	case sqltypes.OIDDate:
+		return t.Format(layoutDate)
+	case sqltypes.OIDTime:
+		return t.Format(layoutTime)
+	case sqltypes.OIDTimestamptz:
+		if convert {
+			t = t.UTC()
+		}
+		return t.Format(layoutTimestamp)
+	}
+	return t.Format(layoutTimestamp)
+}
+
+// RenderValue turns a value read from SQLite (nil, int64, float64, string,
+// []byte, time.Time, bool) into Postgres TEXT format for field f; nil for
+// NULL. A value that does not fit the field's type is rendered as text.
+func RenderValue(v any, f sqltypes.Field) ([]byte, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch f.OID {
+	case sqltypes.OIDBool:
+		switch x := v.(type) {
+		case int64:
+			return boolText(x != 0), nil
+		case bool:
+			return boolText(x), nil
+		case float64:
+			return boolText(x != 0), nil
+		case string:
+			if b, ok := parseBool(x); ok {
+				return boolText(b), nil
+			}
+		}
+	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8, sqltypes.OIDOid:
+		switch x := v.(type) {
+		case float64:
+			if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+				return strconv.AppendInt(nil, int64(x), 10), nil
+			}
+			return []byte(formatFloat(x, 64)), nil
+		case bool:
+			if x {
+				return []byte("1"), nil
+			}
+			return []byte("0"), nil
+		}
+	case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
+		bits := 64
+		if f.OID == sqltypes.OIDFloat4 {
+			bits = 32
+		}
+		switch x := v.(type) {
+		case float64:
+			return []byte(formatFloat(x, bits)), nil
+		case int64:
+			return []byte(formatFloat(float64(x), bits)), nil
+		case string:
+			if fl, err := strconv.ParseFloat(x, 64); err == nil {
+				return []byte(formatFloat(fl, bits)), nil
+			}
+		}
+	case sqltypes.OIDNumeric:
+		scale := sqltypes.NumericScale(f.TypeMod)
+		switch x := v.(type) {
+		case int64:
+			if scale > 0 {
+				return []byte(new(big.Rat).SetInt64(x).FloatString(scale)), nil
+			}
+			return strconv.AppendInt(nil, x, 10), nil
+		case float64:
+			return []byte(formatNumericFloat(x, scale)), nil
+		case string:
+			if scale >= 0 {
+				if r, ok := new(big.Rat).SetString(strings.TrimSpace(x)); ok {
+					return []byte(r.FloatString(scale)), nil
+				}
+			}
+			return []byte(x), nil
+		}
+	case sqltypes.OIDBytea:
+		switch x := v.(type) {
+		case []byte:
+			return []byte(`\x` + hex.EncodeToString(x)), nil
+		case string:
+			return []byte(`\x` + hex.EncodeToString([]byte(x))), nil
+		}
+	case sqltypes.OIDBPChar:
+		s, ok := plainText(v)
+		if ok && f.TypeMod >= 4 {
+			if n := int(f.TypeMod-4) - utf8.RuneCountInString(s); n > 0 {
+				s += strings.Repeat(" ", n)
+			}
+			return []byte(s), nil
+		}
+	case sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz, sqltypes.OIDDate, sqltypes.OIDTime:
+		var t time.Time
+		switch x := v.(type) {
+		case time.Time:
+			t = x
+		case string:
+			if f.OID == sqltypes.OIDTime {
+				if c, ok := canonicalTime(x, f.OID); ok {
+					return []byte(c), nil
+				}
+				return []byte(x), nil
+			}
+			tt, hasZone, ok := parseTime(x)
+			if !ok {
+				return []byte(x), nil
+			}
+			t = tt
+			if hasZone && f.OID == sqltypes.OIDTimestamptz {
+				t = t.UTC()
+			}
+		default:
+			goto fallback
+		}
+		switch f.OID {
+		case sqltypes.OIDDate:
+			return []byte(t.Format(layoutDate)), nil
+		case sqltypes.OIDTime:
+			return []byte(t.Format(layoutTime)), nil
+		case sqltypes.OIDTimestamptz:
+			return []byte(t.Format(layoutTimestamp) + "+00"), nil
+		}
+		return []byte(t.Format(layoutTimestamp)), nil
+	}
+fallback:
+	switch x := v.(type) {
+	case string:
+		return []byte(x), nil
+	case []byte:
+		return append([]byte(nil), x...), nil
+	case int64:
+		return strconv.AppendInt(nil, x, 10), nil
+	case float64:
+		return []byte(formatFloat(x, 64)), nil
+	case bool:
+		return boolText(x), nil
+	case time.Time:
+		return []byte(x.Format(layoutTimestamp)), nil
+	case int:
+		return strconv.AppendInt(nil, int64(x), 10), nil
+	}
+	return nil, sqltypes.Errorf("XX000", "cannot render SQLite value of type %T", v)
+}
+
+func plainText(v any) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return x, true
+	case []byte:
+		return string(x), true
+	}
+	return "", false
+}
+
+func boolText(b bool) []byte {
+	if b {
+		return []byte("t")
+	}
+	return []byte("f")
+}
+
+// parseBool accepts Postgres's boolean input forms.
+func parseBool(s string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "t", "true", "y", "yes", "on", "1":
+		return true, true
+	case "f", "false", "n", "no", "off", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// formatFloat prints a float the way Postgres's float8out/float4out do with
+// the default extra_float_digits: shortest round-trip digits, exponent form
+// when the decimal exponent is < -4 or >= 15 (6 for float4).
+// TODO: switch to sqltypes.FormatFloat8/FormatFloat4 once they land.
+func formatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if math.Signbit(f) {
+			return "-0"
+		}
+		return "0"
+	}
+	e := strconv.FormatFloat(f, 'e', -1, bits)
+	mant, exps, _ := strings.Cut(e, "e")
+	exp, _ := strconv.Atoi(exps)
+	neg := strings.HasPrefix(mant, "-")
+	mant = strings.TrimPrefix(mant, "-")
+	digits := strings.Replace(mant, ".", "", 1)
+	limit := 15
+	if bits == 32 {
+		limit = 6
+	}
+	var out string
+	if exp < -4 || exp >= limit {
+		out = digits[:1]
+		if len(digits) > 1 {
+			out += "." + digits[1:]
+		}
+		sign := "+"
+		if exp < 0 {
+			sign, exp = "-", -exp
+		}
+		es := strconv.Itoa(exp)
+		if len(es) < 2 {
+			es = "0" + es
+		}
+		out += "e" + sign + es
+	} else {
+		out = placeDecimal(digits, exp)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+// placeDecimal writes digits d1d2d3... (value d1.d2d3 × 10^exp) in plain
+// decimal notation.
+func placeDecimal(digits string, exp int) string {
+	switch {
+	case exp < 0:
+		return "0." + strings.Repeat("0", -exp-1) + digits
+	case exp+1 >= len(digits):
+		return digits + strings.Repeat("0", exp+1-len(digits))
+	default:
+		return digits[:exp+1] + "." + digits[exp+1:]
+	}
+}
+
+// formatNumericFloat renders a REAL stored in a numeric column: 15
+// significant digits, then the typmod's scale when there is one.
+func formatNumericFloat(f float64, scale int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return formatFloat(f, 64)
+	}
+	s := strconv.FormatFloat(f, 'e', 14, 64)
+	mant, exps, _ := strings.Cut(s, "e")
+	exp, _ := strconv.Atoi(exps)
+	neg := strings.HasPrefix(mant, "-")
+	digits := strings.Replace(strings.TrimPrefix(mant, "-"), ".", "", 1)
+	digits = strings.TrimRight(digits, "0")
+	if digits == "" {
+		digits, exp, neg = "0", 0, false
+	}
+	plain := placeDecimal(digits, exp)
+	if neg {
+		plain = "-" + plain
+	}
+	if scale >= 0 {
+		if r, ok := new(big.Rat).SetString(plain); ok {
+			return r.FloatString(scale)
+		}
+	}
+	return plain
+}
+
+// BindArg turns a client argument (nil, int64, float64, bool, string,
+// []byte, time.Time) into what SQLite should get for a parameter of Postgres
+// type oid (0 = unknown): booleans become 1/0, times and date/time text the
+// canonical stored text, numeric text of number-typed parameters a number,
+// "\x..." text of a bytea parameter its bytes.
+func BindArg(v any, oid uint32) any {
+	switch x := v.(type) {
+	case bool:
+		if x {
+			return int64(1)
+		}
+		return int64(0)
+	case time.Time:
+		switch oid {
+		case sqltypes.OIDDate, sqltypes.OIDTime, sqltypes.OIDTimestamp:
+			return formatStoredTime(x, oid, false)
+		}
+		return formatStoredTime(x.UTC(), sqltypes.OIDTimestamptz, false)
+	case int:
+		return int64(x)
+	case int32:
+		return int64(x)
+	case float32:
+		return float64(x)
+	case string:
+		switch oid {
+		case sqltypes.OIDBool:
+			if b, ok := parseBool(x); ok {
+				if b {
+					return int64(1)
+				}
+				return int64(0)
+			}
+		case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n
+			}
+		case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+				return f
+			}
+		case sqltypes.OIDNumeric:
+			if n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64); err == nil {
+				return n
+			}
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil && !math.IsInf(f, 0) {
+				return f
+			}
+		case sqltypes.OIDDate, sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
+			if c, ok := canonicalTime(x, oid); ok {
+				return c
+			}
+		case sqltypes.OIDBytea:
+			if strings.HasPrefix(x, `\x`) {
+				if b, err := hex.DecodeString(x[2:]); err == nil {
+					return b
+				}
+			}
+			return []byte(x)
+		case sqltypes.OIDUUID:
+			return strings.ToLower(x)
+		}
+	}
+	return v
+}

@@ -1,0 +1,236 @@
+// Command vitess is a Postgres-compatible sharding gate: clients connect to
+// it as to one Postgres server, and it routes their statements to shards.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/proxy"
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/shards"
+)
+
+// Version is the gate's version, printed by `vitess version`.
+var Version = "0.1.0"
+
+func main() {
+	app := &cli.App{
+		Name:  "vitess",
+		Usage: "a Postgres-compatible sharding gate",
+		Commands: []*cli.Command{
+			{
+				Name:  "serve",
+				Usage: "start the gate",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "config", Usage: "config file (YAML or JSON)"},
+					&cli.StringFlag{Name: "listen", Usage: "Postgres listen address (default 127.0.0.1:15432)"},
+					&cli.StringFlag{Name: "admin", Usage: "admin HTTP address (default 127.0.0.1:15000)"},
+					&cli.StringFlag{Name: "data-dir", Usage: "where SQLite shards and metadata live (default ./vitess-data)"},
+					&cli.IntFlag{Name: "shards", Usage: "number of SQLite shards of the default keyspace (default 4)"},
+				},
+				Action: serve,
+			},
+			{
+				Name:  "version",
+				Usage: "print the version",
+				Action: func(c *cli.Context) error {
+					fmt.Printf("vitess %s\n", Version)
+					return nil
+				},
+			},
+		},
+	}
+	if err := app.Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "vitess:", err)
+		os.Exit(1)
+	}
+}
+
+// options are the serve flags; zero values mean "not given".
+type options struct {
+	config, listen, admin, dataDir string
+	shards                         int
+}
+
+func serve(c *cli.Context) error {
+	opts := options{config: c.String("config"), listen: c.String("listen"), admin: c.String("admin"), dataDir: c.String("data-dir"), shards: c.Int("shards")}
+	cfg, err := loadConfig(opts)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	g, err := startGate(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return g.Close(shutdownCtx)
+}
+
+// loadConfig reads the config file (if any) and applies flags and defaults.
+func loadConfig(o options) (*router.Config, error) {
+	cfg := &router.Config{}
+	if o.config != "" {
+		var err error
+		if cfg, err = router.LoadConfig(o.config); err != nil {
+			return nil, err
+		}
+	}
+	if o.listen != "" {
+		cfg.Listen = o.listen
+	}
+	if o.admin != "" {
+		cfg.Admin = o.admin
+	}
+	if o.dataDir != "" {
+		cfg.DataDir = o.dataDir
+	}
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:15432"
+	}
+	if cfg.Admin == "" {
+		cfg.Admin = "127.0.0.1:15000"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = "vitess-data"
+	}
+	if cfg.Metadata == "" {
+		cfg.Metadata = "sqlite:" + filepath.Join(cfg.DataDir, "meta.db")
+	}
+	if len(cfg.Keyspaces) == 0 || o.shards > 0 {
+		n := o.shards
+		if n == 0 {
+			n = 4
+		}
+		ks, err := router.DefaultKeyspace(cfg.DataDir, n)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.Keyspaces == nil {
+			cfg.Keyspaces = map[string]*router.KeyspaceConfig{}
+		}
+		if old, ok := cfg.Keyspaces["main"]; ok {
+			ks["main"].Tables, ks["main"].Vindexes = old.Tables, old.Vindexes
+		}
+		cfg.Keyspaces["main"] = ks["main"]
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// gate is a running gate: shards, wire server and admin server.
+type gate struct {
+	tablets []*shards.Tablet
+	meta    *router.Meta
+	server  *proxy.Server
+	admin   *http.Server
+	addr    net.Addr
+	log     *slog.Logger
+}
+
+// startGate opens the shards and starts listening.
+func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate, error) {
+	g := &gate{log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			g.Close(context.Background())
+		}
+	}()
+	var err error
+	if g.meta, err = router.OpenMeta(ctx, cfg.Metadata); err != nil {
+		return nil, err
+	}
+	vs, err := router.NewVSchema(ctx, cfg.Keyspaces, g.meta)
+	if err != nil {
+		return nil, err
+	}
+	shardMap := map[string]map[string]planner.Shard{}
+	var ksNames []string
+	for name := range vs.Keyspaces {
+		ksNames = append(ksNames, name)
+	}
+	sort.Strings(ksNames)
+	for _, name := range ksNames {
+		ks := vs.Keyspaces[name]
+		shardMap[name] = map[string]planner.Shard{}
+		for _, s := range ks.Shards {
+			t, err := shards.Open(ctx, name, s, ks.URLs[s])
+			if err != nil {
+				return nil, err
+			}
+			g.tablets = append(g.tablets, t)
+			shardMap[name][s] = t
+		}
+		log.Info("keyspace", "name", name, "sharded", ks.Sharded, "shards", ks.Shards)
+	}
+	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
+	gw := &proxy.Gate{Planner: pl, Shards: shardMap}
+	users := map[string]string{}
+	for _, u := range cfg.Users {
+		users[u.Name] = u.Password
+	}
+	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log}, gw.NewSession)
+	l, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	g.addr = l.Addr()
+	go func() {
+		if err := g.server.Serve(l); err != nil && !errors.Is(err, proxy.ErrServerClosed) {
+			log.Error("serve", "err", err)
+		}
+	}()
+	if cfg.Admin != "" && cfg.Admin != "off" {
+		al, err := net.Listen("tcp", cfg.Admin)
+		if err != nil {
+			return nil, fmt.Errorf("admin listen %s: %w", cfg.Admin, err)
+		}
+		mux := http.NewServeMux()
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+		g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go g.admin.Serve(al)
+		log.Info("admin http", "addr", al.Addr().String())
+	}
+	log.Info("listening", "addr", g.addr.String())
+	ok = true
+	return g, nil
+}
+
+// Close stops serving and closes the shards.
+func (g *gate) Close(ctx context.Context) error {
+	if g.server != nil {
+		g.server.Shutdown(ctx)
+	}
+	if g.admin != nil {
+		g.admin.Shutdown(ctx)
+	}
+	for _, t := range g.tablets {
+		t.Close()
+	}
+	if g.meta != nil {
+		g.meta.Close()
+	}
+	return nil
+}

@@ -1,0 +1,264 @@
+package planner
+
+import (
+	"fmt"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// aggLayout collects the group keys and aggregates a scatter aggregation
+// merges at the gate. Gate rows are [keys..., aggregates...].
+type aggLayout struct {
+	keys     []*pg_query.Node
+	keyText  []string
+	aggs     []*pg_query.FuncCall
+	aggText  []string
+	partials []*pg_query.Node // pushed target expressions after the keys
+	specs    []AggSpec
+}
+
+func (l *aggLayout) keyIndex(n *pg_query.Node) int {
+	t := exprText(n)
+	for i, k := range l.keyText {
+		if k == t {
+			return i
+		}
+	}
+	return -1
+}
+
+// aggIndex returns the gate column of an aggregate call, adding it.
+func (l *aggLayout) aggIndex(fc *pg_query.FuncCall) (int, error) {
+	name := funcName(fc)
+	f, ok := mergeable[name]
+	if !ok {
+		return 0, unsupported("aggregate %s() over several shards", name)
+	}
+	if fc.AggDistinct {
+		return 0, unsupported("%s(DISTINCT ...) over several shards", name)
+	}
+	if fc.AggFilter != nil || len(fc.AggOrder) > 0 || fc.AggWithinGroup {
+		return 0, unsupported("%s() with FILTER or ORDER BY over several shards", name)
+	}
+	t := exprText(&pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: fc}})
+	for i, a := range l.aggText {
+		if a == t {
+			return len(l.keys) + i, nil
+		}
+	}
+	l.aggs = append(l.aggs, fc)
+	l.aggText = append(l.aggText, t)
+	spec := AggSpec{Func: f, Col: len(l.keys) + len(l.partials), Label: t}
+	call := &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: proto.Clone(fc).(*pg_query.FuncCall)}}
+	if f == AggAvg {
+		sum := proto.Clone(fc).(*pg_query.FuncCall)
+		sum.Funcname = []*pg_query.Node{pg_query.MakeStrNode("sum")}
+		cnt := proto.Clone(fc).(*pg_query.FuncCall)
+		cnt.Funcname = []*pg_query.Node{pg_query.MakeStrNode("count")}
+		l.partials = append(l.partials, &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: sum}}, &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: cnt}})
+		spec.CountCol = spec.Col + 1
+	} else {
+		l.partials = append(l.partials, call)
+	}
+	l.specs = append(l.specs, spec)
+	return len(l.keys) + len(l.aggs) - 1, nil
+}
+
+// gateColumn maps an expression of the select list, HAVING or ORDER BY to a
+// gate column: a group key or a (possibly new) aggregate.
+func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
+	if fc := n.GetFuncCall(); fc != nil && isAggregate(fc) {
+		return l.aggIndex(fc)
+	}
+	if i := l.keyIndex(n); i >= 0 {
+		return i, nil
+	}
+	if containsAggregate(n) {
+		return 0, unsupported("expression over aggregates across shards: %s", exprText(n))
+	}
+	return 0, sqltypes.Errorf("42803", "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
+}
+
+func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visible []sqltypes.Field, groups []*pg_query.Node) (*Plan, error) {
+	if hasStar(sel) {
+		return nil, unsupported("SELECT * with aggregates over several shards")
+	}
+	if sel.GroupDistinct {
+		return nil, unsupported("GROUP BY DISTINCT over several shards")
+	}
+	l := &aggLayout{}
+	for _, g := range groups {
+		if g.GetGroupingSet() != nil {
+			return nil, unsupported("GROUPING SETS, ROLLUP and CUBE over several shards")
+		}
+		if containsAggregate(g) {
+			return nil, sqltypes.Errorf("42803", "aggregate functions are not allowed in GROUP BY")
+		}
+		if l.keyIndex(g) >= 0 {
+			continue
+		}
+		l.keys = append(l.keys, g)
+		l.keyText = append(l.keyText, exprText(g))
+	}
+	// Output layout after the gate aggregation: the select list, then hidden sort columns.
+	var outCols []int
+	for _, t := range sel.TargetList {
+		c, err := l.gateColumn(t.GetResTarget().Val)
+		if err != nil {
+			return nil, err
+		}
+		outCols = append(outCols, c)
+	}
+	var having *filterExpr
+	if sel.HavingClause != nil {
+		var err error
+		if having, err = compileFilter(sel.HavingClause, l); err != nil {
+			return nil, err
+		}
+	}
+	var sortKeys []SortKey
+	type sortItem struct {
+		col      int
+		desc, nf bool
+	}
+	var items []sortItem
+	for _, item := range sel.SortClause {
+		sb := item.GetSortBy()
+		desc, nf, err := sortDir(sb)
+		if err != nil {
+			return nil, err
+		}
+		idx := -1
+		if v, ok := constValue(sb.Node); ok && v.Param == 0 {
+			if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= len(outCols) {
+				idx = int(i) - 1
+			}
+		}
+		if idx < 0 {
+			c, err := l.gateColumn(targetFor(sel, sb.Node))
+			if err != nil {
+				return nil, err
+			}
+			for i, oc := range outCols {
+				if oc == c {
+					idx = i
+					break
+				}
+			}
+			if idx < 0 {
+				outCols = append(outCols, c)
+				idx = len(outCols) - 1
+			}
+		}
+		items = append(items, sortItem{idx, desc, nf})
+	}
+	count, offset, err := limitValues(sel)
+	if err != nil {
+		return nil, err
+	}
+
+	// The pushed query: keys and partial aggregates, grouped and sorted by the keys.
+	pushed := proto.Clone(sel).(*pg_query.SelectStmt)
+	pushed.TargetList = nil
+	for _, k := range l.keys {
+		pushed.TargetList = append(pushed.TargetList, pg_query.MakeResTargetNodeWithVal(k, -1))
+	}
+	for _, p := range l.partials {
+		pushed.TargetList = append(pushed.TargetList, pg_query.MakeResTargetNodeWithVal(p, -1))
+	}
+	pushed.GroupClause = nil
+	pushed.SortClause = nil
+	for i, k := range l.keys {
+		pushed.GroupClause = append(pushed.GroupClause, intConst(int64(i+1)))
+		pushed.SortClause = append(pushed.SortClause, pg_query.MakeSortByNode(intConst(int64(i+1)), pg_query.SortByDir_SORTBY_ASC, pg_query.SortByNulls_SORTBY_NULLS_LAST, -1))
+		_ = k
+	}
+	pushed.HavingClause = nil
+	pushed.LimitCount, pushed.LimitOffset = nil, nil
+	pushed.DistinctClause = nil
+	sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
+	if err != nil {
+		return nil, err
+	}
+	params, partialFields, err := b.describe(sql)
+	if err != nil {
+		return nil, err
+	}
+	if len(partialFields) != len(l.keys)+len(l.partials) {
+		return nil, fmt.Errorf("pushed aggregation returned %d columns, want %d", len(partialFields), len(l.keys)+len(l.partials))
+	}
+	route.SQL = sql
+	route.Fields = partialFields
+	route.EmptyTag = "SELECT 0"
+
+	// Gate fields after merging.
+	gateFields := append([]sqltypes.Field(nil), partialFields[:len(l.keys)]...)
+	var keyOIDs []uint32
+	for _, f := range gateFields {
+		keyOIDs = append(keyOIDs, f.OID)
+	}
+	for i := range l.specs {
+		s := &l.specs[i]
+		in := partialFields[s.Col]
+		s.InOID = in.OID
+		out := in
+		switch s.Func {
+		case AggCount:
+			out = sqltypes.NewField(in.Name, sqltypes.OIDInt8)
+		case AggAvg:
+			out = sqltypes.NewField("avg", sqltypes.OIDNumeric)
+			if sqltypes.CategoryOf(in.OID) == sqltypes.CatFloat {
+				out = sqltypes.NewField("avg", sqltypes.OIDFloat8)
+			}
+		}
+		s.Out = out
+		gateFields = append(gateFields, out)
+	}
+	var input Operator = route
+	if len(l.keys) > 0 {
+		var mk []SortKey
+		for i := range l.keys {
+			mk = append(mk, SortKey{Col: i, OID: keyOIDs[i]})
+		}
+		input = &MergeSort{Input: route, Keys: mk}
+	}
+	var root Operator = &Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
+	if having != nil {
+		having.fields = gateFields
+		root = &Filter{Input: root, Cond: having}
+	}
+	projFields := make([]sqltypes.Field, len(outCols))
+	for i, c := range outCols {
+		projFields[i] = gateFields[c]
+		if i < len(visible) {
+			projFields[i] = visible[i]
+		}
+	}
+	root = &Project{Input: root, Cols: outCols, Fields: projFields}
+	if len(sel.DistinctClause) > 0 {
+		if len(outCols) > len(visible) {
+			return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+		}
+		root = &Distinct{Input: root}
+	}
+	if len(items) > 0 {
+		for _, it := range items {
+			sortKeys = append(sortKeys, SortKey{Col: it.col, Desc: it.desc, NullsFirst: it.nf, OID: projFields[it.col].OID})
+		}
+		root = &Sort{Input: root, Keys: sortKeys}
+	}
+	if count != nil || offset != nil {
+		root = &Limit{Input: root, Count: count, Offset: offset}
+	}
+	if len(outCols) > len(visible) {
+		cols := make([]int, len(visible))
+		for i := range cols {
+			cols[i] = i
+		}
+		root = &Project{Input: root, Cols: cols, Fields: visible}
+	}
+	return &Plan{Type: "scatter_aggregate", Root: root, Fields: visible, ParamOIDs: params, SQL: b.sql}, nil
+}

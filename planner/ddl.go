@@ -1,0 +1,181 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Broadcast runs DDL on every shard of the keyspace, then updates the vschema.
+type Broadcast struct {
+	Route *Route
+	Tag   string
+	After func(ctx context.Context) error
+}
+
+// Open runs the statement on each shard in key order and stops at the first
+// failure, which names its shard.
+func (d *Broadcast) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	for _, s := range d.Route.Keyspace.Shards {
+		conn, err := env.Conn(ctx, s)
+		if err != nil {
+			return nil, err
+		}
+		r, err := conn.Query(ctx, d.Route.SQL, args)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := sqltypes.ReadAll(ctx, r); err != nil {
+			return nil, err
+		}
+	}
+	if d.After != nil {
+		if err := d.After(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &sqltypes.Buffered{Command: d.Tag}, nil
+}
+
+// Explain prints the broadcast.
+func (d *Broadcast) Explain() *ExplainNode {
+	return &ExplainNode{Op: "Broadcast", Props: []string{"ddl"}, Children: []*ExplainNode{d.Route.Explain()}}
+}
+
+func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
+	r := b.route(AllShards, b.sql)
+	if !b.ks.Sharded {
+		r.Opcode = Unsharded
+	}
+	d := &Broadcast{Route: r, Tag: ddlTag(n)}
+	vs, ks, p := b.p.VSchema, b.ks, b.p
+	switch {
+	case n.GetCreateStmt() != nil:
+		cs := n.GetCreateStmt()
+		name := cs.Relation.Relname
+		if cs.Relation.Relpersistence == "t" {
+			return nil, unsupported("CREATE TEMP TABLE through the gate")
+		}
+		existing, declared := ks.Table(name)
+		reg, err := registration(cs, existing, declared, ks)
+		if err != nil {
+			return nil, err
+		}
+		d.After = func(ctx context.Context) error {
+			p.ResetCache()
+			if reg == nil {
+				return nil
+			}
+			_, err := vs.Register(ctx, ks, *reg)
+			return err
+		}
+	case n.GetDropStmt() != nil:
+		ds := n.GetDropStmt()
+		var names []string
+		if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
+			for _, o := range ds.Objects {
+				parts := stringsOf(o.GetList().GetItems())
+				if len(parts) > 0 {
+					names = append(names, parts[len(parts)-1])
+				}
+			}
+		}
+		d.After = func(ctx context.Context) error {
+			p.ResetCache()
+			for _, name := range names {
+				if err := vs.Unregister(ctx, ks, name); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	default:
+		d.After = func(ctx context.Context) error { p.ResetCache(); return nil }
+	}
+	return &Plan{Type: "ddl", Root: d, SQL: b.sql, SchemaChange: true}, nil
+}
+
+// registration decides how CREATE TABLE registers a table the vschema does
+// not declare: sharded by hash on the first primary-key column. It also finds
+// serial and identity columns, which get gate sequences.
+func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool, ks *router.Keyspace) (*router.Table, error) {
+	name := cs.Relation.Relname
+	var pk []string
+	var serial string
+	for _, elt := range cs.TableElts {
+		if cd := elt.GetColumnDef(); cd != nil {
+			typ := ""
+			if cd.TypeName != nil {
+				parts := stringsOf(cd.TypeName.Names)
+				if len(parts) > 0 {
+					typ = parts[len(parts)-1]
+				}
+			}
+			if (typ == "serial" || typ == "bigserial" || typ == "smallserial" || typ == "serial4" || typ == "serial8" || typ == "serial2") && serial == "" {
+				serial = cd.Colname
+			}
+			for _, c := range cd.Constraints {
+				con := c.GetConstraint()
+				if con == nil {
+					continue
+				}
+				if con.Contype == pg_query.ConstrType_CONSTR_PRIMARY {
+					pk = append(pk, cd.Colname)
+				}
+				if con.Contype == pg_query.ConstrType_CONSTR_IDENTITY && serial == "" {
+					serial = cd.Colname
+				}
+			}
+		}
+		if con := elt.GetConstraint(); con != nil && con.Contype == pg_query.ConstrType_CONSTR_PRIMARY {
+			pk = append(pk, stringsOf(con.Keys)...)
+		}
+	}
+	if declared {
+		if existing.AutoIncrement == nil && serial != "" {
+			t := *existing
+			t.AutoIncrement = &router.AutoIncrementConfig{Column: serial, Sequence: name + "_" + serial + "_seq"}
+			return &t, nil
+		}
+		return nil, nil
+	}
+	t := &router.Table{Name: name, Type: router.Unsharded}
+	if ks.Sharded {
+		if len(pk) == 0 {
+			return nil, sqltypes.Errorf("42P16", "table %s has no primary key and no vschema entry: add a PRIMARY KEY (the gate shards by its first column) or declare it in the config (tables: {%s: {vindex: {type: hash, columns: [col]}}} or {type: reference})", name, name)
+		}
+		t.Type, t.VindexType, t.Columns = router.Sharded, "hash", []string{pk[0]}
+	}
+	if serial != "" {
+		t.AutoIncrement = &router.AutoIncrementConfig{Column: serial, Sequence: name + "_" + serial + "_seq"}
+	}
+	return t, nil
+}
+
+func ddlTag(n *pg_query.Node) string {
+	switch {
+	case n.GetCreateStmt() != nil:
+		return "CREATE TABLE"
+	case n.GetDropStmt() != nil:
+		switch n.GetDropStmt().RemoveType {
+		case pg_query.ObjectType_OBJECT_INDEX:
+			return "DROP INDEX"
+		case pg_query.ObjectType_OBJECT_TABLE:
+			return "DROP TABLE"
+		}
+		return "DROP"
+	case n.GetAlterTableStmt() != nil:
+		return "ALTER TABLE"
+	case n.GetIndexStmt() != nil:
+		return "CREATE INDEX"
+	case n.GetTruncateStmt() != nil:
+		return "TRUNCATE TABLE"
+	case n.GetRenameStmt() != nil:
+		return "ALTER TABLE"
+	}
+	return fmt.Sprintf("%T", n.GetNode())
+}

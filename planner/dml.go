@@ -1,0 +1,118 @@
+package planner
+
+import (
+	"context"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// dmlPlan routes UPDATE and DELETE by the vindex predicates in WHERE.
+func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
+	var rel *pg_query.RangeVar
+	var where *pg_query.Node
+	var from []*pg_query.Node
+	var setCols []string
+	typ := "update"
+	if u := n.GetUpdateStmt(); u != nil {
+		rel, where, from = u.Relation, u.WhereClause, u.FromClause
+		for _, t := range u.TargetList {
+			setCols = append(setCols, t.GetResTarget().Name)
+		}
+		if u.WithClause != nil {
+			return nil, unsupported("WITH ... UPDATE")
+		}
+	} else {
+		d := n.GetDeleteStmt()
+		rel, where, from = d.Relation, d.WhereClause, d.UsingClause
+		typ = "delete"
+		if d.WithClause != nil {
+			return nil, unsupported("WITH ... DELETE")
+		}
+	}
+	if !b.ks.Sharded {
+		return b.passthrough("unsharded", Unsharded)
+	}
+	t, ok := b.ks.Table(rel.Relname)
+	if !ok {
+		return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rel.Relname)
+	}
+	for _, c := range setCols {
+		if t.Type == router.Sharded && c == t.VindexColumn() {
+			return nil, unsupported("UPDATE of vindex column %s.%s (it would move the row to another shard)", t.Name, c)
+		}
+	}
+	var stmt proto.Message = n.GetUpdateStmt()
+	if stmt == (*pg_query.UpdateStmt)(nil) {
+		stmt = n.GetDeleteStmt()
+	}
+	refs, err := b.refs(stmt, []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: rel}}})
+	if err != nil {
+		return nil, err
+	}
+	col := newColocation(refs)
+	for _, r := range col.sharded {
+		if !r.top {
+			return nil, unsupported("%s of %s naming sharded table %s in a subquery, FROM or USING", typ, t.Name, r.table.Name)
+		}
+	}
+	_ = from
+	switch t.Type {
+	case router.Reference:
+		params, fields, err := b.describe(b.sql)
+		if err != nil {
+			return nil, err
+		}
+		r := b.route(AllShards, b.sql)
+		r.Fields, r.OneTag = fields, true
+		return &Plan{Type: typ + "_reference", Root: &refWrite{r}, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+	}
+	op, ref, vcol, vals := col.vindexRoute(conjuncts(where))
+	params, fields, err := b.describe(b.sql)
+	if err != nil {
+		return nil, err
+	}
+	r := b.route(op, b.sql)
+	r.Fields = fields
+	r.EmptyTag = emptyTag(b.sql, fields)
+	if ref != nil {
+		r.Table, r.Values = ref.table, vals
+		if r.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
+			return nil, err
+		}
+	}
+	return &Plan{Type: typ + "_" + op.String(), Root: r, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+}
+
+// refWrite writes a reference table on every shard and reports one shard's
+// answer (its rows are the same everywhere).
+type refWrite struct{ r *Route }
+
+func (w *refWrite) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	streams, err := w.r.OpenEach(ctx, env, args)
+	if err != nil {
+		return nil, err
+	}
+	var first []sqltypes.Row
+	var tag string
+	for i, s := range streams {
+		rows, err := sqltypes.ReadAll(ctx, s)
+		if err != nil {
+			for _, rest := range streams[i+1:] {
+				rest.Close()
+			}
+			return nil, err
+		}
+		if i == 0 {
+			first, tag = rows, s.Tag()
+		}
+	}
+	return &sqltypes.Buffered{Cols: w.r.Fields, Data: first, Command: tag}, nil
+}
+
+func (w *refWrite) Explain() *ExplainNode {
+	return &ExplainNode{Op: "Broadcast", Props: []string{"reference table write"}, Children: []*ExplainNode{w.r.Explain()}}
+}

@@ -1,0 +1,86 @@
+package planner
+
+import (
+	"context"
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// explainPlan answers EXPLAIN (ROUTE) stmt with the plan tree of stmt.
+func (b *builder) explainPlan(n *pg_query.Node) (*Plan, error) {
+	ex := n.GetExplainStmt()
+	route := false
+	for _, o := range ex.Options {
+		if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "route") {
+			route = true
+		}
+	}
+	if !route {
+		if !b.ks.Sharded {
+			return b.passthrough("unsharded", Unsharded)
+		}
+		return nil, unsupported("EXPLAIN without (ROUTE) on a sharded keyspace; use EXPLAIN (ROUTE) to see the plan")
+	}
+	inner, err := innerStatement(b.sql)
+	if err != nil {
+		return nil, err
+	}
+	pl, err := b.p.build(b.ctx, b.ks.Name, inner, b.paramOIDs)
+	if err != nil {
+		return nil, err
+	}
+	var rows []sqltypes.Row
+	for _, l := range pl.Explain() {
+		rows = append(rows, sqltypes.Row{[]byte(l)})
+	}
+	fields := []sqltypes.Field{sqltypes.NewField("QUERY PLAN", sqltypes.OIDText)}
+	return &Plan{Type: "explain", Root: &static{fields: fields, rows: rows, explain: pl.Explain()}, Fields: fields, SQL: b.sql}, nil
+}
+
+// innerStatement returns the text after EXPLAIN (options).
+func innerStatement(sql string) (string, error) {
+	sc, err := pg_query.Scan(sql)
+	if err != nil {
+		return "", ParseError(err)
+	}
+	depth := 0
+	seenParen := false
+	for i, t := range sc.Tokens {
+		if i == 0 {
+			continue // EXPLAIN
+		}
+		tok := sql[t.Start:t.End]
+		switch {
+		case tok == "(":
+			depth++
+			seenParen = true
+		case tok == ")":
+			depth--
+			if depth == 0 && seenParen {
+				return strings.TrimSpace(sql[t.End:]), nil
+			}
+		}
+	}
+	return "", sqltypes.Errorf("42601", "EXPLAIN (ROUTE) needs a statement")
+}
+
+// static returns fixed rows.
+type static struct {
+	fields  []sqltypes.Field
+	rows    []sqltypes.Row
+	explain []string
+}
+
+func (s *static) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	return &sqltypes.Buffered{Cols: s.fields, Data: s.rows, Command: selectTag(int64(len(s.rows)))}, nil
+}
+
+func (s *static) Explain() *ExplainNode { return &ExplainNode{Op: "Explain"} }
+
+// StaticRows is a plan operator returning fixed rows (SHOW answers).
+func StaticRows(fields []sqltypes.Field, rows []sqltypes.Row) Operator {
+	return &static{fields: fields, rows: rows}
+}

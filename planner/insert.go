@@ -1,0 +1,299 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// InsertSplit runs a multi-row INSERT: it fills sequence columns, computes
+// each row's shard from its vindex column, and sends each shard its rows.
+type InsertSplit struct {
+	Keyspace *router.Keyspace
+	Shards   map[string]Shard
+	Table    *router.Table
+	Stmt     *pg_query.InsertStmt // with the column list made explicit
+	SQL      string               // the client's text, used when nothing changes
+	Rows     int
+	VCol     int    // index of the vindex column in the column list, -1 if none
+	VColType uint32 // its type
+	SeqCol   int    // index of the autoIncrement column, -1 if none
+	SeqAdded bool   // the column was added to the list by the gate
+	Seq      *router.Sequences
+	Fields   []sqltypes.Field
+}
+
+// Open runs the insert.
+func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	var seqVals []int64
+	stmt := ins.Stmt
+	changed := false
+	values := stmt.SelectStmt.GetSelectStmt().ValuesLists
+	needSeq := make([]bool, ins.Rows)
+	if ins.SeqCol >= 0 {
+		n := 0
+		for i, row := range values {
+			item := row.GetList().Items[ins.SeqCol]
+			v, isConst := constValue(item)
+			if item.GetSetToDefault() != nil || (isConst && v.Param == 0 && v.Lit == nil) || (isConst && v.Param > 0 && v.eval(args) == nil) {
+				needSeq[i] = true
+				n++
+			}
+		}
+		if n > 0 {
+			var err error
+			if seqVals, err = ins.Seq.Next(ctx, ins.Table.AutoIncrement.Sequence, n); err != nil {
+				return nil, err
+			}
+			stmt = proto.Clone(stmt).(*pg_query.InsertStmt)
+			values = stmt.SelectStmt.GetSelectStmt().ValuesLists
+			k := 0
+			for i, row := range values {
+				if needSeq[i] {
+					row.GetList().Items[ins.SeqCol] = bigIntConst(seqVals[k])
+					k++
+				}
+			}
+			changed = true
+		}
+	}
+	// Shard of each row.
+	byShard := map[string][]int{}
+	var order []string
+	for i, row := range values {
+		shard := ins.Keyspace.Shards[0]
+		if ins.Table.Type == router.Sharded {
+			item := row.GetList().Items[ins.VCol]
+			v, ok := constValue(item)
+			if !ok {
+				return nil, unsupported("INSERT into %s: the value of vindex column %s must be a constant or a parameter", ins.Table.Name, ins.Table.VindexColumn())
+			}
+			val := v.eval(args)
+			if val == nil {
+				return nil, sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
+			}
+			cv, err := Coerce(val, ins.VColType)
+			if err != nil {
+				return nil, err
+			}
+			if shard, err = ins.Keyspace.ShardForValue(ins.Table, cv); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := byShard[shard]; !ok {
+			order = append(order, shard)
+		}
+		byShard[shard] = append(byShard[shard], i)
+	}
+	targets := order
+	if ins.Table.Type == router.Reference {
+		targets = ins.Keyspace.Shards
+		byShard = nil
+	}
+	sqlFor := func(shard string) (string, error) {
+		if byShard == nil || len(order) == 1 {
+			if !changed {
+				return ins.SQL, nil
+			}
+			return deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+		}
+		s := proto.Clone(stmt).(*pg_query.InsertStmt)
+		sel := s.SelectStmt.GetSelectStmt()
+		var rows []*pg_query.Node
+		for _, i := range byShard[shard] {
+			rows = append(rows, sel.ValuesLists[i])
+		}
+		sel.ValuesLists = rows
+		return deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
+	}
+	var results []sqltypes.Rows
+	var tags []string
+	var returned [][]sqltypes.Row
+	for _, shard := range targets {
+		sql, err := sqlFor(shard)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := env.Conn(ctx, shard)
+		if err != nil {
+			return nil, err
+		}
+		r, err := conn.Query(ctx, sql, args)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := sqltypes.ReadAll(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		tags = append(tags, r.Tag())
+		returned = append(returned, rows)
+	}
+	if ins.Table.Type == router.Reference {
+		return &sqltypes.Buffered{Cols: ins.Fields, Data: returned[0], Command: tags[0]}, nil
+	}
+	// Give RETURNING rows back in VALUES order when every row came back.
+	var out []sqltypes.Row
+	inOrder := ins.Fields != nil
+	for i, shard := range targets {
+		if len(returned[i]) != len(byShard[shard]) {
+			inOrder = false
+		}
+	}
+	if inOrder {
+		out = make([]sqltypes.Row, ins.Rows)
+		for i, shard := range targets {
+			for j, rowIdx := range byShard[shard] {
+				out[rowIdx] = returned[i][j]
+			}
+		}
+	} else {
+		for _, rs := range returned {
+			out = append(out, rs...)
+		}
+	}
+	return &sqltypes.Buffered{Cols: ins.Fields, Data: out, Command: SumTags(tags)}, nil
+}
+
+func bigIntConst(v int64) *pg_query.Node {
+	if v >= math.MinInt32 && v <= math.MaxInt32 {
+		return intConst(v)
+	}
+	return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Fval{Fval: &pg_query.Float{Fval: fmt.Sprint(v)}}}}}
+}
+
+// Explain prints the insert's routing.
+func (ins *InsertSplit) Explain() *ExplainNode {
+	props := []string{"table=" + ins.Table.Name, fmt.Sprintf("rows=%d", ins.Rows)}
+	switch ins.Table.Type {
+	case router.Sharded:
+		props = append(props, fmt.Sprintf("vindex=%s(%s)", ins.Table.VindexType, ins.Table.VindexColumn()), "shards=by row")
+	case router.Reference:
+		props = append(props, "shards=all (reference)")
+	default:
+		props = append(props, "shards="+ins.Keyspace.Shards[0])
+	}
+	if ins.SeqCol >= 0 {
+		props = append(props, "sequence="+ins.Table.AutoIncrement.Sequence+"("+ins.Table.AutoIncrement.Column+")")
+	}
+	props = append(props, "sql="+ins.SQL)
+	return &ExplainNode{Op: "InsertSplit", Props: props}
+}
+
+func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
+	ins := n.GetInsertStmt()
+	name := ins.Relation.Relname
+	t, ok := b.ks.Table(name)
+	if !ok {
+		if b.ks.Sharded {
+			return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", name)
+		}
+		return b.passthrough("unsharded", Unsharded)
+	}
+	if ins.WithClause != nil {
+		return nil, unsupported("WITH ... INSERT on table %s", name)
+	}
+	sel := ins.SelectStmt.GetSelectStmt()
+	isValues := sel != nil && len(sel.ValuesLists) > 0
+	if !isValues {
+		if t.Type == router.Sharded {
+			return nil, unsupported("INSERT ... SELECT or DEFAULT VALUES into sharded table %s (use INSERT ... VALUES)", name)
+		}
+		if t.Type == router.Unsharded {
+			return b.passthrough("unsharded", Unsharded)
+		}
+	}
+	if ins.OnConflictClause != nil && t.Type == router.Sharded {
+		for _, tgt := range ins.OnConflictClause.TargetList {
+			if rt := tgt.GetResTarget(); rt != nil && rt.Name == t.VindexColumn() {
+				return nil, unsupported("ON CONFLICT DO UPDATE of vindex column %s.%s", name, rt.Name)
+			}
+		}
+	}
+	stmt := proto.Clone(ins).(*pg_query.InsertStmt)
+	var cols []string
+	for _, c := range stmt.Cols {
+		cols = append(cols, c.GetResTarget().Name)
+	}
+	if len(cols) == 0 && isValues {
+		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", quoteIdent(name)))
+		if err != nil {
+			return nil, err
+		}
+		for i, f := range fields {
+			if i < len(sel.ValuesLists[0].GetList().Items) {
+				cols = append(cols, f.Name)
+				stmt.Cols = append(stmt.Cols, pg_query.MakeResTargetNodeWithName(f.Name, -1))
+			}
+		}
+	}
+	op := &InsertSplit{Keyspace: b.ks, Shards: b.shards, Table: t, SQL: b.sql, VCol: -1, SeqCol: -1, Seq: b.p.Seq}
+	if isValues {
+		op.Rows = len(sel.ValuesLists)
+		for _, row := range sel.ValuesLists {
+			if len(row.GetList().Items) != len(cols) {
+				return nil, sqltypes.Errorf("42601", "INSERT has more expressions than target columns")
+			}
+		}
+	}
+	if t.AutoIncrement != nil && isValues {
+		idx := indexOf(cols, t.AutoIncrement.Column)
+		if idx < 0 {
+			stmt.Cols = append(stmt.Cols, pg_query.MakeResTargetNodeWithName(t.AutoIncrement.Column, -1))
+			cols = append(cols, t.AutoIncrement.Column)
+			idx = len(cols) - 1
+			vals := stmt.SelectStmt.GetSelectStmt().ValuesLists
+			for _, row := range vals {
+				l := row.GetList()
+				l.Items = append(l.Items, &pg_query.Node{Node: &pg_query.Node_SetToDefault{SetToDefault: &pg_query.SetToDefault{}}})
+			}
+			op.SeqAdded = true
+		}
+		op.SeqCol = idx
+	}
+	if t.Type == router.Sharded {
+		op.VCol = indexOf(cols, t.VindexColumn())
+		if op.VCol < 0 {
+			return nil, sqltypes.Errorf("23502", "INSERT into sharded table %s must set its vindex column %s", name, t.VindexColumn())
+		}
+		var err error
+		if op.VColType, err = b.colType(name, t.VindexColumn()); err != nil {
+			return nil, err
+		}
+	}
+	op.Stmt = stmt
+	if op.SeqAdded {
+		// The client's text lacks the column; describe and send the rewritten form.
+		s, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+		if err != nil {
+			return nil, err
+		}
+		op.SQL = s
+	}
+	params, fields, err := b.describe(b.sql)
+	if err != nil {
+		return nil, err
+	}
+	op.Fields = fields
+	typ := "insert"
+	if t.Type == router.Reference {
+		typ = "insert_reference"
+	}
+	return &Plan{Type: typ, Root: op, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+}
+
+func indexOf(list []string, s string) int {
+	for i, x := range list {
+		if x == s {
+			return i
+		}
+	}
+	return -1
+}

@@ -1,0 +1,310 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Opcode is how a Route picks its shards.
+type Opcode int
+
+const (
+	// SingleShard: equality on the table's vindex column (a literal, or $n
+	// evaluated at execution) picks exactly one shard.
+	SingleShard Opcode = iota
+	// MultiShard: an IN list on the vindex column picks the shards that hold
+	// its values.
+	MultiShard
+	// Scatter: no usable vindex predicate; every shard of the keyspace.
+	Scatter
+	// Unsharded: the one shard of an unsharded keyspace.
+	Unsharded
+	// AnyShard: reference tables and statements without tables; every shard
+	// has the same answer, so the first one is asked.
+	AnyShard
+	// AllShards: writes to reference tables and DDL go to every shard.
+	AllShards
+)
+
+func (o Opcode) String() string {
+	switch o {
+	case SingleShard:
+		return "single_shard"
+	case MultiShard:
+		return "multi_shard"
+	case Scatter:
+		return "scatter"
+	case Unsharded:
+		return "unsharded"
+	case AnyShard:
+		return "any_shard"
+	case AllShards:
+		return "all_shards"
+	}
+	return "unknown"
+}
+
+// Value is a vindex value: a literal known at plan time or a $n parameter.
+type Value struct {
+	Param int // 1-based parameter number; 0 means Lit
+	Lit   any
+}
+
+func (v Value) eval(args []any) any {
+	if v.Param > 0 {
+		if v.Param-1 < len(args) {
+			return args[v.Param-1]
+		}
+		return nil
+	}
+	return v.Lit
+}
+
+func (v Value) String() string {
+	if v.Param > 0 {
+		return fmt.Sprintf("$%d", v.Param)
+	}
+	if s, ok := v.Lit.(string); ok {
+		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+	}
+	return fmt.Sprint(v.Lit)
+}
+
+// Route sends one SQL statement to the shards its opcode picks.
+type Route struct {
+	Opcode   Opcode
+	Keyspace *router.Keyspace
+	Shards   map[string]Shard
+	Table    *router.Table // the table whose vindex routes (SingleShard, MultiShard)
+	ColType  uint32        // the vindex column's type, to coerce values before hashing
+	Values   []Value
+	SQL      string
+	Fields   []sqltypes.Field
+	// EmptyTag is the command tag when no shard is asked (e.g. id = NULL).
+	EmptyTag string
+	// OneTag reports one shard's command tag instead of the sum (reference writes).
+	OneTag bool
+}
+
+// Targets resolves the shards the route runs on, in key order.
+func (r *Route) Targets(args []any) ([]string, error) {
+	switch r.Opcode {
+	case Scatter, AllShards:
+		return r.Keyspace.Shards, nil
+	case Unsharded, AnyShard:
+		return r.Keyspace.Shards[:1], nil
+	}
+	want := map[string]bool{}
+	for _, v := range r.Values {
+		val := v.eval(args)
+		if val == nil {
+			continue // col = NULL matches no row
+		}
+		cv, err := Coerce(val, r.ColType)
+		if err != nil {
+			return nil, err
+		}
+		s, err := r.Keyspace.ShardForValue(r.Table, cv)
+		if err != nil {
+			return nil, err
+		}
+		want[s] = true
+	}
+	var out []string
+	for _, s := range r.Keyspace.Shards {
+		if want[s] {
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// Coerce converts a value to the Go type the vindex expects for a column of
+// type oid, as Postgres would coerce a literal compared to that column.
+func Coerce(v any, oid uint32) (any, error) {
+	switch sqltypes.CategoryOf(oid) {
+	case sqltypes.CatInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case int:
+			return int64(x), nil
+		case int32:
+			return int64(x), nil
+		case float64:
+			if x != math.Trunc(x) {
+				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), x)
+			}
+			return int64(x), nil
+		case string:
+			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if err != nil {
+				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), x)
+			}
+			return n, nil
+		}
+	case sqltypes.CatString:
+		switch x := v.(type) {
+		case string:
+			if oid == sqltypes.OIDBPChar {
+				return strings.TrimRight(x, " "), nil
+			}
+			return x, nil
+		case []byte:
+			return string(x), nil
+		case int64:
+			return strconv.FormatInt(x, 10), nil
+		}
+	}
+	return v, nil
+}
+
+// OpenEach starts the statement on every target shard at once and returns
+// one stream per shard, in key order.
+func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.Rows, error) {
+	targets, err := r.Targets(args)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sqltypes.Rows, len(targets))
+	errs := make([]error, len(targets))
+	run := func(i int, shard string) {
+		conn, err := env.Conn(ctx, shard)
+		if err != nil {
+			errs[i] = err
+			return
+		}
+		out[i], errs[i] = conn.Query(ctx, r.SQL, args)
+	}
+	if len(targets) == 1 {
+		run(0, targets[0])
+	} else {
+		var wg sync.WaitGroup
+		for i, s := range targets {
+			wg.Add(1)
+			go func() { defer wg.Done(); run(i, s) }()
+		}
+		wg.Wait()
+	}
+	for _, e := range errs {
+		if e != nil {
+			for _, rs := range out {
+				if rs != nil {
+					rs.Close()
+				}
+			}
+			return nil, e
+		}
+	}
+	return out, nil
+}
+
+// Open runs the statement and concatenates the shards' answers.
+func (r *Route) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	streams, err := r.OpenEach(ctx, env, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(streams) == 1 {
+		return streams[0], nil
+	}
+	return &concatRows{fields: r.Fields, streams: streams, emptyTag: r.EmptyTag, oneTag: r.OneTag}, nil
+}
+
+// Explain prints the route, its shards and its SQL.
+func (r *Route) Explain() *ExplainNode {
+	props := []string{"type=" + r.Opcode.String(), "keyspace=" + r.Keyspace.Name}
+	switch r.Opcode {
+	case SingleShard, MultiShard:
+		var vals []string
+		runtime := false
+		for _, v := range r.Values {
+			vals = append(vals, v.String())
+			runtime = runtime || v.Param > 0
+		}
+		props = append(props, fmt.Sprintf("vindex=%s(%s)", r.Table.VindexType, r.Table.VindexColumn()), "values="+strings.Join(vals, ","))
+		if runtime {
+			props = append(props, "shards=chosen at execution")
+		} else if t, err := r.Targets(nil); err == nil {
+			props = append(props, "shards="+strings.Join(t, ","))
+		}
+	default:
+		t, _ := r.Targets(nil)
+		props = append(props, "shards="+strings.Join(t, ","))
+	}
+	props = append(props, "sql="+r.SQL)
+	return &ExplainNode{Op: "Route", Props: props}
+}
+
+// concatRows reads the shards' streams one after the other.
+type concatRows struct {
+	fields   []sqltypes.Field
+	streams  []sqltypes.Rows
+	i        int
+	tags     []string
+	emptyTag string
+	oneTag   bool
+}
+
+func (c *concatRows) Fields() []sqltypes.Field { return c.fields }
+
+func (c *concatRows) Next(ctx context.Context) (sqltypes.Row, error) {
+	for c.i < len(c.streams) {
+		row, err := c.streams[c.i].Next(ctx)
+		if err == io.EOF {
+			c.tags = append(c.tags, c.streams[c.i].Tag())
+			c.streams[c.i].Close()
+			c.i++
+			continue
+		}
+		return row, err
+	}
+	return nil, io.EOF
+}
+
+func (c *concatRows) Tag() string {
+	if len(c.tags) == 0 {
+		return c.emptyTag
+	}
+	if c.oneTag {
+		return c.tags[0]
+	}
+	return SumTags(c.tags)
+}
+
+func (c *concatRows) Close() {
+	for ; c.i < len(c.streams); c.i++ {
+		c.streams[c.i].Close()
+	}
+}
+
+// SumTags adds up the row counts of command tags from several shards
+// ("UPDATE 2" + "UPDATE 3" = "UPDATE 5"; "INSERT 0 1" + "INSERT 0 2" = "INSERT 0 3").
+func SumTags(tags []string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	var total int64
+	prefix := tags[0]
+	for _, t := range tags {
+		i := strings.LastIndexByte(t, ' ')
+		if i < 0 {
+			return tags[0]
+		}
+		n, err := strconv.ParseInt(t[i+1:], 10, 64)
+		if err != nil {
+			return tags[0]
+		}
+		total += n
+		prefix = t[:i]
+	}
+	return prefix + " " + strconv.FormatInt(total, 10)
+}

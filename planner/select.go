@@ -1,0 +1,333 @@
+package planner
+
+import (
+	"math"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
+	sel := n.GetSelectStmt()
+	if sel.IntoClause != nil {
+		return nil, unsupported("SELECT INTO")
+	}
+	if !b.ks.Sharded {
+		return b.passthrough("unsharded", Unsharded)
+	}
+	refs, err := b.refs(sel, sel.FromClause)
+	if err != nil {
+		return nil, err
+	}
+	col := newColocation(refs)
+	if len(col.sharded) == 0 {
+		typ := "reference"
+		if len(refs) == 0 {
+			typ = "any_shard"
+		}
+		return b.passthrough(typ, AnyShard)
+	}
+	if sel.Op != pg_query.SetOperation_SETOP_NONE {
+		return nil, unsupported("UNION/INTERSECT/EXCEPT over sharded table %s", col.sharded[0].table.Name)
+	}
+	for _, r := range col.sharded {
+		if !r.top {
+			return nil, unsupported("subquery or CTE on sharded table %s (it would run on each shard alone)", r.table.Name)
+		}
+	}
+	col.usingJoins(sel.FromClause)
+	where := conjuncts(sel.WhereClause)
+	if err := col.check(append(where, joinQuals(sel.FromClause)...)); err != nil {
+		return nil, err
+	}
+	op, ref, vcol, vals := col.vindexRoute(where)
+	route := b.route(op, b.sql)
+	if ref != nil {
+		route.Table = ref.table
+		if route.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
+			return nil, err
+		}
+		route.Values = vals
+	}
+	if op == SingleShard {
+		params, fields, err := b.describe(b.sql)
+		if err != nil {
+			return nil, err
+		}
+		route.Fields = fields
+		route.EmptyTag = "SELECT 0"
+		return &Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+	}
+	return b.scatterSelect(sel, route, col)
+}
+
+// scatterSelect plans a SELECT that runs on several shards and merges.
+func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *colocation) (*Plan, error) {
+	if containsWindow(sel) {
+		return nil, unsupported("window functions over several shards")
+	}
+	if len(sel.DistinctClause) > 0 && sel.DistinctClause[0].GetNode() != nil {
+		return nil, unsupported("DISTINCT ON over several shards")
+	}
+	if sel.LimitOption == pg_query.LimitOption_LIMIT_OPTION_WITH_TIES {
+		return nil, unsupported("FETCH ... WITH TIES over several shards")
+	}
+	if len(sel.LockingClause) > 0 && (sel.LimitCount != nil || sel.LimitOffset != nil) {
+		return nil, unsupported("FOR UPDATE with LIMIT over several shards")
+	}
+	_, visible, err := b.describe(b.sql)
+	if err != nil {
+		return nil, err
+	}
+	groups := b.resolveTargetRefs(sel, sel.GroupClause)
+	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAggregate(&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause})
+	typ := "scatter"
+	if route.Opcode == MultiShard {
+		typ = "multi_shard"
+	}
+	if hasAgg && !(len(sel.GroupClause) > 0 && col.hasVindexColumn(groups)) {
+		return b.aggregateSelect(sel, route, visible, groups)
+	}
+	distinct := len(sel.DistinctClause) > 0
+	if distinct && col.hasVindexColumn(targetExprs(sel)) {
+		distinct = false // equal rows share the vindex value, so one shard
+	}
+	return b.mergeSelect(sel, route, visible, distinct, typ)
+}
+
+func targetExprs(sel *pg_query.SelectStmt) []*pg_query.Node {
+	var out []*pg_query.Node
+	for _, t := range sel.TargetList {
+		if rt := t.GetResTarget(); rt != nil {
+			out = append(out, rt.Val)
+		}
+	}
+	return out
+}
+
+// resolveTargetRefs replaces positional (GROUP BY 1) and alias references to
+// the target list with the target expressions.
+func (b *builder) resolveTargetRefs(sel *pg_query.SelectStmt, items []*pg_query.Node) []*pg_query.Node {
+	var out []*pg_query.Node
+	for _, it := range items {
+		out = append(out, targetFor(sel, it))
+	}
+	return out
+}
+
+func targetFor(sel *pg_query.SelectStmt, it *pg_query.Node) *pg_query.Node {
+	if v, ok := constValue(it); ok && v.Param == 0 {
+		if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= len(sel.TargetList) {
+			if !hasStar(sel) {
+				return sel.TargetList[i-1].GetResTarget().Val
+			}
+		}
+	}
+	if _, c, ok := colRef(it); ok {
+		if q, _, _ := colRef(it); q == "" && !hasStar(sel) {
+			for _, t := range sel.TargetList {
+				if rt := t.GetResTarget(); rt != nil && rt.Name == c {
+					return rt.Val
+				}
+			}
+		}
+	}
+	return it
+}
+
+func isStar(t *pg_query.Node) bool {
+	rt := t.GetResTarget()
+	if rt == nil {
+		return false
+	}
+	cr := rt.Val.GetColumnRef()
+	if cr == nil {
+		return false
+	}
+	for _, f := range cr.Fields {
+		if f.GetAStar() != nil {
+			return true
+		}
+	}
+	return false
+}
+
+func hasStar(sel *pg_query.SelectStmt) bool {
+	for _, t := range sel.TargetList {
+		if isStar(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// sortKeyFor resolves an ORDER BY item to an output column of the pushed
+// query, adding a hidden target when the item is not in the select list.
+func sortDir(sb *pg_query.SortBy) (desc, nullsFirst bool, err error) {
+	switch sb.SortbyDir {
+	case pg_query.SortByDir_SORTBY_DESC:
+		desc = true
+	case pg_query.SortByDir_SORTBY_USING:
+		return false, false, unsupported("ORDER BY ... USING over several shards")
+	}
+	nullsFirst = desc
+	switch sb.SortbyNulls {
+	case pg_query.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg_query.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return desc, nullsFirst, nil
+}
+
+// limitValues reads LIMIT/OFFSET as values (literals or parameters).
+func limitValues(sel *pg_query.SelectStmt) (count, offset *Value, err error) {
+	if sel.LimitCount != nil {
+		v, ok := constValue(sel.LimitCount)
+		if !ok {
+			return nil, nil, unsupported("LIMIT expression over several shards (use a constant or $n)")
+		}
+		if v.Param > 0 || v.Lit != nil {
+			count = &v
+		}
+	}
+	if sel.LimitOffset != nil {
+		v, ok := constValue(sel.LimitOffset)
+		if !ok {
+			return nil, nil, unsupported("OFFSET expression over several shards (use a constant or $n)")
+		}
+		if v.Param > 0 || v.Lit != nil {
+			offset = &v
+		}
+	}
+	return count, offset, nil
+}
+
+// pushedLimit is the LIMIT each shard gets: offset+count rows.
+func pushedLimit(count, offset *Value) *pg_query.Node {
+	if count == nil {
+		return nil
+	}
+	node := func(v *Value) *pg_query.Node {
+		if v.Param > 0 {
+			return pg_query.MakeParamRefNode(int32(v.Param), -1)
+		}
+		if i, ok := v.Lit.(int64); ok && i <= math.MaxInt32 {
+			return intConst(i)
+		}
+		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Fval{Fval: &pg_query.Float{Fval: valueString(v)}}}}}
+	}
+	if offset == nil {
+		return node(count)
+	}
+	if count.Param == 0 && offset.Param == 0 {
+		c, ok1 := count.Lit.(int64)
+		o, ok2 := offset.Lit.(int64)
+		if ok1 && ok2 {
+			return node(&Value{Lit: c + o})
+		}
+	}
+	return pg_query.MakeAExprNode(pg_query.A_Expr_Kind_AEXPR_OP, []*pg_query.Node{pg_query.MakeStrNode("+")}, node(count), node(offset), -1)
+}
+
+func valueString(v *Value) string {
+	if s, ok := v.Lit.(string); ok {
+		return s
+	}
+	return v.String()
+}
+
+// mergeSelect plans a scatter whose shard rows are final: merge-sort them,
+// drop duplicates, apply LIMIT at the gate.
+func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []sqltypes.Field, distinct bool, typ string) (*Plan, error) {
+	pushed := proto.Clone(sel).(*pg_query.SelectStmt)
+	nVisible := len(visible)
+	type pending struct {
+		col      int
+		desc, nf bool
+	}
+	var keys []pending
+	hidden := 0
+	star := hasStar(sel)
+	for _, item := range sel.SortClause {
+		sb := item.GetSortBy()
+		desc, nf, err := sortDir(sb)
+		if err != nil {
+			return nil, err
+		}
+		idx := -1
+		if v, ok := constValue(sb.Node); ok && v.Param == 0 {
+			if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= nVisible {
+				idx = int(i) - 1
+			}
+		}
+		if idx < 0 && !star {
+			target := targetFor(sel, sb.Node)
+			want := exprText(target)
+			for i, t := range sel.TargetList {
+				if exprText(t.GetResTarget().Val) == want {
+					idx = i
+					break
+				}
+			}
+		}
+		if idx < 0 {
+			if distinct {
+				return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+			}
+			pushed.TargetList = append(pushed.TargetList, pg_query.MakeResTargetNodeWithVal(targetFor(sel, sb.Node), -1))
+			idx = nVisible + hidden
+			hidden++
+		}
+		keys = append(keys, pending{idx, desc, nf})
+	}
+	count, offset, err := limitValues(sel)
+	if err != nil {
+		return nil, err
+	}
+	if count != nil || offset != nil {
+		pushed.LimitCount = pushedLimit(count, offset)
+		pushed.LimitOffset = nil
+	}
+	changed := hidden > 0 || count != nil || offset != nil
+	sql := b.sql
+	if changed {
+		if sql, err = deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}}); err != nil {
+			return nil, err
+		}
+	}
+	params, fields, err := b.describe(sql)
+	if err != nil {
+		return nil, err
+	}
+	route.SQL = sql
+	route.Fields = fields
+	route.EmptyTag = "SELECT 0"
+	var root Operator = route
+	if len(keys) > 0 {
+		var sk []SortKey
+		for _, k := range keys {
+			sk = append(sk, SortKey{Col: k.col, Desc: k.desc, NullsFirst: k.nf, OID: fields[k.col].OID})
+		}
+		root = &MergeSort{Input: route, Keys: sk}
+	}
+	if distinct {
+		root = &Distinct{Input: root}
+	}
+	if count != nil || offset != nil {
+		root = &Limit{Input: root, Count: count, Offset: offset}
+	}
+	if hidden > 0 {
+		cols := make([]int, nVisible)
+		for i := range cols {
+			cols[i] = i
+		}
+		root = &Project{Input: root, Cols: cols, Fields: fields[:nVisible]}
+	}
+	return &Plan{Type: typ, Root: root, Fields: fields[:nVisible], ParamOIDs: params, SQL: b.sql}, nil
+}
+
+var _ = router.Sharded

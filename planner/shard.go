@@ -1,0 +1,37 @@
+package planner
+
+import (
+	"context"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Conn runs Postgres SQL on one shard, inside or outside a transaction. The
+// engine behind it translates the SQL to its own dialect when it must.
+type Conn interface {
+	Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error)
+}
+
+// Shard is one shard's tablet as the planner sees it.
+type Shard interface {
+	Conn
+	Name() string
+	// Describe reports a statement's parameter types and result columns
+	// without running it (nil fields when it returns no rows).
+	Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error)
+	// Begin opens a transaction pinned to one backend connection.
+	Begin(ctx context.Context) (Tx, error)
+}
+
+// Tx is a shard transaction.
+type Tx interface {
+	Conn
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// Env is what a running plan needs from the session: the connection to use
+// for each shard (a transaction's connection while one is open).
+type Env interface {
+	Conn(ctx context.Context, shard string) (Conn, error)
+}

@@ -1,0 +1,302 @@
+package planner
+
+import (
+	"strings"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// tableRef is one occurrence of a table in a statement.
+type tableRef struct {
+	alias string // alias, or the table name
+	table *router.Table
+	top   bool // in the top-level FROM (not inside a subquery or CTE)
+}
+
+// refs finds every table the statement names. Top-level FROM tables are
+// marked, so that sharded tables inside subqueries can be refused.
+func (b *builder) refs(stmt proto.Message, topFrom []*pg_query.Node) ([]*tableRef, error) {
+	ctes := map[string]bool{}
+	walk(stmt, func(m proto.Message) bool {
+		if c, ok := m.(*pg_query.CommonTableExpr); ok {
+			ctes[c.Ctename] = true
+		}
+		return true
+	})
+	top := map[*pg_query.RangeVar]bool{}
+	var markTop func(n *pg_query.Node)
+	markTop = func(n *pg_query.Node) {
+		if rv := n.GetRangeVar(); rv != nil {
+			top[rv] = true
+		}
+		if j := n.GetJoinExpr(); j != nil {
+			markTop(j.Larg)
+			markTop(j.Rarg)
+		}
+	}
+	for _, n := range topFrom {
+		markTop(n)
+	}
+	var out []*tableRef
+	var err error
+	walk(stmt, func(m proto.Message) bool {
+		rv, ok := m.(*pg_query.RangeVar)
+		if !ok || err != nil {
+			return err == nil
+		}
+		if rv.Schemaname == "" && ctes[rv.Relname] {
+			return true
+		}
+		if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != b.ks.Name {
+			err = unsupported("table %s.%s: only tables of keyspace %s can be named here", rv.Schemaname, rv.Relname, b.ks.Name)
+			return false
+		}
+		t, found := b.ks.Table(rv.Relname)
+		if !found {
+			if !b.ks.Sharded {
+				t = &router.Table{Name: rv.Relname, Type: router.Unsharded}
+			} else {
+				err = sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rv.Relname)
+				return false
+			}
+		}
+		alias := rv.Relname
+		if rv.Alias != nil && rv.Alias.Aliasname != "" {
+			alias = rv.Alias.Aliasname
+		}
+		out = append(out, &tableRef{alias: alias, table: t, top: top[rv]})
+		return true
+	})
+	return out, err
+}
+
+// colocation checks that the sharded tables of a query are joined on their
+// vindex columns, so each shard can answer its part alone, and finds the
+// vindex predicates that narrow the shards.
+type colocation struct {
+	sharded []*tableRef
+	parent  map[string]string // union-find over "alias.col"
+}
+
+func (c *colocation) find(x string) string {
+	for c.parent[x] != "" && c.parent[x] != x {
+		x = c.parent[x]
+	}
+	return x
+}
+
+func (c *colocation) union(a, b string) {
+	ra, rb := c.find(a), c.find(b)
+	if c.parent[ra] == "" {
+		c.parent[ra] = ra
+	}
+	if c.parent[rb] == "" {
+		c.parent[rb] = rb
+	}
+	if ra != rb {
+		c.parent[ra] = rb
+	}
+}
+
+// resolve maps a column reference to "alias.col" of a sharded table, when the
+// column is that table's vindex column.
+func (c *colocation) resolve(n *pg_query.Node) (*tableRef, string, bool) {
+	qual, col, ok := colRef(n)
+	if !ok {
+		return nil, "", false
+	}
+	var hit *tableRef
+	for _, r := range c.sharded {
+		if r.table.VindexColumn() != col {
+			continue
+		}
+		if qual != "" && qual != r.alias {
+			continue
+		}
+		if hit != nil {
+			return nil, "", false // ambiguous
+		}
+		hit = r
+	}
+	if hit == nil {
+		return nil, "", false
+	}
+	return hit, hit.alias + "." + col, true
+}
+
+func newColocation(refs []*tableRef) *colocation {
+	c := &colocation{parent: map[string]string{}}
+	for _, r := range refs {
+		if r.table.Type == router.Sharded {
+			c.sharded = append(c.sharded, r)
+		}
+	}
+	return c
+}
+
+// joinQuals collects the ON conditions of the FROM clause's joins.
+func joinQuals(from []*pg_query.Node) []*pg_query.Node {
+	var out []*pg_query.Node
+	var visit func(n *pg_query.Node)
+	visit = func(n *pg_query.Node) {
+		j := n.GetJoinExpr()
+		if j == nil {
+			return
+		}
+		out = append(out, conjuncts(j.Quals)...)
+		visit(j.Larg)
+		visit(j.Rarg)
+	}
+	for _, n := range from {
+		visit(n)
+	}
+	return out
+}
+
+// usingJoins records USING (col) joins between co-located tables.
+func (c *colocation) usingJoins(from []*pg_query.Node) {
+	var visit func(n *pg_query.Node) []string
+	// visit returns the aliases in a join subtree.
+	visit = func(n *pg_query.Node) []string {
+		if rv := n.GetRangeVar(); rv != nil {
+			a := rv.Relname
+			if rv.Alias != nil && rv.Alias.Aliasname != "" {
+				a = rv.Alias.Aliasname
+			}
+			return []string{a}
+		}
+		j := n.GetJoinExpr()
+		if j == nil {
+			return nil
+		}
+		l, r := visit(j.Larg), visit(j.Rarg)
+		for _, u := range stringsOf(j.UsingClause) {
+			for _, la := range l {
+				for _, ra := range r {
+					lr, rr := c.byAlias(la), c.byAlias(ra)
+					if lr != nil && rr != nil && lr.table.VindexColumn() == u && rr.table.VindexColumn() == u {
+						c.union(la+"."+u, ra+"."+u)
+					}
+				}
+			}
+		}
+		return append(l, r...)
+	}
+	for _, n := range from {
+		visit(n)
+	}
+}
+
+func (c *colocation) byAlias(a string) *tableRef {
+	for _, r := range c.sharded {
+		if r.alias == a {
+			return r
+		}
+	}
+	return nil
+}
+
+// check unions vindex columns equated by the conditions and verifies that
+// every sharded table ends up in one class with the same vindex type.
+func (c *colocation) check(conds []*pg_query.Node) error {
+	for _, r := range c.sharded {
+		k := r.alias + "." + r.table.VindexColumn()
+		if c.parent[k] == "" {
+			c.parent[k] = k
+		}
+	}
+	for _, cond := range conds {
+		e := cond.GetAExpr()
+		if e == nil || e.Kind != pg_query.A_Expr_Kind_AEXPR_OP || opName(e) != "=" {
+			continue
+		}
+		_, l, ok1 := c.resolve(e.Lexpr)
+		_, r, ok2 := c.resolve(e.Rexpr)
+		if ok1 && ok2 {
+			c.union(l, r)
+		}
+	}
+	if len(c.sharded) < 2 {
+		return nil
+	}
+	first := c.sharded[0]
+	root := c.find(first.alias + "." + first.table.VindexColumn())
+	for _, r := range c.sharded[1:] {
+		if r.table.VindexType != first.table.VindexType {
+			return unsupported("join between %s and %s: their vindexes differ (%s, %s), a cross-shard join", first.table.Name, r.table.Name, first.table.VindexType, r.table.VindexType)
+		}
+		if c.find(r.alias+"."+r.table.VindexColumn()) != root {
+			return unsupported("cross-shard join between %s and %s: join them on their vindex columns (%s.%s = %s.%s)",
+				first.table.Name, r.table.Name, first.alias, first.table.VindexColumn(), r.alias, r.table.VindexColumn())
+		}
+	}
+	return nil
+}
+
+// vindexRoute looks for `vindexcol = value` or `vindexcol IN (...)` among
+// the WHERE conjuncts; it returns the route opcode and values.
+func (c *colocation) vindexRoute(where []*pg_query.Node) (Opcode, *tableRef, string, []Value) {
+	var multiRef *tableRef
+	var multiCol string
+	var multi []Value
+	for _, cond := range where {
+		e := cond.GetAExpr()
+		if e == nil {
+			continue
+		}
+		switch {
+		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP && opName(e) == "=":
+			for _, pair := range [][2]*pg_query.Node{{e.Lexpr, e.Rexpr}, {e.Rexpr, e.Lexpr}} {
+				ref, _, ok := c.resolve(pair[0])
+				if !ok {
+					continue
+				}
+				if v, ok := constValue(pair[1]); ok {
+					return SingleShard, ref, ref.table.VindexColumn(), []Value{v}
+				}
+			}
+		case e.Kind == pg_query.A_Expr_Kind_AEXPR_IN && opName(e) == "=":
+			ref, _, ok := c.resolve(e.Lexpr)
+			if !ok || multi != nil {
+				continue
+			}
+			list := e.Rexpr.GetList()
+			if list == nil {
+				continue
+			}
+			var vals []Value
+			for _, item := range list.Items {
+				v, ok := constValue(item)
+				if !ok {
+					vals = nil
+					break
+				}
+				vals = append(vals, v)
+			}
+			if vals != nil {
+				multiRef, multiCol, multi = ref, ref.table.VindexColumn(), vals
+			}
+		}
+	}
+	if multi != nil {
+		return MultiShard, multiRef, multiCol, multi
+	}
+	return Scatter, nil, "", nil
+}
+
+// groupedByVindex reports whether a GROUP BY list (or DISTINCT target list)
+// holds a sharded table's vindex column: then every group lives on one shard.
+func (c *colocation) hasVindexColumn(exprs []*pg_query.Node) bool {
+	for _, e := range exprs {
+		if _, _, ok := c.resolve(e); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func lower(s string) string { return strings.ToLower(s) }

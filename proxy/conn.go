@@ -1,0 +1,821 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	"github.com/jackc/pgx/v5/pgtype"
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Startup packet codes (the protocol version field of the first packet).
+const (
+	sslRequestCode    = 80877103
+	gssEncRequestCode = 80877104
+	cancelRequestCode = 80877102
+	maxStartupPacket  = 10000 // MAX_STARTUP_PACKET_LENGTH in Postgres
+	flushThreshold    = 32 << 10
+	inboxSize         = 16
+)
+
+// conn is one client connection: startup, authentication, then the message
+// loop of the simple and extended query protocols.
+type conn struct {
+	srv *Server
+	nc  net.Conn
+	be  *pgproto3.Backend
+	log *slog.Logger
+
+	ctx    context.Context // ends with the connection
+	cancel context.CancelFunc
+	closed chan struct{}
+	once   sync.Once
+
+	pid    uint32
+	secret [4]byte
+	sess   Session
+	tmap   *pgtype.Map
+
+	stmts   map[string]*prepared
+	portals map[string]*portal
+
+	outBytes int   // bytes sent since the last flush (approximate)
+	werr     error // first write error; the connection is done
+	scratch  [][]byte
+
+	mu       sync.Mutex // guards running and canceled (CancelRequest)
+	running  context.CancelFunc
+	canceled bool
+}
+
+// prepared is a statement created by Parse.
+type prepared struct {
+	stmt      Statement // nil for an empty query string
+	paramOIDs []uint32
+	fields    []sqltypes.Field
+}
+
+// portal is a statement bound to its arguments by Bind. Its Rows stay open
+// while Execute with a row limit suspends it.
+type portal struct {
+	prep    *prepared
+	args    []any
+	formats []int16 // one per field
+
+	ctx    context.Context // lives from the first Execute to the close
+	cancel context.CancelFunc
+	rows   sqltypes.Rows
+	done   bool
+	tag    string
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &conn{
+		srv:     s,
+		nc:      nc,
+		log:     s.log,
+		ctx:     ctx,
+		cancel:  cancel,
+		closed:  make(chan struct{}),
+		stmts:   map[string]*prepared{},
+		portals: map[string]*portal{},
+	}
+}
+
+// close ends the connection; safe to call from any goroutine, many times.
+func (c *conn) close() {
+	c.once.Do(func() {
+		c.cancel()
+		close(c.closed)
+		c.nc.Close()
+	})
+}
+
+func (c *conn) serve() {
+	defer c.close()
+	c.be = pgproto3.NewBackend(c.nc, c.nc)
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	_ = c.nc.SetDeadline(time.Now().Add(startupTimeout))
+
+	info, ok := c.startup()
+	if !ok {
+		return
+	}
+	if err := c.authenticate(info.User); err != nil {
+		if err != errAuthClosed {
+			c.sendFatal(err)
+		}
+		return
+	}
+	sess, err := c.srv.factory(c.ctx, info)
+	if err != nil {
+		c.sendFatal(err)
+		return
+	}
+	c.sess = sess
+	defer func() {
+		c.closePortals(func(*portal) bool { return true })
+		sess.Close()
+	}()
+	c.tmap = pgtype.NewMap()
+	_, _ = rand.Read(c.secret[:])
+	c.pid = c.srv.register(c)
+
+	params := map[string]string{
+		"server_version":                c.srv.cfg.ServerVersion,
+		"server_encoding":               "UTF8",
+		"client_encoding":               "UTF8",
+		"DateStyle":                     "ISO, MDY",
+		"integer_datetimes":             "on",
+		"standard_conforming_strings":   "on",
+		"TimeZone":                      "UTC",
+		"IntervalStyle":                 "postgres",
+		"is_superuser":                  "off",
+		"session_authorization":         info.User,
+		"application_name":              info.Params["application_name"],
+		"default_transaction_read_only": "off",
+		"in_hot_standby":                "off",
+	}
+	for k, v := range sess.ParameterStatus() {
+		params[k] = v
+	}
+	c.sendParams(params)
+	c.be.Send(&pgproto3.BackendKeyData{ProcessID: c.pid, SecretKey: c.secret[:]})
+	c.readyForQuery()
+	if c.werr != nil {
+		return
+	}
+	_ = c.nc.SetDeadline(time.Time{})
+	c.loop()
+}
+
+// startup reads the startup packets: SSLRequest and GSSENCRequest are
+// refused with 'N', a CancelRequest is served (and the connection closed),
+// and a StartupMessage for protocol 3.x is accepted as 3.0. ok is false when
+// the connection is to be closed.
+func (c *conn) startup() (info StartupInfo, ok bool) {
+	for refusals := 0; ; refusals++ {
+		var hdr [4]byte
+		if _, err := io.ReadFull(c.nc, hdr[:]); err != nil {
+			return info, false
+		}
+		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
+		if n < 8 || n > maxStartupPacket {
+			c.log.Debug("proxy: invalid length of startup packet", "remote", c.nc.RemoteAddr().String(), "len", n)
+			return info, false
+		}
+		body := make([]byte, n-4)
+		if _, err := io.ReadFull(c.nc, body); err != nil {
+			return info, false
+		}
+		code := binary.BigEndian.Uint32(body)
+		switch code {
+		case sslRequestCode, gssEncRequestCode:
+			if refusals >= 2 {
+				return info, false
+			}
+			if _, err := c.nc.Write([]byte{'N'}); err != nil {
+				return info, false
+			}
+			continue
+		case cancelRequestCode:
+			if len(body) >= 12 {
+				c.srv.cancelRequest(binary.BigEndian.Uint32(body[4:]), body[8:])
+			}
+			return info, false
+		}
+		major, minor := code>>16, code&0xffff
+		if major != 3 {
+			c.sendFatal(sqltypes.Unsupported("unsupported frontend protocol %d.%d: server supports 3.0", major, minor))
+			return info, false
+		}
+		params, err := parseStartupParams(body[4:])
+		if err != nil {
+			c.sendFatal(err)
+			return info, false
+		}
+		var unknown []string
+		for k := range params {
+			if len(k) > 5 && k[:5] == "_pq_." {
+				unknown = append(unknown, k)
+				delete(params, k)
+			}
+		}
+		if minor > 0 || len(unknown) > 0 {
+			sort.Strings(unknown)
+			c.be.Send(&pgproto3.NegotiateProtocolVersion{NewestMinorProtocol: 0, UnrecognizedOptions: unknown})
+		}
+		info.User = params["user"]
+		if info.User == "" {
+			c.sendFatal(sqltypes.Errorf("28000", "no PostgreSQL user name specified in startup packet"))
+			return info, false
+		}
+		info.Database = params["database"]
+		if info.Database == "" {
+			info.Database = info.User
+		}
+		info.Params = params
+		return info, true
+	}
+}
+
+// parseStartupParams reads the name/value pairs of a StartupMessage.
+func parseStartupParams(b []byte) (map[string]string, error) {
+	params := map[string]string{}
+	bad := sqltypes.Errorf(codeProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
+	for {
+		if len(b) == 0 {
+			return nil, bad
+		}
+		if b[0] == 0 {
+			if len(b) != 1 {
+				return nil, bad
+			}
+			return params, nil
+		}
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			return nil, bad
+		}
+		name := string(b[:i])
+		b = b[i+1:]
+		j := bytes.IndexByte(b, 0)
+		if j < 0 {
+			return nil, bad
+		}
+		params[name] = string(b[:j])
+		b = b[j+1:]
+	}
+}
+
+// inMsg is a message (copied out of pgproto3's reused structs) or the read
+// error that ends the connection.
+type inMsg struct {
+	msg pgproto3.FrontendMessage
+	err error
+}
+
+// reader receives client messages for the loop. It keeps reading while a
+// statement runs, so a client that goes away cancels the statement.
+func (c *conn) reader(out chan<- inMsg) {
+	for {
+		msg, err := c.be.Receive()
+		if err != nil {
+			c.cancel()
+		} else {
+			msg = cloneMsg(msg)
+		}
+		select {
+		case out <- inMsg{msg, err}:
+		case <-c.closed:
+			return
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// cloneMsg copies what a message references in the Backend's read buffer.
+func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
+	switch m := msg.(type) {
+	case *pgproto3.Parse:
+		cp := *m
+		cp.ParameterOIDs = slices.Clone(m.ParameterOIDs)
+		return &cp
+	case *pgproto3.Bind:
+		cp := *m
+		cp.ParameterFormatCodes = slices.Clone(m.ParameterFormatCodes)
+		cp.ResultFormatCodes = slices.Clone(m.ResultFormatCodes)
+		cp.Parameters = make([][]byte, len(m.Parameters))
+		for i, p := range m.Parameters {
+			cp.Parameters[i] = bytes.Clone(p)
+		}
+		return &cp
+	case *pgproto3.Query:
+		cp := *m
+		return &cp
+	case *pgproto3.Describe:
+		cp := *m
+		return &cp
+	case *pgproto3.Execute:
+		cp := *m
+		return &cp
+	case *pgproto3.Close:
+		cp := *m
+		return &cp
+	case *pgproto3.Sync:
+		return &pgproto3.Sync{}
+	case *pgproto3.Flush:
+		return &pgproto3.Flush{}
+	case *pgproto3.Terminate:
+		return &pgproto3.Terminate{}
+	case *pgproto3.CopyData:
+		return &pgproto3.CopyData{Data: bytes.Clone(m.Data)}
+	case *pgproto3.CopyDone:
+		return &pgproto3.CopyDone{}
+	case *pgproto3.CopyFail:
+		cp := *m
+		return &cp
+	case *pgproto3.FunctionCall:
+		return &pgproto3.FunctionCall{Function: m.Function}
+	}
+	return msg
+}
+
+// loop serves messages until Terminate, a read or write error, or a
+// shutdown that finds the connection idle.
+func (c *conn) loop() {
+	inbox := make(chan inMsg, inboxSize)
+	go c.reader(inbox)
+	idle := true // ReadyForQuery sent, nothing pending
+	skipToSync := false
+	for c.werr == nil {
+		var in inMsg
+		if idle && c.sess.TxStatus() == 'I' {
+			select {
+			case in = <-inbox:
+			case <-c.srv.shuttingDown():
+				c.sendFatal(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
+				return
+			}
+		} else {
+			in = <-inbox
+		}
+		idle = false
+		if in.err != nil {
+			c.readFailed(in.err)
+			return
+		}
+		if skipToSync {
+			switch in.msg.(type) {
+			case *pgproto3.Sync:
+				skipToSync = false
+			case *pgproto3.Terminate:
+				return
+			default:
+				continue
+			}
+		}
+		var err error
+		switch m := in.msg.(type) {
+		case *pgproto3.Query:
+			c.simpleQuery(m.String)
+			c.readyForQuery()
+			idle = true
+		case *pgproto3.Parse:
+			err = c.parse(m)
+		case *pgproto3.Bind:
+			err = c.bind(m)
+		case *pgproto3.Describe:
+			err = c.describe(m)
+		case *pgproto3.Execute:
+			err = c.execute(m)
+		case *pgproto3.Close:
+			c.closeObject(m)
+		case *pgproto3.Sync:
+			c.closePortals(func(p *portal) bool { return p == c.portals[""] })
+			if c.sess.TxStatus() != 'T' {
+				c.closePortals(func(*portal) bool { return true })
+			}
+			c.readyForQuery()
+			idle = true
+		case *pgproto3.Flush:
+			c.flush()
+		case *pgproto3.Terminate:
+			return
+		case *pgproto3.CopyData, *pgproto3.CopyDone, *pgproto3.CopyFail:
+			// Postgres ignores COPY messages outside COPY mode.
+		case *pgproto3.FunctionCall:
+			err = sqltypes.Unsupported("function call protocol is not supported")
+		default:
+			c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "unexpected message type %T", m))
+			return
+		}
+		if err != nil {
+			c.sendError(err)
+			skipToSync = true
+		}
+	}
+}
+
+// readFailed answers a read error: a message the server refuses gets a FATAL
+// error; a closed or broken socket ends the connection quietly.
+func (c *conn) readFailed(err error) {
+	var tooBig *pgproto3.ExceededMaxBodyLenErr
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		c.sendFatal(sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
+	default:
+		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid frontend message: %v", err))
+	}
+}
+
+// send queues a message; flush writes the queue to the client.
+func (c *conn) send(msg pgproto3.BackendMessage) { c.be.Send(msg) }
+
+func (c *conn) flush() {
+	c.outBytes = 0
+	if c.werr != nil {
+		return
+	}
+	if err := c.be.Flush(); err != nil {
+		c.werr = err
+		c.cancel()
+	}
+}
+
+func (c *conn) sendError(err error) {
+	c.send(errorResponse(err))
+}
+
+func (c *conn) sendFatal(err error) {
+	c.send(errorResponse(fatal(err)))
+	c.flush()
+}
+
+func (c *conn) sendParams(params map[string]string) {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		c.send(&pgproto3.ParameterStatus{Name: k, Value: params[k]})
+	}
+}
+
+func (c *conn) readyForQuery() {
+	if ps := c.sess.ParameterStatus(); len(ps) > 0 {
+		c.sendParams(ps)
+	}
+	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})
+	c.flush()
+}
+
+// track runs f as the statement a CancelRequest stops (by calling cancel).
+// An error after such a cancel is reported as 57014.
+func (c *conn) track(cancel context.CancelFunc, f func() error) error {
+	c.mu.Lock()
+	c.running, c.canceled = cancel, false
+	c.mu.Unlock()
+	err := f()
+	c.mu.Lock()
+	canceled := c.canceled
+	c.running, c.canceled = nil, false
+	c.mu.Unlock()
+	if err != nil && canceled {
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || errors.Is(err, context.Canceled) {
+			return errCanceledByRequest
+		}
+	}
+	return err
+}
+
+// cancelRunning is called by the CancelRequest of another connection.
+func (c *conn) cancelRunning() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running != nil {
+		c.canceled = true
+		c.running()
+	}
+}
+
+// simpleQuery runs a Query message: each statement of the string in turn,
+// stopping at the first error.
+func (c *conn) simpleQuery(sql string) {
+	c.closePortals(func(p *portal) bool { return p == c.portals[""] })
+	delete(c.stmts, "")
+	parts, err := pg_query.SplitWithParser(sql, true)
+	if err != nil {
+		c.sendError(err)
+		return
+	}
+	ran := false
+	for _, q := range parts {
+		if q == "" {
+			continue
+		}
+		ran = true
+		ctx, cancel := context.WithCancel(c.ctx)
+		err := c.track(cancel, func() error { return c.runSimple(ctx, q) })
+		cancel()
+		if err != nil {
+			c.sendError(err)
+			return
+		}
+		if c.werr != nil {
+			return
+		}
+	}
+	if !ran {
+		c.send(&pgproto3.EmptyQueryResponse{})
+	}
+}
+
+func (c *conn) runSimple(ctx context.Context, q string) error {
+	stmt, err := c.sess.Prepare(ctx, q, nil)
+	if err != nil {
+		return err
+	}
+	rows, err := stmt.Execute(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	fields := stmt.Fields()
+	if fields == nil {
+		fields = rows.Fields()
+	}
+	if fields != nil {
+		c.send(rowDescription(fields, nil))
+	}
+	if _, err := c.streamRows(ctx, rows, fields, nil, 0); err != nil {
+		return err
+	}
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(rows.Tag())})
+	return nil
+}
+
+func rowDescription(fields []sqltypes.Field, formats []int16) *pgproto3.RowDescription {
+	rd := &pgproto3.RowDescription{Fields: make([]pgproto3.FieldDescription, len(fields))}
+	for i, f := range fields {
+		var format int16
+		if i < len(formats) {
+			format = formats[i]
+		}
+		rd.Fields[i] = pgproto3.FieldDescription{
+			Name:                 []byte(f.Name),
+			TableOID:             f.TableOID,
+			TableAttributeNumber: f.TableAttrNum,
+			DataTypeOID:          f.OID,
+			DataTypeSize:         f.TypeSize,
+			TypeModifier:         f.TypeMod,
+			Format:               format,
+		}
+	}
+	return rd
+}
+
+// streamRows sends up to max rows (0: all) as DataRows, converting the
+// columns whose format is binary. suspended is true when it stopped at max.
+func (c *conn) streamRows(ctx context.Context, rows sqltypes.Rows, fields []sqltypes.Field, formats []int16, max int) (suspended bool, err error) {
+	binaryCols := slices.Contains(formats, binaryFormat)
+	for n := 0; max <= 0 || n < max; n++ {
+		row, err := rows.Next(ctx)
+		if err == io.EOF {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		values := [][]byte(row)
+		if binaryCols {
+			if values, err = c.binaryRow(row, fields, formats); err != nil {
+				return false, err
+			}
+		}
+		c.send(&pgproto3.DataRow{Values: values})
+		for _, v := range values {
+			c.outBytes += len(v) + 4
+		}
+		if c.outBytes >= flushThreshold {
+			c.flush()
+			if c.werr != nil {
+				return false, c.werr
+			}
+		}
+	}
+	return true, nil
+}
+
+func (c *conn) binaryRow(row sqltypes.Row, fields []sqltypes.Field, formats []int16) ([][]byte, error) {
+	if len(row) != len(fields) {
+		return nil, sqltypes.Errorf(codeInternalError, "row has %d values for %d columns", len(row), len(fields))
+	}
+	c.scratch = slices.Grow(c.scratch[:0], len(row))[:len(row)]
+	for i, v := range row {
+		if v == nil || formats[i] == textFormat {
+			c.scratch[i] = v
+			continue
+		}
+		b, err := encodeBinary(c.tmap, fields[i].OID, v, nil)
+		if err != nil {
+			return nil, err
+		}
+		c.scratch[i] = b
+	}
+	return c.scratch, nil
+}
+
+// parse handles Parse: plan the statement and keep it under its name.
+func (c *conn) parse(m *pgproto3.Parse) error {
+	if m.Name != "" {
+		if _, dup := c.stmts[m.Name]; dup {
+			return sqltypes.Errorf(codeDuplicatePStatement, "prepared statement %q already exists", m.Name)
+		}
+	}
+	parts, err := pg_query.SplitWithParser(m.Query, true)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, q := range parts {
+		if q != "" {
+			n++
+		}
+	}
+	p := &prepared{}
+	switch {
+	case n > 1:
+		return sqltypes.Errorf(codeSyntaxError, "cannot insert multiple commands into a prepared statement")
+	case n == 1:
+		ctx, cancel := context.WithCancel(c.ctx)
+		err := c.track(cancel, func() error {
+			stmt, err := c.sess.Prepare(ctx, m.Query, m.ParameterOIDs)
+			p.stmt = stmt
+			return err
+		})
+		cancel()
+		if err != nil {
+			return err
+		}
+		p.paramOIDs = p.stmt.ParamOIDs()
+		p.fields = p.stmt.Fields()
+	}
+	c.stmts[m.Name] = p
+	c.send(&pgproto3.ParseComplete{})
+	return nil
+}
+
+// bind handles Bind: decode the parameters and create the portal.
+func (c *conn) bind(m *pgproto3.Bind) error {
+	p, ok := c.stmts[m.PreparedStatement]
+	if !ok {
+		return sqltypes.Errorf(codeInvalidSQLStatement, "prepared statement %q does not exist", m.PreparedStatement)
+	}
+	if m.DestinationPortal == "" {
+		c.closePortals(func(pt *portal) bool { return pt == c.portals[""] })
+	} else if _, dup := c.portals[m.DestinationPortal]; dup {
+		return sqltypes.Errorf(codeDuplicateCursor, "cursor %q already exists", m.DestinationPortal)
+	}
+	if len(m.Parameters) != len(p.paramOIDs) {
+		return sqltypes.Errorf(codeProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
+			len(m.Parameters), m.PreparedStatement, len(p.paramOIDs))
+	}
+	pformats, err := formatCodes(m.ParameterFormatCodes, len(p.paramOIDs), "parameter")
+	if err != nil {
+		return err
+	}
+	args := make([]any, len(m.Parameters))
+	for i, v := range m.Parameters {
+		if args[i], err = decodeParam(c.tmap, p.paramOIDs[i], pformats[i], v, i+1); err != nil {
+			return err
+		}
+	}
+	rformats, err := formatCodes(m.ResultFormatCodes, len(p.fields), "result")
+	if err != nil {
+		return err
+	}
+	for i, f := range rformats {
+		if f == binaryFormat && !supportsBinary(p.fields[i].OID) {
+			return errNoBinary(p.fields[i].OID)
+		}
+	}
+	c.portals[m.DestinationPortal] = &portal{prep: p, args: args, formats: rformats}
+	c.send(&pgproto3.BindComplete{})
+	return nil
+}
+
+// describe handles Describe of a statement or a portal.
+func (c *conn) describe(m *pgproto3.Describe) error {
+	switch m.ObjectType {
+	case 'S':
+		p, ok := c.stmts[m.Name]
+		if !ok {
+			return sqltypes.Errorf(codeInvalidSQLStatement, "prepared statement %q does not exist", m.Name)
+		}
+		c.send(&pgproto3.ParameterDescription{ParameterOIDs: slices.Clone(p.paramOIDs)})
+		c.describeFields(p.fields, nil)
+	case 'P':
+		pt, ok := c.portals[m.Name]
+		if !ok {
+			return sqltypes.Errorf(codeInvalidCursorName, "portal %q does not exist", m.Name)
+		}
+		c.describeFields(pt.prep.fields, pt.formats)
+	default:
+		return sqltypes.Errorf(codeProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
+	}
+	return nil
+}
+
+func (c *conn) describeFields(fields []sqltypes.Field, formats []int16) {
+	if fields == nil {
+		c.send(&pgproto3.NoData{})
+		return
+	}
+	c.send(rowDescription(fields, formats))
+}
+
+// execute handles Execute: run the portal (or continue a suspended one) and
+// send up to MaxRows rows.
+func (c *conn) execute(m *pgproto3.Execute) error {
+	pt, ok := c.portals[m.Portal]
+	if !ok {
+		return sqltypes.Errorf(codeInvalidCursorName, "portal %q does not exist", m.Portal)
+	}
+	if pt.prep.stmt == nil {
+		c.send(&pgproto3.EmptyQueryResponse{})
+		return nil
+	}
+	if pt.done {
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(pt.tag)})
+		return nil
+	}
+	if pt.ctx == nil {
+		pt.ctx, pt.cancel = context.WithCancel(c.ctx)
+	}
+	var suspended bool
+	err := c.track(pt.cancel, func() error {
+		if pt.rows == nil {
+			rows, err := pt.prep.stmt.Execute(pt.ctx, pt.args)
+			if err != nil {
+				return err
+			}
+			pt.rows = rows
+		}
+		var err error
+		suspended, err = c.streamRows(pt.ctx, pt.rows, pt.prep.fields, pt.formats, int(m.MaxRows))
+		return err
+	})
+	if err != nil {
+		pt.closeRows()
+		pt.done = true
+		return err
+	}
+	if suspended {
+		c.send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	pt.tag = pt.rows.Tag()
+	pt.closeRows()
+	pt.done = true
+	c.send(&pgproto3.CommandComplete{CommandTag: []byte(pt.tag)})
+	return nil
+}
+
+func (pt *portal) closeRows() {
+	if pt.rows != nil {
+		pt.rows.Close()
+		pt.rows = nil
+	}
+	if pt.cancel != nil {
+		pt.cancel()
+	}
+}
+
+// closeObject handles Close of a statement (and its portals) or a portal.
+func (c *conn) closeObject(m *pgproto3.Close) {
+	switch m.ObjectType {
+	case 'S':
+		if p, ok := c.stmts[m.Name]; ok {
+			delete(c.stmts, m.Name)
+			c.closePortals(func(pt *portal) bool { return pt.prep == p })
+		}
+	case 'P':
+		if pt, ok := c.portals[m.Name]; ok {
+			pt.closeRows()
+			delete(c.portals, m.Name)
+		}
+	}
+	c.send(&pgproto3.CloseComplete{})
+}
+
+// closePortals closes and forgets the portals that match.
+func (c *conn) closePortals(match func(*portal) bool) {
+	for name, pt := range c.portals {
+		if pt != nil && match(pt) {
+			pt.closeRows()
+			delete(c.portals, name)
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package proxy
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgproto3"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// SQLSTATE codes the wire server itself produces.
+const (
+	codeProtocolViolation      = "08P01"
+	codeFeatureNotSupported    = "0A000"
+	codeInvalidPassword        = "28P01"
+	codeQueryCanceled          = "57014"
+	codeAdminShutdown          = "57P01"
+	codeSyntaxError            = "42601"
+	codeDuplicatePStatement    = "42P05"
+	codeDuplicateCursor        = "42P03"
+	codeInvalidSQLStatement    = "26000"
+	codeInvalidCursorName      = "34000"
+	codeInternalError          = "XX000"
+	codeInvalidBinaryRepr      = "22P03"
+	codeInvalidTextRepr        = "22P02"
+	codeNumericValueOutOfRange = "22003"
+	codeProgramLimitExceeded   = "54000"
+)
+
+// errCanceledByRequest marks a statement stopped by a CancelRequest.
+var errCanceledByRequest = sqltypes.Errorf(codeQueryCanceled, "canceling statement due to user request")
+
+// toPgError turns any error into the Postgres error a client sees. A wrapped
+// *pgconn.PgError keeps all its fields, and text the wrappers put in front of
+// it (such as "shard -40: ") is prefixed to its Message. A parser error is a
+// 42601 syntax error, a cancelled context a 57014, anything else XX000.
+func toPgError(err error) *pgconn.PgError {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		out := *pe
+		if out.Severity == "" {
+			out.Severity = "ERROR"
+		}
+		if out.Code == "" {
+			out.Code = codeInternalError
+		}
+		outer, inner := err.Error(), pe.Error()
+		if i := strings.Index(outer, inner); i > 0 {
+			out.Message = outer[:i] + out.Message
+		}
+		return &out
+	}
+	var qe *pgparser.Error
+	if errors.As(err, &qe) {
+		return &pgconn.PgError{Severity: "ERROR", Code: codeSyntaxError, Message: qe.Message, Position: int32(qe.Cursorpos)}
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return &pgconn.PgError{Severity: "ERROR", Code: codeQueryCanceled, Message: "canceling statement due to user request"}
+	case errors.Is(err, context.DeadlineExceeded):
+		return &pgconn.PgError{Severity: "ERROR", Code: codeQueryCanceled, Message: "canceling statement due to statement timeout"}
+	}
+	return &pgconn.PgError{Severity: "ERROR", Code: codeInternalError, Message: err.Error()}
+}
+
+// errorResponse is the one place an error becomes an ErrorResponse message.
+func errorResponse(err error) *pgproto3.ErrorResponse {
+	pe := toPgError(err)
+	sev := pe.SeverityUnlocalized
+	if sev == "" {
+		sev = pe.Severity
+	}
+	return &pgproto3.ErrorResponse{
+		Severity:            pe.Severity,
+		SeverityUnlocalized: sev,
+		Code:                pe.Code,
+		Message:             pe.Message,
+		Detail:              pe.Detail,
+		Hint:                pe.Hint,
+		Position:            pe.Position,
+		InternalPosition:    pe.InternalPosition,
+		InternalQuery:       pe.InternalQuery,
+		Where:               pe.Where,
+		SchemaName:          pe.SchemaName,
+		TableName:           pe.TableName,
+		ColumnName:          pe.ColumnName,
+		DataTypeName:        pe.DataTypeName,
+		ConstraintName:      pe.ConstraintName,
+		File:                pe.File,
+		Line:                pe.Line,
+		Routine:             pe.Routine,
+	}
+}
+
+// fatal returns err as a FATAL error: the server closes the connection after
+// sending it.
+func fatal(err error) *pgconn.PgError {
+	pe := toPgError(err)
+	pe.Severity, pe.SeverityUnlocalized = "FATAL", "FATAL"
+	return pe
+}

@@ -1,0 +1,44 @@
+package proxy
+
+import (
+	"context"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// StartupInfo is what a client sent in its StartupMessage.
+type StartupInfo struct {
+	User, Database string
+	Params         map[string]string
+}
+
+// SessionFactory opens the gate-side session for an authenticated client
+// (database = keyspace). A returned error (e.g. 3D000 unknown database) is
+// sent as ErrorResponse and the connection closed.
+type SessionFactory func(ctx context.Context, info StartupInfo) (Session, error)
+
+// Session is one client's gate-side state.
+type Session interface {
+	// Prepare parses and plans one statement. paramOIDs are the types the
+	// client gave in Parse (0 = unspecified), may be shorter than the
+	// statement's parameter count.
+	Prepare(ctx context.Context, sql string, paramOIDs []uint32) (Statement, error)
+	// TxStatus is 'I', 'T' or 'E' for ReadyForQuery.
+	TxStatus() byte
+	// ParameterStatus returns parameters to report at startup (server_version
+	// etc. are added by the server if absent) — and any that changed since
+	// last call (e.g. after SET) — return nil if none.
+	ParameterStatus() map[string]string
+	Close()
+}
+
+// Statement is a prepared statement.
+type Statement interface {
+	ParamOIDs() []uint32      // final parameter types (ParameterDescription)
+	Fields() []sqltypes.Field // result columns, nil if the statement returns no rows (NoData)
+	// Execute runs it. args are decoded per ParamOIDs: nil, int64 (int2/4/8),
+	// float64 (float4/8), bool, string (text, varchar, numeric, json, uuid,
+	// date/time types in text form, unknown), []byte (bytea), time.Time
+	// (timestamp/timestamptz/date when sent in binary).
+	Execute(ctx context.Context, args []any) (sqltypes.Rows, error)
+}

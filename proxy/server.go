@@ -1,0 +1,269 @@
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a Server. The zero value serves every client without a
+// password.
+type Config struct {
+	// Users maps user names to passwords. Nil or empty: trust, no password
+	// is asked.
+	Users map[string]string
+	// AuthMethod is AuthSCRAM ("scram-sha-256", the default) or
+	// AuthCleartext ("password").
+	AuthMethod string
+	// ServerVersion is reported as server_version; drivers parse it, so it
+	// must look like a Postgres version. Default "15.0".
+	ServerVersion string
+	// MaxMessageSize is the largest message body a client may send; a
+	// larger one is refused and that connection closed. Default 64 MiB.
+	MaxMessageSize int
+	// Logger receives connection-level events; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Defaults.
+const (
+	DefaultServerVersion  = "15.0"
+	DefaultMaxMessageSize = 64 << 20
+	startupTimeout        = time.Minute
+)
+
+// ErrServerClosed is returned by Serve after Shutdown.
+var ErrServerClosed = errors.New("proxy: server closed")
+
+// Server accepts Postgres clients and hands their statements to sessions.
+type Server struct {
+	cfg     Config
+	factory SessionFactory
+	log     *slog.Logger
+
+	mu        sync.Mutex
+	listeners map[net.Listener]struct{}
+	conns     map[*conn]struct{}
+	byPID     map[uint32]*conn
+	closing   bool
+	nextPID   uint32
+
+	shutdown chan struct{} // closed when Shutdown starts
+	wg       sync.WaitGroup
+
+	scram      sync.Map // user -> *scramKeys
+	mockSecret [32]byte
+
+	// onPanic, when set (tests), is called with a recovered panic.
+	onPanic func(any)
+	panics  atomic.Int64
+}
+
+// NewServer returns a server that opens sessions with factory.
+func NewServer(cfg Config, factory SessionFactory) *Server {
+	if cfg.AuthMethod == "" {
+		cfg.AuthMethod = AuthSCRAM
+	}
+	if cfg.ServerVersion == "" {
+		cfg.ServerVersion = DefaultServerVersion
+	}
+	if cfg.MaxMessageSize <= 0 {
+		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{
+		cfg:       cfg,
+		factory:   factory,
+		log:       cfg.Logger,
+		listeners: map[net.Listener]struct{}{},
+		conns:     map[*conn]struct{}{},
+		byPID:     map[uint32]*conn{},
+		shutdown:  make(chan struct{}),
+	}
+	_, _ = rand.Read(s.mockSecret[:])
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	s.nextPID = 1000 + uint32(b[0])<<8 | uint32(b[1])
+	return s
+}
+
+// Addr returns the address of a listener the server is serving on, or nil
+// before Serve.
+func (s *Server) Addr() net.Addr {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for l := range s.listeners {
+		return l.Addr()
+	}
+	return nil
+}
+
+// Serve accepts connections on l until Shutdown or a permanent accept
+// error, serving each on its own goroutine. It closes l when it returns.
+func (s *Server) Serve(l net.Listener) error {
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		l.Close()
+		return ErrServerClosed
+	}
+	s.listeners[l] = struct{}{}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.listeners, l)
+		s.mu.Unlock()
+		l.Close()
+	}()
+
+	var delay time.Duration
+	for {
+		nc, err := l.Accept()
+		if err != nil {
+			select {
+			case <-s.shutdown:
+				return ErrServerClosed
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				if delay == 0 {
+					delay = 5 * time.Millisecond
+				} else if delay *= 2; delay > time.Second {
+					delay = time.Second
+				}
+				s.log.Warn("proxy: accept error; retrying", "err", err, "delay", delay)
+				select {
+				case <-time.After(delay):
+				case <-s.shutdown:
+					return ErrServerClosed
+				}
+				continue
+			}
+			return err
+		}
+		delay = 0
+		c := s.newConn(nc)
+		if c == nil {
+			nc.Close()
+			return ErrServerClosed
+		}
+		go s.serveConn(c)
+	}
+}
+
+// isTemporary reports an accept error worth retrying (too many open files
+// and the like); Go marks them with a Temporary method.
+func isTemporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
+// newConn registers a connection; nil once the server is shutting down.
+func (s *Server) newConn(nc net.Conn) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil
+	}
+	c := newConn(s, nc)
+	s.conns[c] = struct{}{}
+	s.wg.Add(1)
+	return c
+}
+
+func (s *Server) serveConn(c *conn) {
+	defer s.wg.Done()
+	defer s.forget(c)
+	defer func() {
+		if r := recover(); r != nil {
+			s.panics.Add(1)
+			s.log.Error("proxy: panic serving connection", "remote", c.nc.RemoteAddr().String(), "panic", r)
+			if s.onPanic != nil {
+				s.onPanic(r)
+			}
+			c.close()
+		}
+	}()
+	c.serve()
+}
+
+// register gives an authenticated connection its BackendKeyData process id.
+func (s *Server) register(c *conn) uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for {
+		s.nextPID++
+		if s.nextPID == 0 {
+			s.nextPID = 1
+		}
+		if _, used := s.byPID[s.nextPID]; !used {
+			s.byPID[s.nextPID] = c
+			return s.nextPID
+		}
+	}
+}
+
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.conns, c)
+	if c.pid != 0 && s.byPID[c.pid] == c {
+		delete(s.byPID, c.pid)
+	}
+}
+
+// cancelRequest cancels the statement the session with the given key is
+// running, if any. A wrong secret is ignored, as Postgres does.
+func (s *Server) cancelRequest(pid uint32, secret []byte) {
+	s.mu.Lock()
+	c := s.byPID[pid]
+	s.mu.Unlock()
+	if c == nil || subtle.ConstantTimeCompare(secret, c.secret[:]) != 1 {
+		return
+	}
+	c.cancelRunning()
+}
+
+// Shutdown stops accepting connections, closes idle ones (ready for a query
+// outside a transaction) and waits for the others to become idle and close,
+// until ctx is done; then it closes whatever is left and returns ctx.Err().
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	if !s.closing {
+		s.closing = true
+		close(s.shutdown)
+	}
+	for l := range s.listeners {
+		l.Close()
+	}
+	s.mu.Unlock()
+
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	s.mu.Lock()
+	for c := range s.conns {
+		c.close()
+	}
+	s.mu.Unlock()
+	return ctx.Err()
+}
+
+// shuttingDown is closed when Shutdown starts.
+func (s *Server) shuttingDown() <-chan struct{} { return s.shutdown }

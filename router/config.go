@@ -1,0 +1,145 @@
+package router
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the gate's config file (YAML or JSON).
+type Config struct {
+	Listen    string                     `yaml:"listen" json:"listen"`
+	Admin     string                     `yaml:"admin" json:"admin"`
+	Metadata  string                     `yaml:"metadata" json:"metadata"`
+	DataDir   string                     `yaml:"dataDir" json:"dataDir"`
+	Users     []UserConfig               `yaml:"users" json:"users"`
+	Keyspaces map[string]*KeyspaceConfig `yaml:"keyspaces" json:"keyspaces"`
+}
+
+// UserConfig is one client login.
+type UserConfig struct {
+	Name     string `yaml:"name" json:"name"`
+	Password string `yaml:"password" json:"password"`
+}
+
+// KeyspaceConfig declares one keyspace: its shards and its vschema.
+type KeyspaceConfig struct {
+	Sharded  bool                    `yaml:"sharded" json:"sharded"`
+	Pool     PoolConfig              `yaml:"pool" json:"pool"`
+	Shards   map[string]string       `yaml:"shards" json:"shards"`
+	Vindexes map[string]VindexConfig `yaml:"vindexes" json:"vindexes"`
+	Tables   map[string]TableConfig  `yaml:"tables" json:"tables"`
+}
+
+// PoolConfig sizes the backend pools of a keyspace (used by Postgres shards).
+type PoolConfig struct {
+	Mode string `yaml:"mode" json:"mode"`
+	Size int    `yaml:"size" json:"size"`
+}
+
+// VindexConfig is a vindex declaration: inline in a table, or named under
+// vindexes: and referenced from a table by name.
+type VindexConfig struct {
+	Name    string            `yaml:"-" json:"-"`
+	Type    string            `yaml:"type" json:"type"`
+	Columns []string          `yaml:"columns" json:"columns"`
+	Params  map[string]string `yaml:"params" json:"params"`
+}
+
+// UnmarshalYAML accepts either a mapping or the name of a keyspace vindex.
+func (v *VindexConfig) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		v.Name = n.Value
+		return nil
+	}
+	type plain VindexConfig
+	return n.Decode((*plain)(v))
+}
+
+// TableConfig declares one table.
+type TableConfig struct {
+	Type          string               `yaml:"type" json:"type"` // "" (sharded) or "reference"
+	Vindex        *VindexConfig        `yaml:"vindex" json:"vindex"`
+	AutoIncrement *AutoIncrementConfig `yaml:"autoIncrement" json:"autoIncrement"`
+}
+
+// AutoIncrementConfig makes the gate fill Column from a global sequence.
+type AutoIncrementConfig struct {
+	Column   string `yaml:"column" json:"column"`
+	Sequence string `yaml:"sequence" json:"sequence"`
+}
+
+// LoadConfig reads a YAML or JSON config file.
+func LoadConfig(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var c Config
+	if err := yaml.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return &c, nil
+}
+
+// DefaultKeyspace is the keyspace `vitess serve` makes when no config names any:
+// keyspace main, n SQLite shards with evenly split key ranges.
+func DefaultKeyspace(dataDir string, n int) (map[string]*KeyspaceConfig, error) {
+	names, err := EvenShards(n)
+	if err != nil {
+		return nil, err
+	}
+	shards := map[string]string{}
+	for _, s := range names {
+		shards[s] = "sqlite:" + filepath.Join(dataDir, "main", s+".db")
+	}
+	return map[string]*KeyspaceConfig{"main": {Sharded: true, Shards: shards}}, nil
+}
+
+// Validate checks the config for mistakes a user should hear about at startup.
+func (c *Config) Validate() error {
+	if len(c.Keyspaces) == 0 {
+		return fmt.Errorf("config: no keyspaces")
+	}
+	for name, ks := range c.Keyspaces {
+		if len(ks.Shards) == 0 {
+			return fmt.Errorf("keyspace %s: no shards", name)
+		}
+		var names []string
+		for s := range ks.Shards {
+			names = append(names, s)
+		}
+		sort.Strings(names)
+		if !ks.Sharded && len(names) != 1 {
+			return fmt.Errorf("keyspace %s: an unsharded keyspace has exactly one shard, got %d", name, len(names))
+		}
+		if ks.Sharded {
+			if err := ValidateTiling(names); err != nil {
+				return fmt.Errorf("keyspace %s: %w", name, err)
+			}
+		}
+		for s, url := range ks.Shards {
+			switch {
+			case strings.HasPrefix(url, "sqlite:"):
+			case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+			default:
+				return fmt.Errorf("keyspace %s shard %s: unknown shard URL %q (want sqlite:PATH or postgres://...)", name, s, url)
+			}
+		}
+		for tname, t := range ks.Tables {
+			if t.Type != "" && t.Type != "reference" && t.Type != "sharded" {
+				return fmt.Errorf("keyspace %s table %s: unknown table type %q (want reference or sharded)", name, tname, t.Type)
+			}
+			if t.Vindex != nil && t.Vindex.Name != "" {
+				if _, ok := ks.Vindexes[t.Vindex.Name]; !ok {
+					return fmt.Errorf("keyspace %s table %s: vindex %q is not declared under vindexes", name, tname, t.Vindex.Name)
+				}
+			}
+		}
+	}
+	return nil
+}

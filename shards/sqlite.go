@@ -1,0 +1,265 @@
+package shards
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/dotdo/vitess/dialect"
+	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/sqltypes"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLite is the embedded engine: one SQLite file per shard in WAL mode.
+// Statements arrive as Postgres SQL and are translated by package dialect.
+type SQLite struct {
+	db *sql.DB
+
+	mu     sync.Mutex
+	cols   map[string][]dialect.Column // catalog cache, cleared by DDL
+	trans  map[string]*dialect.Translation
+	closed bool
+}
+
+// OpenSQLite opens (creating if needed) the SQLite file at path.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return &SQLite{db: db, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}}, nil
+}
+
+// Kind is "sqlite".
+func (s *SQLite) Kind() string { return "sqlite" }
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+// Table implements dialect.Catalog from PRAGMA table_info.
+func (s *SQLite) Table(name string) ([]dialect.Column, bool) {
+	s.mu.Lock()
+	c, ok := s.cols[name]
+	s.mu.Unlock()
+	if ok {
+		return c, c != nil
+	}
+	rows, err := s.db.Query(`SELECT name, type, "notnull" FROM pragma_table_info(?)`, name)
+	if err != nil {
+		return nil, false
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n, typ string
+		var nn int
+		if err := rows.Scan(&n, &typ, &nn); err != nil {
+			return nil, false
+		}
+		oid, mod := dialect.ColumnType(typ)
+		c = append(c, dialect.Column{Name: n, OID: oid, TypeMod: mod, NotNull: nn != 0})
+	}
+	s.mu.Lock()
+	s.cols[name] = c
+	s.mu.Unlock()
+	return c, c != nil
+}
+
+func (s *SQLite) translate(sqlText string) (*dialect.Translation, error) {
+	s.mu.Lock()
+	tr, ok := s.trans[sqlText]
+	s.mu.Unlock()
+	if ok {
+		return tr, nil
+	}
+	tr, err := dialect.Translate(sqlText, s)
+	if err != nil {
+		return nil, err
+	}
+	if tr.Kind != dialect.KindDDL {
+		s.mu.Lock()
+		if len(s.trans) > 10000 {
+			s.trans = map[string]*dialect.Translation{}
+		}
+		s.trans[sqlText] = tr
+		s.mu.Unlock()
+	}
+	return tr, nil
+}
+
+func (s *SQLite) schemaChanged() {
+	s.mu.Lock()
+	s.cols = map[string][]dialect.Column{}
+	s.trans = map[string]*dialect.Translation{}
+	s.mu.Unlock()
+}
+
+// Describe translates the statement and reports its inferred types.
+func (s *SQLite) Describe(ctx context.Context, sqlText string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	tr, err := s.translate(sqlText)
+	if err != nil {
+		return nil, nil, err
+	}
+	params := append([]uint32(nil), tr.ParamOIDs...)
+	for i, o := range paramOIDs {
+		if i < len(params) && o != 0 {
+			params[i] = o
+		}
+	}
+	return params, tr.Fields, nil
+}
+
+// querier is what *sql.DB, *sql.Tx and *sql.Conn share.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// Query runs one statement in autocommit mode.
+func (s *SQLite) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
+	return s.run(ctx, s.db, sqlText, args)
+}
+
+func (s *SQLite) run(ctx context.Context, q querier, sqlText string, args []any) (sqltypes.Rows, error) {
+	tr, err := s.translate(sqlText)
+	if err != nil {
+		return nil, err
+	}
+	if tr.SQL == "" {
+		return &sqltypes.Buffered{Command: tr.Tag}, nil
+	}
+	bound := make([]any, len(args))
+	for i, a := range args {
+		var oid uint32
+		if i < len(tr.ParamOIDs) {
+			oid = tr.ParamOIDs[i]
+		}
+		bound[i] = dialect.BindArg(a, oid)
+	}
+	if tr.Fields == nil {
+		res, err := q.ExecContext(ctx, tr.SQL, bound...)
+		if tr.Kind == dialect.KindDDL {
+			s.schemaChanged()
+		}
+		if err != nil {
+			return nil, dialect.MapError(err)
+		}
+		n, _ := res.RowsAffected()
+		return &sqltypes.Buffered{Command: commandTag(tr, n)}, nil
+	}
+	rows, err := q.QueryContext(ctx, tr.SQL, bound...)
+	if err != nil {
+		return nil, dialect.MapError(err)
+	}
+	return &sqliteRows{rows: rows, tr: tr, vals: make([]any, len(tr.Fields))}, nil
+}
+
+func commandTag(tr *dialect.Translation, n int64) string {
+	switch tr.Kind {
+	case dialect.KindSelect:
+		return fmt.Sprintf("SELECT %d", n)
+	case dialect.KindInsert:
+		return fmt.Sprintf("INSERT 0 %d", n)
+	case dialect.KindUpdate:
+		return fmt.Sprintf("UPDATE %d", n)
+	case dialect.KindDelete:
+		return fmt.Sprintf("DELETE %d", n)
+	}
+	return tr.Tag
+}
+
+type sqliteRows struct {
+	rows *sql.Rows
+	tr   *dialect.Translation
+	vals []any
+	n    int64
+	done bool
+}
+
+func (r *sqliteRows) Fields() []sqltypes.Field { return r.tr.Fields }
+
+func (r *sqliteRows) Next(ctx context.Context) (sqltypes.Row, error) {
+	if r.done {
+		return nil, sqltypes.EOF
+	}
+	if !r.rows.Next() {
+		r.done = true
+		err := r.rows.Err()
+		r.rows.Close()
+		if err != nil {
+			return nil, dialect.MapError(err)
+		}
+		return nil, sqltypes.EOF
+	}
+	ptrs := make([]any, len(r.vals))
+	for i := range r.vals {
+		ptrs[i] = &r.vals[i]
+	}
+	if err := r.rows.Scan(ptrs...); err != nil {
+		return nil, dialect.MapError(err)
+	}
+	row := make(sqltypes.Row, len(r.vals))
+	for i, v := range r.vals {
+		b, err := dialect.RenderValue(v, r.tr.Fields[i])
+		if err != nil {
+			return nil, err
+		}
+		row[i] = b
+	}
+	r.n++
+	return row, nil
+}
+
+func (r *sqliteRows) Tag() string { return commandTag(r.tr, r.n) }
+
+func (r *sqliteRows) Close() {
+	if !r.done {
+		r.done = true
+		r.rows.Close()
+	}
+}
+
+// Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
+// at BEGIN, so two transactions never deadlock on lock upgrade).
+func (s *SQLite) Begin(ctx context.Context) (planner.Tx, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, dialect.MapError(err)
+	}
+	return &sqliteTx{s: s, tx: tx}, nil
+}
+
+type sqliteTx struct {
+	s  *SQLite
+	tx *sql.Tx
+}
+
+func (t *sqliteTx) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
+	return t.s.run(ctx, t.tx, sqlText, args)
+}
+
+func (t *sqliteTx) Commit(ctx context.Context) error { return dialect.MapError(t.tx.Commit()) }
+
+func (t *sqliteTx) Rollback(ctx context.Context) error {
+	err := t.tx.Rollback()
+	if err == sql.ErrTxDone {
+		return nil
+	}
+	return dialect.MapError(err)
+}
+
+var _ = strings.TrimSpace
