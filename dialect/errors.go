@@ -29,6 +29,7 @@ const (
 var (
 	reConstraintCols = regexp.MustCompile(`constraint failed: ([^()]+?)(?: \(\d+\))?$`)
 	reTrailCode      = regexp.MustCompile(` \(\d+\)$`)
+	rePgLen          = regexp.MustCompile(`^pglen_(varchar|char)_(\d+)_`)
 	rePgErr          = regexp.MustCompile(`pgerr:([0-9A-Z]{5}):(.*?)(?: \(\d+\))?$`)
 )
 
@@ -75,6 +76,13 @@ func MapError(err error) error {
 		return sqltypes.Errorf("23503", "insert or update violates foreign key constraint")
 	case sqliteConstraintChk:
 		name := strings.TrimSpace(strings.TrimPrefix(detail, "CHECK constraint failed:"))
+		if m := rePgLen.FindStringSubmatch(name); m != nil {
+			kind := "character varying"
+			if m[1] == "char" {
+				kind = "character"
+			}
+			return sqltypes.Errorf("22001", "value too long for type %s(%s)", kind, m[2])
+		}
 		e := sqltypes.Errorf("23514", "new row violates check constraint %q", name)
 		e.ConstraintName = name
 		return e

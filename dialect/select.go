@@ -317,7 +317,8 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 		if rs.Lateral {
 			unsupported("LATERAL")
 		}
-		sub := t.selectStmt(rs.Subquery.GetSelectStmt(), sc.parent, false)
+		// not LATERAL: the subquery sees the outer queries and the CTEs, not its siblings
+		sub := t.selectStmt(rs.Subquery.GetSelectStmt(), &scope{parent: sc.parent, ctes: sc.ctes}, false)
 		t.nsub++
 		name, alias := "", "unnamed_subquery_"+strconv.Itoa(t.nsub)
 		if rs.Alias != nil {

@@ -238,7 +238,7 @@ type outCol struct {
 type scope struct {
 	parent *scope
 	rels   []*rel
-	merged []outCol // USING join columns, visible unqualified
+	merged []outCol   // USING join columns, visible unqualified
 	items  [][]outCol // per FROM item, the columns it gives to *
 	ctes   map[string][]col
 	bare   bool // print column references unqualified (CHECK, index predicates)

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -40,15 +41,25 @@ func walk(m proto.Message, fn func(proto.Message) bool) {
 
 // deparseStmt prints a statement node back to Postgres SQL.
 func deparseStmt(n *pg_query.Node) (string, error) {
-	return pg_query.Deparse(&pg_query.ParseResult{Stmts: []*pg_query.RawStmt{{Stmt: n}}})
+	return pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion, Stmts: []*pg_query.RawStmt{{Stmt: n}}})
 }
+
+// parseTreeVersion is the parser's tree version, which Deparse checks.
+var parseTreeVersion = func() int32 {
+	r, err := pg_query.Parse("SELECT 1")
+	if err != nil {
+		panic(err)
+	}
+	return r.Version
+}()
 
 // exprText prints an expression; equal texts mean the same expression.
 func exprText(n *pg_query.Node) string {
 	sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithVal(stripLocations(n), 0)}}
 	s, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}})
 	if err != nil {
-		return "?"
+		// Never equal to another expression's text.
+		return fmt.Sprintf("\x00unprintable %p", n)
 	}
 	return strings.TrimPrefix(s, "SELECT ")
 }
@@ -111,7 +122,7 @@ func containsAggregate(n proto.Message) bool {
 	walk(n, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.SelectStmt:
-			return false
+			return m == n // look inside the statement itself, not its subqueries
 		case *pg_query.FuncCall:
 			if isAggregate(x) {
 				found = true

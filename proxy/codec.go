@@ -89,6 +89,9 @@ func pgtypeValue(oid uint32) any {
 // encodeBinary appends the binary format of a value given in text format.
 // m is the connection's type map (not safe for concurrent use).
 func encodeBinary(m *pgtype.Map, oid uint32, text []byte, buf []byte) ([]byte, error) {
+	if buf == nil {
+		buf = make([]byte, 0, len(text)+8) // never nil: nil is NULL in a DataRow
+	}
 	switch oid {
 	case sqltypes.OIDBool:
 		b, err := parseBool(string(text))

@@ -347,15 +347,17 @@ func (c *conn) loop() {
 	skipToSync := false
 	for c.werr == nil {
 		var in inMsg
+		var shutdown <-chan struct{} // nil (never ready) unless idle
 		if idle && c.sess.TxStatus() == 'I' {
-			select {
-			case in = <-inbox:
-			case <-c.srv.shuttingDown():
-				c.sendFatal(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
-				return
-			}
-		} else {
-			in = <-inbox
+			shutdown = c.srv.shuttingDown()
+		}
+		select {
+		case in = <-inbox:
+		case <-c.closed:
+			return
+		case <-shutdown:
+			c.sendFatal(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
+			return
 		}
 		idle = false
 		if in.err != nil {

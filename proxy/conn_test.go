@@ -1,7 +1,6 @@
 package proxy
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -343,5 +342,3 @@ func FuzzConn(f *testing.F) {
 		live.nc.Close()
 	})
 }
-
-var _ = context.Background

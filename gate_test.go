@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dotdo/vitess/router"
+)
+
+// testGate is a real gate on a free port over SQLite shards in a temp dir.
+type testGate struct {
+	*gate
+	dir string
+	cfg *router.Config
+}
+
+// startTestGate starts a gate with the default keyspace (n SQLite shards),
+// plus whatever the yaml config adds.
+func startTestGate(t testing.TB, n int, yamlConfig string) *testGate {
+	t.Helper()
+	dir := t.TempDir()
+	o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: n}
+	if yamlConfig != "" {
+		p := filepath.Join(dir, "config.yaml")
+		if err := os.WriteFile(p, []byte(yamlConfig), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o.config = p
+	}
+	return startTestGateOpts(t, o)
+}
+
+func startTestGateOpts(t testing.TB, o options) *testGate {
+	t.Helper()
+	cfg, err := loadConfig(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if os.Getenv("VITESS_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	g, err := startGate(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tg := &testGate{gate: g, dir: o.dataDir, cfg: cfg}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		g.Close(ctx)
+	})
+	return tg
+}
+
+func (g *testGate) url(db string) string {
+	return fmt.Sprintf("postgres://app@%s/%s?sslmode=disable", g.addr.String(), db)
+}
+
+func (g *testGate) port() int { return g.addr.(*net.TCPAddr).Port }
+
+// connect opens a pgx connection in its default mode (extended protocol,
+// binary results) unless a mode is given.
+func (g *testGate) connect(t testing.TB, modes ...pgx.QueryExecMode) *pgx.Conn {
+	t.Helper()
+	cc, err := pgx.ParseConfig(g.url("main"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(modes) > 0 {
+		cc.DefaultQueryExecMode = modes[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close(context.Background()) })
+	return c
+}
+
+func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) {
+	t.Helper()
+	if _, err := c.Exec(context.Background(), sql, args...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

@@ -1,0 +1,35 @@
+-- Point, IN and scatter routes
+SELECT * FROM users WHERE id = 2
+SELECT * FROM users WHERE id = $1
+SELECT name FROM users WHERE id IN (1, 2, 3)
+SELECT name FROM users WHERE tenant_id = 7
+SELECT * FROM countries
+SELECT 1
+-- Merges
+SELECT id, name FROM users ORDER BY name DESC, id LIMIT 10 OFFSET 5
+SELECT id FROM users ORDER BY score NULLS FIRST
+SELECT id FROM users ORDER BY id LIMIT $1 OFFSET $2
+SELECT DISTINCT tenant_id FROM users
+SELECT count(*), sum(score), avg(score), min(name), max(name) FROM users
+SELECT tenant_id, count(*), avg(id) FROM users GROUP BY tenant_id ORDER BY 2 DESC LIMIT 10
+SELECT tenant_id FROM users GROUP BY tenant_id HAVING count(*) > 1 AND max(score) < 10
+SELECT id, count(*) FROM users GROUP BY id
+-- Joins
+SELECT u.name, o.amount FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id = 5
+SELECT u.name, c.name FROM users u JOIN countries c ON c.code = u.name
+SELECT u.id FROM users u JOIN orders o ON o.id = u.id
+-- Writes
+INSERT INTO users (tenant_id, name) VALUES (1, 'a'), (2, 'b')
+INSERT INTO users (id, name) VALUES ($1, $2)
+INSERT INTO countries (code, name) VALUES ('DE', 'Germany')
+UPDATE users SET name = 'x' WHERE id = 3
+UPDATE users SET id = 4 WHERE id = 3
+DELETE FROM users WHERE score < 0
+UPDATE countries SET name = 'y'
+CREATE TABLE t1 (id bigint PRIMARY KEY, v text)
+CREATE TABLE t2 (v text)
+-- Refusals
+SELECT count(DISTINCT name) FROM users
+SELECT id, rank() OVER (ORDER BY id) FROM users
+SELECT * FROM users WHERE id IN (SELECT user_id FROM orders)
+SELECT nosuch FROM missing

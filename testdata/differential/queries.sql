@@ -1,0 +1,147 @@
+# One query per line. "ordered:" compares row order too (the ORDER BY is
+# total); "refuse:" expects SQLSTATE 0A000; other lines compare multisets.
+# Point and IN routing
+SELECT * FROM customers WHERE id = 17
+SELECT * FROM customers WHERE id = -3
+SELECT * FROM customers WHERE id = 999999
+SELECT id, name FROM customers WHERE id IN (1, 2, 3, 500, 999, -1)
+SELECT * FROM orders WHERE customer_id = 42
+SELECT count(*) FROM orders WHERE customer_id = 42
+SELECT sum(amount), avg(qty), min(status), max(note) FROM orders WHERE customer_id IN (5, 6, 7)
+SELECT * FROM customers WHERE id = 17 AND active
+SELECT name FROM customers WHERE id IN (10, 20) AND score > 0
+# Scatter without merge
+SELECT * FROM customers
+SELECT id, name, country FROM customers WHERE score > 50
+SELECT id FROM customers WHERE name LIKE 'A%'
+SELECT id FROM customers WHERE name IS NULL
+SELECT id, balance FROM customers WHERE balance < 0
+SELECT id, rating FROM customers WHERE rating BETWEEN 1.5 AND 2.5
+SELECT id FROM orders WHERE status = 'shipped' AND qty >= 3
+SELECT id, amount * qty FROM orders WHERE amount IS NOT NULL
+SELECT id, upper(name), length(name) FROM customers WHERE country = 'DE'
+SELECT id, coalesce(note, 'none') FROM orders WHERE customer_id > 900
+SELECT id, CASE WHEN score > 50 THEN 'high' WHEN score > 0 THEN 'low' ELSE 'neg' END FROM customers
+# ORDER BY merges
+ordered: SELECT id, name FROM customers ORDER BY id
+ordered: SELECT id, name FROM customers ORDER BY id DESC
+ordered: SELECT id, score FROM customers ORDER BY score, id
+ordered: SELECT id, score FROM customers ORDER BY score DESC, id
+ordered: SELECT id, score FROM customers ORDER BY score NULLS FIRST, id
+ordered: SELECT id, score FROM customers ORDER BY score DESC NULLS LAST, id DESC
+ordered: SELECT id, name FROM customers ORDER BY name, id
+ordered: SELECT id, name FROM customers ORDER BY name DESC NULLS LAST, id
+ordered: SELECT id, balance FROM customers ORDER BY balance, id
+ordered: SELECT id, rating FROM customers ORDER BY rating DESC, id
+ordered: SELECT id, created FROM customers ORDER BY created, id
+ordered: SELECT id, active FROM customers ORDER BY active, id
+ordered: SELECT name, id FROM customers ORDER BY 2
+ordered: SELECT id AS k, name FROM customers ORDER BY k DESC
+ordered: SELECT id FROM customers ORDER BY score, name, id
+ordered: SELECT id, country FROM customers ORDER BY country NULLS FIRST, score DESC, id
+ordered: SELECT * FROM orders ORDER BY amount DESC NULLS LAST, id
+ordered: SELECT * FROM customers ORDER BY id
+# LIMIT / OFFSET
+ordered: SELECT id, name FROM customers ORDER BY id LIMIT 10
+ordered: SELECT id, name FROM customers ORDER BY id LIMIT 10 OFFSET 5
+ordered: SELECT id, name FROM customers ORDER BY id DESC LIMIT 7 OFFSET 100
+ordered: SELECT id FROM customers ORDER BY score DESC, id LIMIT 3
+ordered: SELECT id FROM customers ORDER BY id OFFSET 995
+ordered: SELECT id FROM customers ORDER BY id LIMIT 0
+ordered: SELECT id, amount FROM orders ORDER BY amount, id LIMIT 25 OFFSET 25
+ordered: SELECT id FROM customers WHERE id IN (3, 1, 2, 7) ORDER BY id LIMIT 2
+ordered: SELECT id FROM orders ORDER BY id FETCH FIRST 5 ROWS ONLY
+# Aggregates without GROUP BY
+SELECT count(*) FROM customers
+SELECT count(*) FROM orders
+SELECT count(score) FROM customers
+SELECT count(name), count(country) FROM customers
+SELECT sum(score) FROM customers
+SELECT sum(id) FROM customers
+SELECT sum(balance) FROM customers
+SELECT sum(qty), sum(amount) FROM orders
+SELECT min(id), max(id) FROM customers
+SELECT min(name), max(name) FROM customers
+SELECT min(balance), max(balance), min(created), max(created) FROM customers
+SELECT min(score), max(score), min(rating), max(rating) FROM customers
+SELECT avg(score) FROM customers
+SELECT avg(id) FROM customers
+SELECT avg(balance) FROM customers
+SELECT avg(amount), avg(qty) FROM orders
+SELECT count(*), sum(score), avg(score), min(score), max(score) FROM customers WHERE country = 'FR'
+SELECT count(*), sum(score), avg(score) FROM customers WHERE score > 100000
+SELECT max(id) AS top, min(id) AS bottom FROM orders
+SELECT count(*) FROM customers WHERE active
+SELECT count(*) FROM customers WHERE NOT active
+SELECT min(active), max(active) FROM customers
+SELECT count(*) FROM customers WHERE active IS NULL
+# GROUP BY
+SELECT country, count(*) FROM customers GROUP BY country
+SELECT country, count(*), sum(score), avg(score), min(score), max(score) FROM customers GROUP BY country
+SELECT country, sum(balance), avg(balance) FROM customers GROUP BY country
+SELECT active, count(*) FROM customers GROUP BY active
+SELECT country, active, count(*) FROM customers GROUP BY country, active
+SELECT status, count(*), sum(amount), avg(amount) FROM orders GROUP BY status
+SELECT status, sum(qty), max(amount), min(note) FROM orders GROUP BY 1
+SELECT qty, count(*) FROM orders GROUP BY qty
+ordered: SELECT country, count(*) FROM customers GROUP BY country ORDER BY country NULLS FIRST
+ordered: SELECT country, count(*) AS n FROM customers GROUP BY country ORDER BY n DESC, country
+ordered: SELECT country, count(*) FROM customers GROUP BY country ORDER BY 2 DESC, 1 LIMIT 3
+ordered: SELECT status, sum(amount) FROM orders GROUP BY status ORDER BY sum(amount) DESC NULLS LAST, status
+ordered: SELECT country, avg(score) FROM customers GROUP BY country ORDER BY avg(score), country
+ordered: SELECT country, max(score) FROM customers GROUP BY country ORDER BY min(score), country
+ordered: SELECT qty, count(*) FROM orders GROUP BY qty ORDER BY qty DESC NULLS LAST LIMIT 4 OFFSET 1
+SELECT customer_id, count(*), sum(amount) FROM orders GROUP BY customer_id
+ordered: SELECT customer_id, count(*) FROM orders GROUP BY customer_id ORDER BY count(*) DESC, customer_id LIMIT 5
+SELECT customer_id, count(DISTINCT status) FROM orders GROUP BY customer_id
+SELECT lower(country), count(*) FROM customers GROUP BY lower(country)
+SELECT score > 50, count(*) FROM customers GROUP BY score > 50
+# HAVING
+SELECT country, count(*) FROM customers GROUP BY country HAVING count(*) > 150
+SELECT country, sum(score) FROM customers GROUP BY country HAVING sum(score) < 10000 AND count(*) >= 1
+SELECT status, avg(amount) FROM orders GROUP BY status HAVING avg(amount) > 50
+SELECT qty, count(*) FROM orders GROUP BY qty HAVING qty IS NULL OR count(*) < 300
+SELECT country FROM customers GROUP BY country HAVING max(score) >= 99
+SELECT customer_id FROM orders GROUP BY customer_id HAVING count(*) > 4
+# DISTINCT
+SELECT DISTINCT country FROM customers
+SELECT DISTINCT status FROM orders
+SELECT DISTINCT qty, status FROM orders
+SELECT DISTINCT active FROM customers
+ordered: SELECT DISTINCT country FROM customers ORDER BY country NULLS FIRST
+ordered: SELECT DISTINCT score FROM customers ORDER BY score DESC NULLS LAST LIMIT 5
+SELECT DISTINCT id, country FROM customers WHERE score > 90
+SELECT DISTINCT balance FROM customers WHERE balance > 900
+SELECT DISTINCT country, count(*) FROM customers GROUP BY country
+# Joins pushed down (co-located on the vindex, or with reference tables)
+SELECT c.id, c.name, o.id, o.amount FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = 42
+SELECT c.id, o.id FROM customers c JOIN orders o ON o.customer_id = c.id WHERE o.qty > 8
+SELECT c.id, count(o.id) FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id
+ordered: SELECT c.id, count(o.id), sum(o.amount) FROM customers c JOIN orders o ON c.id = o.customer_id GROUP BY c.id ORDER BY sum(o.amount) DESC NULLS LAST, c.id LIMIT 10
+SELECT c.country, count(*) FROM customers c JOIN orders o ON o.customer_id = c.id GROUP BY c.country
+SELECT c.id, k.name FROM customers c JOIN countries k ON k.code = c.country WHERE c.score > 80
+SELECT k.region, count(*) FROM customers c JOIN countries k ON k.code = c.country GROUP BY k.region
+SELECT * FROM countries
+ordered: SELECT code, name FROM countries ORDER BY code
+SELECT region, count(*) FROM countries GROUP BY region
+SELECT c.id FROM customers c, orders o WHERE c.id = o.customer_id AND o.status = 'new' AND c.active
+SELECT c.id, o.id FROM customers c LEFT JOIN orders o ON o.customer_id = c.id WHERE o.id IS NULL
+SELECT id FROM customers WHERE country IN (SELECT code FROM countries WHERE region = 'EU')
+refuse: SELECT o.id FROM orders o JOIN customers c USING (id) WHERE o.customer_id = 7
+# Parameters-free expressions and literals
+SELECT 1
+SELECT 1 + 2 AS three, 'x' AS s
+SELECT count(*) FROM customers WHERE created >= '2020-06-01'
+SELECT count(*) FROM customers WHERE name ILIKE '%ä%'
+SELECT id, name FROM customers WHERE name = 'Zoë'
+# Refusals
+refuse: SELECT count(DISTINCT country) FROM customers
+refuse: SELECT c.id FROM customers c JOIN orders o ON o.id = c.id
+refuse: SELECT id, rank() OVER (ORDER BY score) FROM customers
+refuse: SELECT DISTINCT ON (country) id FROM customers
+refuse: SELECT string_agg(name, ',') FROM customers
+refuse: SELECT sum(score) * 2 FROM customers
+refuse: SELECT id FROM customers WHERE id IN (SELECT customer_id FROM orders)
+refuse: SELECT id FROM customers UNION SELECT id FROM orders
+refuse: SELECT country, count(*) FROM customers GROUP BY ROLLUP (country)
+refuse: SELECT bool_and(active) FROM customers
