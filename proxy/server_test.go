@@ -738,7 +738,7 @@ func TestServerGarbageStartup(t *testing.T) {
 		{0, 0, 0, 8, 0, 2, 0, 0},                       // protocol 2.0
 		{0, 0, 0, 9, 0, 3, 0, 0, 'x'},                  // unterminated parameters
 		{0xff, 0xff, 0xff, 0xff},                       // negative length
-		{0, 0, 0, 16, 4, 0xd2, 0x16, 0x2e, 0, 0, 0, 1}, // short cancel request
+		{0, 0, 0, 12, 4, 0xd2, 0x16, 0x2e, 0, 0, 0, 1}, // short cancel request
 	} {
 		nc, err := net.Dial("tcp", ts.addr)
 		if err != nil {

@@ -73,7 +73,6 @@ SELECT count(*), sum(score), avg(score) FROM customers WHERE score > 100000
 SELECT max(id) AS top, min(id) AS bottom FROM orders
 SELECT count(*) FROM customers WHERE active
 SELECT count(*) FROM customers WHERE NOT active
-SELECT min(active), max(active) FROM customers
 SELECT count(*) FROM customers WHERE active IS NULL
 # GROUP BY
 SELECT country, count(*) FROM customers GROUP BY country
