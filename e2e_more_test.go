@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/router"
+)
+
+// shardCounts returns how many rows of table each shard file holds, read
+// straight from the SQLite files.
+func shardCounts(t *testing.T, g *testGate, table string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	for _, tab := range g.tablets {
+		r, err := tab.Query(context.Background(), "SELECT count(*) FROM "+table, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		row, err := r.Next(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close()
+		var n int64
+		for _, c := range row[0] {
+			n = n*10 + int64(c-'0')
+		}
+		out[tab.Name()] = n
+	}
+	return out
+}
+
+// TestSequencesAndRestart: serial ids come from the gate's sequence, are
+// unique across shards, come back through RETURNING, survive a restart
+// without reuse, and the auto-registered table is still routed after it.
+func TestSequencesAndRestart(t *testing.T) {
+	dir := t.TempDir()
+	o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: 4}
+	g := startTestGateOpts(t, o)
+	c := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)`)
+	seen := map[int64]bool{}
+	rows, err := c.Query(ctx, `INSERT INTO items (name) VALUES ('a'), ('b'), ('c'), ('d'), ('e'), ('f'), ('g'), ('h') RETURNING id, name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		if seen[id] {
+			t.Errorf("id %d handed out twice", id)
+		}
+		seen[id] = true
+		names = append(names, name)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(names, "") != "abcdefgh" {
+		t.Errorf("RETURNING order %v, want VALUES order", names)
+	}
+	counts := shardCounts(t, g, "items")
+	spread := 0
+	for _, n := range counts {
+		if n > 0 {
+			spread++
+		}
+	}
+	if spread < 2 {
+		t.Errorf("8 rows landed on %d shard(s): %v", spread, counts)
+	}
+	var one int64
+	if err := c.QueryRow(ctx, `INSERT INTO items (name) VALUES ($1) RETURNING id`, "single").Scan(&one); err != nil {
+		t.Fatal(err)
+	}
+	if seen[one] {
+		t.Errorf("id %d reused", one)
+	}
+	seen[one] = true
+	c.Close(ctx)
+	g.Close(ctx)
+
+	g2 := startTestGateOpts(t, o)
+	c2 := g2.connect(t)
+	var id int64
+	if err := c2.QueryRow(ctx, `INSERT INTO items (name) VALUES ('after') RETURNING id`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if seen[id] {
+		t.Errorf("id %d handed out again after restart", id)
+	}
+	var name string
+	if err := c2.QueryRow(ctx, `SELECT name FROM items WHERE id = $1`, id).Scan(&name); err != nil || name != "after" {
+		t.Errorf("point select after restart: %q %v", name, err)
+	}
+	var plan string
+	if err := c2.QueryRow(ctx, `EXPLAIN (ROUTE) SELECT * FROM items WHERE id = 1`).Scan(&plan); err != nil || plan != "Plan: single_shard" {
+		t.Errorf("items not routed by id after restart: %q %v", plan, err)
+	}
+	var n int64
+	if err := c2.QueryRow(ctx, `SELECT count(*) FROM items`).Scan(&n); err != nil || n != 10 {
+		t.Errorf("count after restart: %d %v", n, err)
+	}
+}
+
+// TestRoutingWhereRowsLive checks that a point insert lands on the shard
+// the hash vindex names, and reference tables on every shard.
+func TestRoutingWhereRowsLive(t *testing.T) {
+	g := startTestGate(t, 4, "keyspaces:\n  main:\n    sharded: true\n    tables:\n      countries: {type: reference}\n")
+	c := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE t (id bigint PRIMARY KEY, v text)`)
+	mustExec(t, c, `CREATE TABLE countries (code text PRIMARY KEY, name text)`)
+	// Vitess hash: 1 -> 166b..., shard -40; 2 -> 06e7..., shard -40; 29999 -> fcd6..., shard c0-.
+	mustExec(t, c, `INSERT INTO t (id, v) VALUES (1, 'a'), (29999, 'b')`)
+	counts := shardCounts(t, g, "t")
+	if counts["-40"] != 1 || counts["c0-"] != 1 || counts["40-80"] != 0 || counts["80-c0"] != 0 {
+		t.Errorf("rows per shard %v", counts)
+	}
+	tag, err := c.Exec(ctx, `INSERT INTO countries VALUES ('DE', 'Germany'), ('FR', 'France')`)
+	if err != nil || tag.String() != "INSERT 0 2" {
+		t.Errorf("reference insert: %v %v", tag, err)
+	}
+	for s, n := range shardCounts(t, g, "countries") {
+		if n != 2 {
+			t.Errorf("shard %s has %d countries", s, n)
+		}
+	}
+	tag, err = c.Exec(ctx, `UPDATE countries SET name = upper(name)`)
+	if err != nil || tag.String() != "UPDATE 2" {
+		t.Errorf("reference update: %v %v", tag, err)
+	}
+	tag, err = c.Exec(ctx, `UPDATE t SET v = 'z'`)
+	if err != nil || tag.String() != "UPDATE 2" {
+		t.Errorf("scatter update: %v %v", tag, err)
+	}
+	tag, err = c.Exec(ctx, `DELETE FROM t WHERE id = 1`)
+	if err != nil || tag.String() != "DELETE 1" {
+		t.Errorf("point delete: %v %v", tag, err)
+	}
+	// A duplicate key names the shard and keeps its SQLSTATE.
+	_, err = c.Exec(ctx, `INSERT INTO t (id, v) VALUES (29999, 'dup')`)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "23505" || !strings.Contains(pe.Message, "c0-") {
+		t.Errorf("duplicate: %v", err)
+	}
+	// DDL is broadcast; a failure names the shard.
+	_, err = c.Exec(ctx, `CREATE TABLE t (id bigint PRIMARY KEY)`)
+	if !errors.As(err, &pe) || pe.Code != "42P07" || !strings.Contains(pe.Message, "shard -40") {
+		t.Errorf("duplicate table: %v", err)
+	}
+	_, err = c.Exec(ctx, `CREATE TABLE nokey (v text)`)
+	if !errors.As(err, &pe) || !strings.Contains(pe.Message, "primary key") {
+		t.Errorf("table without key: %v", err)
+	}
+}
+
+// TestExtendedProtocol drives pgx's default mode (extended protocol,
+// binary results), $n parameters, prepared statements and a pipelined batch.
+func TestExtendedProtocol(t *testing.T) {
+	g := startTestGate(t, 4, "")
+	c := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE acct (id bigint PRIMARY KEY, owner text, balance numeric(12,2), rate double precision, ok boolean, born date)`)
+	batch := &pgx.Batch{}
+	for i := 1; i <= 50; i++ {
+		batch.Queue(`INSERT INTO acct (id, owner, balance, rate, ok, born) VALUES ($1, $2, $3, $4, $5, $6)`, i, "o"+string(rune('a'+i%26)), float64(i)*1.25, float64(i)/3, i%2 == 0, "2020-01-02")
+	}
+	batch.Queue(`SELECT count(*) FROM acct`)
+	br := c.SendBatch(ctx, batch)
+	for i := 1; i <= 50; i++ {
+		if _, err := br.Exec(); err != nil {
+			t.Fatalf("batch insert %d: %v", i, err)
+		}
+	}
+	var n int64
+	if err := br.QueryRow().Scan(&n); err != nil || n != 50 {
+		t.Fatalf("batch count: %d %v", n, err)
+	}
+	if err := br.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var owner string
+	var balance float64
+	var rate float64
+	var ok bool
+	if err := c.QueryRow(ctx, `SELECT owner, balance, rate, ok FROM acct WHERE id = $1`, 4).Scan(&owner, &balance, &rate, &ok); err != nil {
+		t.Fatal(err)
+	}
+	if owner != "oe" || balance != 5 || rate != 4.0/3 || !ok {
+		t.Errorf("got %q %v %v %v", owner, balance, rate, ok)
+	}
+	rows, err := c.Query(ctx, `SELECT id FROM acct WHERE id IN ($1, $2, $3) ORDER BY id DESC LIMIT $4`, 7, 8, 9, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ids) != 2 || ids[0] != 9 || ids[1] != 8 {
+		t.Errorf("IN/ORDER/LIMIT: %v %v", ids, err)
+	}
+	var sum string
+	if err := c.QueryRow(ctx, `SELECT sum(balance)::text FROM acct WHERE id <= 4`).Scan(&sum); err == nil && sum != "12.50" {
+		t.Errorf("sum %s", sum)
+	}
+	if _, err := c.Prepare(ctx, "byid", `SELECT owner FROM acct WHERE id = $1`); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []int64{1, 2, 3, 40} {
+		if err := c.QueryRow(ctx, "byid", id).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var cnt int64
+	var avg float64
+	if err := c.QueryRow(ctx, `SELECT count(*), avg(rate) FROM acct WHERE ok`).Scan(&cnt, &avg); err != nil || cnt != 25 {
+		t.Errorf("scatter aggregate: %d %v %v", cnt, avg, err)
+	}
+}
+
+// TestPostgresShardRefused: this version has no Postgres engine yet, and
+// says so at startup.
+func TestPostgresShardRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "c.yaml")
+	os.WriteFile(p, []byte("keyspaces:\n  main:\n    sharded: false\n    shards: {\"-\": \"postgres://postgres@127.0.0.1:1/x\"}\n"), 0o644)
+	cfg, err := loadConfig(options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = startGate(context.Background(), cfg, discardLog())
+	if err == nil || !strings.Contains(err.Error(), "PostgreSQL shards are not supported yet") {
+		t.Errorf("got %v", err)
+	}
+}
+
+func TestEvenShardNames(t *testing.T) {
+	cfg, err := loadConfig(options{dataDir: t.TempDir(), shards: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for s := range cfg.Keyspaces["main"].Shards {
+		names = append(names, s)
+	}
+	sort.Strings(names)
+	if strings.Join(names, " ") != "-40 40-80 80-c0 c0-" {
+		t.Errorf("shards %v", names)
+	}
+	_ = router.SequenceBlock
+}
