@@ -78,12 +78,17 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 	if len(sel.LockingClause) > 0 && (sel.LimitCount != nil || sel.LimitOffset != nil) {
 		return nil, unsupported("FOR UPDATE with LIMIT over several shards")
 	}
+	groups := b.resolveTargetRefs(sel, sel.GroupClause)
+	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAggregate(&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause})
+	if hasAgg && !(len(sel.GroupClause) > 0 && col.hasVindexColumn(groups)) {
+		if err := checkMergeable(sel); err != nil {
+			return nil, err
+		}
+	}
 	_, visible, err := b.describe(b.sql)
 	if err != nil {
 		return nil, err
 	}
-	groups := b.resolveTargetRefs(sel, sel.GroupClause)
-	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAggregate(&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause})
 	typ := "scatter"
 	if route.Opcode == MultiShard {
 		typ = "multi_shard"
@@ -331,3 +336,34 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 }
 
 var _ = router.Sharded
+
+// checkMergeable refuses aggregates the gate cannot merge before any shard
+// is asked, so the refusal names the construct rather than a shard error.
+func checkMergeable(sel *pg_query.SelectStmt) error {
+	var err error
+	for _, n := range []proto.Message{&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause, HavingClause: sel.HavingClause}} {
+		walk(n, func(m proto.Message) bool {
+			if err != nil {
+				return false
+			}
+			if _, ok := m.(*pg_query.SelectStmt); ok && m != n {
+				return false
+			}
+			fc, ok := m.(*pg_query.FuncCall)
+			if !ok || !isAggregate(fc) {
+				return true
+			}
+			name := funcName(fc)
+			switch {
+			case mergeable[name] == "":
+				err = unsupported("aggregate %s() over several shards", name)
+			case fc.AggDistinct:
+				err = unsupported("%s(DISTINCT ...) over several shards", name)
+			case fc.AggFilter != nil || len(fc.AggOrder) > 0 || fc.AggWithinGroup:
+				err = unsupported("%s() with FILTER or ORDER BY over several shards", name)
+			}
+			return false
+		})
+	}
+	return err
+}

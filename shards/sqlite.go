@@ -236,7 +236,9 @@ func (r *sqliteRows) Close() {
 // Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
 // at BEGIN, so two transactions never deadlock on lock upgrade).
 func (s *SQLite) Begin(ctx context.Context) (planner.Tx, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	// database/sql rolls a transaction back when its context ends; the
+	// transaction outlives the statement that opened it.
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, dialect.MapError(err)
 	}
