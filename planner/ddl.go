@@ -106,6 +106,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 	name := cs.Relation.Relname
 	var pk []string
 	var serial string
+	colTypes := map[string]string{}
 	for _, elt := range cs.TableElts {
 		if cd := elt.GetColumnDef(); cd != nil {
 			typ := ""
@@ -115,6 +116,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 					typ = parts[len(parts)-1]
 				}
 			}
+			colTypes[cd.Colname] = typ
 			if (typ == "serial" || typ == "bigserial" || typ == "smallserial" || typ == "serial4" || typ == "serial8" || typ == "serial2") && serial == "" {
 				serial = cd.Colname
 			}
@@ -147,6 +149,13 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 	if ks.Sharded {
 		if len(pk) == 0 {
 			return nil, sqltypes.Errorf("42P16", "table %s has no primary key and no vschema entry: add a PRIMARY KEY (the gate shards by its first column) or declare it in the config (tables: {%s: {vindex: {type: hash, columns: [col]}}} or {type: reference})", name, name)
+		}
+		if typ, ok := colTypes[pk[0]]; ok {
+			if oid, _, known := sqltypes.ParseTypeName(typ); known {
+				if _, err := Coerce(int64(0), oid); err != nil && sqltypes.CategoryOf(oid) != sqltypes.CatString {
+					return nil, unsupported("table %s: cannot shard by hash on primary-key column %s of type %s; use an integer, text or uuid key, or declare the table in the config", name, pk[0], typ)
+				}
+			}
 		}
 		t.Type, t.VindexType, t.Columns = router.Sharded, "hash", []string{pk[0]}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,46 +124,6 @@ func (r *Route) Targets(args []any) ([]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// Coerce converts a value to the Go type the vindex expects for a column of
-// type oid, as Postgres would coerce a literal compared to that column.
-func Coerce(v any, oid uint32) (any, error) {
-	switch sqltypes.CategoryOf(oid) {
-	case sqltypes.CatInt:
-		switch x := v.(type) {
-		case int64:
-			return x, nil
-		case int:
-			return int64(x), nil
-		case int32:
-			return int64(x), nil
-		case float64:
-			if x != math.Trunc(x) {
-				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), x)
-			}
-			return int64(x), nil
-		case string:
-			n, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
-				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), x)
-			}
-			return n, nil
-		}
-	case sqltypes.CatString:
-		switch x := v.(type) {
-		case string:
-			if oid == sqltypes.OIDBPChar {
-				return strings.TrimRight(x, " "), nil
-			}
-			return x, nil
-		case []byte:
-			return string(x), nil
-		case int64:
-			return strconv.FormatInt(x, 10), nil
-		}
-	}
-	return v, nil
 }
 
 // OpenEach starts the statement on every target shard at once and returns

@@ -1,0 +1,97 @@
+package planner
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Coerce converts a value to the Go type the vindex hashes for a column of
+// type oid, as Postgres would coerce a literal compared with that column:
+// int64 for integer columns, the canonical text for text and uuid columns.
+// Other column types are refused: equal values of them have many spellings
+// (2.0 and 2.00, dates in several styles), and hashing their text would send
+// equal values to different shards.
+func Coerce(v any, oid uint32) (any, error) {
+	switch sqltypes.CategoryOf(oid) {
+	case sqltypes.CatInt:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case int:
+			return int64(x), nil
+		case int32:
+			return int64(x), nil
+		case float64:
+			if x != math.Trunc(x) || math.Abs(x) > 1<<62 {
+				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), x)
+			}
+			return int64(x), nil
+		case string:
+			t := strings.TrimSpace(x)
+			if n, err := strconv.ParseInt(t, 10, 64); err == nil {
+				return n, nil
+			}
+			if d, err := sqltypes.ParseDecimal(t); err == nil {
+				if n, ok := integralDecimal(d); ok {
+					return n, nil
+				}
+			}
+			return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), x)
+		}
+	case sqltypes.CatString:
+		var s string
+		switch x := v.(type) {
+		case string:
+			s = x
+		case []byte:
+			s = string(x)
+		case int64:
+			s = strconv.FormatInt(x, 10)
+		default:
+			return v, nil
+		}
+		switch oid {
+		case sqltypes.OIDBPChar:
+			return strings.TrimRight(s, " "), nil
+		case sqltypes.OIDUUID:
+			return canonicalUUID(s)
+		case sqltypes.OIDJSON, sqltypes.OIDJSONB:
+			return nil, sqltypes.Unsupported("vindex on a column of type %s", sqltypes.TypeName(oid))
+		}
+		return s, nil
+	case sqltypes.CatNumeric, sqltypes.CatFloat, sqltypes.CatTime, sqltypes.CatBool, sqltypes.CatBytes:
+		return nil, sqltypes.Unsupported("vindex on a column of type %s (use an integer, text or uuid column)", sqltypes.TypeName(oid))
+	}
+	return v, nil
+}
+
+// integralDecimal returns d as an int64 when it has no fraction.
+func integralDecimal(d sqltypes.Decimal) (int64, bool) {
+	s := d.String()
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		if strings.Trim(s[i+1:], "0") != "" {
+			return 0, false
+		}
+		s = s[:i]
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	return n, err == nil
+}
+
+// canonicalUUID writes a uuid as Postgres prints it.
+func canonicalUUID(s string) (string, error) {
+	h := strings.NewReplacer("-", "", "{", "", "}", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	bad := len(h) != 32
+	for _, c := range h {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			bad = true
+		}
+	}
+	if bad {
+		return "", sqltypes.Errorf("22P02", "invalid input syntax for type uuid: \"%s\"", s)
+	}
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
