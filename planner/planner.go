@@ -69,6 +69,12 @@ func (p *Planner) Plan(ctx context.Context, keyspace, sql string, paramOIDs []ui
 	if err != nil {
 		return nil, err
 	}
+	// Like Postgres, a parameter whose type nothing determines is text.
+	for i, o := range pl.ParamOIDs {
+		if o == 0 {
+			pl.ParamOIDs[i] = sqltypes.OIDText
+		}
+	}
 	if pl.Kind == KindQuery && !pl.SchemaChange {
 		p.mu.Lock()
 		if len(p.cache) > 5000 {
