@@ -12,9 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/dotdo/vitess/pgtest"
 )
@@ -37,6 +39,12 @@ func TestDifferential(t *testing.T) {
 	}
 	g := startTestGate(t, 4, string(vschema))
 	gw := g.connect(t, pgx.QueryExecModeSimpleProtocol)
+	gwExt := g.connect(t) // extended protocol, binary results
+	refExt, err := pgx.Connect(ctx, pg.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer refExt.Close(ctx)
 
 	schema, err := os.ReadFile("testdata/differential/schema.sql")
 	if err != nil {
@@ -105,6 +113,20 @@ func TestDifferential(t *testing.T) {
 		if msg := compareResults(mode == "ordered", wantF, wantRows, gotF, gotRows); msg != "" {
 			t.Errorf("WRONG: %s: %s", line, msg)
 			wrong++
+			continue
+		}
+		// The same query in pgx's default mode: extended protocol, binary
+		// results decoded by pgx on both sides.
+		_, wantBin, rerr := runBinary(ctx, refExt, line)
+		_, gotBin, gerr := runBinary(ctx, gwExt, line)
+		if rerr != nil || gerr != nil {
+			t.Errorf("WRONG (extended): %s: reference err %v, gate err %v", line, rerr, gerr)
+			wrong++
+			continue
+		}
+		if msg := compareResults(mode == "ordered", wantF, wantBin, wantF, gotBin); msg != "" {
+			t.Errorf("WRONG (extended): %s: %s", line, msg)
+			wrong++
 		}
 	}
 	t.Logf("differential: %d queries over %d rows, %d wrong, %d refused as expected", total, rowsLoaded, wrong, refused)
@@ -145,6 +167,46 @@ func runText(ctx context.Context, c *pgx.Conn, sql string) ([]fieldInfo, [][]*st
 		out = append(out, row)
 	}
 	return fields, out, rows.Err()
+}
+
+// runBinary runs sql in the extended protocol with binary results and
+// renders each decoded value canonically.
+func runBinary(ctx context.Context, c *pgx.Conn, sql string) ([]fieldInfo, [][]*string, error) {
+	rows, err := c.Query(ctx, sql)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var out [][]*string
+	for rows.Next() {
+		vals, err := rows.Values()
+		if err != nil {
+			return nil, nil, err
+		}
+		row := make([]*string, len(vals))
+		for i, v := range vals {
+			if v == nil {
+				continue
+			}
+			var s string
+			switch x := v.(type) {
+			case pgtype.Numeric:
+				dv, _ := x.Value()
+				s = fmt.Sprint(dv)
+			case time.Time:
+				s = x.UTC().Format(time.RFC3339Nano)
+			case float64:
+				s = strconv.FormatFloat(x, 'g', -1, 64)
+			case float32:
+				s = strconv.FormatFloat(float64(x), 'g', -1, 32)
+			default:
+				s = fmt.Sprintf("%T:%v", v, v)
+			}
+			row[i] = &s
+		}
+		out = append(out, row)
+	}
+	return nil, out, rows.Err()
 }
 
 func rowString(r []*string) string {

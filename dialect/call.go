@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
@@ -83,27 +84,37 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		isAgg = true
 		nargs(1, 1)
 		a := args()[0]
-		ty := a.t
+		ty := a.t.computed()
 		switch name {
 		case "sum":
 			num(a)
 			switch a.t.oid {
 			case sqltypes.OIDInt2, sqltypes.OIDInt4:
 				ty = mk(sqltypes.OIDInt8)
-			case sqltypes.OIDInt8, sqltypes.OIDNumeric, 0:
+			case sqltypes.OIDInt8, sqltypes.OIDNumeric:
+				// exact, keeping the largest display scale of the values
+				return t.exactAgg("pg_sum("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
+			case 0:
 				ty = mk(sqltypes.OIDNumeric)
 			}
-			ty.mod = -1
 		case "avg":
 			num(a)
-			if a.t.cat() == sqltypes.CatFloat {
+			switch a.t.cat() {
+			case sqltypes.CatFloat:
 				ty = mk(sqltypes.OIDFloat8)
-			} else {
+			case sqltypes.CatInt, sqltypes.CatNumeric:
+				// exact; the display scale depends on the values (DivAvg)
+				return t.exactAgg("pg_avg("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
+			default:
 				ty = mk(sqltypes.OIDNumeric)
 			}
 		default:
 			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
 				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
+			}
+			if a.t.oid == sqltypes.OIDVarchar {
+				// min/max(varchar) resolve to min/max(text)
+				ty = mk(sqltypes.OIDText)
 			}
 		}
 		return ex{name + "(" + distinct + a.sql + ")", ty}
@@ -127,7 +138,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		nargs(1, 1)
 		a := args(hint)[0]
 		num(a)
-		return ex{"abs(" + a.sql + ")", a.t}
+		return ex{"abs(" + a.sql + ")", a.t.computed()}
 	case "round":
 		nargs(1, 2)
 		as := args(mk(sqltypes.OIDNumeric), mk(sqltypes.OIDInt4))
@@ -138,11 +149,17 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 			}
 			unsupported("round(double precision)")
 		}
-		ty := mk(sqltypes.OIDNumeric)
 		if len(as) == 1 {
-			return ex{"round(" + as[0].sql + ")", ty}
+			return ex{"pg_round(" + as[0].sql + ", 0)", numT(0)}
 		}
-		return ex{"round(" + as[0].sql + ", " + as[1].sql + ")", ty}
+		// the result's display scale is the rounding scale (never below 0)
+		ty := numT(-1)
+		if c := f.Args[1].GetAConst(); c != nil {
+			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
+				ty = numT(max(int(iv.Ival.Ival), 0))
+			}
+		}
+		return ex{"pg_round(" + as[0].sql + ", " + as[1].sql + ")", ty}
 	case "substr", "substring":
 		nargs(2, 3)
 		as := args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
@@ -183,4 +200,17 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	}
 	unsupported("function %s", name)
 	return ex{}
+}
+
+// exactAgg is an exact sum/avg aggregate (pg_sum/pg_avg, see funcs.go),
+// whose TEXT result the outermost SELECT returns as is. Anywhere else
+// (comparisons, sorting, arithmetic, subqueries) it is cast to a number so
+// that SQLite compares it as one.
+func (t *translator) exactAgg(call string, ty typ) ex {
+	e := ex{"CAST(" + call + " AS NUMERIC)", ty}
+	if t.exact == nil {
+		t.exact = map[string]string{}
+	}
+	t.exact[e.sql] = call
+	return e
 }

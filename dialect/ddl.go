@@ -200,10 +200,7 @@ func (t *translator) defaultExpr(n *pg.Node, ty typ) string {
 		fail("42P02", "there is no parameter $1")
 	}
 	assignable(ty, e.t, "default")
-	if e.t.oid == sqltypes.OIDTimestamptz && ty.oid == sqltypes.OIDDate {
-		return "(date('now'))"
-	}
-	return "(" + e.sql + ")"
+	return "(" + assignSQL(ty, e) + ")"
 }
 
 func (t *translator) references(c *pg.Constraint) string {
@@ -327,7 +324,7 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *Translation {
 		if t.cat != nil {
 			if cs, ok := t.cat.Table(name); ok {
 				for _, c := range cs {
-					cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+					cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 				}
 			}
 		}
@@ -414,7 +411,7 @@ func (t *translator) createIndex(s *pg.IndexStmt) *Translation {
 	if s.WhereClause != nil {
 		var cols []col
 		for _, c := range t.table(table) {
-			cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+			cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 		}
 		sc := &scope{rels: []*rel{{name: table, cols: cols}}, bare: true}
 		sqlText += " WHERE " + t.cond(s.WhereClause, sc)

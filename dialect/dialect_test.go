@@ -180,7 +180,7 @@ func (s *shard) run(pgSQL string, args ...any) ([]string, *Translation, error) {
 		}
 		var cells []string
 		for i, v := range vals {
-			b, err := RenderValue(v, tr.Fields[i])
+			b, err := tr.Render(i, v)
 			if err != nil {
 				return nil, tr, err
 			}
@@ -261,7 +261,7 @@ func TestOnSQLite(t *testing.T) {
 		{`SELECT id FROM users ORDER BY id OFFSET 2`, nil, "3"},
 		{`SELECT id FROM users ORDER BY id LIMIT $1 OFFSET $2`, []any{int64(1), int64(1)}, "2"},
 		{`SELECT active IS TRUE, $1::int + 1 FROM users WHERE id = 1`, []any{"41"}, "t|42"},
-		{`SELECT upper(name), lower('ÀB'), length(name), substr(name, 2, 2), trim('  x '), replace(name, 'l', 'L') FROM users WHERE id = 1`, nil, "ALICE|àb|5|li|x|aLice"},
+		{`SELECT upper(name), lower('ÀB'), length(name), substr(name, 2, 2), trim('  x '), replace(name, 'l', 'L') FROM users WHERE id = 1`, nil, "ALICE|Àb|5|li|x|aLice"},
 		{`SELECT abs(-3), round(2.5), round(balance, 1) FROM users WHERE id = 1`, nil, "3|3|12.5"},
 		{`SELECT age BETWEEN 20 AND 26, age NOT IN (1, 2) FROM users WHERE id = 3`, nil, "t|t"},
 		{`SELECT name FROM users WHERE active = true AND created <= now() ORDER BY id LIMIT 1`, nil, "alice"},
@@ -351,6 +351,9 @@ func TestRenderValue(t *testing.T) {
 		{"2024-01-02", f(sqltypes.OIDDate, -1), "2024-01-02"},
 		{"oops", f(sqltypes.OIDInt4, -1), "oops"},
 		{nil, f(sqltypes.OIDInt4, -1), "NULL"},
+		{float64(float32(1.1)), f(sqltypes.OIDFloat4, -1), "1.1"},
+		{1234567.0, f(sqltypes.OIDFloat4, -1), "1.234567e+06"},
+		{-pointOne * 0, f(sqltypes.OIDFloat8, -1), "-0"},
 	} {
 		b, err := RenderValue(c.v, c.f)
 		got := string(b)
@@ -386,4 +389,81 @@ func FuzzTranslate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		_, _ = Translate(s, testCat)
 	})
+}
+
+// TestRegressions runs on a real SQLite the cases the differential test
+// against PostgreSQL 15 (C locale, TimeZone UTC) found.
+func TestRegressions(t *testing.T) {
+	s := newShard(t)
+	// 1. now()/CURRENT_TIMESTAMP assigned to timestamp, timestamptz and date
+	s.must(`CREATE TABLE ev (id int PRIMARY KEY, ts timestamp DEFAULT now(), tz timestamptz DEFAULT CURRENT_TIMESTAMP,
+		d date DEFAULT now(), d2 date DEFAULT CURRENT_TIMESTAMP, ts2 timestamp DEFAULT CURRENT_DATE)`)
+	s.must(`INSERT INTO ev (id) VALUES (1)`)
+	s.must(`INSERT INTO ev (id, ts, d) VALUES (2, now(), now())`)
+	s.must(`UPDATE ev SET ts = now(), d2 = now() WHERE id = 1`)
+	for _, row := range s.must(`SELECT ts, tz, d, d2, ts2 FROM ev ORDER BY id`) {
+		c := strings.Split(row, "|")
+		if len(c) != 5 || strings.HasSuffix(c[0], "+00") || !strings.HasSuffix(c[1], "+00") || len(c[2]) != 10 || len(c[3]) != 10 || !strings.HasSuffix(c[4], " 00:00:00") {
+			t.Errorf("now() assigned to date/time columns: %q", row)
+		}
+	}
+
+	s.must(`CREATE TABLE orders (id bigint PRIMARY KEY, amount numeric(10,2), qty integer, note varchar(40), code char(3), big bigint, score float8)`)
+	s.must(`INSERT INTO orders VALUES (1, 12.50, 0, 'b', 'x', 9223372036854775807, 0.1), (2, 1.25, 3, 'a', 'y', 1, 0.2), (3, NULL, 2, NULL, NULL, NULL, NULL)`)
+	for i, q := range []struct {
+		sql    string
+		want   string
+		fields string // name:oid:typmod of each column, when checked
+	}{
+		// 2. star expansion plus the same column again (as the gate sends it)
+		{`SELECT *, id FROM orders ORDER BY amount DESC NULLS LAST, id`, "1|12.50|0|b|x  |9223372036854775807|0.1|1;2|1.25|3|a|y  |1|0.2|2;3|NULL|2|NULL|NULL|NULL|NULL|3", ""},
+		{`SELECT id, id FROM orders ORDER BY id LIMIT 1`, "1|1", ""},
+		// 3. min/max(varchar) are the text aggregates; bpchar stays bpchar
+		{`SELECT max(note), min(note), max(code) FROM orders`, "b|a|y", "max:25:-1 min:25:-1 max:1042:-1"},
+		{`SELECT upper(note) FROM orders WHERE id = 1`, "B", "upper:25:-1"},
+		// 4. numeric display scale
+		{`SELECT amount * qty, amount + 1, amount - 0.125, -amount, abs(amount), round(amount, 1), round(amount), 1.50 * 2 FROM orders WHERE id = 1`,
+			"0.00|13.50|12.375|-12.50|12.50|12.5|13|3.00", "?column?:1700:-1 ?column?:1700:-1 ?column?:1700:-1 ?column?:1700:-1 abs:1700:-1 round:1700:-1 round:1700:-1 ?column?:1700:-1"},
+		{`SELECT amount, max(amount), min(amount) FROM orders GROUP BY amount ORDER BY 1 LIMIT 1`, "1.25|1.25|1.25", "amount:1700:655366 max:1700:-1 min:1700:-1"},
+		{`SELECT coalesce(amount, 0.00), amount::numeric, '2.50'::numeric, round(2.675, 2), round(1.005, 2) FROM orders WHERE id = 2`, "1.25|1.25|2.50|2.68|1.01", ""},
+		// 5. exact sum/avg
+		{`SELECT sum(amount), avg(amount), avg(qty), sum(qty), sum(big), avg(big), sum(score) FROM orders`,
+			"13.75|6.8750000000000000|1.6666666666666667|5|9223372036854775808|4611686018427387904|0.30000000000000004",
+			"sum:1700:-1 avg:1700:-1 avg:1700:-1 sum:20:-1 sum:1700:-1 avg:1700:-1 sum:701:-1"},
+		{`SELECT avg(x) FROM (VALUES (1), (2)) v(x)`, "1.5000000000000000", ""},
+		{`SELECT sum(amount) FROM orders WHERE id > 5`, "NULL", ""},
+		{`SELECT qty, sum(amount) AS s FROM orders GROUP BY qty HAVING sum(amount) > 2 ORDER BY s DESC`, "0|12.50", ""},
+		{`SELECT qty, sum(big) FROM orders GROUP BY qty ORDER BY 2 NULLS FIRST, 1`, "2|NULL;3|1;0|9223372036854775807", ""},
+		// 6. C-locale case mapping: ASCII letters only
+		{`SELECT upper('Zoë'), lower('ÀB'), 'Ä' ILIKE 'ä', 'Ab' ILIKE 'aB', 'ä' ILIKE 'ä'`, "ZOë|Àb|f|t|t", ""},
+		// 7. float output
+		{`SELECT 1e15::float8, 0.00001::float8, 100000::float4, 1234567::float4`, "1e+15|1e-05|100000|1.234567e+06", ""},
+	} {
+		out, tr, err := s.run(q.sql)
+		if err != nil {
+			t.Errorf("%d %s: %v", i, q.sql, err)
+			continue
+		}
+		if got := strings.Join(out, ";"); got != q.want {
+			t.Errorf("%d %s:\n got %q\nwant %q", i, q.sql, got, q.want)
+		}
+		if q.fields != "" {
+			var fs []string
+			for _, f := range tr.Fields {
+				fs = append(fs, fmt.Sprintf("%s:%d:%d", f.Name, f.OID, f.TypeMod))
+			}
+			if got := strings.Join(fs, " "); got != q.fields {
+				t.Errorf("%d %s: fields\n got %s\nwant %s", i, q.sql, got, q.fields)
+			}
+		}
+	}
+	if _, _, err := s.run(`SELECT id AS x, qty AS x FROM orders ORDER BY x`); sqlstate(err) != "42702" {
+		t.Errorf("ORDER BY over two different columns of one name: %v", err)
+	}
+	// assignment rounds to the column's scale as Postgres does
+	s.must(`INSERT INTO orders (id, amount) VALUES (4, $1), (5, 2.675)`, "1.005")
+	s.must(`UPDATE orders SET amount = amount * 1.001 WHERE id = 1`)
+	if got := strings.Join(s.must(`SELECT amount FROM orders WHERE id IN (1, 4, 5) ORDER BY id`), ";"); got != "12.51;1.01;2.68" {
+		t.Errorf("numeric assignment rounding: %s", got)
+	}
 }

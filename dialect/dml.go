@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
@@ -18,7 +19,7 @@ func (t *translator) targetRel(rv *pg.RangeVar) (*scope, *rel, string) {
 	}
 	var cols []col
 	for _, c := range t.table(rv.Relname) {
-		cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+		cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 	}
 	name, sqlText := rv.Relname, quoteIdent(rv.Relname)
 	if rv.Alias != nil {
@@ -41,6 +42,7 @@ func (t *translator) returning(list []*pg.Node, sc *scope, tr *Translation) stri
 		parts = append(parts, c.sql+" AS "+quoteIdent(c.name))
 	}
 	tr.Fields = fields(cols)
+	tr.Scales = scales(cols)
 	return " RETURNING " + strings.Join(parts, ", ")
 }
 
@@ -215,7 +217,7 @@ func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 		}
 		e := t.expr(rt.Val, sc, c.t)
 		assignable(c.t, e.t, c.name)
-		parts = append(parts, quoteIdent(c.name)+" = "+e.sql)
+		parts = append(parts, quoteIdent(c.name)+" = "+assignSQL(c.t, e))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -226,9 +228,59 @@ func assignable(to, from typ, name string) {
 	if from.oid == 0 || to.oid == from.oid {
 		return
 	}
+	if timeAssignable(to, from) {
+		return
+	}
 	if !comparable(to, from) && !(to.cat() == sqltypes.CatString && from.cat() == sqltypes.CatInt) { // text column from an integer is fine
 		fail("42804", "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
 	}
+}
+
+// timeAssignable reports whether Postgres has an (assignment) cast between
+// the two date/time types; assignSQL converts the stored form.
+func timeAssignable(to, from typ) bool {
+	if to.cat() != sqltypes.CatTime || from.cat() != sqltypes.CatTime || to.oid == sqltypes.OIDInterval || from.oid == sqltypes.OIDInterval {
+		return false
+	}
+	switch to.oid {
+	case sqltypes.OIDTime:
+		return from.oid != sqltypes.OIDDate
+	default:
+		return from.oid != sqltypes.OIDTime
+	}
+}
+
+// assignSQL prints e converted for storage in a column of type to, as
+// Postgres's assignment coercion converts it: date/time values to the
+// column's type (the gate's TimeZone is UTC, so timestamptz and timestamp
+// share their stored text), numeric values rounded to the column's scale.
+func assignSQL(to typ, e ex) string {
+	from := e.t
+	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
+		return e.sql
+	}
+	if timeAssignable(to, from) {
+		switch {
+		case to.oid == sqltypes.OIDDate && from.oid != sqltypes.OIDDate:
+			return "substr(" + e.sql + ", 1, 10)"
+		case to.oid == sqltypes.OIDTime && from.oid != sqltypes.OIDTime:
+			return "substr(" + e.sql + ", 12)"
+		case to.oid != sqltypes.OIDDate && from.oid == sqltypes.OIDDate:
+			return "(" + e.sql + " || ' 00:00:00')"
+		}
+		return e.sql
+	}
+	if s := sqltypes.NumericScale(to.mod); to.oid == sqltypes.OIDNumeric && s >= 0 {
+		switch from.cat() {
+		case sqltypes.CatFloat:
+			return "pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")"
+		case sqltypes.CatNumeric:
+			if ds := from.dscale(); ds < 0 || ds > s {
+				return "pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")"
+			}
+		}
+	}
+	return e.sql
 }
 
 func typeName(t typ) string {

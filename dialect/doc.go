@@ -41,13 +41,20 @@
 // now()/CURRENT_TIMESTAMP become the statement time at millisecond
 // precision (SQLite's clock), with trailing zeros trimmed; Postgres uses the
 // transaction start time with microseconds. CURRENT_DATE is date('now').
+// Assignments (INSERT ... VALUES, UPDATE SET, column DEFAULT) convert
+// between the date/time types as Postgres's assignment casts do (a
+// timestamp or timestamptz into a date column keeps the date, a date into a
+// timestamp column gets 00:00:00) and round numeric values to a numeric(p,s)
+// column's scale.
 //
 // # Expressions
 //
 // LIKE is case-sensitive in Postgres and case-insensitive in SQLite: a LIKE
 // with a literal pattern becomes GLOB with the pattern converted; any other
 // LIKE, and every ILIKE, calls the SQL functions pg_like/pg_ilike that this
-// package registers with modernc.org/sqlite (init). Division and modulo call
+// package registers with modernc.org/sqlite (init). upper, lower and ILIKE
+// change the case of ASCII letters only, as Postgres does in the C locale
+// (upper('Zoë') is 'ZOë'). Division and modulo call
 // pg_nz on the divisor so that a zero divisor raises 22012 as Postgres does
 // instead of SQLite's NULL. greatest/least ignore NULLs as Postgres does.
 // ORDER BY always carries explicit NULLS FIRST/LAST with Postgres's
@@ -84,10 +91,26 @@
 //
 // # Numeric values
 //
-// SQLite keeps numeric values as INTEGER or REAL. A numeric with a scale in
-// its typmod renders with exactly that many decimals (rounded half away
-// from zero, as Postgres rounds); one without renders the stored value, a
-// REAL with 15 significant digits (what Postgres's float8 -> numeric cast
-// gives). Arithmetic on numeric values is therefore binary floating point
-// on SQLite shards.
+// SQLite keeps numeric values as INTEGER or REAL. A Postgres numeric value
+// carries its display scale; the translator tracks it statically instead:
+// a column's typmod scale, a literal's written scale, max of the operands'
+// for + and -, their sum for *, the argument's for unary minus, abs, min,
+// max and sum, n for round(x, n), 0 for integers. Translation.Scales holds
+// it per result column (RowDescription still carries typmod -1 for computed
+// columns) and Translation.Render prints a numeric with exactly that many
+// decimals (rounded half away from zero, as Postgres rounds). A numeric
+// whose scale is not known (coalesce over different scales, float casts,
+// parameters) renders the stored value, a REAL with 15 significant digits
+// (what Postgres's float8 -> numeric cast gives). Arithmetic on numeric
+// values is therefore binary floating point on SQLite shards; rounding
+// (round(), casts and assignments to numeric(p,s)) is decimal: pg_round
+// reads a REAL as its 15-digit decimal first.
+//
+// sum over bigint and numeric and avg over integers and numeric are exact:
+// they call the aggregates pg_sum/pg_avg, which add sqltypes.Decimal values
+// and return the numeric's text (avg with Postgres's division scale, e.g.
+// 1.5000000000000000). The outermost SELECT returns that TEXT as is (sorting
+// on it by its number); anywhere else it is CAST to a number so that SQLite
+// compares it as one. sum over smallint/integer is SQLite's integer sum
+// (bigint), sum and avg over floats SQLite's.
 package dialect

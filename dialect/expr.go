@@ -41,17 +41,17 @@ func isUnknownLiteral(n *pg.Node) bool {
 func (t *translator) pair(a, b *pg.Node, sc *scope, hint typ) (ex, ex) {
 	if isUnknownLiteral(a) && !isUnknownLiteral(b) {
 		r := t.expr(b, sc, hint)
-		l := t.expr(a, sc, r.t)
+		l := t.expr(a, sc, r.t.bare())
 		return l, r
 	}
 	l := t.expr(a, sc, hint)
-	h := l.t
+	h := l.t.bare()
 	if h.oid == 0 {
 		h = hint
 	}
 	r := t.expr(b, sc, h)
 	if l.t.oid == 0 && r.t.oid != 0 && isUnknownLiteral(a) {
-		l = t.expr(a, sc, r.t)
+		l = t.expr(a, sc, r.t.bare())
 	}
 	return l, r
 }
@@ -278,9 +278,13 @@ func (t *translator) numberLiteral(s string, ty typ, hint typ) ex {
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
 			unsupported("numeric constant %s", s)
 		}
+		if d, err := sqltypes.ParseDecimal(s); err == nil {
+			ty = numT(d.Scale())
+		}
 		if hint.oid == sqltypes.OIDNumeric && sqltypes.NumericScale(hint.mod) >= 0 {
 			if r, ok := new(big.Rat).SetString(s); ok {
 				s = r.FloatString(sqltypes.NumericScale(hint.mod))
+				ty = numT(sqltypes.NumericScale(hint.mod))
 			}
 		}
 		if !strings.ContainsAny(s, ".eE") {
@@ -334,13 +338,18 @@ func coerceString(s string, hint typ) ex {
 			bad("numeric")
 		}
 		out := strings.TrimSpace(s)
+		ty := numT(-1)
+		if d, err := sqltypes.ParseDecimal(out); err == nil {
+			ty = numT(d.Scale())
+		}
 		if sc := sqltypes.NumericScale(hint.mod); sc >= 0 {
 			out = r.FloatString(sc)
+			ty = numT(sc)
 		}
 		if _, err := strconv.ParseInt(out, 10, 64); err != nil && !strings.ContainsAny(out, ".eE") {
 			out += ".0"
 		}
-		return ex{parenNeg(out), hint}
+		return ex{parenNeg(out), ty}
 	case sqltypes.OIDDate, sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
 		c, ok := canonicalTime(s, hint.oid)
 		if !ok {
@@ -389,7 +398,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
 					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
 				}
-				return ex{"(- " + e.sql + ")", e.t}
+				return ex{"(- " + e.sql + ")", e.t.computed()}
 			case "+":
 				return e
 			}
@@ -404,10 +413,22 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			}
 			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", boolT}
 		case "+", "-", "*", "/", "%":
-			l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint)
+			l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
 			ty := promote(l.t, r.t, false)
 			if ty.oid == 0 {
 				ty = mk(sqltypes.OIDInt4)
+			}
+			if ty.oid == sqltypes.OIDNumeric {
+				// Postgres's result display scale: max of the scales for + and -,
+				// their sum for *
+				ls, rs := l.t.dscale(), r.t.dscale()
+				switch {
+				case ls < 0 || rs < 0:
+				case op == "*":
+					ty = numT(ls + rs)
+				case op == "+" || op == "-":
+					ty = numT(max(ls, rs))
+				}
 			}
 			switch ty.cat() {
 			case sqltypes.CatInt:
@@ -450,7 +471,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		}
 		return ex{"(" + l.sql + op + r.sql + ")", boolT}
 	case pg.A_Expr_Kind_AEXPR_NULLIF:
-		l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint)
+		l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
 		checkComparable("=", l.t, r.t)
 		return ex{"nullif(" + l.sql + ", " + r.sql + ")", l.t}
 	case pg.A_Expr_Kind_AEXPR_IN:
@@ -461,10 +482,10 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		}
 		var items []string
 		for _, it := range list.Items {
-			e := t.expr(it, sc, l.t)
+			e := t.expr(it, sc, l.t.bare())
 			checkComparable("=", l.t, e.t)
 			if l.t.oid == 0 && isUnknownLiteral(a.Lexpr) {
-				l = t.expr(a.Lexpr, sc, e.t)
+				l = t.expr(a.Lexpr, sc, e.t.bare())
 			}
 			items = append(items, e.sql)
 		}
@@ -483,8 +504,8 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		if len(bounds) != 2 {
 			unsupported("BETWEEN form")
 		}
-		lo := t.expr(bounds[0], sc, l.t)
-		hi := t.expr(bounds[1], sc, l.t)
+		lo := t.expr(bounds[0], sc, l.t.bare())
+		hi := t.expr(bounds[1], sc, l.t.bare())
 		checkComparable(">=", l.t, lo.t)
 		checkComparable("<=", l.t, hi.t)
 		op := " BETWEEN "
@@ -579,27 +600,59 @@ func likeToGlob(p string) (string, bool) {
 
 // sameTypeArgs prints arguments that resolve to one common type
 // (COALESCE, GREATEST/LEAST).
+//
+// The result keeps a typmod only when every argument has the common type
+// with that same typmod (Postgres's select_common_typmod), and a numeric a
+// display scale only when every argument has it.
 func (t *translator) sameTypeArgs(args []*pg.Node, sc *scope, hint typ) ([]string, typ) {
 	ty := unknownT
+	var types []typ
+	untyped, untypedValue := false, false
 	for _, a := range args {
-		if !isUnknownLiteral(a) {
-			e := t.expr(a, sc, unknownT)
-			if ty.oid == 0 {
-				ty = e.t
-			} else if e.t.oid != 0 && e.t.oid != ty.oid {
-				if !comparable(ty, e.t) {
-					fail("42804", "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
-				}
-				ty = promote(ty, e.t, true)
+		if isUnknownLiteral(a) {
+			untyped = true
+			if c := a.GetAConst(); c == nil || !c.Isnull {
+				untypedValue = true
 			}
+			continue
+		}
+		e := t.expr(a, sc, unknownT)
+		types = append(types, e.t)
+		if ty.oid == 0 {
+			ty = e.t
+		} else if e.t.oid != 0 && e.t.oid != ty.oid {
+			if !comparable(ty, e.t) {
+				fail("42804", "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
+			}
+			ty = promote(ty, e.t, true)
 		}
 	}
 	if ty.oid == 0 {
-		ty = hint
+		ty = hint.bare()
+	} else {
+		common, scale := ty, ty.dscale()
+		for _, et := range types {
+			if et.oid != ty.oid || et.mod != ty.mod {
+				common.mod = -1
+			}
+			if et.dscale() != scale {
+				scale = -1
+			}
+		}
+		if untyped {
+			common.mod = -1
+		}
+		if common.oid == sqltypes.OIDNumeric && common.mod < 0 {
+			if untypedValue {
+				scale = -1
+			}
+			common = numT(scale)
+		}
+		ty = common
 	}
 	var out []string
 	for _, a := range args {
-		out = append(out, t.expr(a, sc, ty).sql)
+		out = append(out, t.expr(a, sc, ty.bare()).sql)
 	}
 	return out, ty
 }
@@ -620,11 +673,14 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 		results = append(results, c.Defresult)
 	}
 	_, ty := t.sameTypeArgs(results, sc, hint)
+	if c.Defresult == nil {
+		ty = ty.computed() // the implicit ELSE NULL has no typmod
+	}
 	for _, w := range c.Args {
 		cw := w.GetCaseWhen()
 		var cond string
 		if c.Arg != nil {
-			e := t.expr(cw.Expr, sc, arg.t)
+			e := t.expr(cw.Expr, sc, arg.t.bare())
 			checkComparable("=", arg.t, e.t)
 			cond = e.sql
 		} else {
@@ -718,7 +774,7 @@ func castType(tn *pg.TypeName) (typ, string) {
 	if !ok || oid == sqltypes.OIDInterval || oid == sqltypes.OIDName || oid == sqltypes.OIDOid {
 		unsupported("type %s", name)
 	}
-	return typ{oid, mod}, name
+	return colT(oid, mod), name
 }
 
 func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
@@ -736,6 +792,9 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 			}
 			return ex{quoteString(s), to}
 		}
+		if to.oid == sqltypes.OIDNumeric && to.mod < 0 {
+			return ex{e.sql, numT(e.t.dscale())}
+		}
 		return ex{e.sql, to}
 	}
 	e := t.expr(c.Arg, sc, to)
@@ -743,13 +802,13 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 	fc, tc := from.cat(), to.cat()
 	switch {
 	case from.oid == to.oid && from.mod == to.mod:
-		return ex{e.sql, to}
+		return ex{e.sql, e.t}
 	case tc == sqltypes.CatInt:
 		switch fc {
 		case sqltypes.CatInt, sqltypes.CatBool:
 			return ex{e.sql, to}
 		case sqltypes.CatNumeric:
-			return ex{"CAST(round(" + e.sql + ") AS INTEGER)", to}
+			return ex{"CAST(pg_round(" + e.sql + ", 0) AS INTEGER)", to}
 		}
 	case tc == sqltypes.CatFloat:
 		switch fc {
@@ -760,9 +819,9 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 		switch fc {
 		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
 			if s := sqltypes.NumericScale(to.mod); s >= 0 {
-				return ex{"round(" + e.sql + ", " + strconv.Itoa(s) + ")", to}
+				return ex{"pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")", to}
 			}
-			return ex{e.sql, to}
+			return ex{e.sql, numT(from.dscale())}
 		}
 	case to.oid == sqltypes.OIDText || to.oid == sqltypes.OIDVarchar:
 		textOperand(from)

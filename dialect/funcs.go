@@ -3,6 +3,9 @@ package dialect
 import (
 	"database/sql/driver"
 	"errors"
+	"fmt"
+	"math"
+	"math/big"
 	"strings"
 	"unicode/utf8"
 
@@ -18,8 +21,121 @@ func init() {
 	sqlite.MustRegisterFunction("pg_ilike", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: likeFunc(true)})
 	sqlite.MustRegisterFunction("pg_nz", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonZero})
 	sqlite.MustRegisterFunction("pg_nonneg", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonNegative})
-	sqlite.MustRegisterFunction("pg_lower", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(strings.ToLower)})
-	sqlite.MustRegisterFunction("pg_upper", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(strings.ToUpper)})
+	sqlite.MustRegisterFunction("pg_lower", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiLower)})
+	sqlite.MustRegisterFunction("pg_upper", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiUpper)})
+	sqlite.MustRegisterFunction("pg_round", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: roundNumeric})
+	sqlite.MustRegisterFunction("pg_sum", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(false)})
+	sqlite.MustRegisterFunction("pg_avg", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(true)})
+}
+
+// asciiLower and asciiUpper change the case of ASCII letters only, as
+// Postgres's lower/upper (and ILIKE) do under the C locale.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+func asciiUpper(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'a' <= r && r <= 'z' {
+			return r - ('a' - 'A')
+		}
+		return r
+	}, s)
+}
+
+// exactAgg is pg_sum(x, scale) / pg_avg(x, scale): Postgres's sum over int8
+// and numeric and avg over integers and numeric, computed exactly with
+// sqltypes.Decimal. scale is the display scale of the argument's values
+// (-1: take each value's own); it matters because SQLite keeps numeric
+// values as INTEGER or REAL, which have lost it. The result is the numeric's
+// text (TEXT, so no digit is lost), or NULL when no non-NULL row was seen.
+type exactAgg struct {
+	avg   bool
+	sum   sqltypes.Decimal
+	count int64
+}
+
+func newExactAgg(avg bool) func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) {
+	return func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) {
+		return &exactAgg{avg: avg}, nil
+	}
+}
+
+func (a *exactAgg) arg(args []driver.Value) (sqltypes.Decimal, bool, error) {
+	if args[0] == nil {
+		return sqltypes.Decimal{}, false, nil
+	}
+	scale := -1
+	if s, ok := args[1].(int64); ok {
+		scale = int(s)
+	}
+	d, err := toDecimal(args[0], scale)
+	return d, err == nil, err
+}
+
+func (a *exactAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
+	d, ok, err := a.arg(args)
+	if ok {
+		a.sum = a.sum.Add(d)
+		a.count++
+	}
+	return err
+}
+
+func (a *exactAgg) WindowInverse(_ *sqlite.FunctionContext, args []driver.Value) error {
+	d, ok, err := a.arg(args)
+	if ok {
+		a.sum = a.sum.Sub(d)
+		a.count--
+	}
+	return err
+}
+
+func (a *exactAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
+	if a.count == 0 {
+		return nil, nil
+	}
+	if a.avg {
+		return sqltypes.DivAvg(a.sum, a.count).String(), nil
+	}
+	return a.sum.String(), nil
+}
+
+func (a *exactAgg) Final(*sqlite.FunctionContext) {}
+
+// toDecimal reads a numeric value as SQLite stored it. A REAL is taken with
+// the 15 significant digits Postgres's float8 -> numeric cast keeps; with a
+// scale >= 0 the value is given exactly that many decimals.
+func toDecimal(v driver.Value, scale int) (sqltypes.Decimal, error) {
+	var s string
+	switch x := v.(type) {
+	case int64:
+		if scale <= 0 {
+			return sqltypes.DecimalFromInt64(x), nil
+		}
+		s = new(big.Rat).SetInt64(x).FloatString(scale)
+	case float64:
+		s = formatNumericFloat(x, scale)
+	case string:
+		s = x
+	case []byte:
+		s = string(x)
+	default:
+		return sqltypes.Decimal{}, fmt.Errorf("pgerr:42883:function sum/avg needs a numeric argument, not %T", v)
+	}
+	d, err := sqltypes.ParseDecimal(s)
+	if err != nil {
+		return d, errors.New("pgerr:22P02:" + err.Error())
+	}
+	if scale > d.Scale() && !d.IsNaN() && !d.IsInf() {
+		d = d.Add(sqltypes.NewDecimal(new(big.Int), scale))
+	}
+	return d, nil
 }
 
 func valueText(v driver.Value) (string, bool) {
@@ -46,7 +162,7 @@ func likeFunc(fold bool) func(*sqlite.FunctionContext, []driver.Value) (driver.V
 			return nil, errors.New("pgerr:42883:LIKE needs text operands")
 		}
 		if fold {
-			s, p = strings.ToLower(s), strings.ToLower(p)
+			s, p = asciiLower(s), asciiLower(p)
 		}
 		m, err := likeMatch(s, p)
 		if err != nil {
@@ -139,4 +255,80 @@ func textFunc(fn func(string) string) func(*sqlite.FunctionContext, []driver.Val
 		}
 		return fn(s), nil
 	}
+}
+
+// roundNumeric is pg_round(x, n): Postgres's round(numeric, int) (also the
+// rounding of a numeric(p,s) assignment or cast) on a value SQLite keeps as
+// INTEGER or REAL. A REAL is first read as the decimal its 15 significant
+// digits spell, then rounded half away from zero, so 2.675 gives 2.68 where
+// SQLite's own round() gives 2.67. The result is an INTEGER when it has no
+// fraction and fits, otherwise the nearest REAL.
+func roundNumeric(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[0] == nil || args[1] == nil {
+		return nil, nil
+	}
+	n, ok := args[1].(int64)
+	if !ok {
+		return nil, errors.New("pgerr:42883:function round(numeric, non-integer) does not exist")
+	}
+	if x, ok := args[0].(int64); ok && n >= 0 {
+		return x, nil
+	}
+	if x, ok := args[0].(float64); ok && (math.IsNaN(x) || math.IsInf(x, 0)) {
+		return x, nil
+	}
+	d, err := toDecimal(args[0], -1)
+	if err != nil {
+		return nil, err
+	}
+	r, ok := new(big.Rat).SetString(d.String())
+	if !ok {
+		return args[0], nil
+	}
+	n = max(min(n, 1000), -1000)
+	// round r * 10^n half away from zero, then scale back
+	p := new(big.Rat).SetInt(new(big.Int).Exp(big.NewInt(10), big.NewInt(abs64(n)), nil))
+	if n >= 0 {
+		r.Mul(r, p)
+	} else {
+		r.Quo(r, p)
+	}
+	q := roundHalfAway(r)
+	if n > 0 {
+		res := new(big.Rat).SetFrac(q, p.Num())
+		if res.IsInt() && res.Num().IsInt64() {
+			return res.Num().Int64(), nil
+		}
+		f, _ := res.Float64()
+		return f, nil
+	}
+	if n < 0 {
+		q.Mul(q, p.Num())
+	}
+	if q.IsInt64() {
+		return q.Int64(), nil
+	}
+	f, _ := new(big.Float).SetInt(q).Float64()
+	return f, nil
+}
+
+func abs64(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// roundHalfAway rounds r to the nearest integer, halves away from zero.
+func roundHalfAway(r *big.Rat) *big.Int {
+	num := new(big.Int).Abs(r.Num())
+	den := r.Denom()
+	q, m := new(big.Int).QuoRem(num, den, new(big.Int))
+	if m.Lsh(m, 1).Cmp(den) >= 0 {
+		q.Add(q, big.NewInt(1))
+	}
+	if r.Sign() < 0 {
+		q.Neg(q)
+	}
+	return q
 }

@@ -34,7 +34,7 @@ func (t *translator) selectStmt(s *pg.SelectStmt, parent *scope, top bool) selRe
 	case len(s.ValuesLists) > 0:
 		res = t.values(s.ValuesLists, sc, nil)
 	default:
-		res = t.simpleSelect(s, sc)
+		res = t.simpleSelect(s, sc, top)
 	}
 	b.WriteString(res.sql)
 	// ORDER BY / LIMIT of the whole statement
@@ -114,6 +114,9 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 			ty = r.cols[i].t
 		} else if r.cols[i].t.oid != 0 && r.cols[i].t != ty {
 			ty = promote(ty, r.cols[i].t, true)
+			if ty.oid == sqltypes.OIDNumeric && ty.mod < 0 {
+				ty = numT(sameScale(l.cols[i].t, r.cols[i].t))
+			}
 		}
 		cols[i] = outCol{sql: quoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
 	}
@@ -145,14 +148,22 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 			if i < len(hints) {
 				h = hints[i]
 			} else if ri > 0 {
-				h = cols[i].t
+				h = cols[i].t.bare()
 			}
 			e := t.expr(it, sc, h)
-			parts = append(parts, e.sql)
+			if i < len(hints) {
+				// INSERT: the assignment coercion to the column's type
+				parts = append(parts, assignSQL(h, e))
+			} else {
+				parts = append(parts, e.sql)
+			}
 			if ri == 0 {
 				cols = append(cols, outCol{name: "column" + strconv.Itoa(i+1), t: e.t})
 			} else if cols[i].t.oid == 0 {
 				cols[i].t = e.t
+			} else if e.t.oid == cols[i].t.oid && (e.t.mod != cols[i].t.mod || e.t.dscale() != cols[i].t.dscale()) {
+				// rows of one type but different typmods or display scales
+				cols[i].t = typ{e.t.oid, -1, int32(sameScale(e.t, cols[i].t))}
 			}
 		}
 		rows = append(rows, "("+strings.Join(parts, ", ")+")")
@@ -163,7 +174,7 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 	return selResult{sql: "VALUES " + strings.Join(rows, ", "), cols: cols}
 }
 
-func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope) selResult {
+func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResult {
 	var b strings.Builder
 	b.WriteString("SELECT ")
 	if len(s.DistinctClause) > 0 {
@@ -178,7 +189,12 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope) selResult {
 	from := t.fromList(s.FromClause, sc)
 	cols := t.targetList(s.TargetList, sc)
 	var parts []string
-	for _, c := range cols {
+	for i, c := range cols {
+		if raw, ok := t.exact[c.sql]; ok && top {
+			// the statement's result: the exact aggregate's text, sorted as a number
+			cols[i].key, cols[i].sql = c.sql, raw
+			c.sql = raw
+		}
 		parts = append(parts, c.sql+" AS "+quoteIdent(c.name))
 	}
 	b.WriteString(strings.Join(parts, ", "))
@@ -300,7 +316,7 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 			cols = append(cols, c...)
 		} else {
 			for _, c := range t.table(rv.Relname) {
-				cols = append(cols, col{c.Name, typ{c.OID, c.TypeMod}})
+				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 			}
 		}
 		name, sqlText := rv.Relname, quoteIdent(rv.Relname)
@@ -480,11 +496,17 @@ func outputRef(n *pg.Node, cols []outCol, preferInput bool, sc *scope) int {
 			}
 		}
 	}
+	// several output columns of that name are ambiguous unless they are the
+	// same expression ("SELECT *, id ... ORDER BY id")
 	idx := -1
 	for i, c := range cols {
 		if c.name == name {
-			if idx >= 0 && !preferInput {
-				fail("42702", "ORDER BY %q is ambiguous", name)
+			if idx >= 0 && c.sql != cols[idx].sql {
+				clause := "ORDER BY"
+				if preferInput {
+					clause = "GROUP BY"
+				}
+				fail("42702", "%s %q is ambiguous", clause, name)
 			}
 			if idx < 0 {
 				idx = i
@@ -512,6 +534,9 @@ func (t *translator) sortItem(n *pg.Node, sc *scope, s *pg.SelectStmt, cols []ou
 	simple := s.Op == pg.SetOperation_SETOP_NONE || s.Op == pg.SetOperation_SET_OPERATION_UNDEFINED
 	if i := outputRef(sb.Node, cols, false, sc); i >= 0 {
 		key = strconv.Itoa(i + 1)
+		if cols[i].key != "" && simple && len(s.ValuesLists) == 0 {
+			key = cols[i].key
+		}
 	} else if !simple || len(s.ValuesLists) > 0 {
 		unsupported("ORDER BY expression on a set operation or VALUES")
 	} else {

@@ -40,6 +40,7 @@ type Translation struct {
 	SQL       string           // one SQLite statement ("" for KindOther)
 	Kind      Kind             // what sort of statement it is
 	Fields    []sqltypes.Field // result columns; nil when no rows are returned
+	Scales    []int            // per result column: display scale of a numeric column (-1 = the value's own)
 	ParamOIDs []uint32         // inferred type of $1..$n (0 = unknown)
 	Tag       string           // command tag verb
 	Table     string           // table affected by DDL/DML (lower case, unqualified)
@@ -84,14 +85,61 @@ func unsupported(construct string, args ...any) {
 }
 
 // typ is a Postgres type; oid 0 is an untyped literal, NULL or parameter.
+// scale is the display scale of a numeric expression whose typmod does not
+// fix one (-1 when it is not known at translation time); see dscale.
 type typ struct {
-	oid uint32
-	mod int32
+	oid   uint32
+	mod   int32
+	scale int32
 }
 
-var unknownT = typ{0, -1}
+var unknownT = typ{0, -1, -1}
 
-func mk(oid uint32) typ { return typ{oid, -1} }
+func mk(oid uint32) typ { return typ{oid, -1, -1} }
+
+// colT is the type of a table column.
+func colT(oid uint32, mod int32) typ { return typ{oid, mod, -1} }
+
+// numT is a numeric without typmod whose values have display scale s (-1:
+// not known).
+func numT(s int) typ { return typ{sqltypes.OIDNumeric, -1, int32(s)} }
+
+// dscale is the display scale (digits after the point) every value of a
+// numeric or integer expression has in Postgres, or -1 when it varies or is
+// not known.
+func (t typ) dscale() int {
+	switch t.oid {
+	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
+		return 0
+	case sqltypes.OIDNumeric:
+		if s := sqltypes.NumericScale(t.mod); s >= 0 {
+			return s
+		}
+		return int(t.scale)
+	}
+	return -1
+}
+
+// bare is t without typmod or scale: the hint for an operand compared with
+// or combined with a value of type t (only assignments coerce to a typmod).
+func (t typ) bare() typ { return typ{t.oid, -1, -1} }
+
+// computed is the type of a value computed from one of type t: no typmod
+// (a numeric keeps its display scale).
+func (t typ) computed() typ {
+	if t.oid == sqltypes.OIDNumeric {
+		return numT(t.dscale())
+	}
+	return typ{t.oid, -1, -1}
+}
+
+// sameScale is the display scale shared by a and b, or -1.
+func sameScale(a, b typ) int {
+	if sa := a.dscale(); sa == b.dscale() {
+		return sa
+	}
+	return -1
+}
 
 func (t typ) field(name string) sqltypes.Field {
 	oid := t.oid
@@ -112,6 +160,7 @@ type translator struct {
 	cat    Catalog
 	params []uint32
 	nsub   int
+	exact  map[string]string // exact aggregates: numeric SQL -> TEXT SQL (exactAgg)
 }
 
 func (t *translator) table(name string) []Column {
@@ -153,7 +202,7 @@ func (t *translator) statement(n *pg.Node) *Translation {
 	switch s := n.Node.(type) {
 	case *pg.Node_SelectStmt:
 		sel := t.selectStmt(s.SelectStmt, nil, true)
-		return &Translation{SQL: sel.sql, Kind: KindSelect, Fields: fields(sel.cols), Tag: "SELECT"}
+		return &Translation{SQL: sel.sql, Kind: KindSelect, Fields: fields(sel.cols), Scales: scales(sel.cols), Tag: "SELECT"}
 	case *pg.Node_InsertStmt:
 		return t.insert(s.InsertStmt)
 	case *pg.Node_UpdateStmt:
@@ -214,6 +263,17 @@ func fields(cols []outCol) []sqltypes.Field {
 	return fs
 }
 
+func scales(cols []outCol) []int {
+	ss := make([]int, len(cols))
+	for i, c := range cols {
+		ss[i] = -1
+		if c.t.oid == sqltypes.OIDNumeric {
+			ss[i] = c.t.dscale()
+		}
+	}
+	return ss
+}
+
 // ---- scopes ----
 
 type col struct {
@@ -233,6 +293,7 @@ type outCol struct {
 	sql  string
 	name string
 	t    typ
+	key  string // ORDER BY key when the output column cannot be sorted as printed ("" = by position)
 }
 
 type scope struct {

@@ -172,6 +172,18 @@ func formatStoredTime(t time.Time, oid uint32, convert bool) string {
 	return t.Format(layoutTimestamp)
 }
 
+// Render turns the value SQLite gave for result column col into Postgres
+// TEXT format: RenderValue with the field, except that a numeric column whose
+// display scale the translation knows (Scales) renders with exactly that
+// many decimals, as Postgres's numeric arithmetic would give them.
+func (t *Translation) Render(col int, v any) ([]byte, error) {
+	f := t.Fields[col]
+	if f.OID == sqltypes.OIDNumeric && col < len(t.Scales) && t.Scales[col] >= 0 {
+		f.TypeMod = int32(t.Scales[col]) + 4 // a typmod of precision 0 and that scale: only the scale is used
+	}
+	return RenderValue(v, f)
+}
+
 // RenderValue turns a value read from SQLite (nil, int64, float64, string,
 // []byte, time.Time, bool) into Postgres TEXT format for field f; nil for
 // NULL. A value that does not fit the field's type is rendered as text.
@@ -336,55 +348,12 @@ func parseBool(s string) (bool, bool) {
 }
 
 // formatFloat prints a float the way Postgres's float8out/float4out do with
-// the default extra_float_digits: shortest round-trip digits, exponent form
-// when the decimal exponent is < -4 or >= 15 (6 for float4).
-// TODO: switch to sqltypes.FormatFloat8/FormatFloat4 once they land.
+// the default extra_float_digits.
 func formatFloat(f float64, bits int) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if math.Signbit(f) {
-			return "-0"
-		}
-		return "0"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, bits)
-	mant, exps, _ := strings.Cut(e, "e")
-	exp, _ := strconv.Atoi(exps)
-	neg := strings.HasPrefix(mant, "-")
-	mant = strings.TrimPrefix(mant, "-")
-	digits := strings.Replace(mant, ".", "", 1)
-	limit := 15
 	if bits == 32 {
-		limit = 6
+		return sqltypes.FormatFloat4(float32(f))
 	}
-	var out string
-	if exp < -4 || exp >= limit {
-		out = digits[:1]
-		if len(digits) > 1 {
-			out += "." + digits[1:]
-		}
-		sign := "+"
-		if exp < 0 {
-			sign, exp = "-", -exp
-		}
-		es := strconv.Itoa(exp)
-		if len(es) < 2 {
-			es = "0" + es
-		}
-		out += "e" + sign + es
-	} else {
-		out = placeDecimal(digits, exp)
-	}
-	if neg {
-		out = "-" + out
-	}
-	return out
+	return sqltypes.FormatFloat8(f)
 }
 
 // placeDecimal writes digits d1d2d3... (value d1.d2d3 × 10^exp) in plain

@@ -93,6 +93,8 @@ func encodeBinary(m *pgtype.Map, oid uint32, text []byte, buf []byte) ([]byte, e
 		buf = make([]byte, 0, len(text)+8) // never nil: nil is NULL in a DataRow
 	}
 	switch oid {
+	case sqltypes.OIDNumeric:
+		return encodeNumeric(text, buf)
 	case sqltypes.OIDBool:
 		b, err := parseBool(string(text))
 		if err != nil {
@@ -390,3 +392,66 @@ func decodeByteaText(buf, src []byte) ([]byte, error) {
 }
 
 func isOctal(c byte) bool { return c >= '0' && c <= '7' }
+
+// encodeNumeric writes numeric text in Postgres's binary form exactly as
+// Postgres does (base-10000 digits with leading and trailing zero digits
+// dropped, the display scale kept), so that a zero with scale 2 is sent as
+// no digits and dscale 2, as the server itself sends it.
+func encodeNumeric(text []byte, buf []byte) ([]byte, error) {
+	s := string(text)
+	head := func(ndigits, weight int, sign, dscale uint16) []byte {
+		return binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint16(binary.BigEndian.AppendUint16(buf, uint16(ndigits)), uint16(int16(weight))), sign), dscale)
+	}
+	switch s {
+	case "NaN":
+		return head(0, 0, 0xC000, 0), nil
+	case "Infinity":
+		return head(0, 0, 0xD000, 0), nil
+	case "-Infinity":
+		return head(0, 0, 0xF000, 0), nil
+	}
+	var sign uint16
+	if strings.HasPrefix(s, "-") {
+		sign, s = 0x4000, s[1:]
+	} else {
+		s = strings.TrimPrefix(s, "+")
+	}
+	intPart, frac, _ := strings.Cut(s, ".")
+	if intPart == "" && frac == "" {
+		return nil, sqltypes.Errorf("22P02", "invalid input syntax for type numeric: \"%s\"", text)
+	}
+	for _, c := range intPart + frac {
+		if c < '0' || c > '9' {
+			return nil, sqltypes.Errorf("22P02", "invalid input syntax for type numeric: \"%s\"", text)
+		}
+	}
+	dscale := len(frac)
+	if pad := (4 - len(intPart)%4) % 4; pad > 0 {
+		intPart = strings.Repeat("0", pad) + intPart
+	}
+	if pad := (4 - len(frac)%4) % 4; pad > 0 {
+		frac += strings.Repeat("0", pad)
+	}
+	all := intPart + frac
+	digits := make([]uint16, 0, len(all)/4)
+	for i := 0; i < len(all); i += 4 {
+		d, _ := strconv.Atoi(all[i : i+4])
+		digits = append(digits, uint16(d))
+	}
+	weight := len(intPart)/4 - 1
+	for len(digits) > 0 && digits[0] == 0 {
+		digits = digits[1:]
+		weight--
+	}
+	for len(digits) > 0 && digits[len(digits)-1] == 0 {
+		digits = digits[:len(digits)-1]
+	}
+	if len(digits) == 0 {
+		return head(0, 0, 0, uint16(dscale)), nil
+	}
+	out := head(len(digits), weight, sign, uint16(dscale))
+	for _, d := range digits {
+		out = binary.BigEndian.AppendUint16(out, d)
+	}
+	return out, nil
+}

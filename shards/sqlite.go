@@ -214,7 +214,7 @@ func (r *sqliteRows) Next(ctx context.Context) (sqltypes.Row, error) {
 	}
 	row := make(sqltypes.Row, len(r.vals))
 	for i, v := range r.vals {
-		b, err := dialect.RenderValue(v, r.tr.Fields[i])
+		b, err := r.tr.Render(i, v)
 		if err != nil {
 			return nil, err
 		}
