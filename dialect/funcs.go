@@ -58,6 +58,11 @@ type exactAgg struct {
 	avg   bool
 	sum   sqltypes.Decimal
 	count int64
+	// fast holds the sum of the values that fit an int64 once scaled by
+	// 10^fastScale: adding them is much cheaper than Decimal arithmetic.
+	fast      int64
+	fastScale int
+	fastUsed  bool
 }
 
 func newExactAgg(avg bool) func(sqlite.FunctionContext) (sqlite.AggregateFunction, error) {
@@ -66,44 +71,86 @@ func newExactAgg(avg bool) func(sqlite.FunctionContext) (sqlite.AggregateFunctio
 	}
 }
 
-func (a *exactAgg) arg(args []driver.Value) (sqltypes.Decimal, bool, error) {
+var pow10 = [...]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
+
+// scaled returns v * 10^scale as an exact int64 when that is safe: an
+// integer, or a REAL of a numeric(p, scale) column (stored rounded to scale
+// decimals) small enough that float64 holds it exactly.
+func scaled(v driver.Value, scale int) (int64, bool) {
+	if scale < 0 || scale >= len(pow10) {
+		return 0, false
+	}
+	switch x := v.(type) {
+	case int64:
+		m := int64(pow10[scale])
+		if x > math.MaxInt64/m || x < math.MinInt64/m {
+			return 0, false
+		}
+		return x * m, true
+	case float64:
+		y := x * pow10[scale]
+		if math.IsNaN(y) || math.Abs(y) > 1<<52 {
+			return 0, false
+		}
+		r := math.Round(y)
+		if math.Abs(y-r) > 1e-6 {
+			return 0, false
+		}
+		return int64(r), true
+	}
+	return 0, false
+}
+
+func (a *exactAgg) add(args []driver.Value, sign int64) error {
 	if args[0] == nil {
-		return sqltypes.Decimal{}, false, nil
+		return nil
 	}
 	scale := -1
 	if s, ok := args[1].(int64); ok {
 		scale = int(s)
 	}
+	if n, ok := scaled(args[0], scale); ok && (!a.fastUsed || a.fastScale == scale) {
+		n *= sign
+		if (n > 0 && a.fast <= math.MaxInt64-n) || (n <= 0 && a.fast >= math.MinInt64-n) {
+			a.fast += n
+			a.fastScale, a.fastUsed = scale, true
+			a.count += sign
+			return nil
+		}
+	}
 	d, err := toDecimal(args[0], scale)
-	return d, err == nil, err
+	if err != nil {
+		return err
+	}
+	if sign < 0 {
+		a.sum = a.sum.Sub(d)
+	} else {
+		a.sum = a.sum.Add(d)
+	}
+	a.count += sign
+	return nil
 }
 
 func (a *exactAgg) Step(_ *sqlite.FunctionContext, args []driver.Value) error {
-	d, ok, err := a.arg(args)
-	if ok {
-		a.sum = a.sum.Add(d)
-		a.count++
-	}
-	return err
+	return a.add(args, 1)
 }
 
 func (a *exactAgg) WindowInverse(_ *sqlite.FunctionContext, args []driver.Value) error {
-	d, ok, err := a.arg(args)
-	if ok {
-		a.sum = a.sum.Sub(d)
-		a.count--
-	}
-	return err
+	return a.add(args, -1)
 }
 
 func (a *exactAgg) WindowValue(*sqlite.FunctionContext) (driver.Value, error) {
 	if a.count == 0 {
 		return nil, nil
 	}
-	if a.avg {
-		return sqltypes.DivAvg(a.sum, a.count).String(), nil
+	total := a.sum
+	if a.fastUsed {
+		total = total.Add(sqltypes.NewDecimal(big.NewInt(a.fast), a.fastScale))
 	}
-	return a.sum.String(), nil
+	if a.avg {
+		return sqltypes.DivAvg(total, a.count).String(), nil
+	}
+	return total.String(), nil
 }
 
 func (a *exactAgg) Final(*sqlite.FunctionContext) {}

@@ -23,6 +23,7 @@ type SQLite struct {
 	mu     sync.Mutex
 	cols   map[string][]dialect.Column // catalog cache, cleared by DDL
 	trans  map[string]*dialect.Translation
+	stmts  map[string]*sql.Stmt
 	closed bool
 }
 
@@ -42,7 +43,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &SQLite{db: db, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}}, nil
+	return &SQLite{db: db, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Kind is "sqlite".
@@ -123,18 +124,46 @@ func (s *SQLite) Describe(ctx context.Context, sqlText string, paramOIDs []uint3
 	return params, tr.Fields, nil
 }
 
-// querier is what *sql.DB, *sql.Tx and *sql.Conn share.
-type querier interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
 // Query runs one statement in autocommit mode.
 func (s *SQLite) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
-	return s.run(ctx, s.db, sqlText, args)
+	return s.run(ctx, nil, sqlText, args)
 }
 
-func (s *SQLite) run(ctx context.Context, q querier, sqlText string, args []any) (sqltypes.Rows, error) {
+// prepared returns the cached prepared statement for SQLite SQL; SQLite
+// re-prepares it by itself after a schema change.
+func (s *SQLite) prepared(ctx context.Context, sqlText string) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st, ok := s.stmts[sqlText]
+	s.mu.Unlock()
+	if ok {
+		return st, nil
+	}
+	st, err := s.db.PrepareContext(ctx, sqlText)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.stmts[sqlText]; ok {
+		st.Close()
+		return old, nil
+	}
+	if len(s.stmts) >= maxPrepared {
+		// Statements in use keep working: database/sql closes a statement
+		// only once its last user is done.
+		for k, old := range s.stmts {
+			old.Close()
+			delete(s.stmts, k)
+		}
+	}
+	s.stmts[sqlText] = st
+	return st, nil
+}
+
+const maxPrepared = 1000
+
+// run executes a statement in tx, or in autocommit mode when tx is nil.
+func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any) (sqltypes.Rows, error) {
 	tr, err := s.translate(sqlText)
 	if err != nil {
 		return nil, err
@@ -142,26 +171,44 @@ func (s *SQLite) run(ctx context.Context, q querier, sqlText string, args []any)
 	if tr.SQL == "" {
 		return &sqltypes.Buffered{Command: tr.Tag}, nil
 	}
+	// Arguments past the highest $n the statement uses are not bound (a
+	// shard's part of a split INSERT may not use them all).
+	if len(args) > len(tr.ParamOIDs) {
+		args = args[:len(tr.ParamOIDs)]
+	}
 	bound := make([]any, len(args))
 	for i, a := range args {
-		var oid uint32
-		if i < len(tr.ParamOIDs) {
-			oid = tr.ParamOIDs[i]
+		bound[i] = dialect.BindArg(a, tr.ParamOIDs[i])
+	}
+	if tr.Kind == dialect.KindDDL {
+		var err error
+		if tx != nil {
+			_, err = tx.ExecContext(ctx, tr.SQL, bound...)
+		} else {
+			_, err = s.db.ExecContext(ctx, tr.SQL, bound...)
 		}
-		bound[i] = dialect.BindArg(a, oid)
+		s.schemaChanged()
+		if err != nil {
+			return nil, dialect.MapError(err)
+		}
+		return &sqltypes.Buffered{Command: commandTag(tr, 0)}, nil
+	}
+	st, err := s.prepared(ctx, tr.SQL)
+	if err != nil {
+		return nil, dialect.MapError(err)
+	}
+	if tx != nil {
+		st = tx.StmtContext(ctx, st)
 	}
 	if tr.Fields == nil {
-		res, err := q.ExecContext(ctx, tr.SQL, bound...)
-		if tr.Kind == dialect.KindDDL {
-			s.schemaChanged()
-		}
+		res, err := st.ExecContext(ctx, bound...)
 		if err != nil {
 			return nil, dialect.MapError(err)
 		}
 		n, _ := res.RowsAffected()
 		return &sqltypes.Buffered{Command: commandTag(tr, n)}, nil
 	}
-	rows, err := q.QueryContext(ctx, tr.SQL, bound...)
+	rows, err := st.QueryContext(ctx, bound...)
 	if err != nil {
 		return nil, dialect.MapError(err)
 	}
