@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -89,7 +90,12 @@ func TestDifferential(t *testing.T) {
 		if m, rest, ok := strings.Cut(line, ": "); ok && (m == "ordered" || m == "refuse") {
 			mode, line = m, rest
 		}
-		gotF, gotRows, gerr := runText(ctx, gw, line)
+		var args []any
+		if q, a, ok := strings.Cut(line, " ;; "); ok {
+			line = q
+			args = parseArgs(t, a)
+		}
+		gotF, gotRows, gerr := runText(ctx, gw, line, args...)
 		if mode == "refuse" {
 			var pe *pgconn.PgError
 			if !errors.As(gerr, &pe) || pe.Code != "0A000" {
@@ -101,7 +107,7 @@ func TestDifferential(t *testing.T) {
 			refusals = append(refusals, line+"  ->  "+pe.Message)
 			continue
 		}
-		wantF, wantRows, rerr := runText(ctx, ref, line)
+		wantF, wantRows, rerr := runText(ctx, ref, line, args...)
 		if rerr != nil {
 			t.Fatalf("reference failed on %s: %v", line, rerr)
 		}
@@ -117,8 +123,8 @@ func TestDifferential(t *testing.T) {
 		}
 		// The same query in pgx's default mode: extended protocol, binary
 		// results decoded by pgx on both sides.
-		_, wantBin, rerr := runBinary(ctx, refExt, line)
-		_, gotBin, gerr := runBinary(ctx, gwExt, line)
+		_, wantBin, rerr := runBinary(ctx, refExt, line, args...)
+		_, gotBin, gerr := runBinary(ctx, gwExt, line, args...)
 		if rerr != nil || gerr != nil {
 			t.Errorf("WRONG (extended): %s: reference err %v, gate err %v", line, rerr, gerr)
 			wrong++
@@ -138,14 +144,35 @@ func TestDifferential(t *testing.T) {
 	}
 }
 
+// parseArgs reads a query's parameters: a JSON array after " ;; ".
+func parseArgs(t *testing.T, s string) []any {
+	t.Helper()
+	var raw []any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	if err := dec.Decode(&raw); err != nil {
+		t.Fatalf("bad args %q: %v", s, err)
+	}
+	for i, v := range raw {
+		if n, ok := v.(json.Number); ok {
+			if iv, err := n.Int64(); err == nil {
+				raw[i] = iv
+			} else {
+				raw[i] = n.String()
+			}
+		}
+	}
+	return raw
+}
+
 type fieldInfo struct {
 	name string
 	oid  uint32
 }
 
 // runText runs sql and returns the columns and the values as Postgres text.
-func runText(ctx context.Context, c *pgx.Conn, sql string) ([]fieldInfo, [][]*string, error) {
-	rows, err := c.Query(ctx, sql, pgx.QueryExecModeSimpleProtocol)
+func runText(ctx context.Context, c *pgx.Conn, sql string, args ...any) ([]fieldInfo, [][]*string, error) {
+	rows, err := c.Query(ctx, sql, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -171,8 +198,8 @@ func runText(ctx context.Context, c *pgx.Conn, sql string) ([]fieldInfo, [][]*st
 
 // runBinary runs sql in the extended protocol with binary results and
 // renders each decoded value canonically.
-func runBinary(ctx context.Context, c *pgx.Conn, sql string) ([]fieldInfo, [][]*string, error) {
-	rows, err := c.Query(ctx, sql)
+func runBinary(ctx context.Context, c *pgx.Conn, sql string, args ...any) ([]fieldInfo, [][]*string, error) {
+	rows, err := c.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -144,3 +144,18 @@ refuse: SELECT id FROM customers WHERE id IN (SELECT customer_id FROM orders)
 refuse: SELECT id FROM customers UNION SELECT id FROM orders
 refuse: SELECT country, count(*) FROM customers GROUP BY ROLLUP (country)
 refuse: SELECT bool_and(active) FROM customers
+# Parameters ($n), after " ;; " as a JSON array
+SELECT * FROM customers WHERE id = $1 ;; [17]
+SELECT name FROM customers WHERE id = $1 ;; ["-3"]
+SELECT id, name FROM customers WHERE id IN ($1, $2, $3) ;; [5, 500, 999]
+SELECT * FROM orders WHERE customer_id = $1 AND qty > $2 ;; [42, 2]
+ordered: SELECT id, name FROM customers WHERE score > $1 ORDER BY id LIMIT $2 ;; [10, 5]
+ordered: SELECT id FROM customers ORDER BY id DESC LIMIT $1 OFFSET $2 ;; [4, 10]
+SELECT count(*), sum(amount) FROM orders WHERE status = $1 ;; ["paid"]
+SELECT country, count(*) FROM customers WHERE score BETWEEN $1 AND $2 GROUP BY country ;; [-10, 10]
+SELECT country, avg(balance) FROM customers WHERE active = $1 GROUP BY country HAVING count(*) > 3 ;; [true]
+SELECT id FROM customers WHERE name = $1 ;; ["Zoë3"]
+SELECT c.id, o.amount FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.id = $1 ;; [77]
+SELECT id FROM customers WHERE id = $1 ;; [null]
+SELECT max(amount) FROM orders WHERE customer_id IN ($1, $2) ;; [1, 2]
+ordered: SELECT id, created FROM customers WHERE created > $1 ORDER BY created, id LIMIT 5 ;; ["2023-06-01"]
