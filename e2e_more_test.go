@@ -262,3 +262,44 @@ func TestEvenShardNames(t *testing.T) {
 	}
 	_ = router.SequenceBlock
 }
+
+// TestKeyspaces: the database name picks the keyspace; an unsharded
+// keyspace runs everything on its one shard, tables need no primary key
+// there, and serial columns still get gate sequence values.
+func TestKeyspaces(t *testing.T) {
+	lookupFile := filepath.Join(t.TempDir(), "lookup.db")
+	g := startTestGate(t, 2, "keyspaces:\n  lookup:\n    sharded: false\n    shards: {\"-\": \"sqlite:"+lookupFile+"\"}\n")
+	ctx := context.Background()
+	lc, err := pgx.Connect(ctx, g.url("lookup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(ctx)
+	mustExec(t, lc, `CREATE TABLE notes (id serial, body text)`)
+	rows, err := lc.Query(ctx, `INSERT INTO notes (body) VALUES ('x'), ('y') RETURNING id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil || len(ids) != 2 || ids[0] == ids[1] {
+		t.Fatalf("serial ids %v %v", ids, err)
+	}
+	var plan string
+	if err := lc.QueryRow(ctx, `EXPLAIN (ROUTE) SELECT count(*) FROM notes`).Scan(&plan); err != nil || plan != "Plan: unsharded" {
+		t.Errorf("plan %q %v", plan, err)
+	}
+	var body string
+	if err := lc.QueryRow(ctx, `SELECT body FROM notes WHERE id = $1`, ids[1]).Scan(&body); err != nil || body != "y" {
+		t.Errorf("select %q %v", body, err)
+	}
+	// The main keyspace does not see lookup's tables.
+	mc := g.connect(t)
+	_, err = mc.Exec(ctx, `SELECT * FROM notes`)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42P01" {
+		t.Errorf("notes from main: %v", err)
+	}
+	if _, err := os.Stat(lookupFile); err != nil {
+		t.Errorf("lookup shard file: %v", err)
+	}
+}
