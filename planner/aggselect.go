@@ -131,12 +131,7 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		if err != nil {
 			return nil, err
 		}
-		idx := -1
-		if v, ok := constValue(sb.Node); ok && v.Param == 0 {
-			if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= len(outCols) {
-				idx = int(i) - 1
-			}
-		}
+		idx := position(sb.Node, len(outCols))
 		if idx < 0 {
 			c, err := l.gateColumn(targetFor(sel, sb.Node))
 			if err != nil {
@@ -171,10 +166,9 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 	}
 	pushed.GroupClause = nil
 	pushed.SortClause = nil
-	for i, k := range l.keys {
+	for i := range l.keys {
 		pushed.GroupClause = append(pushed.GroupClause, intConst(int64(i+1)))
 		pushed.SortClause = append(pushed.SortClause, pg_query.MakeSortByNode(intConst(int64(i+1)), pg_query.SortByDir_SORTBY_ASC, pg_query.SortByNulls_SORTBY_NULLS_LAST, -1))
-		_ = k
 	}
 	pushed.HavingClause = nil
 	pushed.LimitCount, pushed.LimitOffset = nil, nil

@@ -14,11 +14,10 @@ import (
 func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 	var rel *pg_query.RangeVar
 	var where *pg_query.Node
-	var from []*pg_query.Node
 	var setCols []string
 	typ := "update"
 	if u := n.GetUpdateStmt(); u != nil {
-		rel, where, from = u.Relation, u.WhereClause, u.FromClause
+		rel, where = u.Relation, u.WhereClause
 		for _, t := range u.TargetList {
 			setCols = append(setCols, t.GetResTarget().Name)
 		}
@@ -27,7 +26,7 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 		}
 	} else {
 		d := n.GetDeleteStmt()
-		rel, where, from = d.Relation, d.WhereClause, d.UsingClause
+		rel, where = d.Relation, d.WhereClause
 		typ = "delete"
 		if d.WithClause != nil {
 			return nil, unsupported("WITH ... DELETE")
@@ -59,32 +58,27 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 			return nil, unsupported("%s of %s naming sharded table %s in a subquery, FROM or USING", typ, t.Name, r.table.Name)
 		}
 	}
-	_ = from
 	switch t.Type {
 	case router.Reference:
-		params, fields, err := b.describe(b.sql)
+		r, params, err := b.describedRoute(AllShards)
 		if err != nil {
 			return nil, err
 		}
-		r := b.route(AllShards, b.sql)
-		r.Fields, r.OneTag = fields, true
-		return &Plan{Type: typ + "_reference", Root: &refWrite{r}, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+		r.OneTag = true
+		return &Plan{Type: typ + "_reference", Root: &refWrite{r}, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
 	op, ref, vcol, vals := col.vindexRoute(conjuncts(where))
-	params, fields, err := b.describe(b.sql)
+	r, params, err := b.describedRoute(op)
 	if err != nil {
 		return nil, err
 	}
-	r := b.route(op, b.sql)
-	r.Fields = fields
-	r.EmptyTag = emptyTag(b.sql, fields)
 	if ref != nil {
 		r.Table, r.Values = ref.table, vals
 		if r.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
 			return nil, err
 		}
 	}
-	return &Plan{Type: typ + "_" + op.String(), Root: r, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+	return &Plan{Type: typ + "_" + op.String(), Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 }
 
 // refWrite writes a reference table on every shard and reports one shard's

@@ -187,16 +187,26 @@ func (b *builder) route(op Opcode, sql string) *Route {
 	return &Route{Opcode: op, Keyspace: b.ks, Shards: b.shards, SQL: sql}
 }
 
-// passthrough plans a statement that runs unchanged on one route.
-func (b *builder) passthrough(typ string, op Opcode) (*Plan, error) {
+// describedRoute is a route running the client's statement unchanged, with
+// its parameter and result types asked of a shard.
+func (b *builder) describedRoute(op Opcode) (*Route, []uint32, error) {
 	params, fields, err := b.describe(b.sql)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	r := b.route(op, b.sql)
 	r.Fields = fields
 	r.EmptyTag = emptyTag(b.sql, fields)
-	return &Plan{Type: typ, Root: r, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+	return r, params, nil
+}
+
+// passthrough plans a statement that runs unchanged on one route.
+func (b *builder) passthrough(typ string, op Opcode) (*Plan, error) {
+	r, params, err := b.describedRoute(op)
+	if err != nil {
+		return nil, err
+	}
+	return &Plan{Type: typ, Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 }
 
 // emptyTag guesses the command tag for a statement no shard ran.

@@ -6,7 +6,6 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -57,8 +56,7 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 		if err != nil {
 			return nil, err
 		}
-		route.Fields = fields
-		route.EmptyTag = "SELECT 0"
+		route.Fields, route.EmptyTag = fields, "SELECT 0"
 		return &Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
 	return b.scatterSelect(sel, route, col)
@@ -263,12 +261,7 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 		if err != nil {
 			return nil, err
 		}
-		idx := -1
-		if v, ok := constValue(sb.Node); ok && v.Param == 0 {
-			if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= nVisible {
-				idx = int(i) - 1
-			}
-		}
+		idx := position(sb.Node, nVisible)
 		if idx < 0 && !star {
 			target := targetFor(sel, sb.Node)
 			want := exprText(target)
@@ -335,8 +328,6 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 	return &Plan{Type: typ, Root: root, Fields: fields[:nVisible], ParamOIDs: params, SQL: b.sql}, nil
 }
 
-var _ = router.Sharded
-
 // checkMergeable refuses aggregates the gate cannot merge before any shard
 // is asked, so the refusal names the construct rather than a shard error.
 func checkMergeable(sel *pg_query.SelectStmt) error {
@@ -366,4 +357,15 @@ func checkMergeable(sel *pg_query.SelectStmt) error {
 		})
 	}
 	return err
+}
+
+// position resolves ORDER BY k (1-based) against n output columns; -1 when
+// the item is not a position.
+func position(n *pg_query.Node, cols int) int {
+	if v, ok := constValue(n); ok && v.Param == 0 {
+		if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= cols {
+			return int(i) - 1
+		}
+	}
+	return -1
 }

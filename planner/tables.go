@@ -1,8 +1,6 @@
 package planner
 
 import (
-	"strings"
-
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
@@ -298,5 +296,3 @@ func (c *colocation) hasVindexColumn(exprs []*pg_query.Node) bool {
 	}
 	return false
 }
-
-func lower(s string) string { return strings.ToLower(s) }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"github.com/dotdo/vitess/dialect"
@@ -310,5 +309,3 @@ func (t *sqliteTx) Rollback(ctx context.Context) error {
 	}
 	return dialect.MapError(err)
 }
-
-var _ = strings.TrimSpace
