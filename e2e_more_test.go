@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -301,5 +302,63 @@ func TestKeyspaces(t *testing.T) {
 	}
 	if _, err := os.Stat(lookupFile); err != nil {
 		t.Errorf("lookup shard file: %v", err)
+	}
+}
+
+// TestConcurrentClients: several clients write and read at once; nothing
+// is lost and every answer adds up.
+func TestConcurrentClients(t *testing.T) {
+	g := startTestGate(t, 4, "")
+	ctx := context.Background()
+	setup := g.connect(t)
+	mustExec(t, setup, `CREATE TABLE ev (id bigserial PRIMARY KEY, client int NOT NULL, n int NOT NULL)`)
+	const clients, each = 6, 100
+	errs := make(chan error, clients)
+	for c := 0; c < clients; c++ {
+		go func(c int) {
+			conn, err := pgx.Connect(ctx, g.url("main"))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer conn.Close(ctx)
+			for i := 0; i < each; i++ {
+				if _, err := conn.Exec(ctx, `INSERT INTO ev (client, n) VALUES ($1, $2)`, c, i); err != nil {
+					errs <- err
+					return
+				}
+				if i%10 == 0 {
+					var n int64
+					if err := conn.QueryRow(ctx, `SELECT count(*) FROM ev WHERE client = $1`, c).Scan(&n); err != nil {
+						errs <- err
+						return
+					}
+					if n != int64(i+1) {
+						errs <- fmt.Errorf("client %d sees %d of its %d rows", c, n, i+1)
+						return
+					}
+				}
+			}
+			errs <- nil
+		}(c)
+	}
+	for c := 0; c < clients; c++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n, distinct int64
+	if err := setup.QueryRow(ctx, `SELECT count(*) FROM ev`).Scan(&n); err != nil || n != clients*each {
+		t.Fatalf("total %d %v", n, err)
+	}
+	rows, err := setup.Query(ctx, `SELECT DISTINCT id FROM ev`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		distinct++
+	}
+	if distinct != clients*each {
+		t.Errorf("%d distinct ids for %d rows", distinct, clients*each)
 	}
 }
