@@ -69,6 +69,10 @@ func (p *Planner) Plan(ctx context.Context, keyspace, sql string, paramOIDs []ui
 	if err != nil {
 		return nil, err
 	}
+	// A route at the root sends its rows straight to the client.
+	if r, ok := pl.Root.(*Route); ok {
+		r.Direct = true
+	}
 	// Like Postgres, a parameter whose type nothing determines is text.
 	for i, o := range pl.ParamOIDs {
 		if o == 0 {

@@ -91,6 +91,10 @@ type Route struct {
 	EmptyTag string
 	// OneTag reports one shard's command tag instead of the sum (reference writes).
 	OneTag bool
+	// Direct is set when the route's rows go to the client unchanged (the
+	// route is the plan's root): shards that can forward rows in the
+	// client's formats then do (RawQuerier).
+	Direct bool
 }
 
 // Targets resolves the shards the route runs on, in key order.
@@ -135,13 +139,27 @@ func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.R
 	}
 	out := make([]sqltypes.Rows, len(targets))
 	errs := make([]error, len(targets))
+	conns := make([]Conn, len(targets))
+	for i, s := range targets {
+		if conns[i], errs[i] = env.Conn(ctx, s); errs[i] != nil {
+			return nil, errs[i]
+		}
+	}
+	// Forward raw only when every shard can, so that all streams are in
+	// the same (the client's) formats.
+	b := env.Bound()
+	raw := r.Direct && b != nil
+	for _, c := range conns {
+		if _, ok := c.(RawQuerier); !ok {
+			raw = false
+		}
+	}
 	run := func(i int, shard string) {
-		conn, err := env.Conn(ctx, shard)
-		if err != nil {
-			errs[i] = err
+		if raw {
+			out[i], errs[i] = conns[i].(RawQuerier).QueryRaw(ctx, r.SQL, b)
 			return
 		}
-		out[i], errs[i] = conn.Query(ctx, r.SQL, args)
+		out[i], errs[i] = conns[i].Query(ctx, r.SQL, args)
 	}
 	if len(targets) == 1 {
 		run(0, targets[0])
@@ -175,7 +193,13 @@ func (r *Route) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, e
 	if len(streams) == 1 {
 		return streams[0], nil
 	}
-	return &concatRows{fields: r.Fields, streams: streams, emptyTag: r.EmptyTag, oneTag: r.OneTag}, nil
+	c := &concatRows{fields: r.Fields, streams: streams, emptyTag: r.EmptyTag, oneTag: r.OneTag}
+	if len(streams) > 0 {
+		if e, ok := streams[0].(sqltypes.Encoded); ok {
+			return &encodedConcat{concatRows: c, formats: e.Formats()}, nil
+		}
+	}
+	return c, nil
 }
 
 // Explain prints the route, its shards and its SQL.
@@ -244,6 +268,14 @@ func (c *concatRows) Close() {
 		c.streams[c.i].Close()
 	}
 }
+
+// encodedConcat is a concatenation of streams already in the client's formats.
+type encodedConcat struct {
+	*concatRows
+	formats []int16
+}
+
+func (e *encodedConcat) Formats() []int16 { return e.formats }
 
 // SumTags adds up the row counts of command tags from several shards
 // ("UPDATE 2" + "UPDATE 3" = "UPDATE 5"; "INSERT 0 1" + "INSERT 0 2" = "INSERT 0 3").

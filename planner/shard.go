@@ -30,8 +30,17 @@ type Tx interface {
 	Rollback(ctx context.Context) error
 }
 
+// RawQuerier is implemented by connections that forward a statement with
+// its parameters as the client encoded them and return rows already in the
+// client's result formats (sqltypes.Encoded): the Postgres fast path.
+type RawQuerier interface {
+	QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error)
+}
+
 // Env is what a running plan needs from the session: the connection to use
-// for each shard (a transaction's connection while one is open).
+// for each shard (a transaction's connection while one is open) and the
+// execution's parameters as the client sent them.
 type Env interface {
 	Conn(ctx context.Context, shard string) (Conn, error)
+	Bound() *sqltypes.Bound
 }

@@ -40,6 +40,8 @@ type conn struct {
 	be  *pgproto3.Backend
 	log *slog.Logger
 
+	notices *sqltypes.Notices // shard notices waiting to be relayed
+
 	ctx    context.Context // ends with the connection
 	cancel context.CancelFunc
 	closed chan struct{}
@@ -73,7 +75,7 @@ type prepared struct {
 // while Execute with a row limit suspends it.
 type portal struct {
 	prep    *prepared
-	args    []any
+	bound   *sqltypes.Bound
 	formats []int16 // one per field
 
 	ctx    context.Context // lives from the first Execute to the close
@@ -84,11 +86,13 @@ type portal struct {
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
-	ctx, cancel := context.WithCancel(context.Background())
+	notices := &sqltypes.Notices{}
+	ctx, cancel := context.WithCancel(sqltypes.WithNotices(context.Background(), notices))
 	return &conn{
 		srv:     s,
 		nc:      nc,
 		log:     s.log,
+		notices: notices,
 		ctx:     ctx,
 		cancel:  cancel,
 		closed:  make(chan struct{}),
@@ -431,7 +435,15 @@ func (c *conn) readFailed(err error) {
 }
 
 // send queues a message; flush writes the queue to the client.
-func (c *conn) send(msg pgproto3.BackendMessage) { c.be.Send(msg) }
+// send queues a message, after any notices the shards sent meanwhile.
+func (c *conn) send(msg pgproto3.BackendMessage) {
+	if c.notices != nil {
+		for _, n := range c.notices.Take() {
+			c.be.Send((*pgproto3.NoticeResponse)(errorResponse((*pgconn.PgError)(n))))
+		}
+	}
+	c.be.Send(msg)
+}
 
 func (c *conn) flush() {
 	c.outBytes = 0
@@ -539,7 +551,7 @@ func (c *conn) runSimple(ctx context.Context, q string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := stmt.Execute(ctx, nil)
+	rows, err := stmt.Execute(ctx, &sqltypes.Bound{})
 	if err != nil {
 		return err
 	}
@@ -582,6 +594,9 @@ func rowDescription(fields []sqltypes.Field, formats []int16) *pgproto3.RowDescr
 // columns whose format is binary. suspended is true when it stopped at max.
 func (c *conn) streamRows(ctx context.Context, rows sqltypes.Rows, fields []sqltypes.Field, formats []int16, max int) (suspended bool, err error) {
 	binaryCols := slices.Contains(formats, binaryFormat)
+	if _, ok := rows.(sqltypes.Encoded); ok {
+		binaryCols = false // already in the client's formats
+	}
 	for n := 0; max <= 0 || n < max; n++ {
 		row, err := rows.Next(ctx)
 		if err == io.EOF {
@@ -703,7 +718,8 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 			return errNoBinary(p.fields[i].OID)
 		}
 	}
-	c.portals[m.DestinationPortal] = &portal{prep: p, args: args, formats: rformats}
+	c.portals[m.DestinationPortal] = &portal{prep: p, formats: rformats,
+		bound: &sqltypes.Bound{Args: args, Raw: m.Parameters, ParamFormats: pformats, ResultFormats: rformats}}
 	c.send(&pgproto3.BindComplete{})
 	return nil
 }
@@ -759,7 +775,7 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	var suspended bool
 	err := c.track(pt.cancel, func() error {
 		if pt.rows == nil {
-			rows, err := pt.prep.stmt.Execute(pt.ctx, pt.args)
+			rows, err := pt.prep.stmt.Execute(pt.ctx, pt.bound)
 			if err != nil {
 				return err
 			}

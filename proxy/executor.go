@@ -36,9 +36,11 @@ type Session interface {
 type Statement interface {
 	ParamOIDs() []uint32      // final parameter types (ParameterDescription)
 	Fields() []sqltypes.Field // result columns, nil if the statement returns no rows (NoData)
-	// Execute runs it. args are decoded per ParamOIDs: nil, int64 (int2/4/8),
-	// float64 (float4/8), bool, string (text, varchar, numeric, json, uuid,
-	// date/time types in text form, unknown), []byte (bytea), time.Time
-	// (timestamp/timestamptz/date when sent in binary).
-	Execute(ctx context.Context, args []any) (sqltypes.Rows, error)
+	// Execute runs it. b.Args are decoded per ParamOIDs: nil, int64
+	// (int2/4/8), float64 (float4/8), bool, string (text, varchar, numeric,
+	// json, uuid, date/time types in text form, unknown), []byte (bytea),
+	// time.Time (timestamp/timestamptz/date when sent in binary); b.Raw
+	// holds the same parameters as the client sent them. Rows that
+	// implement sqltypes.Encoded are already in b.ResultFormats.
+	Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error)
 }

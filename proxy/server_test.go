@@ -71,8 +71,8 @@ type testStmt struct {
 
 func (st *testStmt) ParamOIDs() []uint32      { return st.params }
 func (st *testStmt) Fields() []sqltypes.Field { return st.fields }
-func (st *testStmt) Execute(ctx context.Context, args []any) (sqltypes.Rows, error) {
-	return st.exec(ctx, args)
+func (st *testStmt) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	return st.exec(ctx, b.ArgsOf())
 }
 
 func buffered(fields []sqltypes.Field, tag string, rows ...sqltypes.Row) func(context.Context, []any) (sqltypes.Rows, error) {

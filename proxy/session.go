@@ -149,7 +149,16 @@ func (st *statement) Fields() []sqltypes.Field {
 	return st.plan.Fields
 }
 
-func (st *statement) Execute(ctx context.Context, args []any) (sqltypes.Rows, error) {
+// execEnv is the planner's view of one execution: the session's shard
+// connections and the parameters as the client bound them.
+type execEnv struct {
+	*session
+	bound *sqltypes.Bound
+}
+
+func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
+
+func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
 	if st.plan.Kind == planner.KindSession {
 		return s.sessionStmt(ctx, st.plan)
@@ -157,7 +166,7 @@ func (st *statement) Execute(ctx context.Context, args []any) (sqltypes.Rows, er
 	if s.TxStatus() == 'E' {
 		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
-	rows, err := st.plan.Execute(ctx, s, args)
+	rows, err := st.plan.Execute(ctx, execEnv{s, b}, b.ArgsOf())
 	if err != nil {
 		s.fail()
 		return nil, err
@@ -165,8 +174,20 @@ func (st *statement) Execute(ctx context.Context, args []any) (sqltypes.Rows, er
 	if st.plan.SchemaChange {
 		s.gate.Planner.ResetCache()
 	}
-	return &watchRows{Rows: rows, s: s}, nil
+	w := &watchRows{Rows: rows, s: s}
+	if e, ok := rows.(sqltypes.Encoded); ok {
+		return &watchEncoded{watchRows: w, formats: e.Formats()}, nil
+	}
+	return w, nil
 }
+
+// watchEncoded keeps a forwarded stream's formats visible to the wire server.
+type watchEncoded struct {
+	*watchRows
+	formats []int16
+}
+
+func (w *watchEncoded) Formats() []int16 { return w.formats }
 
 // watchRows marks the transaction failed when streaming fails midway.
 type watchRows struct {

@@ -1,0 +1,69 @@
+package sqltypes
+
+import (
+	"context"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Encoded is implemented by row streams whose values are already encoded in
+// the result formats the client asked for (a shard's DataRows forwarded as
+// they came), so the wire server must send them without converting.
+type Encoded interface {
+	Formats() []int16
+}
+
+// Bound is one execution's parameters: decoded for the planner (routing
+// needs values), and as the client sent them, for forwarding unchanged.
+type Bound struct {
+	Args          []any
+	Raw           [][]byte // nil for the simple protocol
+	ParamFormats  []int16  // per parameter (expanded), nil: all text
+	ResultFormats []int16  // per result column (expanded), nil: all text
+}
+
+// ArgsOf returns b's decoded arguments (nil-safe).
+func (b *Bound) ArgsOf() []any {
+	if b == nil {
+		return nil
+	}
+	return b.Args
+}
+
+// Notices collects the NoticeResponses shards send while a client's
+// statement runs; the wire server relays them in order. Safe for concurrent
+// use (a scatter's shards run in parallel).
+type Notices struct {
+	mu   sync.Mutex
+	list []*pgconn.Notice
+}
+
+// Add queues a notice.
+func (n *Notices) Add(x *pgconn.Notice) {
+	n.mu.Lock()
+	n.list = append(n.list, x)
+	n.mu.Unlock()
+}
+
+// Take returns and forgets the queued notices.
+func (n *Notices) Take() []*pgconn.Notice {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	out := n.list
+	n.list = nil
+	return out
+}
+
+type noticesKey struct{}
+
+// WithNotices returns a context whose shard notices go to n.
+func WithNotices(ctx context.Context, n *Notices) context.Context {
+	return context.WithValue(ctx, noticesKey{}, n)
+}
+
+// NoticesFrom returns the context's notice queue, or nil.
+func NoticesFrom(ctx context.Context) *Notices {
+	n, _ := ctx.Value(noticesKey{}).(*Notices)
+	return n
+}
