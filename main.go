@@ -176,7 +176,9 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		ks := vs.Keyspaces[name]
 		shardMap[name] = map[string]planner.Shard{}
 		for _, s := range ks.Shards {
-			t, err := shards.Open(ctx, name, s, ks.URLs[s])
+			t, err := shards.Open(ctx, name, s, ks.URLs[s], shards.Options{
+				NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, Logger: log,
+			})
 			if err != nil {
 				return nil, err
 			}

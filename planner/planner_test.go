@@ -45,7 +45,7 @@ func testPlanner(t testing.TB) *planner.Planner {
 	}
 	sm := map[string]planner.Shard{}
 	for _, n := range names {
-		tab, err := shards.Open(ctx, "main", n, kc.Shards[n])
+		tab, err := shards.Open(ctx, "main", n, kc.Shards[n], shards.Options{NameInErrors: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -150,7 +150,7 @@ func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.R
 	b := env.Bound()
 	raw := r.Direct && b != nil
 	for _, c := range conns {
-		if _, ok := c.(RawQuerier); !ok {
+		if rq, ok := c.(RawQuerier); !ok || !rq.CanQueryRaw() {
 			raw = false
 		}
 	}

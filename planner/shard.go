@@ -21,6 +21,16 @@ type Shard interface {
 	Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error)
 	// Begin opens a transaction pinned to one backend connection.
 	Begin(ctx context.Context) (Tx, error)
+	// Reserve takes a backend connection for one client until Release
+	// (session pool mode: its session state lives there).
+	Reserve(ctx context.Context) (Reserved, error)
+}
+
+// Reserved is a backend connection kept for one client.
+type Reserved interface {
+	Conn
+	Begin(ctx context.Context) (Tx, error)
+	Release()
 }
 
 // Tx is a shard transaction.
@@ -35,6 +45,7 @@ type Tx interface {
 // client's result formats (sqltypes.Encoded): the Postgres fast path.
 type RawQuerier interface {
 	QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error)
+	CanQueryRaw() bool
 }
 
 // Env is what a running plan needs from the session: the connection to use

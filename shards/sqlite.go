@@ -279,6 +279,19 @@ func (r *sqliteRows) Close() {
 	}
 }
 
+// Ping checks the database answers.
+func (s *SQLite) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+
+// Reserve returns the engine itself: a SQLite shard keeps no per-client
+// session state, so every client shares the file.
+func (s *SQLite) Reserve(ctx context.Context) (planner.Reserved, error) {
+	return sqliteReserved{s}, nil
+}
+
+type sqliteReserved struct{ *SQLite }
+
+func (sqliteReserved) Release() {}
+
 // Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
 // at BEGIN, so two transactions never deadlock on lock upgrade).
 func (s *SQLite) Begin(ctx context.Context) (planner.Tx, error) {

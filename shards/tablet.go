@@ -1,12 +1,15 @@
 // Package shards runs SQL on the shards: one Tablet per shard, backed by an
-// engine (embedded SQLite here; PostgreSQL servers come with their own engine).
+// engine (embedded SQLite files, or PostgreSQL servers).
 package shards
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
@@ -17,27 +20,65 @@ type Engine interface {
 	Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error)
 	Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error)
 	Begin(ctx context.Context) (planner.Tx, error)
+	// Reserve takes a backend connection for one client (session pool mode).
+	Reserve(ctx context.Context) (planner.Reserved, error)
+	// Ping checks that the engine answers (health checks).
+	Ping(ctx context.Context) error
 	Kind() string
 	Close() error
 }
 
-// Tablet is one shard: a name, its engine and its counters.
+// Options configure a tablet.
+type Options struct {
+	// NameInErrors prefixes errors with "shard NAME: " (sharded keyspaces;
+	// an unsharded keyspace's errors come back exactly as its shard sent
+	// them).
+	NameInErrors bool
+	// PoolSize bounds a Postgres shard's backend connections (default 20;
+	// a pool_size=N parameter on the shard URL overrides it).
+	PoolSize int
+	// PoolMode is "session" (default) or "transaction".
+	PoolMode string
+	// HealthInterval is how often the tablet pings its engine (default 2s);
+	// HealthFailures consecutive failures mark it unhealthy (default 2).
+	HealthInterval time.Duration
+	HealthFailures int
+	Logger         *slog.Logger
+}
+
+// Tablet is one shard: a name, its engine, its health and its counters.
 type Tablet struct {
 	Keyspace string
 	name     string
 	URL      string
 	engine   Engine
+	opts     Options
 
 	Queries atomic.Int64
 	Errors  atomic.Int64
+
+	healthy  atomic.Bool
+	fails    int
+	stopOnce sync.Once
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 var _ planner.Shard = (*Tablet)(nil)
 
 // Open opens the tablet for a shard URL: sqlite:PATH (the file and its
-// folder are created). postgres:// shards are not available yet.
-func Open(ctx context.Context, keyspace, shard, url string) (*Tablet, error) {
-	t := &Tablet{Keyspace: keyspace, name: shard, URL: url}
+// folder are created) or postgres://... .
+func Open(ctx context.Context, keyspace, shard, url string, opts Options) (*Tablet, error) {
+	if opts.HealthInterval == 0 {
+		opts.HealthInterval = 2 * time.Second
+	}
+	if opts.HealthFailures == 0 {
+		opts.HealthFailures = 2
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	t := &Tablet{Keyspace: keyspace, name: shard, URL: url, opts: opts, stop: make(chan struct{}), done: make(chan struct{})}
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
 		e, err := OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
@@ -46,18 +87,63 @@ func Open(ctx context.Context, keyspace, shard, url string) (*Tablet, error) {
 		}
 		t.engine = e
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return nil, fmt.Errorf("shard %s/%s: PostgreSQL shards are not supported yet in this version (use sqlite:PATH)", keyspace, shard)
+		e, err := OpenPostgres(ctx, url, opts)
+		if err != nil {
+			return nil, fmt.Errorf("shard %s/%s: %w", keyspace, shard, err)
+		}
+		t.engine = e
 	default:
 		return nil, fmt.Errorf("shard %s/%s: unknown shard URL %q", keyspace, shard, url)
 	}
+	t.healthy.Store(true)
+	go t.watch()
 	return t, nil
 }
 
 // Name is the shard's key-range name.
 func (t *Tablet) Name() string { return t.name }
 
-// Engine reports the engine kind ("sqlite").
+// Engine reports the engine kind ("sqlite" or "postgres").
 func (t *Tablet) Engine() string { return t.engine.Kind() }
+
+// Healthy reports the last health-check verdict.
+func (t *Tablet) Healthy() bool { return t.healthy.Load() }
+
+// watch pings the engine; it marks the tablet unhealthy after
+// HealthFailures failures in a row and healthy at the next answer.
+func (t *Tablet) watch() {
+	defer close(t.done)
+	tick := time.NewTicker(t.opts.HealthInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.stop:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), t.opts.HealthInterval)
+		err := t.engine.Ping(ctx)
+		cancel()
+		if err == nil {
+			if !t.healthy.Swap(true) {
+				t.opts.Logger.Info("shard healthy again", "keyspace", t.Keyspace, "shard", t.name)
+			}
+			t.fails = 0
+			continue
+		}
+		t.fails++
+		if t.fails >= t.opts.HealthFailures && t.healthy.Swap(false) {
+			t.opts.Logger.Warn("shard unhealthy", "keyspace", t.Keyspace, "shard", t.name, "err", err)
+		}
+	}
+}
+
+func (t *Tablet) wrap(err error) error {
+	if err == nil || !t.opts.NameInErrors {
+		return err
+	}
+	return fmt.Errorf("shard %s: %w", t.name, err)
+}
 
 func (t *Tablet) count(err error) {
 	t.Queries.Add(1)
@@ -70,45 +156,105 @@ func (t *Tablet) count(err error) {
 func (t *Tablet) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
 	r, err := t.engine.Query(ctx, sql, args)
 	t.count(err)
-	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", t.name, err)
+	return r, t.wrap(err)
+}
+
+// rawQuerier is an engine (or an engine's connection) that forwards rows in
+// the client's formats.
+type rawQuerier interface {
+	QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error)
+}
+
+// CanQueryRaw reports whether the engine forwards rows as its server sent
+// them.
+func (t *Tablet) CanQueryRaw() bool {
+	_, ok := t.engine.(rawQuerier)
+	return ok
+}
+
+// QueryRaw runs a statement with the client's parameters and result formats.
+func (t *Tablet) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	rq, ok := t.engine.(rawQuerier)
+	if !ok {
+		return nil, fmt.Errorf("shard %s: engine %s cannot forward rows", t.name, t.engine.Kind())
 	}
-	return r, nil
+	r, err := rq.QueryRaw(ctx, sql, b)
+	t.count(err)
+	return r, t.wrap(err)
 }
 
 // Describe reports parameter and result types without running the statement.
 func (t *Tablet) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	p, f, err := t.engine.Describe(ctx, sql, paramOIDs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("shard %s: %w", t.name, err)
-	}
-	return p, f, nil
+	return p, f, t.wrap(err)
 }
 
 // Begin opens a transaction on this shard.
 func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
 	tx, err := t.engine.Begin(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", t.name, err)
+		return nil, t.wrap(err)
 	}
-	return &tabletTx{t: t, tx: tx}, nil
+	return &tabletTx{t: t, c: tx, tx: tx}, nil
 }
 
-// Close closes the engine.
-func (t *Tablet) Close() error { return t.engine.Close() }
+// Reserve takes a backend connection for one client.
+func (t *Tablet) Reserve(ctx context.Context) (planner.Reserved, error) {
+	r, err := t.engine.Reserve(ctx)
+	if err != nil {
+		return nil, t.wrap(err)
+	}
+	return &tabletReserved{t: t, c: r, r: r}, nil
+}
+
+// Close stops health checks and closes the engine.
+func (t *Tablet) Close() error {
+	t.stopOnce.Do(func() { close(t.stop) })
+	<-t.done
+	return t.engine.Close()
+}
+
+// tabletConn counts and names the errors of a connection's statements.
+type tabletConn struct {
+	t *Tablet
+	c planner.Conn
+}
+
+func (x *tabletConn) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	r, err := x.c.Query(ctx, sql, args)
+	x.t.count(err)
+	return r, x.t.wrap(err)
+}
+
+func (x *tabletConn) CanQueryRaw() bool {
+	_, ok := x.c.(rawQuerier)
+	return ok
+}
+
+func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	rq, ok := x.c.(rawQuerier)
+	if !ok {
+		return nil, fmt.Errorf("shard %s: connection cannot forward rows", x.t.name)
+	}
+	r, err := rq.QueryRaw(ctx, sql, b)
+	x.t.count(err)
+	return r, x.t.wrap(err)
+}
 
 type tabletTx struct {
 	t  *Tablet
+	c  planner.Conn
 	tx planner.Tx
 }
 
 func (x *tabletTx) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
-	r, err := x.tx.Query(ctx, sql, args)
-	x.t.count(err)
-	if err != nil {
-		return nil, fmt.Errorf("shard %s: %w", x.t.name, err)
-	}
-	return r, nil
+	return (&tabletConn{x.t, x.c}).Query(ctx, sql, args)
+}
+
+func (x *tabletTx) CanQueryRaw() bool { return (&tabletConn{x.t, x.c}).CanQueryRaw() }
+
+func (x *tabletTx) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	return (&tabletConn{x.t, x.c}).QueryRaw(ctx, sql, b)
 }
 
 func (x *tabletTx) Commit(ctx context.Context) error {
@@ -124,3 +270,29 @@ func (x *tabletTx) Rollback(ctx context.Context) error {
 	}
 	return nil
 }
+
+type tabletReserved struct {
+	t *Tablet
+	c planner.Conn
+	r planner.Reserved
+}
+
+func (x *tabletReserved) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	return (&tabletConn{x.t, x.c}).Query(ctx, sql, args)
+}
+
+func (x *tabletReserved) CanQueryRaw() bool { return (&tabletConn{x.t, x.c}).CanQueryRaw() }
+
+func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	return (&tabletConn{x.t, x.c}).QueryRaw(ctx, sql, b)
+}
+
+func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
+	tx, err := x.r.Begin(ctx)
+	if err != nil {
+		return nil, x.t.wrap(err)
+	}
+	return &tabletTx{t: x.t, c: tx, tx: tx}, nil
+}
+
+func (x *tabletReserved) Release() { x.r.Release() }
