@@ -17,15 +17,15 @@ func BenchmarkPlan(b *testing.B) {
 	for name, q := range queries {
 		b.Run(name+"/uncached", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				p.ResetCache()
-				if _, err := p.Plan(ctx, "main", q, nil); err != nil {
+				if _, err := p.Plan(ctx, nil, "main", q, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
+		cache := p.NewCache()
 		b.Run(name+"/cached", func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := p.Plan(ctx, "main", q, nil); err != nil {
+				if _, err := cache.Plan(ctx, nil, "main", q, nil); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -66,7 +66,7 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 			return nil, err
 		}
 		d.After = func(ctx context.Context) error {
-			p.ResetCache()
+			p.SchemaChanged()
 			if reg == nil {
 				return nil
 			}
@@ -85,7 +85,7 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 			}
 		}
 		d.After = func(ctx context.Context) error {
-			p.ResetCache()
+			p.SchemaChanged()
 			for _, name := range names {
 				if err := vs.Unregister(ctx, ks, name); err != nil {
 					return err
@@ -94,7 +94,7 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 			return nil
 		}
 	default:
-		d.After = func(ctx context.Context) error { p.ResetCache(); return nil }
+		d.After = func(ctx context.Context) error { p.SchemaChanged(); return nil }
 	}
 	return &Plan{Type: "ddl", Root: d, SQL: b.sql, SchemaChange: true}, nil
 }

@@ -28,7 +28,7 @@ func (b *builder) explainPlan(n *pg_query.Node) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl, err := b.p.build(b.ctx, b.ks.Name, inner, b.paramOIDs)
+	pl, err := b.p.build(b.ctx, b.env, b.ks.Name, inner, b.paramOIDs)
 	if err != nil {
 		return nil, err
 	}

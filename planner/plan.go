@@ -68,6 +68,9 @@ type Plan struct {
 	Session *SessionStmt
 	// SchemaChange is true for DDL: cached plans must be dropped after it runs.
 	SchemaChange bool
+	// Pins is true for statements that leave state on the backend
+	// connection; in transaction pool mode the session keeps its backends.
+	Pins bool
 }
 
 // Execute runs the plan.

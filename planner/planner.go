@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"github.com/pganalyze/pg_query_go/v6/parser"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
@@ -20,14 +22,14 @@ type Planner struct {
 	Shards  map[string]map[string]Shard // keyspace -> shard name -> shard
 	Seq     *router.Sequences
 
+	gen      atomic.Uint64 // bumped by every schema change
 	mu       sync.Mutex
-	cache    map[string]*Plan
 	colTypes map[string]uint32
 }
 
 // New returns a planner.
 func New(vs *router.VSchema, shards map[string]map[string]Shard, seq *router.Sequences) *Planner {
-	return &Planner{VSchema: vs, Shards: shards, Seq: seq, cache: map[string]*Plan{}, colTypes: map[string]uint32{}}
+	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}}
 }
 
 // SessionStmt is a statement the session handles itself.
@@ -35,13 +37,28 @@ type SessionStmt struct {
 	Node *pg_query.Node
 }
 
-// ResetCache drops every cached plan (after DDL).
-func (p *Planner) ResetCache() {
+// SchemaChanged invalidates every cache after DDL.
+func (p *Planner) SchemaChanged() {
 	p.mu.Lock()
-	p.cache = map[string]*Plan{}
 	p.colTypes = map[string]uint32{}
 	p.mu.Unlock()
+	p.gen.Add(1)
 }
+
+// Cache holds one session's plans by statement text. Plans are per session
+// because they are described on the session's own connections (a temp table
+// is visible only there); DDL through the gate invalidates them.
+type Cache struct {
+	p   *Planner
+	gen uint64
+	m   map[string]*Plan
+}
+
+// MaxCachedPlans bounds a session's plan cache.
+const MaxCachedPlans = 1000
+
+// NewCache returns an empty plan cache.
+func (p *Planner) NewCache() *Cache { return &Cache{p: p, m: map[string]*Plan{}} }
 
 func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 	var b strings.Builder
@@ -55,17 +72,32 @@ func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 	return b.String()
 }
 
-// Plan parses and plans one statement for keyspace. Plans are cached by
-// statement text.
-func (p *Planner) Plan(ctx context.Context, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+// Plan returns the cached plan for the statement, planning it on a miss.
+func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+	if g := c.p.gen.Load(); g != c.gen {
+		c.m, c.gen = map[string]*Plan{}, g
+	}
 	key := cacheKey(keyspace, sql, paramOIDs)
-	p.mu.Lock()
-	pl, ok := p.cache[key]
-	p.mu.Unlock()
-	if ok {
+	if pl, ok := c.m[key]; ok {
 		return pl, nil
 	}
-	pl, err := p.build(ctx, keyspace, sql, paramOIDs)
+	pl, err := c.p.Plan(ctx, env, keyspace, sql, paramOIDs)
+	if err != nil {
+		return nil, err
+	}
+	if pl.Kind == KindQuery && !pl.SchemaChange {
+		if len(c.m) >= MaxCachedPlans {
+			c.m = map[string]*Plan{}
+		}
+		c.m[key] = pl
+	}
+	return pl, nil
+}
+
+// Plan parses and plans one statement for keyspace. env, when not nil, is
+// the session the statement is described in.
+func (p *Planner) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+	pl, err := p.build(ctx, env, keyspace, sql, paramOIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -78,14 +110,6 @@ func (p *Planner) Plan(ctx context.Context, keyspace, sql string, paramOIDs []ui
 		if o == 0 {
 			pl.ParamOIDs[i] = sqltypes.OIDText
 		}
-	}
-	if pl.Kind == KindQuery && !pl.SchemaChange {
-		p.mu.Lock()
-		if len(p.cache) > 5000 {
-			p.cache = map[string]*Plan{}
-		}
-		p.cache[key] = pl
-		p.mu.Unlock()
 	}
 	return pl, nil
 }
@@ -103,6 +127,7 @@ func ParseError(err error) error {
 
 type builder struct {
 	p         *Planner
+	env       Env
 	ctx       context.Context
 	ks        *router.Keyspace
 	shards    map[string]Shard
@@ -110,13 +135,20 @@ type builder struct {
 	paramOIDs []uint32
 }
 
-func (p *Planner) build(ctx context.Context, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
 	ks, ok := p.VSchema.Keyspaces[keyspace]
 	if !ok {
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
 	}
+	b := &builder{p: p, env: env, ctx: ctx, ks: ks, shards: p.Shards[keyspace], sql: sql, paramOIDs: paramOIDs}
 	res, err := pg_query.Parse(sql)
+	native := !ks.Sharded && b.isPostgres(ks.Shards[0])
 	if err != nil {
+		if native {
+			// A grammar this parser does not know may be the server's: let
+			// the shard answer.
+			return b.native(nil)
+		}
 		return nil, ParseError(err)
 	}
 	if len(res.Stmts) == 0 {
@@ -125,8 +157,75 @@ func (p *Planner) build(ctx context.Context, keyspace, sql string, paramOIDs []u
 	if len(res.Stmts) > 1 {
 		return nil, sqltypes.Errorf("42601", "cannot insert multiple commands into a prepared statement")
 	}
-	b := &builder{p: p, ctx: ctx, ks: ks, shards: p.Shards[keyspace], sql: sql, paramOIDs: paramOIDs}
-	return b.statement(res.Stmts[0].Stmt)
+	n := res.Stmts[0].Stmt
+	var pl *Plan
+	if native {
+		pl, err = b.native(n)
+	} else {
+		pl, err = b.statement(n)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pl.Pins = pinsSession(n)
+	return pl, nil
+}
+
+// isPostgres reports whether a shard is a PostgreSQL server.
+func (b *builder) isPostgres(shard string) bool {
+	e, ok := b.shards[shard].(interface{ Engine() string })
+	return ok && e.Engine() == "postgres"
+}
+
+// native plans a statement for an unsharded keyspace on a PostgreSQL shard:
+// it goes to the shard as the client wrote it. Only transaction control and
+// settings stay with the session, which must track them.
+func (b *builder) native(n *pg_query.Node) (*Plan, error) {
+	if n != nil && (n.GetTransactionStmt() != nil || n.GetVariableSetStmt() != nil || n.GetDiscardStmt() != nil) {
+		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
+	}
+	if n != nil && n.GetExplainStmt() != nil {
+		for _, o := range n.GetExplainStmt().Options {
+			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "route") {
+				return b.explainPlan(n)
+			}
+		}
+	}
+	pl, err := b.passthrough("unsharded", Unsharded)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil || !(n.GetSelectStmt() != nil || n.GetInsertStmt() != nil || n.GetUpdateStmt() != nil || n.GetDeleteStmt() != nil) {
+		pl.SchemaChange = true // a utility statement may change what later plans describe
+	}
+	return pl, nil
+}
+
+// pinsSession reports statements that leave state on the backend connection
+// (temp tables, LISTEN, SQL PREPARE, session advisory locks, WITH HOLD
+// cursors): in transaction pool mode the client then keeps its backends.
+func pinsSession(n *pg_query.Node) bool {
+	switch {
+	case n.GetListenStmt() != nil, n.GetPrepareStmt() != nil:
+		return true
+	case n.GetCreateStmt() != nil:
+		return n.GetCreateStmt().Relation.GetRelpersistence() == "t"
+	case n.GetCreateTableAsStmt() != nil:
+		return n.GetCreateTableAsStmt().GetInto().GetRel().GetRelpersistence() == "t"
+	case n.GetDeclareCursorStmt() != nil:
+		return n.GetDeclareCursorStmt().Options&0x0020 != 0 // CURSOR_OPT_HOLD
+	}
+	pins := false
+	walk(n, func(m proto.Message) bool {
+		if fc, ok := m.(*pg_query.FuncCall); ok {
+			switch funcName(fc) {
+			case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared":
+				pins = true
+			}
+		}
+		return !pins
+	})
+	return pins
 }
 
 func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
@@ -142,6 +241,9 @@ func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
 		return b.ddlPlan(n)
 	case n.GetExplainStmt() != nil:
 		return b.explainPlan(n)
+	case n.GetVariableShowStmt() != nil && b.isPostgres(b.ks.Shards[0]):
+		// Postgres answers SHOW itself, with the client's settings applied.
+		return b.passthrough("any_shard", AnyShard)
 	case n.GetTransactionStmt() != nil, n.GetVariableSetStmt() != nil, n.GetVariableShowStmt() != nil,
 		n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
 		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
@@ -158,7 +260,18 @@ func nodeName(n *pg_query.Node) string {
 // firstShard is the shard used for describing statements.
 func (b *builder) firstShard() Shard { return b.shards[b.ks.Shards[0]] }
 
+// describe asks the first shard for a statement's types, on the session's
+// own connection when there is a session.
 func (b *builder) describe(sql string) ([]uint32, []sqltypes.Field, error) {
+	if b.env != nil {
+		c, err := b.env.Conn(b.ctx, b.ks.Shards[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		if d, ok := c.(Describer); ok {
+			return d.Describe(b.ctx, sql, b.paramOIDs)
+		}
+	}
 	return b.firstShard().Describe(b.ctx, sql, b.paramOIDs)
 }
 

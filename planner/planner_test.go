@@ -81,7 +81,7 @@ func TestPlansGolden(t *testing.T) {
 			continue
 		}
 		fmt.Fprintf(&out, "%s\n", q)
-		pl, err := p.Plan(context.Background(), "main", q, nil)
+		pl, err := p.Plan(context.Background(), nil, "main", q, nil)
 		if err != nil {
 			var pe *pgconn.PgError
 			if errors.As(err, &pe) {
@@ -140,6 +140,6 @@ func FuzzPlan(f *testing.F) {
 	}
 	p := testPlanner(f)
 	f.Fuzz(func(t *testing.T, sql string) {
-		p.Plan(context.Background(), "main", sql, nil)
+		p.Plan(context.Background(), nil, "main", sql, nil)
 	})
 }

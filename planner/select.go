@@ -22,6 +22,11 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 		return nil, err
 	}
 	col := newColocation(refs)
+	for _, r := range refs {
+		if r.table.Type == catalogTable && len(col.sharded) > 0 {
+			return nil, unsupported("query joining catalog %s with sharded table %s", r.table.Name, col.sharded[0].table.Name)
+		}
+	}
 	if len(col.sharded) == 0 {
 		typ := "reference"
 		if len(refs) == 0 {

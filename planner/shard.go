@@ -33,6 +33,12 @@ type Reserved interface {
 	Release()
 }
 
+// Describer is a connection that can describe statements itself (a
+// session's reserved connection sees its temp tables).
+type Describer interface {
+	Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error)
+}
+
 // Tx is a shard transaction.
 type Tx interface {
 	Conn

@@ -1,6 +1,8 @@
 package planner
 
 import (
+	"strings"
+
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
@@ -49,6 +51,12 @@ func (b *builder) refs(stmt proto.Message, topFrom []*pg_query.Node) ([]*tableRe
 		if rv.Schemaname == "" && ctes[rv.Relname] {
 			return true
 		}
+		if isCatalog(rv) {
+			if _, declared := b.ks.Table(rv.Relname); !declared || rv.Schemaname != "" {
+				out = append(out, &tableRef{alias: rv.Relname, table: &router.Table{Name: rv.Relname, Type: catalogTable}, top: top[rv]})
+				return true
+			}
+		}
 		if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != b.ks.Name {
 			err = unsupported("table %s.%s: only tables of keyspace %s can be named here", rv.Schemaname, rv.Relname, b.ks.Name)
 			return false
@@ -70,6 +78,20 @@ func (b *builder) refs(stmt proto.Message, topFrom []*pg_query.Node) ([]*tableRe
 		return true
 	})
 	return out, err
+}
+
+// catalogTable marks the system catalogs: the same on every shard, read from
+// one (psql's \d commands, drivers' type lookups).
+const catalogTable router.TableType = "catalog"
+
+func isCatalog(rv *pg_query.RangeVar) bool {
+	switch rv.Schemaname {
+	case "pg_catalog", "information_schema":
+		return true
+	case "":
+		return strings.HasPrefix(rv.Relname, "pg_")
+	}
+	return false
 }
 
 // colocation checks that the sharded tables of a query are joined on their

@@ -21,39 +21,137 @@ type Gate struct {
 	Shards  map[string]map[string]planner.Shard
 }
 
+// Pool modes (per keyspace, like PgBouncer's).
+const (
+	// PoolSession gives each client its own backend connection on every
+	// shard it uses, for its whole life: everything behaves as on Postgres.
+	PoolSession = "session"
+	// PoolTransaction shares backends between transactions; the client's
+	// settings are applied before each use.
+	PoolTransaction = "transaction"
+)
+
 // NewSession is the SessionFactory: the database name picks the keyspace.
 func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error) {
-	ks := info.Database
-	if ks == "" {
-		ks = info.User
+	name := info.Database
+	if name == "" {
+		name = info.User
 	}
-	if _, ok := g.Planner.VSchema.Keyspaces[ks]; !ok {
+	ks, ok := g.Planner.VSchema.Keyspaces[name]
+	if !ok {
 		var names []string
 		for n := range g.Planner.VSchema.Keyspaces {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", ks, strings.Join(names, ", "))
+		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
-	s := &session{gate: g, keyspace: ks, settings: map[string]string{}, changed: map[string]string{}}
+	s := &session{gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
+		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
+	if s.mode == "" {
+		s.mode = PoolSession
+	}
+	for _, sh := range g.Shards[name] {
+		if isPostgres(sh) {
+			s.forward = true
+		}
+	}
+	s.startup = startupSettings(info.Params)
+	s.settings = s.startup
 	if app := info.Params["application_name"]; app != "" {
-		s.settings["application_name"] = app
 		s.changed["application_name"] = app
 	}
 	return s, nil
 }
 
-// session is one client's state: its keyspace, its settings and its open
-// transaction (one shard transaction per shard touched, opened lazily).
+func isPostgres(c any) bool {
+	e, ok := c.(interface{ Engine() string })
+	return ok && e.Engine() == "postgres"
+}
+
+// startupSettings keeps the startup parameters a Postgres session would
+// apply (DateStyle, TimeZone, application_name, options=-c name=value ...),
+// so that they reach the shard sessions.
+func startupSettings(params map[string]string) *sqltypes.Settings {
+	s := &sqltypes.Settings{}
+	for k, v := range params {
+		switch strings.ToLower(k) {
+		case "user", "database", "client_encoding", "replication", "options", "fallback_application_name":
+			continue
+		}
+		s = s.With(k, v, "")
+	}
+	for k, v := range parseOptions(params["options"]) {
+		s = s.With(k, v, "")
+	}
+	return s
+}
+
+// parseOptions reads "-c name=value --name=value" from the options startup
+// parameter (backslash escapes a space).
+func parseOptions(opts string) map[string]string {
+	var words []string
+	var cur strings.Builder
+	esc := false
+	for _, r := range opts {
+		switch {
+		case esc:
+			cur.WriteRune(r)
+			esc = false
+		case r == '\\':
+			esc = true
+		case r == ' ' || r == '\t':
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	out := map[string]string{}
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		switch {
+		case w == "-c" && i+1 < len(words):
+			i++
+			w = words[i]
+		case strings.HasPrefix(w, "--"):
+			w = w[2:]
+		case strings.HasPrefix(w, "-c"):
+			w = w[2:]
+		default:
+			continue
+		}
+		if k, v, ok := strings.Cut(w, "="); ok {
+			out[strings.ReplaceAll(k, "-", "_")] = v
+		}
+	}
+	return out
+}
+
+// session is one client's state: its keyspace, settings, plan cache, the
+// backend connections it holds and its open transaction (one shard
+// transaction per shard touched, opened lazily).
 type session struct {
 	gate     *Gate
 	keyspace string
+	cache    *planner.Cache
+	mode     string
+	forward  bool // the keyspace has Postgres shards: SET goes to them
 
 	mu       sync.Mutex
 	inTx     bool
 	failed   bool
+	pinned   bool // transaction mode, but the client keeps its backends
 	txs      map[string]planner.Tx
-	settings map[string]string
+	txLocal  []string // SET LOCAL statements of the open transaction
+	reserved map[string]planner.Reserved
+	startup  *sqltypes.Settings
+	settings *sqltypes.Settings
 	changed  map[string]string
 }
 
@@ -82,16 +180,28 @@ func (s *session) ParameterStatus() map[string]string {
 
 func (s *session) Close() {
 	s.mu.Lock()
-	txs := s.txs
-	s.txs, s.inTx, s.failed = nil, false, false
+	txs, reserved := s.txs, s.reserved
+	s.txs, s.inTx, s.failed, s.reserved = nil, false, false, nil
 	s.mu.Unlock()
-	for _, tx := range txs {
-		tx.Rollback(context.Background())
+	rollbackAll(txs)
+	for _, r := range reserved {
+		r.Release()
 	}
 }
 
-// Conn implements planner.Env: inside a transaction each shard gets one
-// transaction, opened the first time the shard is used.
+// keepsBackends reports whether the client holds its backend connections
+// between statements.
+func (s *session) keepsBackends() bool { return s.mode != PoolTransaction || s.pinned }
+
+// withSettings gives the shards the client's settings.
+func (s *session) withSettings(ctx context.Context) context.Context {
+	s.mu.Lock()
+	st := s.settings
+	s.mu.Unlock()
+	return sqltypes.WithSettings(ctx, st)
+}
+
+// Conn implements planner.Env.
 func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) {
 	sh, ok := s.gate.Shards[s.keyspace][shard]
 	if !ok {
@@ -99,22 +209,56 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !s.inTx {
-		return sh, nil
-	}
-	if tx, ok := s.txs[shard]; ok {
+	if s.inTx {
+		if tx, ok := s.txs[shard]; ok {
+			return tx, nil
+		}
+		var tx planner.Tx
+		var err error
+		if s.keepsBackends() {
+			r, rerr := s.reserveLocked(ctx, shard, sh)
+			if rerr != nil {
+				return nil, rerr
+			}
+			tx, err = r.Begin(ctx)
+		} else {
+			tx, err = sh.Begin(ctx)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, stmt := range s.txLocal {
+			if r, err := tx.Query(ctx, stmt, nil); err != nil {
+				tx.Rollback(ctx)
+				return nil, err
+			} else {
+				r.Close()
+			}
+		}
+		s.txs[shard] = tx
 		return tx, nil
 	}
-	tx, err := sh.Begin(ctx)
+	if s.keepsBackends() {
+		return s.reserveLocked(ctx, shard, sh)
+	}
+	return sh, nil
+}
+
+func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
+	if r, ok := s.reserved[shard]; ok {
+		return r, nil
+	}
+	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.settings))
 	if err != nil {
 		return nil, err
 	}
-	s.txs[shard] = tx
-	return tx, nil
+	s.reserved[shard] = r
+	return r, nil
 }
 
 func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (Statement, error) {
-	p, err := s.gate.Planner.Plan(ctx, s.keyspace, sql, paramOIDs)
+	ctx = s.withSettings(ctx)
+	p, err := s.cache.Plan(ctx, execEnv{s, nil}, s.keyspace, sql, paramOIDs)
 	if err != nil {
 		if s.TxStatus() == 'T' {
 			s.fail()
@@ -166,13 +310,19 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 	if s.TxStatus() == 'E' {
 		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
+	ctx = s.withSettings(ctx)
+	if st.plan.Pins && s.mode == PoolTransaction {
+		s.mu.Lock()
+		s.pinned = true
+		s.mu.Unlock()
+	}
 	rows, err := st.plan.Execute(ctx, execEnv{s, b}, b.ArgsOf())
 	if err != nil {
 		s.fail()
 		return nil, err
 	}
 	if st.plan.SchemaChange {
-		s.gate.Planner.ResetCache()
+		s.gate.Planner.SchemaChanged()
 	}
 	w := &watchRows{Rows: rows, s: s}
 	if e, ok := rows.(sqltypes.Encoded); ok {
@@ -219,12 +369,15 @@ func (s *session) sessionStmt(ctx context.Context, p *planner.Plan) (sqltypes.Ro
 	}
 	switch {
 	case n.GetVariableSetStmt() != nil:
-		return s.set(n.GetVariableSetStmt())
+		return s.set(ctx, n.GetVariableSetStmt(), p.SQL)
 	case n.GetVariableShowStmt() != nil:
 		return s.show(n.GetVariableShowStmt().Name)
 	case n.GetDiscardStmt() != nil:
+		if err := s.forwardSet(ctx, p.SQL, false); err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
-		s.settings = map[string]string{}
+		s.settings = s.startup
 		s.mu.Unlock()
 		return tagOnly("DISCARD ALL"), nil
 	case n.GetDeallocateStmt() != nil:
@@ -239,13 +392,13 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if !s.inTx {
-			s.inTx, s.failed, s.txs = true, false, map[string]planner.Tx{}
+			s.inTx, s.failed, s.txs, s.txLocal = true, false, map[string]planner.Tx{}, nil
 		}
 		return tagOnly("BEGIN"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		s.mu.Lock()
 		txs, failed, inTx := s.txs, s.failed, s.inTx
-		s.inTx, s.failed, s.txs = false, false, nil
+		s.inTx, s.failed, s.txs, s.txLocal = false, false, nil, nil
 		s.mu.Unlock()
 		if !inTx {
 			return tagOnly("COMMIT"), nil
@@ -273,7 +426,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		s.mu.Lock()
 		txs := s.txs
-		s.inTx, s.failed, s.txs = false, false, nil
+		s.inTx, s.failed, s.txs, s.txLocal = false, false, nil, nil
 		s.mu.Unlock()
 		rollbackAll(txs)
 		return tagOnly("ROLLBACK"), nil
@@ -300,7 +453,84 @@ var defaults = map[string]string{
 
 var displayName = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle"}
 
-func (s *session) set(vs *pg_query.VariableSetStmt) (sqltypes.Rows, error) {
+// forwardSet runs a settings statement on the Postgres backends the client
+// holds (and, inside a transaction, on its shard transactions). When the
+// client holds none, it is checked on one shard inside a transaction that is
+// rolled back, so that a bad name or value is refused now, as Postgres
+// would, rather than at the next statement.
+func (s *session) forwardSet(ctx context.Context, sql string, local bool) error {
+	if !s.forward {
+		return nil
+	}
+	s.mu.Lock()
+	var conns []planner.Conn
+	if s.inTx {
+		for _, tx := range s.txs {
+			conns = append(conns, tx)
+		}
+		if local {
+			s.txLocal = append(s.txLocal, sql)
+		}
+	}
+	if !s.inTx && !local {
+		for _, r := range s.reserved {
+			conns = append(conns, r)
+		}
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		if !isPostgresConn(c) {
+			continue
+		}
+		r, err := c.Query(ctx, sql, nil)
+		if err != nil {
+			return err
+		}
+		r.Close()
+	}
+	if len(conns) > 0 || local {
+		return nil
+	}
+	for _, name := range s.gate.Planner.VSchema.Keyspaces[s.keyspace].Shards {
+		sh := s.gate.Shards[s.keyspace][name]
+		if !isPostgres(sh) {
+			continue
+		}
+		if s.keepsBackends() {
+			c, err := s.Conn(ctx, name)
+			if err != nil {
+				return err
+			}
+			r, err := c.Query(ctx, sql, nil)
+			if err != nil {
+				return err
+			}
+			r.Close()
+			return nil
+		}
+		tx, err := sh.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		r, err := tx.Query(ctx, sql, nil)
+		if err != nil {
+			return err
+		}
+		r.Close()
+		return nil
+	}
+	return nil
+}
+
+// isPostgresConn reports whether a connection leads to a Postgres backend
+// (SQLite shards keep no settings).
+func isPostgresConn(c planner.Conn) bool {
+	rq, ok := c.(planner.RawQuerier)
+	return ok && rq.CanQueryRaw()
+}
+
+func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql string) (sqltypes.Rows, error) {
 	name := strings.ToLower(vs.Name)
 	var vals []string
 	for _, a := range vs.Args {
@@ -316,19 +546,35 @@ func (s *session) set(vs *pg_query.VariableSetStmt) (sqltypes.Rows, error) {
 		}
 	}
 	val := strings.Join(vals, ", ")
+	tag := "SET"
+	if vs.Kind == pg_query.VariableSetKind_VAR_RESET || vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL {
+		tag = "RESET"
+	}
+	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
+		return nil, err
+	}
+	if vs.IsLocal {
+		return tagOnly(tag), nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch vs.Kind {
 	case pg_query.VariableSetKind_VAR_SET_VALUE:
-		s.settings[name] = val
+		s.settings = s.settings.With(name, val, sql)
 	case pg_query.VariableSetKind_VAR_SET_DEFAULT, pg_query.VariableSetKind_VAR_RESET:
-		delete(s.settings, name)
-		val = defaults[name]
+		s.settings = s.settings.Without(name)
+		if v, ok := s.startup.Get(name); ok {
+			s.settings = s.settings.With(name, v, "")
+			val = v
+		} else {
+			val = defaults[name]
+		}
 	case pg_query.VariableSetKind_VAR_RESET_ALL:
-		s.settings = map[string]string{}
-		return tagOnly("RESET"), nil
+		s.settings = s.startup
+		return tagOnly(tag), nil
 	default:
-		return tagOnly("SET"), nil
+		// SET TRANSACTION / SET SESSION CHARACTERISTICS and friends.
+		return tagOnly(tag), nil
 	}
 	if reported[name] {
 		dn := name
@@ -337,10 +583,7 @@ func (s *session) set(vs *pg_query.VariableSetStmt) (sqltypes.Rows, error) {
 		}
 		s.changed[dn] = val
 	}
-	if vs.Kind == pg_query.VariableSetKind_VAR_RESET {
-		return tagOnly("RESET"), nil
-	}
-	return tagOnly("SET"), nil
+	return tagOnly(tag), nil
 }
 
 func showFields(name string) []sqltypes.Field {
@@ -351,6 +594,8 @@ func showFields(name string) []sqltypes.Field {
 	return []sqltypes.Field{sqltypes.NewField(name, sqltypes.OIDText)}
 }
 
+// show answers SHOW for keyspaces without Postgres shards (Postgres
+// keyspaces send SHOW to a shard).
 func (s *session) show(name string) (sqltypes.Rows, error) {
 	name = strings.ToLower(name)
 	s.mu.Lock()
@@ -360,7 +605,7 @@ func (s *session) show(name string) (sqltypes.Rows, error) {
 		for k := range defaults {
 			keys[k] = true
 		}
-		for k := range s.settings {
+		for _, k := range s.settings.Names() {
 			keys[k] = true
 		}
 		var names []string
@@ -370,7 +615,7 @@ func (s *session) show(name string) (sqltypes.Rows, error) {
 		sort.Strings(names)
 		var rows []sqltypes.Row
 		for _, k := range names {
-			v, ok := s.settings[k]
+			v, ok := s.settings.Get(k)
 			if !ok {
 				v = defaults[k]
 			}
@@ -378,7 +623,7 @@ func (s *session) show(name string) (sqltypes.Rows, error) {
 		}
 		return &sqltypes.Buffered{Cols: showFields("all"), Data: rows, Command: "SHOW"}, nil
 	}
-	v, ok := s.settings[name]
+	v, ok := s.settings.Get(name)
 	if !ok {
 		v, ok = defaults[name]
 	}

@@ -257,6 +257,10 @@ func (x *tabletTx) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) 
 	return (&tabletConn{x.t, x.c}).QueryRaw(ctx, sql, b)
 }
 
+func (x *tabletTx) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	return x.t.describeOn(ctx, x.c, sql, paramOIDs)
+}
+
 func (x *tabletTx) Commit(ctx context.Context) error {
 	if err := x.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("shard %s: commit: %w", x.t.name, err)
@@ -296,3 +300,17 @@ func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
 }
 
 func (x *tabletReserved) Release() { x.r.Release() }
+
+func (x *tabletReserved) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	return x.t.describeOn(ctx, x.c, sql, paramOIDs)
+}
+
+// describeOn describes on the given connection when it can, else on the
+// engine.
+func (t *Tablet) describeOn(ctx context.Context, c planner.Conn, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	if d, ok := c.(planner.Describer); ok {
+		p, f, err := d.Describe(ctx, sql, paramOIDs)
+		return p, f, t.wrap(err)
+	}
+	return t.Describe(ctx, sql, paramOIDs)
+}

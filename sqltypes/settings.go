@@ -7,32 +7,69 @@ import (
 )
 
 // Settings is a client's session settings (startup parameters and SET),
-// an immutable snapshot. In transaction pool mode a shard connection is
-// brought to the client's settings before it runs the client's statement.
+// an immutable snapshot. Each setting keeps the statement that sets it on a
+// Postgres backend: the client's own SET text, or set_config() for startup
+// parameters (which Postgres parses like startup values, lists included).
+// In transaction pool mode a shard connection is brought to the client's
+// settings before it runs the client's statement.
 type Settings struct {
-	vals map[string]string
+	vals map[string]setting
 	key  string
 }
 
-// NewSettings returns a snapshot of vals (name -> value as SQL text would
-// set it, e.g. "DateStyle" -> "ISO, MDY").
+type setting struct {
+	value string // for SHOW at the gate
+	stmt  string // SQL that sets it on a backend
+}
+
+// NewSettings returns a snapshot of vals (name -> value as a startup
+// parameter would give it, e.g. "DateStyle" -> "ISO, MDY").
 func NewSettings(vals map[string]string) *Settings {
-	s := &Settings{vals: map[string]string{}}
-	names := make([]string, 0, len(vals))
+	s := &Settings{}
 	for k, v := range vals {
-		s.vals[strings.ToLower(k)] = v
-		names = append(names, strings.ToLower(k))
+		s = s.With(k, v, "")
 	}
-	sort.Strings(names)
+	return s
+}
+
+// With returns a copy with name set to value; stmt is the SQL that sets it
+// ("" means set_config(name, value, false)).
+func (s *Settings) With(name, value, stmt string) *Settings {
+	name = strings.ToLower(name)
+	if stmt == "" {
+		stmt = "SELECT pg_catalog.set_config(" + quoteLiteral(name) + ", " + quoteLiteral(value) + ", false)"
+	}
+	n := s.clone()
+	n.vals[name] = setting{value: value, stmt: stmt}
+	n.rekey()
+	return n
+}
+
+// Without returns a copy with name back at its default.
+func (s *Settings) Without(name string) *Settings {
+	n := s.clone()
+	delete(n.vals, strings.ToLower(name))
+	n.rekey()
+	return n
+}
+
+func (s *Settings) clone() *Settings {
+	n := &Settings{vals: map[string]setting{}}
+	if s != nil {
+		for k, v := range s.vals {
+			n.vals[k] = v
+		}
+	}
+	return n
+}
+
+func (s *Settings) rekey() {
 	var b strings.Builder
-	for _, n := range names {
-		b.WriteString(n)
-		b.WriteByte('=')
-		b.WriteString(s.vals[n])
+	for _, n := range s.Names() {
+		b.WriteString(s.vals[n].stmt)
 		b.WriteByte(0)
 	}
 	s.key = b.String()
-	return s
 }
 
 // Key identifies the snapshot: equal keys mean equal settings.
@@ -62,30 +99,21 @@ func (s *Settings) Get(name string) (string, bool) {
 		return "", false
 	}
 	v, ok := s.vals[strings.ToLower(name)]
-	return v, ok
+	return v.value, ok
 }
 
-// SQL renders the settings as SET statements (one string, ';'-separated),
-// each value quoted as a string literal, which Postgres accepts for every
-// setting.
+// SQL renders the statements that set every setting, ';'-separated, in
+// name order.
 func (s *Settings) SQL() string {
 	var b strings.Builder
 	for _, n := range s.Names() {
-		b.WriteString("SET ")
-		b.WriteString(quoteIdent(n))
-		b.WriteString(" = ")
-		b.WriteString("'" + strings.ReplaceAll(s.vals[n], "'", "''") + "'")
+		b.WriteString(s.vals[n].stmt)
 		b.WriteString(";")
 	}
 	return b.String()
 }
 
-func quoteIdent(s string) string {
-	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_.") == "" {
-		return s // plain names, and dotted custom settings (app.user)
-	}
-	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-}
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 type settingsKey struct{}
 
