@@ -27,9 +27,16 @@ import (
 // testdata/differential on both and compares the answers: column names,
 // type OIDs and every value's text, in order where the query orders.
 func TestDifferential(t *testing.T) {
-	pg := pgtest.Start(t)
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) { runDifferential(t, engine) })
+	}
+}
+
+func runDifferential(t *testing.T, engine string) {
+	pg := pgtest.Shared(t)
 	ctx := context.Background()
-	ref, err := pgx.Connect(ctx, pg.URL("postgres"))
+	_, refURL := pg.CreateDB(t)
+	ref, err := pgx.Connect(ctx, refURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,10 +45,10 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := startTestGate(t, 4, string(vschema))
+	g := startEngineGate(t, engine, 4, string(vschema))
 	gw := g.connect(t, pgx.QueryExecModeSimpleProtocol)
 	gwExt := g.connect(t) // extended protocol, binary results
-	refExt, err := pgx.Connect(ctx, pg.URL("postgres"))
+	refExt, err := pgx.Connect(ctx, refURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +142,7 @@ func TestDifferential(t *testing.T) {
 			wrong++
 		}
 	}
-	t.Logf("differential: %d queries over %d rows, %d wrong, %d refused as expected", total, rowsLoaded, wrong, refused)
+	t.Logf("differential (%s shards): %d queries over %d rows, %d wrong, %d refused as expected", engine, total, rowsLoaded, wrong, refused)
 	for _, r := range refusals {
 		t.Logf("refused: %s", r)
 	}

@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"gopkg.in/yaml.v3"
+
+	"github.com/dotdo/vitess/pgtest"
 
 	"github.com/dotdo/vitess/router"
 )
@@ -97,3 +100,62 @@ func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) {
 }
 
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// engines are the shard engines the end-to-end suites run on.
+var engines = []string{"sqlite", "postgres", "mixed"}
+
+// startEngineGate starts a gate whose keyspace main has n shards on engine:
+// "sqlite" (files in a temp dir), "postgres" (each shard a database of the
+// shared test server) or "mixed" (the first half SQLite, the rest Postgres).
+// extra is YAML config merged in (tables of main, other keyspaces, users).
+func startEngineGate(t testing.TB, engine string, n int, extra string) *testGate {
+	t.Helper()
+	if engine == "sqlite" {
+		return startTestGate(t, n, extra)
+	}
+	cfg := &router.Config{}
+	if extra != "" {
+		if err := yaml.Unmarshal([]byte(extra), cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if cfg.Keyspaces == nil {
+		cfg.Keyspaces = map[string]*router.KeyspaceConfig{}
+	}
+	main := cfg.Keyspaces["main"]
+	if main == nil {
+		main = &router.KeyspaceConfig{}
+		cfg.Keyspaces["main"] = main
+	}
+	main.Sharded = true
+	main.Shards = map[string]string{}
+	names, err := router.EvenShards(n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	pg := pgtest.Shared(t)
+	for i, s := range names {
+		if engine == "mixed" && i < n/2 {
+			main.Shards[s] = "sqlite:" + filepath.Join(dir, "main", s+".db")
+			continue
+		}
+		_, url := pg.CreateDB(t)
+		main.Shards[s] = url
+	}
+	data, err := yaml.Marshal(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return startTestGateOpts(t, options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir})
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	pgtest.StopShared()
+	os.Exit(code)
+}

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -146,4 +148,54 @@ func (s *Server) Stop() {
 func (s *Server) Psql(db string, args ...string) ([]byte, error) {
 	all := append([]string{"-X", "-h", "127.0.0.1", "-p", strconv.Itoa(s.Port), "-U", "postgres", "-d", db}, args...)
 	return exec.Command("psql", all...).CombinedOutput()
+}
+
+var shared struct {
+	once sync.Once
+	s    *Server
+	dir  string
+	err  error
+	n    atomic.Int64
+}
+
+// Shared returns one server for the whole test binary, started on first
+// use; call StopShared from TestMain when the tests are done.
+func Shared(t testing.TB) *Server {
+	t.Helper()
+	bin := Require(t)
+	shared.once.Do(func() {
+		dir, err := os.MkdirTemp("", "vitess-pgtest-")
+		if err != nil {
+			shared.err = err
+			return
+		}
+		shared.dir = dir
+		shared.s, shared.err = start(bin, dir)
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.s
+}
+
+// StopShared stops the shared server, if one was started, and removes its
+// files.
+func StopShared() {
+	if shared.s != nil {
+		shared.s.Stop()
+	}
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+}
+
+// CreateDB creates a fresh database and returns its URL.
+func (s *Server) CreateDB(t testing.TB) (name, url string) {
+	t.Helper()
+	name = fmt.Sprintf("db%d_%d", os.Getpid(), shared.n.Add(1))
+	out, err := s.Psql("postgres", "-c", "CREATE DATABASE "+name)
+	if err != nil {
+		t.Fatalf("create database: %v: %s", err, out)
+	}
+	return name, s.URL(name)
 }

@@ -336,6 +336,11 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 // checkMergeable refuses aggregates the gate cannot merge before any shard
 // is asked, so the refusal names the construct rather than a shard error.
 func checkMergeable(sel *pg_query.SelectStmt) error {
+	for _, g := range sel.GroupClause {
+		if g.GetGroupingSet() != nil {
+			return unsupported("GROUPING SETS, ROLLUP and CUBE over several shards")
+		}
+	}
 	var err error
 	for _, n := range []proto.Message{&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause, HavingClause: sel.HavingClause}} {
 		walk(n, func(m proto.Message) bool {

@@ -1,0 +1,432 @@
+package shards
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/dotdo/vitess/sqltypes"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
+)
+
+// pgIdleTimeout is how long a connection may sit idle in the pool before it
+// is closed.
+const pgIdleTimeout = 5 * time.Minute
+
+// pgMaxStatements bounds the named statements the gate keeps prepared on one
+// backend connection; the oldest is deallocated beyond it.
+const pgMaxStatements = 256
+
+// pgPool is a bounded pool of backend connections to one Postgres server. At
+// most size connections exist at once, counting idle ones, ones running a
+// statement, and ones held by transactions and reservations: a slot token is
+// held by every connection in use, and a connection is dialed only when no
+// idle one is left, so idle + in use never exceeds size.
+type pgPool struct {
+	cfg    *pgx.ConnConfig
+	size   int
+	logger *slog.Logger
+
+	slots chan struct{} // one token per connection in use (or being dialed)
+	done  chan struct{} // closed by close: pending acquires fail
+
+	mu     sync.Mutex
+	idle   []*pgBackend // LIFO: the last released is reused first
+	all    map[*pgBackend]struct{}
+	closed bool
+}
+
+func newPgPool(cfg *pgx.ConnConfig, size int, logger *slog.Logger) *pgPool {
+	return &pgPool{
+		cfg:    cfg,
+		size:   size,
+		logger: logger,
+		slots:  make(chan struct{}, size),
+		done:   make(chan struct{}),
+		all:    map[*pgBackend]struct{}{},
+	}
+}
+
+// pgBackend is one backend connection and what the gate remembers about it.
+type pgBackend struct {
+	pool *pgPool // nil for the health connection
+	conn *pgx.Conn
+
+	// key is the sqltypes.Settings key the connection was last brought to
+	// ("" = the connection's startup defaults); dirty means a statement may
+	// have changed settings since, so the next acquire must reset them.
+	key   string
+	dirty bool
+	// stale means the client ran DISCARD ALL / DEALLOCATE ALL: the
+	// prepared statements pgx and the gate remember are gone.
+	stale bool
+	// broken connections are closed instead of pooled.
+	broken bool
+
+	// notices is the sink of the statement running on the connection.
+	notices atomic.Pointer[sqltypes.Notices]
+
+	// stmts are the gate's named statements on this connection, by SQL
+	// text, with their order of preparation for eviction.
+	stmts map[string]*pgconn.StatementDescription
+	order []string
+	seq   int
+
+	idleSince time.Time
+}
+
+// dial opens a new backend connection.
+func dialBackend(ctx context.Context, base *pgx.ConnConfig, pool *pgPool) (*pgBackend, error) {
+	b := &pgBackend{pool: pool, stmts: map[string]*pgconn.StatementDescription{}}
+	cfg := base.Copy()
+	cfg.OnNotice = func(_ *pgconn.PgConn, n *pgconn.Notice) {
+		if s := b.notices.Load(); s != nil {
+			s.Add(n)
+		}
+	}
+	// A cancelled statement sends the server a CancelRequest (the backend
+	// stops and answers 57014, and the connection stays usable); the socket
+	// deadline is only the fallback for a server that does not answer.
+	cfg.BuildContextWatcherHandler = func(pc *pgconn.PgConn) ctxwatch.Handler {
+		return &pgconn.CancelRequestContextWatcherHandler{Conn: pc, CancelRequestDelay: 0, DeadlineDelay: time.Second}
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, connectError(err)
+	}
+	b.conn = conn
+	return b, nil
+}
+
+// connectError reports a failed dial: the server's own error when it
+// refused us (bad database, authentication, too many clients), else 08001.
+func connectError(err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr
+	}
+	return sqltypes.Errorf("08001", "could not connect to shard: %v", err)
+}
+
+// acquire takes a connection, waiting for a free slot until ctx ends.
+func (p *pgPool) acquire(ctx context.Context) (*pgBackend, error) {
+	select {
+	case p.slots <- struct{}{}:
+	default:
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d)", p.size)
+		case <-p.done:
+			return nil, errPoolClosed()
+		}
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.slots
+		return nil, errPoolClosed()
+	}
+	for len(p.idle) > 0 {
+		b := p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
+		if b.conn.IsClosed() || time.Since(b.idleSince) > pgIdleTimeout {
+			delete(p.all, b)
+			go b.close()
+			continue
+		}
+		p.mu.Unlock()
+		return b, nil
+	}
+	p.mu.Unlock()
+	b, err := dialBackend(ctx, p.cfg, p)
+	if err != nil {
+		<-p.slots
+		return nil, err
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.slots
+		go b.close()
+		return nil, errPoolClosed()
+	}
+	p.all[b] = struct{}{}
+	p.mu.Unlock()
+	return b, nil
+}
+
+func errPoolClosed() error {
+	return sqltypes.Errorf("08006", "connection to shard lost: shard pool is closed")
+}
+
+// release returns a connection to the pool, or closes it when it is broken
+// or not idle (a transaction left open, a result not read to the end).
+func (p *pgPool) release(b *pgBackend) {
+	b.notices.Store(nil)
+	pc := b.conn.PgConn()
+	reuse := !b.broken && !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'I'
+	p.mu.Lock()
+	if reuse && !p.closed {
+		now := time.Now()
+		b.idleSince = now
+		// Close connections idle for too long (the oldest are at the bottom).
+		n := 0
+		for n < len(p.idle) && now.Sub(p.idle[n].idleSince) > pgIdleTimeout {
+			delete(p.all, p.idle[n])
+			go p.idle[n].close()
+			n++
+		}
+		if n > 0 {
+			p.idle = append(p.idle[:0], p.idle[n:]...)
+		}
+		p.idle = append(p.idle, b)
+	} else {
+		delete(p.all, b)
+		go b.close()
+	}
+	p.mu.Unlock()
+	<-p.slots
+}
+
+// close closes the pool: idle connections now, connections in use are cut
+// (their statements fail with a connection error) and closed on release.
+func (p *pgPool) close() {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		return
+	}
+	p.closed = true
+	close(p.done)
+	idle := p.idle
+	p.idle = nil
+	var busy []*pgBackend
+	for b := range p.all {
+		busy = append(busy, b)
+	}
+	p.all = map[*pgBackend]struct{}{}
+	p.mu.Unlock()
+	inIdle := map[*pgBackend]bool{}
+	for _, b := range idle {
+		inIdle[b] = true
+		b.close()
+	}
+	for _, b := range busy {
+		if !inIdle[b] {
+			// net.Conn.Close is safe while another goroutine reads.
+			b.conn.PgConn().Conn().Close()
+		}
+	}
+}
+
+func (b *pgBackend) close() {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	b.conn.Close(ctx)
+}
+
+// start prepares the connection for one operation: the operation's notice
+// sink, forgotten statements after a client's DISCARD ALL.
+func (b *pgBackend) start(ctx context.Context) error {
+	b.notices.Store(sqltypes.NoticesFrom(ctx))
+	if b.stale && b.conn.PgConn().TxStatus() != 'E' {
+		if err := b.conn.DeallocateAll(ctx); err != nil {
+			return b.fail(ctx, err)
+		}
+		b.forgetStatements()
+	}
+	return nil
+}
+
+func (b *pgBackend) forgetStatements() {
+	b.stmts = map[string]*pgconn.StatementDescription{}
+	b.order = nil
+	b.stale = false
+}
+
+// sync brings the connection to the settings in ctx (transaction pool mode
+// and every fresh acquire): RESET ALL and the client's SETs in one round
+// trip, only when they differ from what the connection last had.
+func (b *pgBackend) sync(ctx context.Context) error {
+	s := sqltypes.SettingsFrom(ctx)
+	key := s.Key()
+	if key == b.key && !b.dirty {
+		return nil
+	}
+	_, err := b.conn.PgConn().Exec(ctx, "RESET ALL;"+s.SQL()).ReadAll()
+	if err != nil {
+		b.dirty = true
+		return b.fail(ctx, err)
+	}
+	b.key, b.dirty = key, false
+	return nil
+}
+
+// statement returns the gate's named prepared statement for sql on this
+// connection, preparing it the first time.
+func (b *pgBackend) statement(ctx context.Context, sql string) (*pgconn.StatementDescription, error) {
+	if sd, ok := b.stmts[sql]; ok {
+		return sd, nil
+	}
+	if len(b.order) >= pgMaxStatements {
+		if st := b.conn.PgConn().TxStatus(); st == 'I' || st == 'T' {
+			old := b.order[0]
+			if sd := b.stmts[old]; sd != nil {
+				if err := b.conn.Deallocate(ctx, sd.Name); err != nil {
+					return nil, b.fail(ctx, err)
+				}
+			}
+			delete(b.stmts, old)
+			b.order = b.order[1:]
+		}
+	}
+	b.seq++
+	name := "vitess_s" + itoa(b.seq)
+	sd, err := b.conn.Prepare(ctx, name, sql)
+	if err != nil {
+		return nil, b.fail(ctx, err)
+	}
+	b.stmts[sql] = sd
+	b.order = append(b.order, sql)
+	return sd, nil
+}
+
+// dropStatement forgets sql's statement after the server said its plan went
+// stale ("cached plan must not change result type"); the next use prepares
+// it again under a new name.
+func (b *pgBackend) dropStatement(ctx context.Context, sql string) {
+	sd := b.stmts[sql]
+	if sd == nil {
+		return
+	}
+	delete(b.stmts, sql)
+	for i, s := range b.order {
+		if s == sql {
+			b.order = append(b.order[:i], b.order[i+1:]...)
+			break
+		}
+	}
+	if st := b.conn.PgConn().TxStatus(); st == 'I' || st == 'T' {
+		b.conn.Deallocate(ctx, sd.Name) // a leftover is freed at DISCARD ALL
+	}
+}
+
+// after records what a finished statement did to the connection.
+func (b *pgBackend) after(tag string, err error) {
+	switch {
+	case strings.HasPrefix(tag, "SET"), strings.HasPrefix(tag, "RESET"):
+		b.dirty = true
+	case tag == "DISCARD ALL":
+		b.stale, b.key, b.dirty = true, "", false
+	case tag == "DEALLOCATE ALL":
+		b.stale = true
+	}
+	if err != nil {
+		b.noteError(err)
+	}
+}
+
+// noteError marks the connection broken after an error that was not the
+// server's answer (the socket failed, the protocol got out of step).
+func (b *pgBackend) noteError(err error) {
+	if b.conn.IsClosed() {
+		b.broken = true
+		return
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		b.broken = true
+	}
+}
+
+// fail records err against the connection and converts it for the client.
+func (b *pgBackend) fail(ctx context.Context, err error) error {
+	b.noteError(err)
+	return pgError(ctx, err)
+}
+
+// pgError converts an error from pgx to what the gate returns: the
+// server's *pgconn.PgError unchanged, 57014 for a cancelled statement, 08006
+// for a lost connection; other (local) errors as they are.
+func pgError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		if pgErr.Code == "57014" && errors.Is(ctx.Err(), context.DeadlineExceeded) && isQueryTimeout(ctx) {
+			e := *pgErr
+			e.Message = "canceling statement due to statement timeout"
+			return &e
+		}
+		return pgErr
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) && isQueryTimeout(ctx) {
+			return sqltypes.Errorf("57014", "canceling statement due to statement timeout")
+		}
+		if ctx.Err() != nil {
+			return sqltypes.Errorf("57014", "canceling statement due to user request")
+		}
+	}
+	var netErr net.Error
+	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "conn closed") {
+		return sqltypes.Errorf("08006", "connection to shard lost: %v", err)
+	}
+	return err
+}
+
+type queryTimeoutKey struct{}
+
+// withQueryTimeout applies the shard's query_timeout to one statement.
+func withQueryTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	deadline := time.Now().Add(d)
+	if pd, ok := ctx.Deadline(); ok && pd.Before(deadline) {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	return context.WithValue(ctx, queryTimeoutKey{}, deadline), cancel
+}
+
+// isQueryTimeout reports whether ctx's deadline is the shard's
+// query_timeout.
+func isQueryTimeout(ctx context.Context) bool {
+	d, ok := ctx.Value(queryTimeoutKey{}).(time.Time)
+	if !ok {
+		return false
+	}
+	cd, _ := ctx.Deadline()
+	return cd.Equal(d)
+}
+
+func itoa(n int) string {
+	var buf [20]byte
+	i := len(buf)
+	for {
+		i--
+		buf[i] = byte('0' + n%10)
+		n /= 10
+		if n == 0 {
+			break
+		}
+	}
+	return string(buf[i:])
+}
