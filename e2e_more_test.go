@@ -232,22 +232,6 @@ func TestExtendedProtocol(t *testing.T) {
 	}
 }
 
-// TestPostgresShardRefused: this version has no Postgres engine yet, and
-// says so at startup.
-func TestPostgresShardRefused(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "c.yaml")
-	os.WriteFile(p, []byte("keyspaces:\n  main:\n    sharded: false\n    shards: {\"-\": \"postgres://postgres@127.0.0.1:1/x\"}\n"), 0o644)
-	cfg, err := loadConfig(options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = startGate(context.Background(), cfg, discardLog())
-	if err == nil || !strings.Contains(err.Error(), "PostgreSQL shards are not supported yet") {
-		t.Errorf("got %v", err)
-	}
-}
-
 func TestEvenShardNames(t *testing.T) {
 	cfg, err := loadConfig(options{dataDir: t.TempDir(), shards: 4})
 	if err != nil {
