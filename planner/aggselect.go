@@ -185,6 +185,7 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		return nil, fmt.Errorf("pushed aggregation returned %d columns, want %d", len(partialFields), len(l.keys)+len(l.partials))
 	}
 	route.SQL = sql
+	route.Passthrough = false
 	route.Fields = partialFields
 	route.EmptyTag = "SELECT 0"
 

@@ -84,6 +84,13 @@ func (p *Plan) Execute(ctx context.Context, env Env, args []any) (sqltypes.Rows,
 	return p.Root.Open(ctx, env, args)
 }
 
+// PassesThrough reports whether the plan sends the client's statement to
+// its shards unchanged and returns their rows as they are.
+func (p *Plan) PassesThrough() bool {
+	r, ok := p.Root.(*Route)
+	return ok && p.Kind == KindQuery && r.Passthrough && r.Direct
+}
+
 // Explain renders the plan as EXPLAIN (ROUTE) rows.
 func (p *Plan) Explain() []string {
 	lines := []string{"Plan: " + p.Type}

@@ -314,6 +314,7 @@ func (b *builder) describedRoute(op Opcode) (*Route, []uint32, error) {
 	r := b.route(op, b.sql)
 	r.Fields = fields
 	r.EmptyTag = emptyTag(b.sql, fields)
+	r.Passthrough = true
 	return r, params, nil
 }
 

@@ -95,6 +95,8 @@ type Route struct {
 	// route is the plan's root): shards that can forward rows in the
 	// client's formats then do (RawQuerier).
 	Direct bool
+	// Passthrough is set when SQL is the client's statement unchanged.
+	Passthrough bool
 }
 
 // Targets resolves the shards the route runs on, in key order.
@@ -154,12 +156,18 @@ func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.R
 			raw = false
 		}
 	}
+	sql := r.SQL
+	if b != nil && b.Text != "" && r.Passthrough {
+		// Planned from the normalized statement: send the client's text,
+		// whose literals are the arguments.
+		sql, args, b = b.Text, nil, &sqltypes.Bound{}
+	}
 	run := func(i int, shard string) {
 		if raw {
-			out[i], errs[i] = conns[i].(RawQuerier).QueryRaw(ctx, r.SQL, b)
+			out[i], errs[i] = conns[i].(RawQuerier).QueryRaw(ctx, sql, b)
 			return
 		}
-		out[i], errs[i] = conns[i].Query(ctx, r.SQL, args)
+		out[i], errs[i] = conns[i].Query(ctx, sql, args)
 	}
 	if len(targets) == 1 {
 		run(0, targets[0])

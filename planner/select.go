@@ -49,6 +49,7 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 	}
 	op, ref, vcol, vals := col.vindexRoute(where)
 	route := b.route(op, b.sql)
+	route.Passthrough = true // until a merge rewrites it
 	if ref != nil {
 		route.Table = ref.table
 		if route.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
@@ -301,6 +302,7 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 		if sql, err = deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}}); err != nil {
 			return nil, err
 		}
+		route.Passthrough = false
 	}
 	params, fields, err := b.describe(sql)
 	if err != nil {

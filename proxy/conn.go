@@ -17,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 	"github.com/jackc/pgx/v5/pgtype"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -519,7 +518,7 @@ func (c *conn) cancelRunning() {
 func (c *conn) simpleQuery(sql string) {
 	c.closePortals(func(p *portal) bool { return p == c.portals[""] })
 	delete(c.stmts, "")
-	parts, err := pg_query.SplitWithParser(sql, true)
+	parts, err := splitStatements(sql)
 	if err != nil {
 		c.sendError(err)
 		return
@@ -547,7 +546,13 @@ func (c *conn) simpleQuery(sql string) {
 }
 
 func (c *conn) runSimple(ctx context.Context, q string) error {
-	stmt, err := c.sess.Prepare(ctx, q, nil)
+	var stmt Statement
+	var err error
+	if sp, ok := c.sess.(SimplePreparer); ok {
+		stmt, err = sp.PrepareSimple(ctx, q)
+	} else {
+		stmt, err = c.sess.Prepare(ctx, q, nil)
+	}
 	if err != nil {
 		return err
 	}
@@ -556,9 +561,10 @@ func (c *conn) runSimple(ctx context.Context, q string) error {
 		return err
 	}
 	defer rows.Close()
-	fields := stmt.Fields()
+	// The stream's own columns: a forwarded shard result describes itself.
+	fields := rows.Fields()
 	if fields == nil {
-		fields = rows.Fields()
+		fields = stmt.Fields()
 	}
 	if fields != nil {
 		c.send(rowDescription(fields, nil))
@@ -651,7 +657,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			return sqltypes.Errorf(codeDuplicatePStatement, "prepared statement %q already exists", m.Name)
 		}
 	}
-	parts, err := pg_query.SplitWithParser(m.Query, true)
+	parts, err := splitStatements(m.Query)
 	if err != nil {
 		return err
 	}

@@ -32,6 +32,13 @@ type Session interface {
 	Close()
 }
 
+// SimplePreparer is implemented by sessions that plan simple-protocol
+// statements their own way (by the statement with its literals normalized
+// away, so that a new constant does not mean a new plan).
+type SimplePreparer interface {
+	PrepareSimple(ctx context.Context, sql string) (Statement, error)
+}
+
 // Statement is a prepared statement.
 type Statement interface {
 	ParamOIDs() []uint32      // final parameter types (ParameterDescription)

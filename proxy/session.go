@@ -268,6 +268,23 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 	return &statement{s: s, plan: p}, nil
 }
 
+// PrepareSimple plans a simple-protocol statement by its normalized text
+// (literals as parameters). The plan is reused only when it passes the
+// statement through unchanged, and then the client's own text is sent: a
+// plan that rewrites SQL is made from the literal text instead.
+func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, error) {
+	norm, lits, ok := planner.Normalize(sql)
+	if !ok || len(lits) == 0 {
+		return s.Prepare(ctx, sql, nil)
+	}
+	ctx = s.withSettings(ctx)
+	p, err := s.cache.Plan(ctx, execEnv{s, nil}, s.keyspace, norm, nil)
+	if err != nil || !p.PassesThrough() {
+		return s.Prepare(ctx, sql, nil)
+	}
+	return &statement{s: s, plan: p, lits: lits, text: sql}, nil
+}
+
 func (s *session) fail() {
 	s.mu.Lock()
 	if s.inTx {
@@ -279,6 +296,10 @@ func (s *session) fail() {
 type statement struct {
 	s    *session
 	plan *planner.Plan
+	// lits and text are set for a plan of the normalized statement: the
+	// literals are its arguments and text is what the shards get.
+	lits []any
+	text string
 }
 
 func (st *statement) ParamOIDs() []uint32 { return st.plan.ParamOIDs }
@@ -304,6 +325,9 @@ func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
 
 func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
+	if st.text != "" {
+		b = &sqltypes.Bound{Args: st.lits, Text: st.text}
+	}
 	if st.plan.Kind == planner.KindSession {
 		return s.sessionStmt(ctx, st.plan)
 	}

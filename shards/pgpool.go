@@ -21,6 +21,10 @@ import (
 // is closed.
 const pgIdleTimeout = 5 * time.Minute
 
+// pgPingIdle is how long a connection may sit idle before the pool checks
+// it with a round trip when it hands it out.
+const pgPingIdle = time.Second
+
 // pgMaxStatements bounds the named statements the gate keeps prepared on one
 // backend connection; the oldest is deallocated beyond it.
 const pgMaxStatements = 256
@@ -129,24 +133,45 @@ func (p *pgPool) acquire(ctx context.Context) (*pgBackend, error) {
 			return nil, errPoolClosed()
 		}
 	}
-	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		<-p.slots
-		return nil, errPoolClosed()
-	}
-	for len(p.idle) > 0 {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			<-p.slots
+			return nil, errPoolClosed()
+		}
+		if len(p.idle) == 0 {
+			p.mu.Unlock()
+			break
+		}
 		b := p.idle[len(p.idle)-1]
 		p.idle = p.idle[:len(p.idle)-1]
-		if b.conn.IsClosed() || time.Since(b.idleSince) > pgIdleTimeout {
+		idle := time.Since(b.idleSince)
+		if b.conn.IsClosed() || idle > pgIdleTimeout {
 			delete(p.all, b)
+			p.mu.Unlock()
 			go b.close()
 			continue
 		}
 		p.mu.Unlock()
+		// A connection idle for a while may have been cut (server restart,
+		// idle timeouts): check it with one round trip rather than fail
+		// the client's statement.
+		if idle > pgPingIdle {
+			if err := b.conn.PgConn().Ping(ctx); err != nil {
+				p.mu.Lock()
+				delete(p.all, b)
+				p.mu.Unlock()
+				go b.close()
+				if ctx.Err() != nil {
+					<-p.slots
+					return nil, pgError(ctx, err)
+				}
+				continue
+			}
+		}
 		return b, nil
 	}
-	p.mu.Unlock()
 	b, err := dialBackend(ctx, p.cfg, p)
 	if err != nil {
 		<-p.slots

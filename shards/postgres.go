@@ -171,18 +171,24 @@ func (e *Postgres) Ping(ctx context.Context) error {
 	if e.closed.Load() {
 		return errPoolClosed()
 	}
-	if e.health == nil {
-		b, err := dialBackend(ctx, e.cfg, nil)
-		if err != nil {
-			return err
+	if e.health != nil {
+		if err := e.health.conn.PgConn().Ping(ctx); err == nil {
+			return nil
 		}
-		e.health = b
-	}
-	if err := e.health.conn.PgConn().Ping(ctx); err != nil {
+		// The health connection broke (a restart, a terminated backend):
+		// the verdict is whether a new one answers.
 		e.health.close()
 		e.health = nil
+	}
+	b, err := dialBackend(ctx, e.cfg, nil)
+	if err != nil {
+		return err
+	}
+	if err := b.conn.PgConn().Ping(ctx); err != nil {
+		b.close()
 		return pgError(ctx, err)
 	}
+	e.health = b
 	return nil
 }
 
@@ -304,10 +310,10 @@ type pgHeld struct {
 	e *Postgres
 	b *pgBackend
 
-	mu             sync.Mutex
-	busy           bool // a statement's rows are open
-	gone           bool // released to the pool
-	releasePending bool // Release came while busy
+	mu      sync.Mutex
+	busy    bool   // a statement's rows are open
+	gone    bool   // released (or being released) to the pool
+	pending func() // the release to do once the open statement ends
 }
 
 // take claims the connection for one operation.
@@ -334,12 +340,30 @@ func (h *pgHeld) take(ctx context.Context) error {
 func (h *pgHeld) give() {
 	h.mu.Lock()
 	h.busy = false
-	pending := h.releasePending
-	h.releasePending = false
+	pending := h.pending
+	h.pending = nil
 	h.mu.Unlock()
-	if pending {
-		h.cleanRelease()
+	if pending != nil {
+		pending()
 	}
+}
+
+// releaseWith gives the connection back with fn: now, or when the
+// statement whose rows are open ends. Only the first call counts.
+func (h *pgHeld) releaseWith(fn func()) {
+	h.mu.Lock()
+	if h.gone {
+		h.mu.Unlock()
+		return
+	}
+	h.gone = true
+	if h.busy {
+		h.pending = fn
+		h.mu.Unlock()
+		return
+	}
+	h.mu.Unlock()
+	fn()
 }
 
 func (h *pgHeld) query(ctx context.Context, sql string, bnd *sqltypes.Bound, raw bool) (sqltypes.Rows, error) {
@@ -379,16 +403,10 @@ func (h *pgHeld) exec(ctx context.Context, sql string) (string, error) {
 	return tag, pgError(ctx, err)
 }
 
-// release returns the connection to the pool as it is (transactions).
+// release returns the connection to the pool as it is (transactions; the
+// pool closes it if a transaction is still open on it).
 func (h *pgHeld) release() {
-	h.mu.Lock()
-	if h.gone {
-		h.mu.Unlock()
-		return
-	}
-	h.gone = true
-	h.mu.Unlock()
-	h.e.pool.release(h.b)
+	h.releaseWith(func() { h.e.pool.release(h.b) })
 }
 
 // cleanRelease makes a reserved connection safe for the next client and
@@ -537,20 +555,7 @@ func (r *pgReserved) BeginWith(ctx context.Context, options string) (planner.Tx,
 // Release cleans the connection for the next client and returns it to the
 // pool (see cleanRelease). Safe to call more than once.
 func (r *pgReserved) Release() {
-	h := r.h
-	h.mu.Lock()
-	if h.gone {
-		h.mu.Unlock()
-		return
-	}
-	h.gone = true
-	if h.busy {
-		h.releasePending = true
-		h.mu.Unlock()
-		return
-	}
-	h.mu.Unlock()
-	h.cleanRelease()
+	r.h.releaseWith(r.h.cleanRelease)
 }
 
 // run starts sql on b (held by the caller) and returns its rows; done is
@@ -558,6 +563,13 @@ func (r *pgReserved) Release() {
 // for a statement whose answer is already complete, else at the stream's
 // end or Close), with the command tag and the error as pgx reported it.
 func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw bool, done func(tag string, err error)) (sqltypes.Rows, error) {
+	if isCopyStdio(sql) {
+		// pgconn's query readers do not speak the COPY sub-protocol: COPY
+		// FROM STDIN would wait for data forever and COPY TO STDOUT would
+		// drop its rows.
+		done("", nil)
+		return nil, sqltypes.Unsupported("COPY FROM STDIN / TO STDOUT cannot run as a shard query")
+	}
 	for attempt := 0; ; attempt++ {
 		st, err := start(ctx, b, sql, bnd, raw)
 		if err != nil && isStalePlan(err) {
@@ -851,4 +863,56 @@ func pgFields(fds []pgconn.FieldDescription) []sqltypes.Field {
 		}
 	}
 	return out
+}
+
+// isCopyStdio reports a COPY statement that uses the client's connection
+// for its data.
+func isCopyStdio(sql string) bool {
+	if !strings.EqualFold(leadingKeyword(sql), "copy") {
+		return false
+	}
+	u := strings.ToUpper(sql)
+	return strings.Contains(u, "STDIN") || strings.Contains(u, "STDOUT")
+}
+
+// leadingKeyword returns a statement's first word, after white space and
+// comments.
+func leadingKeyword(sql string) string {
+	for {
+		sql = strings.TrimLeft(sql, " \t\r\n\f(")
+		switch {
+		case strings.HasPrefix(sql, "--"):
+			i := strings.IndexByte(sql, '\n')
+			if i < 0 {
+				return ""
+			}
+			sql = sql[i+1:]
+		case strings.HasPrefix(sql, "/*"):
+			depth, i := 0, 0
+			for i < len(sql) {
+				if strings.HasPrefix(sql[i:], "/*") {
+					depth++
+					i += 2
+				} else if strings.HasPrefix(sql[i:], "*/") {
+					depth--
+					i += 2
+					if depth == 0 {
+						break
+					}
+				} else {
+					i++
+				}
+			}
+			if depth != 0 {
+				return ""
+			}
+			sql = sql[i:]
+		default:
+			end := 0
+			for end < len(sql) && (sql[end] == '_' || sql[end] >= 'a' && sql[end] <= 'z' || sql[end] >= 'A' && sql[end] <= 'Z') {
+				end++
+			}
+			return sql[:end]
+		}
+	}
 }

@@ -21,6 +21,10 @@ type Bound struct {
 	Raw           [][]byte // nil for the simple protocol
 	ParamFormats  []int16  // per parameter (expanded), nil: all text
 	ResultFormats []int16  // per result column (expanded), nil: all text
+	// Text is the statement as the client wrote it when the plan was made
+	// from its normalized form (literals as parameters, Args their values):
+	// routes that pass the statement through send Text, unchanged.
+	Text string
 }
 
 // ArgsOf returns b's decoded arguments (nil-safe).
