@@ -10,7 +10,7 @@ import (
 // one cached plan (pgbench -M simple sends a new constant each time). It
 // returns the normalized text, the literals as values (int64 for integers,
 // string for decimals and quoted strings), and false when the statement
-// holds something it does not handle (dollar quotes, E'' strings, typed
+// holds something it does not handle (dollar quotes, E” strings, typed
 // literals such as date '...', existing $n parameters, several statements):
 // such statements are planned as written.
 func Normalize(sql string) (string, []any, bool) {

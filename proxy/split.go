@@ -7,7 +7,7 @@ import (
 )
 
 // splitStatements splits a query string into its statements, trimmed. The
-// common case, one statement without comments, dollar quotes or E''
+// common case, one statement without comments, dollar quotes or E”
 // strings, is recognised by a quick scan; anything else goes to the
 // Postgres parser.
 func splitStatements(sql string) ([]string, error) {
