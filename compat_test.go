@@ -150,7 +150,6 @@ func TestGORM(t *testing.T) {
 // TestPsqlMetaCommands: psql's \dt, \d, \di, \l and \conninfo query the
 // catalogs, which Postgres shards answer.
 func TestPsqlMetaCommands(t *testing.T) {
-	t.Skip("needs the Postgres engine")
 	if _, err := exec.LookPath("psql"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("psql is not installed")

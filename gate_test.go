@@ -102,7 +102,7 @@ func mustExec(t testing.TB, c *pgx.Conn, sql string, args ...any) {
 func discardLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // engines are the shard engines the end-to-end suites run on.
-var engines = []string{"sqlite"} // postgres and mixed join when the Postgres engine lands
+var engines = []string{"sqlite", "postgres", "mixed"}
 
 // startEngineGate starts a gate whose keyspace main has n shards on engine:
 // "sqlite" (files in a temp dir), "postgres" (each shard a database of the

@@ -222,7 +222,11 @@ func pushedLimit(count, offset *Value) *pg_query.Node {
 	}
 	node := func(v *Value) *pg_query.Node {
 		if v.Param > 0 {
-			return pg_query.MakeParamRefNode(int32(v.Param), -1)
+			// Typed, so that the sum's operands are not "unknown + unknown".
+			return &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{
+				Arg:      pg_query.MakeParamRefNode(int32(v.Param), -1),
+				TypeName: &pg_query.TypeName{Names: []*pg_query.Node{pg_query.MakeStrNode("pg_catalog"), pg_query.MakeStrNode("int8")}, Typemod: -1},
+			}}}
 		}
 		if i, ok := v.Lit.(int64); ok && i <= math.MaxInt32 {
 			return intConst(i)

@@ -725,7 +725,7 @@ func (c *conn) bind(m *pgproto3.Bind) error {
 		}
 	}
 	c.portals[m.DestinationPortal] = &portal{prep: p, formats: rformats,
-		bound: &sqltypes.Bound{Args: args, Raw: m.Parameters, ParamFormats: pformats, ResultFormats: rformats}}
+		bound: &sqltypes.Bound{Args: args, Raw: m.Parameters, ParamOIDs: p.paramOIDs, ParamFormats: pformats, ResultFormats: rformats}}
 	c.send(&pgproto3.BindComplete{})
 	return nil
 }

@@ -69,9 +69,6 @@ type pgBackend struct {
 	// have changed settings since, so the next acquire must reset them.
 	key   string
 	dirty bool
-	// stale means the client ran DISCARD ALL / DEALLOCATE ALL: the
-	// prepared statements pgx and the gate remember are gone.
-	stale bool
 	// broken connections are closed instead of pooled.
 	broken bool
 
@@ -79,10 +76,14 @@ type pgBackend struct {
 	notices atomic.Pointer[sqltypes.Notices]
 
 	// stmts are the gate's named statements on this connection, by SQL
-	// text, with their order of preparation for eviction.
-	stmts map[string]*pgconn.StatementDescription
-	order []string
-	seq   int
+	// text, with their order of preparation for eviction; garbage are
+	// server-side statements to deallocate at the next occasion. The gate
+	// prepares and runs them through pgconn directly, so pgx's own
+	// statement caches stay empty.
+	stmts   map[string]*pgconn.StatementDescription
+	order   []string
+	garbage []string
+	seq     int
 
 	idleSince time.Time
 }
@@ -260,22 +261,18 @@ func (b *pgBackend) close() {
 }
 
 // start prepares the connection for one operation: the operation's notice
-// sink, forgotten statements after a client's DISCARD ALL.
+// sink.
 func (b *pgBackend) start(ctx context.Context) error {
 	b.notices.Store(sqltypes.NoticesFrom(ctx))
-	if b.stale && b.conn.PgConn().TxStatus() != 'E' {
-		if err := b.conn.DeallocateAll(ctx); err != nil {
-			return b.fail(ctx, err)
-		}
-		b.forgetStatements()
-	}
 	return nil
 }
 
+// forgetStatements is for after DISCARD ALL / DEALLOCATE ALL: the server
+// has no prepared statements left.
 func (b *pgBackend) forgetStatements() {
 	b.stmts = map[string]*pgconn.StatementDescription{}
 	b.order = nil
-	b.stale = false
+	b.garbage = nil
 }
 
 // sync brings the connection to the settings in ctx (transaction pool mode
@@ -298,31 +295,79 @@ func (b *pgBackend) sync(ctx context.Context) error {
 
 // statement returns the gate's named prepared statement for sql on this
 // connection, preparing it the first time.
-func (b *pgBackend) statement(ctx context.Context, sql string) (*pgconn.StatementDescription, error) {
-	if sd, ok := b.stmts[sql]; ok {
+func (b *pgBackend) statement(ctx context.Context, sql string, oids []uint32) (*pgconn.StatementDescription, error) {
+	key := sql
+	if len(oids) > 0 {
+		var k strings.Builder
+		k.WriteString(sql)
+		for _, o := range oids {
+			k.WriteByte(0)
+			k.WriteString(itoa(int(o)))
+		}
+		key = k.String()
+	}
+	if sd, ok := b.stmts[key]; ok {
 		return sd, nil
 	}
-	if len(b.order) >= pgMaxStatements {
-		if st := b.conn.PgConn().TxStatus(); st == 'I' || st == 'T' {
-			old := b.order[0]
-			if sd := b.stmts[old]; sd != nil {
-				if err := b.conn.Deallocate(ctx, sd.Name); err != nil {
-					return nil, b.fail(ctx, err)
-				}
-			}
-			delete(b.stmts, old)
-			b.order = b.order[1:]
+	if len(b.order) >= pgMaxStatements || len(b.garbage) >= pgMaxStatements/4 {
+		if err := b.evict(ctx); err != nil {
+			return nil, err
 		}
 	}
 	b.seq++
 	name := "vitess_s" + itoa(b.seq)
-	sd, err := b.conn.Prepare(ctx, name, sql)
+	sd, err := b.conn.PgConn().Prepare(ctx, name, sql, oids)
 	if err != nil {
+		var pe *pgconn.PrepareError
+		if errors.As(err, &pe) && pe.ParseComplete {
+			b.garbage = append(b.garbage, name)
+		}
 		return nil, b.fail(ctx, err)
 	}
-	b.stmts[sql] = sd
-	b.order = append(b.order, sql)
+	b.stmts[key] = sd
+	b.order = append(b.order, key)
 	return sd, nil
+}
+
+// evict deallocates the older half of the gate's statements (and the
+// garbage) in one round trip; only outside a transaction, so that a failure
+// cannot abort the client's transaction.
+func (b *pgBackend) evict(ctx context.Context) error {
+	if b.conn.PgConn().TxStatus() != 'I' {
+		return nil
+	}
+	names := b.garbage
+	n := 0
+	if len(b.order) >= pgMaxStatements {
+		n = len(b.order) / 2
+	}
+	for _, sql := range b.order[:n] {
+		names = append(names, b.stmts[sql].Name)
+		delete(b.stmts, sql)
+	}
+	b.order = append([]string(nil), b.order[n:]...)
+	b.garbage = nil
+	if len(names) == 0 {
+		return nil
+	}
+	var q strings.Builder
+	for _, name := range names {
+		q.WriteString("DEALLOCATE ")
+		q.WriteString(name)
+		q.WriteString(";")
+	}
+	if _, err := b.conn.PgConn().Exec(ctx, q.String()).ReadAll(); err != nil {
+		// Some were not there (or the connection failed): start afresh.
+		b.noteError(err)
+		if !b.broken {
+			_, err = b.conn.PgConn().Exec(ctx, "DEALLOCATE ALL").ReadAll()
+		}
+		if err != nil {
+			return b.fail(ctx, err)
+		}
+		b.forgetStatements()
+	}
+	return nil
 }
 
 // dropStatement forgets sql's statement after the server said its plan went
@@ -340,9 +385,7 @@ func (b *pgBackend) dropStatement(ctx context.Context, sql string) {
 			break
 		}
 	}
-	if st := b.conn.PgConn().TxStatus(); st == 'I' || st == 'T' {
-		b.conn.Deallocate(ctx, sd.Name) // a leftover is freed at DISCARD ALL
-	}
+	b.garbage = append(b.garbage, sd.Name)
 }
 
 // after records what a finished statement did to the connection.
@@ -351,9 +394,10 @@ func (b *pgBackend) after(tag string, err error) {
 	case strings.HasPrefix(tag, "SET"), strings.HasPrefix(tag, "RESET"):
 		b.dirty = true
 	case tag == "DISCARD ALL":
-		b.stale, b.key, b.dirty = true, "", false
+		b.forgetStatements()
+		b.key, b.dirty = "", false
 	case tag == "DEALLOCATE ALL":
-		b.stale = true
+		b.forgetStatements()
 	}
 	if err != nil {
 		b.noteError(err)

@@ -26,8 +26,11 @@ import (
 // settings first (sqltypes.SettingsFrom). Query returns rows in text format
 // for the gate's operators; QueryRaw forwards the client's parameters and
 // returns the server's DataRow values untouched in the client's result
-// formats. Each connection prepares a statement once (a named statement per
-// SQL text) and reuses it.
+// formats. A statement with parameters is prepared once per connection (a
+// named statement per SQL text, at most pgMaxStatements kept) and reused;
+// a statement without parameters (Query without args, QueryRaw of the simple
+// protocol) is sent as text with the simple protocol, exactly as the client
+// would have sent it to Postgres.
 type Postgres struct {
 	cfg          *pgx.ConnConfig
 	pool         *pgPool
@@ -412,7 +415,8 @@ func (h *pgHeld) release() {
 // cleanRelease makes a reserved connection safe for the next client and
 // returns it to the pool: ROLLBACK when a transaction is open, DISCARD ALL
 // (temp tables, prepared statements, settings, advisory locks, ...), and
-// pgx's statement caches emptied to match. Any failure closes it instead.
+// the gate's statement cache emptied to match (pgx's own caches are never
+// used). Any failure closes it instead.
 func (h *pgHeld) cleanRelease() {
 	b := h.b
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -427,11 +431,6 @@ func (h *pgHeld) cleanRelease() {
 		}
 		if !b.broken {
 			if _, err := pc.Exec(ctx, "DISCARD ALL").ReadAll(); err != nil {
-				b.broken = true
-			}
-		}
-		if !b.broken {
-			if err := b.conn.DeallocateAll(ctx); err != nil {
 				b.broken = true
 			}
 		}
@@ -602,7 +601,7 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 	var fields []pgconn.FieldDescription
 	pc := b.conn.PgConn()
 	switch {
-	case raw && bnd.Raw == nil && allText(bnd.ResultFormats):
+	case raw && bnd.Raw == nil && allText(bnd.ResultFormats), !raw && len(bnd.ArgsOf()) == 0:
 		// The client's text with the simple protocol, as Postgres would
 		// run it (error positions, statements that cannot be prepared).
 		mrr := pc.Exec(ctx, sql)
@@ -613,7 +612,13 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 		}
 		src = s
 	default:
-		sd, err := b.statement(ctx, sql)
+		var oids []uint32
+		if raw {
+			// The client encoded its values for these types; prepare
+			// with them so the server reads them alike.
+			oids = bnd.ParamOIDs
+		}
+		sd, err := b.statement(ctx, sql, oids)
 		if err != nil {
 			return nil, err
 		}
@@ -635,16 +640,16 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 			if len(args) > n {
 				args = args[:n]
 			}
-			qargs := make([]any, 0, len(args)+1)
-			qargs = append(qargs, pgx.QueryResultFormats{pgx.TextFormatCode})
-			qargs = append(qargs, args...)
-			rows, err := b.conn.Query(ctx, sd.Name, qargs...)
-			if err != nil {
-				rows.Close()
-				return nil, err
+			if len(args) < n {
+				return nil, sqltypes.Errorf("08P01", "bind message supplies %d parameters, but prepared statement %q requires %d", len(args), sd.Name, n)
 			}
-			fields = rows.FieldDescriptions()
-			src = pgxSource{rows}
+			var eqb pgx.ExtendedQueryBuilder
+			if err := eqb.Build(b.conn.TypeMap(), sd, args); err != nil {
+				return nil, sqltypes.Errorf("22P02", "%v", err)
+			}
+			rr := pc.ExecStatement(ctx, sd, eqb.ParamValues, eqb.ParamFormats, textResults)
+			fields = rr.FieldDescriptions()
+			src = resultSource{rr}
 		}
 	}
 	st := &pgStream{ctx: ctx, b: b, sql: sql, src: src, fields: pgFields(fields)}
@@ -659,6 +664,8 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 	st.ended, st.tag = true, tag
 	return st, nil
 }
+
+var textResults = []int16{pgx.TextFormatCode}
 
 func allText(formats []int16) bool {
 	for _, f := range formats {
@@ -682,23 +689,6 @@ type rowSource interface {
 	next() ([][]byte, bool)
 	// close reads the rest and returns the command tag or the error.
 	close() (string, error)
-}
-
-type pgxSource struct{ rows pgx.Rows }
-
-func (s pgxSource) next() ([][]byte, bool) {
-	if s.rows.Next() {
-		return s.rows.RawValues(), true
-	}
-	return nil, false
-}
-
-func (s pgxSource) close() (string, error) {
-	s.rows.Close()
-	if err := s.rows.Err(); err != nil {
-		return "", err
-	}
-	return s.rows.CommandTag().String(), nil
 }
 
 type resultSource struct{ rr *pgconn.ResultReader }

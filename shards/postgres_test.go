@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,15 +269,61 @@ func TestPostgres(t *testing.T) {
 		all(t)(e.Query(ctx, "INSERT INTO st VALUES (1)", nil))
 		sql := "SELECT * FROM st"
 		b := &sqltypes.Bound{Raw: [][]byte{}}
+		sqlArgs := "SELECT * FROM st WHERE a = $1"
 		all(t)(e.QueryRaw(ctx, sql, b))
-		all(t)(e.Query(ctx, sql, nil))
+		all(t)(e.Query(ctx, sqlArgs, []any{int64(1)}))
 		all(t)(e.Query(ctx, "ALTER TABLE st ADD COLUMN b text DEFAULT 'z'", nil))
 		r, err := e.QueryRaw(ctx, sql, b)
 		if got := rowStrings(readRows(t, r, err)); got != "1,z" {
 			t.Fatalf("after ALTER: %q", got)
 		}
-		if got := rowStrings(all(t)(e.Query(ctx, sql, nil))); got != "1,z" {
+		if got := rowStrings(all(t)(e.Query(ctx, sqlArgs, []any{int64(1)}))); got != "1,z" {
 			t.Fatalf("after ALTER: %q", got)
+		}
+		// Inside a transaction the statement fails (as on Postgres) and is
+		// prepared again afterwards.
+		e1 := openTestPG(t, base+"&pool_size=1")
+		all(t)(e1.Query(ctx, sqlArgs, []any{int64(1)}))
+		tx, err := e1.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all(t)(tx.Query(ctx, sqlArgs, []any{int64(1)}))
+		all(t)(tx.Query(ctx, "ALTER TABLE st ADD COLUMN c int", nil))
+		if _, err := tx.Query(ctx, sqlArgs, []any{int64(1)}); pgCode(err) != "0A000" {
+			t.Fatalf("stale plan in a transaction: %v", err)
+		}
+		tx.Rollback(ctx)
+		if got := rowStrings(all(t)(e1.Query(ctx, sqlArgs, []any{int64(1)}))); got != "1,z" {
+			t.Fatalf("after rollback: %q", got)
+		}
+	})
+
+	t.Run("StatementCache", func(t *testing.T) {
+		e := openTestPG(t, base+"&pool_size=1")
+		for i := 0; i < pgMaxStatements+50; i++ {
+			sql := fmt.Sprintf("SELECT $1::int + %d", i)
+			got := rowStrings(all(t)(e.QueryRaw(ctx, sql, &sqltypes.Bound{Raw: [][]byte{[]byte("1")}})))
+			if got != fmt.Sprint(i+1) {
+				t.Fatalf("%s: %q", sql, got)
+			}
+		}
+		got := rowStrings(all(t)(e.Query(ctx, "SELECT count(*) FROM pg_prepared_statements", nil)))
+		if n, err := strconv.Atoi(got); err != nil || n > pgMaxStatements || n == 0 {
+			t.Fatalf("%s prepared statements on one connection", got)
+		}
+		// The first ones were evicted and work again.
+		if got := rowStrings(all(t)(e.Query(ctx, "SELECT $1::int + 0", []any{int64(5)}))); got != "5" {
+			t.Fatalf("got %q", got)
+		}
+		if _, err := e.Query(ctx, "SELECT $1::int + $2::int", []any{int64(1)}); pgCode(err) != "08P01" {
+			t.Fatalf("missing argument: %v", err)
+		}
+		if _, err := e.Query(ctx, "SELECT $1::int", []any{"abc"}); pgCode(err) != "22P02" {
+			t.Fatalf("bad argument: %v", err)
+		}
+		if got := rowStrings(all(t)(e.Query(ctx, "SELECT $1::int + 1", []any{"41"}))); got != "42" {
+			t.Fatalf("got %q", got)
 		}
 	})
 

@@ -19,6 +19,7 @@ type Encoded interface {
 type Bound struct {
 	Args          []any
 	Raw           [][]byte // nil for the simple protocol
+	ParamOIDs     []uint32 // the parameter types the client's values are encoded for
 	ParamFormats  []int16  // per parameter (expanded), nil: all text
 	ResultFormats []int16  // per result column (expanded), nil: all text
 	// Text is the statement as the client wrote it when the plan was made
