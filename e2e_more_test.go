@@ -43,9 +43,10 @@ func shardCounts(t *testing.T, g *testGate, table string) map[string]int64 {
 // TestSequencesAndRestart: serial ids come from the gate's sequence, are
 // unique across shards, come back through RETURNING, survive a restart
 // without reuse, and the auto-registered table is still routed after it.
-func TestSequencesAndRestart(t *testing.T) {
-	dir := t.TempDir()
-	o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: 4}
+func TestSequencesAndRestart(t *testing.T) { forEachEngine(t, testSequencesAndRestart) }
+
+func testSequencesAndRestart(t *testing.T, engine string) {
+	o := engineOptions(t, engine, 4, "")
 	g := startTestGateOpts(t, o)
 	c := g.connect(t)
 	ctx := context.Background()
@@ -120,8 +121,10 @@ func TestSequencesAndRestart(t *testing.T) {
 
 // TestRoutingWhereRowsLive checks that a point insert lands on the shard
 // the hash vindex names, and reference tables on every shard.
-func TestRoutingWhereRowsLive(t *testing.T) {
-	g := startTestGate(t, 4, "keyspaces:\n  main:\n    sharded: true\n    tables:\n      countries: {type: reference}\n")
+func TestRoutingWhereRowsLive(t *testing.T) { forEachEngine(t, testRoutingWhereRowsLive) }
+
+func testRoutingWhereRowsLive(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 4, "keyspaces:\n  main:\n    sharded: true\n    tables:\n      countries: {type: reference}\n")
 	c := g.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE t (id bigint PRIMARY KEY, v text)`)
@@ -172,8 +175,10 @@ func TestRoutingWhereRowsLive(t *testing.T) {
 
 // TestExtendedProtocol drives pgx's default mode (extended protocol,
 // binary results), $n parameters, prepared statements and a pipelined batch.
-func TestExtendedProtocol(t *testing.T) {
-	g := startTestGate(t, 4, "")
+func TestExtendedProtocol(t *testing.T) { forEachEngine(t, testExtendedProtocol) }
+
+func testExtendedProtocol(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 4, "")
 	c := g.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE acct (id bigint PRIMARY KEY, owner text, balance numeric(12,2), rate double precision, ok boolean, born date)`)
@@ -291,8 +296,10 @@ func TestKeyspaces(t *testing.T) {
 
 // TestConcurrentClients: several clients write and read at once; nothing
 // is lost and every answer adds up.
-func TestConcurrentClients(t *testing.T) {
-	g := startTestGate(t, 4, "")
+func TestConcurrentClients(t *testing.T) { forEachEngine(t, testConcurrentClients) }
+
+func testConcurrentClients(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 4, "")
 	ctx := context.Background()
 	setup := g.connect(t)
 	mustExec(t, setup, `CREATE TABLE ev (id bigserial PRIMARY KEY, client int NOT NULL, n int NOT NULL)`)

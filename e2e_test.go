@@ -17,10 +17,12 @@ import (
 const usersDDL = `CREATE TABLE users (id bigint PRIMARY KEY, tenant_id bigint, name text, email varchar(100), active boolean DEFAULT true, created_at timestamp DEFAULT now())`
 
 // TestQuickstart is the README's psql session, through pgx in both protocols.
-func TestQuickstart(t *testing.T) {
+func TestQuickstart(t *testing.T) { forEachEngine(t, testQuickstart) }
+
+func testQuickstart(t *testing.T, engine string) {
 	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeSimpleProtocol} {
 		t.Run(mode.String(), func(t *testing.T) {
-			g := startTestGate(t, 4, "")
+			g := startEngineGate(t, engine, 4, "")
 			c := g.connect(t, mode)
 			ctx := context.Background()
 			mustExec(t, c, usersDDL)
@@ -83,8 +85,10 @@ func TestQuickstart(t *testing.T) {
 
 // TestRefusals checks that what the gate cannot answer exactly is refused
 // with 0A000 and a message naming the construct.
-func TestRefusals(t *testing.T) {
-	g := startTestGate(t, 4, "")
+func TestRefusals(t *testing.T) { forEachEngine(t, testRefusals) }
+
+func testRefusals(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 4, "")
 	c := g.connect(t)
 	mustExec(t, c, usersDDL)
 	mustExec(t, c, `CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, amount int)`)
@@ -108,14 +112,16 @@ func TestRefusals(t *testing.T) {
 }
 
 // TestPsql drives the gate with the real psql binary.
-func TestPsql(t *testing.T) {
+func TestPsql(t *testing.T) { forEachEngine(t, testPsql) }
+
+func testPsql(t *testing.T, engine string) {
 	if _, err := exec.LookPath("psql"); err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("psql is not installed")
 		}
 		t.Skip("psql is not installed")
 	}
-	g := startTestGate(t, 4, "")
+	g := startEngineGate(t, engine, 4, "")
 	run := func(sql string) string {
 		t.Helper()
 		out, err := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.port()), "-U", "app", "-d", "main", "-v", "ON_ERROR_STOP=1", "-c", sql).CombinedOutput()

@@ -110,8 +110,24 @@ var engines = []string{"sqlite", "postgres", "mixed"}
 // extra is YAML config merged in (tables of main, other keyspaces, users).
 func startEngineGate(t testing.TB, engine string, n int, extra string) *testGate {
 	t.Helper()
+	return startTestGateOpts(t, engineOptions(t, engine, n, extra))
+}
+
+// engineOptions writes the config for startEngineGate; starting twice from
+// the same options restarts the gate over the same shards.
+func engineOptions(t testing.TB, engine string, n int, extra string) options {
+	t.Helper()
+	dir := t.TempDir()
 	if engine == "sqlite" {
-		return startTestGate(t, n, extra)
+		o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: n}
+		if extra != "" {
+			p := filepath.Join(dir, "config.yaml")
+			if err := os.WriteFile(p, []byte(extra), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			o.config = p
+		}
+		return o
 	}
 	cfg := &router.Config{}
 	if extra != "" {
@@ -133,7 +149,6 @@ func startEngineGate(t testing.TB, engine string, n int, extra string) *testGate
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	pg := pgtest.Shared(t)
 	for i, s := range names {
 		if engine == "mixed" && i < n/2 {
@@ -151,7 +166,14 @@ func startEngineGate(t testing.TB, engine string, n int, extra string) *testGate
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return startTestGateOpts(t, options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir})
+	return options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir}
+}
+
+// forEachEngine runs test once per shard engine, as subtests.
+func forEachEngine(t *testing.T, test func(t *testing.T, engine string)) {
+	for _, engine := range engines {
+		t.Run(engine, func(t *testing.T) { test(t, engine) })
+	}
 }
 
 func TestMain(m *testing.M) {

@@ -120,8 +120,10 @@ func TestPasswordAuth(t *testing.T) {
 
 // TestWritesAndDDL covers ON CONFLICT, RETURNING, ALTER, indexes, TRUNCATE
 // and DROP through the gate.
-func TestWritesAndDDL(t *testing.T) {
-	g := startTestGate(t, 4, "")
+func TestWritesAndDDL(t *testing.T) { forEachEngine(t, testWritesAndDDL) }
+
+func testWritesAndDDL(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 4, "")
 	c := g.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE p (id bigint PRIMARY KEY, n integer NOT NULL DEFAULT 0, label text)`)
