@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
@@ -335,6 +337,82 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	ctx = s.withSettings(ctx)
+	var stop context.CancelFunc
+	if d := s.statementTimeout(); d > 0 {
+		// Enforced at the gate too, so that SQLite shards honour it; a
+		// Postgres shard also has the setting and stops the statement itself.
+		ctx, stop = context.WithTimeout(ctx, d)
+	}
+	rows, err := st.execute(ctx, b)
+	if err != nil {
+		if stop != nil {
+			stop()
+		}
+		return nil, err
+	}
+	if stop != nil {
+		rows = withStop(rows, stop)
+	}
+	return rows, nil
+}
+
+// statementTimeout is the client's statement_timeout setting (0: none).
+func (s *session) statementTimeout() time.Duration {
+	s.mu.Lock()
+	v, ok := s.settings.Get("statement_timeout")
+	s.mu.Unlock()
+	if !ok {
+		return 0
+	}
+	d, _ := parseDuration(v)
+	return d
+}
+
+// parseDuration reads a Postgres time setting: a number of milliseconds, or
+// a number with a unit (us, ms, s, min, h, d).
+func parseDuration(v string) (time.Duration, bool) {
+	v = strings.TrimSpace(strings.Trim(strings.TrimSpace(v), "'"))
+	i := 0
+	for i < len(v) && (v[i] >= '0' && v[i] <= '9' || v[i] == '.') {
+		i++
+	}
+	n, err := strconv.ParseFloat(v[:i], 64)
+	if err != nil {
+		return 0, false
+	}
+	unit := map[string]time.Duration{"": time.Millisecond, "us": time.Microsecond, "ms": time.Millisecond, "s": time.Second, "min": time.Minute, "h": time.Hour, "d": 24 * time.Hour}
+	u, ok := unit[strings.ToLower(strings.TrimSpace(v[i:]))]
+	if !ok {
+		return 0, false
+	}
+	return time.Duration(n * float64(u)), true
+}
+
+// withStop calls stop when the stream is closed.
+func withStop(r sqltypes.Rows, stop context.CancelFunc) sqltypes.Rows {
+	w := &stopRows{Rows: r, stop: stop}
+	if e, ok := r.(sqltypes.Encoded); ok {
+		return &stopEncoded{stopRows: w, formats: e.Formats()}
+	}
+	return w
+}
+
+type stopRows struct {
+	sqltypes.Rows
+	stop context.CancelFunc
+}
+
+func (r *stopRows) Close() { r.Rows.Close(); r.stop() }
+
+type stopEncoded struct {
+	*stopRows
+	formats []int16
+}
+
+func (r *stopEncoded) Formats() []int16 { return r.formats }
+
+func (st *statement) execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	s := st.s
 	if st.plan.Pins && s.mode == PoolTransaction {
 		s.mu.Lock()
 		s.pinned = true
