@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -211,6 +212,8 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		}
 		mux := http.NewServeMux()
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 		g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 		go g.admin.Serve(al)
 		log.Info("admin http", "addr", al.Addr().String())

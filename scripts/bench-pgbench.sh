@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# pgbench through the gate, next to PostgreSQL directly and PgBouncer.
+#
+# Starts a throwaway PostgreSQL 15 (initdb/pg_ctl, as the postgres user when
+# run as root), loads pgbench -i -s SCALE directly into it, starts the gate
+# with that database as a single-shard (unsharded) keyspace and PgBouncer
+# (Debian's, transaction pooling) in front of the same database, then runs
+# pgbench -S -c CLIENTS -j 2 -T SECONDS in each of -M simple, extended and
+# prepared, interleaved (direct, gate, pgbouncer, direct, ...), ROUNDS times,
+# and prints tps, average latency, the ratio to direct, and the gate's own
+# CPU time per query (from /proc).
+#
+#   SECONDS=30 ROUNDS=1 CLIENTS=8 SCALE=10 scripts/bench-pgbench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-${T:-30}}
+ROUNDS=${ROUNDS:-1}
+CLIENTS=${CLIENTS:-8}
+SCALE=${SCALE:-10}
+MODES=${MODES:-"simple extended prepared"}
+BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+WORK=$(mktemp -d /tmp/vitess-pgbench.XXXXXX)
+chmod 755 "$WORK"
+RUNAS=()
+[ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
+as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+PGPORT=$(free_port); GATEPORT=$(free_port); BOUNCERPORT=$(free_port); ADMINPORT=$(free_port)
+cleanup() {
+  [ -n "${GATEPID:-}" ] && kill "$GATEPID" 2>/dev/null || true
+  [ -f "$WORK/bouncer/pid" ] && kill "$(cat "$WORK/bouncer/pid")" 2>/dev/null || true
+  as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v pgbouncer >/dev/null || { apt-get install -y -qq pgbouncer >/dev/null 2>&1 || true; }
+mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
+as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
+as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
+psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
+pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench >/dev/null 2>&1
+
+go build -o "$WORK/vitess" .
+cat > "$WORK/gate.yaml" <<YAML
+keyspaces:
+  bench:
+    sharded: false
+    shards: {"-": "postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"}
+YAML
+"$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
+GATEPID=$!
+
+BOUNCER=""
+if command -v pgbouncer >/dev/null; then
+  mkdir -p "$WORK/bouncer"
+  cat > "$WORK/bouncer/pgbouncer.ini" <<INI
+[databases]
+bench = host=127.0.0.1 port=$PGPORT dbname=bench user=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $BOUNCERPORT
+auth_type = trust
+auth_file = $WORK/bouncer/users.txt
+pool_mode = transaction
+default_pool_size = $((CLIENTS + 4))
+max_client_conn = 200
+unix_socket_dir =
+logfile = $WORK/bouncer/log
+pidfile = $WORK/bouncer/pid
+INI
+  echo '"postgres" ""' > "$WORK/bouncer/users.txt"
+  chown -R postgres "$WORK/bouncer" 2>/dev/null || true
+  as_pg "pgbouncer -d $WORK/bouncer/pgbouncer.ini" >/dev/null 2>&1
+  BOUNCER=1
+fi
+for i in $(seq 50); do
+  pg_isready -q -h 127.0.0.1 -p "$GATEPORT" && break
+  sleep 0.2
+done
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TICK=$(getconf CLK_TCK)
+
+run() { # target port mode -> "tps latency_ms cpu_us_per_query|-"
+  local target=$1 port=$2 mode=$3 before after out tps lat n cpu="-"
+  [ "$target" = gate ] && before=$(cpu_ticks "$GATEPID")
+  if [ "$target" = gate ] && [ -n "${PROFILE:-}" ]; then
+    # PROFILE=dir: a CPU profile of the gate during each gate run
+    mkdir -p "$PROFILE"
+    curl -s -o "$PROFILE/gate-$mode.pprof" "http://127.0.0.1:$ADMINPORT/debug/pprof/profile?seconds=$((SECONDS_PER_RUN > 2 ? SECONDS_PER_RUN - 1 : 1))" &
+  fi
+  if [ "$target" = gate ] && [ -n "${STRACE:-}" ]; then
+    # STRACE=file: count the gate's system calls during each gate run
+    timeout "$SECONDS_PER_RUN" strace -c -f -o "$STRACE.$mode" -p "$GATEPID" 2>/dev/null &
+  fi
+  out=$(pgbench -n -S -M "$mode" -c "$CLIENTS" -j 2 -T "$SECONDS_PER_RUN" -h 127.0.0.1 -p "$port" -U postgres bench 2>&1) || { echo "failed - -"; echo "$out" | tail -3 >&2; return; }
+  tps=$(echo "$out" | awk '/^tps = /{print $3; exit}')
+  lat=$(echo "$out" | awk '/^latency average = /{print $4; exit}')
+  n=$(echo "$out" | awk '/number of transactions actually processed/{split($NF,a,"/"); print a[1]; exit}')
+  if [ "$target" = gate ]; then
+    after=$(cpu_ticks "$GATEPID")
+    cpu=$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$n" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "-" }')
+  fi
+  echo "$tps $lat $cpu"
+}
+
+declare -A TPS LAT CPU
+for round in $(seq "$ROUNDS"); do
+  for mode in $MODES; do
+    for target in direct gate pgbouncer; do
+      case $target in
+        direct) port=$PGPORT ;;
+        gate) port=$GATEPORT ;;
+        pgbouncer) [ -n "$BOUNCER" ] || continue; port=$BOUNCERPORT ;;
+      esac
+      read -r tps lat cpu < <(run "$target" "$port" "$mode")
+      TPS[$target,$mode]="${TPS[$target,$mode]:-} $tps"
+      LAT[$target,$mode]="${LAT[$target,$mode]:-} $lat"
+      CPU[$target,$mode]="${CPU[$target,$mode]:-} $cpu"
+      echo "round $round $mode $target: tps=$tps latency=${lat}ms gate_cpu_per_query=${cpu}us" >&2
+    done
+  done
+done
+
+avg() { echo "$*" | awk '{s=0;n=0; for(i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {s+=$i;n++}; if (n) printf "%.1f", s/n; else print "-"}'; }
+echo
+echo "pgbench -S -c $CLIENTS -j 2 -T $SECONDS_PER_RUN, scale $SCALE, $ROUNDS round(s), $(nproc) cores"
+printf "%-9s %-10s %10s %12s %10s %18s\n" mode target tps "latency ms" "/direct" "gate CPU/query us"
+for mode in $MODES; do
+  d=$(avg ${TPS[direct,$mode]})
+  for target in direct gate pgbouncer; do
+    [ -n "${TPS[$target,$mode]:-}" ] || continue
+    t=$(avg ${TPS[$target,$mode]})
+    ratio=$(awk -v a="$t" -v b="$d" 'BEGIN{ if (b > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a/b; else print "-" }')
+    c="-"; [ "$target" = gate ] && c=$(avg ${CPU[gate,$mode]})
+    printf "%-9s %-10s %10s %12s %10s %18s\n" "$mode" "$target" "$t" "$(avg ${LAT[$target,$mode]})" "$ratio" "$c"
+  done
+done
