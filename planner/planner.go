@@ -54,8 +54,12 @@ type Cache struct {
 	m   map[string]*Plan
 }
 
-// MaxCachedPlans bounds a session's plan cache.
-const MaxCachedPlans = 1000
+// MaxCachedPlans bounds a session's plan cache; statements longer than
+// maxCachedSQL (bulk INSERTs) are not cached.
+const (
+	MaxCachedPlans = 1000
+	maxCachedSQL   = 8 << 10
+)
 
 // NewCache returns an empty plan cache.
 func (p *Planner) NewCache() *Cache { return &Cache{p: p, m: map[string]*Plan{}} }
@@ -85,7 +89,7 @@ func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOI
 	if err != nil {
 		return nil, err
 	}
-	if pl.Kind == KindQuery && !pl.SchemaChange {
+	if pl.Kind == KindQuery && !pl.SchemaChange && len(sql) <= maxCachedSQL {
 		if len(c.m) >= MaxCachedPlans {
 			c.m = map[string]*Plan{}
 		}
@@ -184,6 +188,9 @@ func (b *builder) native(n *pg_query.Node) (*Plan, error) {
 	if n != nil && (n.GetTransactionStmt() != nil || n.GetVariableSetStmt() != nil || n.GetDiscardStmt() != nil) {
 		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
 	}
+	if n != nil && n.GetCopyStmt() != nil {
+		return b.nativeCopy(n)
+	}
 	if n != nil && n.GetExplainStmt() != nil {
 		for _, o := range n.GetExplainStmt().Options {
 			if d := o.GetDefElem(); d != nil && strings.EqualFold(d.Defname, "route") {
@@ -241,6 +248,8 @@ func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
 		return b.ddlPlan(n)
 	case n.GetExplainStmt() != nil:
 		return b.explainPlan(n)
+	case n.GetCopyStmt() != nil, n.GetVacuumStmt() != nil:
+		return b.copyPlan(n)
 	case n.GetVariableShowStmt() != nil && b.isPostgres(b.ks.Shards[0]):
 		// Postgres answers SHOW itself, with the client's settings applied.
 		return b.passthrough("any_shard", AnyShard)

@@ -296,6 +296,14 @@ func (b *pgBackend) sync(ctx context.Context) error {
 // statement returns the gate's named prepared statement for sql on this
 // connection, preparing it the first time.
 func (b *pgBackend) statement(ctx context.Context, sql string, oids []uint32) (*pgconn.StatementDescription, error) {
+	if len(sql) > maxCachedStatement {
+		// A bulk statement is prepared unnamed, not kept.
+		sd, err := b.conn.PgConn().Prepare(ctx, "", sql, oids)
+		if err != nil {
+			return nil, b.fail(ctx, err)
+		}
+		return sd, nil
+	}
 	key := sql
 	if len(oids) > 0 {
 		var k strings.Builder
@@ -485,6 +493,9 @@ func isQueryTimeout(ctx context.Context) bool {
 	cd, _ := ctx.Deadline()
 	return cd.Equal(d)
 }
+
+// maxCachedStatement bounds the statements kept prepared per connection.
+const maxCachedStatement = 8 << 10
 
 func itoa(n int) string {
 	var buf [20]byte

@@ -90,7 +90,7 @@ func (s *SQLite) translate(sqlText string) (*dialect.Translation, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tr.Kind != dialect.KindDDL {
+	if tr.Kind != dialect.KindDDL && len(sqlText) <= maxCachedSQL {
 		s.mu.Lock()
 		if len(s.trans) > 10000 {
 			s.trans = map[string]*dialect.Translation{}
@@ -161,6 +161,36 @@ func (s *SQLite) prepared(ctx context.Context, sqlText string) (*sql.Stmt, error
 
 const maxPrepared = 1000
 
+// maxCachedSQL bounds the statements whose translation and prepared form
+// are cached: a bulk INSERT's text is not worth keeping.
+const maxCachedSQL = 8 << 10
+
+// querier runs one statement: a prepared *sql.Stmt or the statement text.
+type querier interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+}
+
+type directQuerier struct {
+	db  *sql.DB
+	tx  *sql.Tx
+	sql string
+}
+
+func (d directQuerier) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if d.tx != nil {
+		return d.tx.ExecContext(ctx, d.sql, args...)
+	}
+	return d.db.ExecContext(ctx, d.sql, args...)
+}
+
+func (d directQuerier) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	if d.tx != nil {
+		return d.tx.QueryContext(ctx, d.sql, args...)
+	}
+	return d.db.QueryContext(ctx, d.sql, args...)
+}
+
 // run executes a statement in tx, or in autocommit mode when tx is nil.
 func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any) (sqltypes.Rows, error) {
 	tr, err := s.translate(sqlText)
@@ -192,22 +222,30 @@ func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any
 		}
 		return &sqltypes.Buffered{Command: commandTag(tr, 0)}, nil
 	}
-	st, err := s.prepared(ctx, tr.SQL)
-	if err != nil {
-		return nil, dialect.MapError(err)
-	}
-	if tx != nil {
-		st = tx.StmtContext(ctx, st)
+	var q querier
+	switch {
+	case len(tr.SQL) > maxCachedSQL:
+		// Long statements (bulk INSERTs) are not kept prepared.
+		q = directQuerier{db: s.db, tx: tx, sql: tr.SQL}
+	default:
+		st, err := s.prepared(ctx, tr.SQL)
+		if err != nil {
+			return nil, dialect.MapError(err)
+		}
+		if tx != nil {
+			st = tx.StmtContext(ctx, st)
+		}
+		q = st
 	}
 	if tr.Fields == nil {
-		res, err := st.ExecContext(ctx, bound...)
+		res, err := q.ExecContext(ctx, bound...)
 		if err != nil {
 			return nil, dialect.MapError(err)
 		}
 		n, _ := res.RowsAffected()
 		return &sqltypes.Buffered{Command: commandTag(tr, n)}, nil
 	}
-	rows, err := st.QueryContext(ctx, bound...)
+	rows, err := q.QueryContext(ctx, bound...)
 	if err != nil {
 		return nil, dialect.MapError(err)
 	}
