@@ -293,7 +293,7 @@ func (b *builder) colType(table, col string) (uint32, error) {
 	if ok {
 		return oid, nil
 	}
-	_, fields, err := b.firstShard().Describe(b.ctx, fmt.Sprintf("SELECT %s FROM %s", quoteIdent(col), quoteIdent(table)), nil)
+	_, fields, err := b.sessionDescribe(fmt.Sprintf("SELECT %s FROM %s", quoteIdent(col), quoteIdent(table)))
 	if err != nil {
 		return 0, err
 	}

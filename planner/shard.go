@@ -2,6 +2,7 @@ package planner
 
 import (
 	"context"
+	"io"
 
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -60,4 +61,15 @@ type RawQuerier interface {
 type Env interface {
 	Conn(ctx context.Context, shard string) (Conn, error)
 	Bound() *sqltypes.Bound
+}
+
+// Copier is a connection that runs COPY FROM STDIN / TO STDOUT itself (a
+// Postgres shard): CopyFrom sends r as the statement's data, CopyTo writes
+// the data the shard sends (one Write per CopyData message) to w. Both
+// return the command tag.
+type Copier interface {
+	CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error)
+	CopyTo(ctx context.Context, sql string, w io.Writer) (string, error)
+	// CanCopy reports whether the engine behind the connection has COPY.
+	CanCopy() bool
 }

@@ -54,6 +54,8 @@ type conn struct {
 	stmts   map[string]*prepared
 	portals map[string]*portal
 
+	inbox <-chan inMsg // the client's messages, read by COPY FROM STDIN too
+
 	outBytes int   // bytes sent since the last flush (approximate)
 	werr     error // first write error; the connection is done
 	scratch  [][]byte
@@ -346,6 +348,7 @@ func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
 func (c *conn) loop() {
 	inbox := make(chan inMsg, inboxSize)
 	go c.reader(inbox)
+	c.inbox = inbox
 	idle := true // ReadyForQuery sent, nothing pending
 	skipToSync := false
 	for c.werr == nil {
@@ -555,6 +558,13 @@ func (c *conn) runSimple(ctx context.Context, q string) error {
 	}
 	if err != nil {
 		return err
+	}
+	if tag, ok, err := c.runCopy(ctx, stmt, &sqltypes.Bound{}); ok {
+		if err != nil {
+			return err
+		}
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(tag)})
+		return nil
 	}
 	rows, err := stmt.Execute(ctx, &sqltypes.Bound{})
 	if err != nil {
@@ -778,9 +788,14 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	if pt.ctx == nil {
 		pt.ctx, pt.cancel = context.WithCancel(c.ctx)
 	}
-	var suspended bool
+	var suspended, copied bool
 	err := c.track(pt.cancel, func() error {
 		if pt.rows == nil {
+			tag, ok, err := c.runCopy(pt.ctx, pt.prep.stmt, pt.bound)
+			if ok {
+				pt.tag, copied = tag, true
+				return err
+			}
 			rows, err := pt.prep.stmt.Execute(pt.ctx, pt.bound)
 			if err != nil {
 				return err
@@ -798,6 +813,12 @@ func (c *conn) execute(m *pgproto3.Execute) error {
 	}
 	if suspended {
 		c.send(&pgproto3.PortalSuspended{})
+		return nil
+	}
+	if copied {
+		pt.closeRows()
+		pt.done = true
+		c.send(&pgproto3.CommandComplete{CommandTag: []byte(pt.tag)})
 		return nil
 	}
 	pt.tag = pt.rows.Tag()

@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"context"
+	"io"
 
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -50,4 +51,19 @@ type Statement interface {
 	// holds the same parameters as the client sent them. Rows that
 	// implement sqltypes.Encoded are already in b.ResultFormats.
 	Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error)
+}
+
+// CopyStatement is implemented by statements that may be a COPY FROM STDIN
+// or TO STDOUT: the wire server then runs the COPY sub-protocol instead of
+// Execute.
+type CopyStatement interface {
+	// CopyFormat reports whether the statement is a COPY (ok), its
+	// direction (in: FROM STDIN) and the formats for CopyInResponse or
+	// CopyOutResponse.
+	CopyFormat() (ok, in bool, overall int16, cols []int16)
+	// CopyIn runs COPY FROM STDIN reading the client's data from data
+	// (io.EOF at CopyDone; the error of a CopyFail) and returns the tag.
+	CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Reader) (string, error)
+	// CopyOut runs COPY TO STDOUT, one Write per CopyData message.
+	CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer) (string, error)
 }

@@ -1,0 +1,410 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/pgtest"
+)
+
+const copyTables = `
+CREATE TABLE accounts (id bigint PRIMARY KEY, name text, balance numeric(10,2), active boolean, created timestamp);
+CREATE TABLE items (id bigserial PRIMARY KEY, name text NOT NULL)`
+
+const copyConfig = `
+keyspaces:
+  main:
+    tables:
+      countries: {type: reference}
+`
+
+// copyRows is COPY text data for accounts: NULLs, escapes, unicode, empty strings.
+func copyRows(from, to int) string {
+	var b strings.Builder
+	for i := from; i <= to; i++ {
+		name := fmt.Sprintf("name %d", i)
+		switch i % 7 {
+		case 1:
+			name = `\N`
+		case 2:
+			name = `tab\there\\back\nnl`
+		case 3:
+			name = "ünïcødé ✓"
+		case 4:
+			name = ""
+		case 5:
+			name = `comma, "quote"`
+		}
+		active := "t"
+		if i%2 == 0 {
+			active = "f"
+		}
+		fmt.Fprintf(&b, "%d\t%s\t%d.%02d\t%s\t2024-01-%02d 10:%02d:00\n", i, name, i*3, i%100, active, i%28+1, i%60)
+	}
+	return b.String()
+}
+
+func copyIn(t *testing.T, c *pgconn.PgConn, sql, data string) string {
+	t.Helper()
+	tag, err := c.CopyFrom(context.Background(), strings.NewReader(data), sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return tag.String()
+}
+
+func copyOut(t *testing.T, c *pgconn.PgConn, sql string) (string, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	tag, err := c.CopyTo(context.Background(), &buf, sql)
+	if err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return buf.String(), tag.String()
+}
+
+func countRows(t *testing.T, c *pgx.Conn, sql string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := c.QueryRow(context.Background(), sql, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func wantSQLState(t *testing.T, err error, code string) {
+	t.Helper()
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != code {
+		t.Fatalf("want SQLSTATE %s, got %v", code, err)
+	}
+}
+
+func sortedLines(s string) string {
+	l := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	sort.Strings(l)
+	return strings.Join(l, "\n")
+}
+
+// TestCopy: COPY FROM STDIN (text and CSV) into sharded, reference and
+// sequence tables, COPY TO STDOUT byte for byte as Postgres writes it,
+// refusals, and COPY inside a rolled-back transaction.
+func TestCopy(t *testing.T) { forEachEngine(t, testCopy) }
+
+func testCopy(t *testing.T, engine string) {
+	ctx := context.Background()
+	g := startEngineGate(t, engine, 4, copyConfig)
+	c := g.connect(t)
+	for _, s := range strings.Split(copyTables, ";") {
+		mustExec(t, c, s)
+	}
+	mustExec(t, c, `CREATE TABLE countries (code text PRIMARY KEY, name text)`)
+	pc := c.PgConn()
+
+	// The same data in a plain Postgres database, for comparison.
+	pg := pgtest.Shared(t)
+	_, url := pg.CreateDB(t)
+	ref, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close(ctx)
+	for _, s := range strings.Split(copyTables, ";") {
+		mustExec(t, ref, s)
+	}
+	mustExec(t, ref, `CREATE TABLE countries (code text PRIMARY KEY, name text)`)
+	both := func(sql, data string) {
+		t.Helper()
+		got := copyIn(t, pc, sql, data)
+		want := copyIn(t, ref.PgConn(), sql, data)
+		if got != want {
+			t.Fatalf("%s: tag %q, Postgres says %q", sql, got, want)
+		}
+	}
+
+	// Text format, with the end marker.
+	both(`COPY accounts FROM STDIN`, copyRows(1, 100)+"\\.\n")
+	// CSV with a header, columns in another order, quoted fields.
+	var csv strings.Builder
+	csv.WriteString("name,id,active,balance,created\n")
+	for i := 101; i <= 150; i++ {
+		name := fmt.Sprintf("\"csv, %d\"", i)
+		if i%5 == 0 {
+			name = "" // NULL
+		} else if i%5 == 1 {
+			name = `""` // empty string
+		} else if i%5 == 2 {
+			name = "\"multi\nline \"\"q\"\"\""
+		}
+		fmt.Fprintf(&csv, "%s,%d,%v,%d.5,2023-12-31 23:59:%02d\n", name, i, i%3 == 0, i, i%60)
+	}
+	both(`COPY accounts (name, id, active, balance, created) FROM STDIN WITH (FORMAT csv, HEADER true)`, csv.String())
+	// Old syntax.
+	both(`COPY accounts (id, name) FROM STDIN WITH CSV HEADER`, "id,name\n151,old syntax\n152,\n")
+
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 152 {
+		t.Fatalf("count = %d, want 152", n)
+	}
+	var total int64
+	spread := 0
+	for _, n := range shardCounts(t, g, "accounts") {
+		total += n
+		if n > 0 {
+			spread++
+		}
+	}
+	if total != 152 || spread < 3 {
+		t.Fatalf("shard counts %v", shardCounts(t, g, "accounts"))
+	}
+	// Every row is on the shard its vindex picks: a single-shard lookup finds it.
+	for _, id := range []int{1, 2, 3, 17, 50, 99, 100, 101, 133, 150, 151, 152} {
+		if n := countRows(t, c, `SELECT count(*) FROM accounts WHERE id = $1`, id); n != 1 {
+			t.Fatalf("id %d: found %d times on its shard", id, n)
+		}
+	}
+
+	// Reference table: every row on every shard, tag counted once.
+	if tag := copyIn(t, pc, `COPY countries FROM STDIN (FORMAT csv)`, "fr,France\nde,Germany\njp,Japan\n"); tag != "COPY 3" {
+		t.Fatalf("tag %q", tag)
+	}
+	copyIn(t, ref.PgConn(), `COPY countries FROM STDIN (FORMAT csv)`, "fr,France\nde,Germany\njp,Japan\n")
+	for shard, n := range shardCounts(t, g, "countries") {
+		if n != 3 {
+			t.Fatalf("shard %s has %d countries", shard, n)
+		}
+	}
+
+	// Sequence column filled by the gate.
+	if tag := copyIn(t, pc, `COPY items (name) FROM STDIN`, "a\nb\nc\nd\ne\nf\ng\nh\n"); tag != "COPY 8" {
+		t.Fatalf("tag %q", tag)
+	}
+	rows, err := c.Query(ctx, `SELECT id, name FROM items ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var name string
+		if err := rows.Scan(&id, &name); err != nil {
+			t.Fatal(err)
+		}
+		ids[id] = true
+	}
+	if rows.Err() != nil || len(ids) != 8 {
+		t.Fatalf("items ids %v err %v", ids, rows.Err())
+	}
+
+	// COPY TO STDOUT, compared with Postgres byte for byte.
+	for _, sql := range []string{
+		`COPY (SELECT * FROM accounts ORDER BY id) TO STDOUT`,
+		`COPY (SELECT * FROM accounts ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)`,
+		`COPY (SELECT id, name, balance FROM accounts ORDER BY id DESC LIMIT 20) TO STDOUT (DELIMITER '|', NULL 'NULL')`,
+		`COPY (SELECT active, count(*), sum(balance) FROM accounts GROUP BY active ORDER BY active) TO STDOUT (FORMAT csv)`,
+		`COPY (SELECT name FROM accounts ORDER BY id) TO STDOUT (FORMAT csv, FORCE_QUOTE *)`,
+		`COPY (SELECT * FROM countries ORDER BY code) TO STDOUT (FORMAT csv, HEADER)`,
+	} {
+		got, gtag := copyOut(t, pc, sql)
+		want, wtag := copyOut(t, ref.PgConn(), sql)
+		if got != want || gtag != wtag {
+			t.Fatalf("%s:\ngate (%s):\n%s\npostgres (%s):\n%s", sql, gtag, got, wtag, want)
+		}
+	}
+	for _, sql := range []string{`COPY accounts TO STDOUT`, `COPY accounts (id, name) TO STDOUT (FORMAT csv)`} {
+		got, gtag := copyOut(t, pc, sql)
+		want, wtag := copyOut(t, ref.PgConn(), sql)
+		if sortedLines(got) != sortedLines(want) || gtag != wtag {
+			t.Fatalf("%s: gate (%s) and postgres (%s) differ", sql, gtag, wtag)
+		}
+	}
+
+	// A bad row fails the whole COPY: nothing is loaded on any shard.
+	_, err = pc.CopyFrom(ctx, strings.NewReader(copyRows(200, 260)+"261\tshort\n"), `COPY accounts FROM STDIN`)
+	wantSQLState(t, err, "22P04")
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 152 {
+		t.Fatalf("count after failed COPY = %d", n)
+	}
+	// NULL vindex value.
+	_, err = pc.CopyFrom(ctx, strings.NewReader("\\N\tx\n"), `COPY accounts (id, name) FROM STDIN`)
+	wantSQLState(t, err, "23502")
+
+	// Refusals.
+	for _, sql := range []string{
+		`COPY accounts FROM '/tmp/accounts.txt'`,
+		`COPY accounts TO '/tmp/accounts.txt'`,
+		`COPY accounts FROM PROGRAM 'cat /etc/passwd'`,
+		`COPY accounts TO STDOUT (FORMAT binary)`,
+		`COPY accounts FROM STDIN (FORMAT binary)`,
+	} {
+		_, err := c.Exec(ctx, sql)
+		wantSQLState(t, err, "0A000")
+		if !strings.Contains(err.Error(), "COPY") {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+
+	// Inside a transaction that rolls back: nothing stays.
+	mustExec(t, c, "BEGIN")
+	copyIn(t, pc, `COPY accounts FROM STDIN`, copyRows(300, 340))
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 193 {
+		t.Fatalf("count inside transaction = %d, want 193", n)
+	}
+	mustExec(t, c, "ROLLBACK")
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 152 {
+		t.Fatalf("count after rollback = %d", n)
+	}
+	// And one that commits.
+	mustExec(t, c, "BEGIN")
+	copyIn(t, pc, `COPY accounts FROM STDIN`, copyRows(300, 340))
+	mustExec(t, c, "COMMIT")
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 193 {
+		t.Fatalf("count after commit = %d", n)
+	}
+
+	// psql: \copy both ways and COPY FROM STDIN with inline data.
+	if _, err := exec.LookPath("psql"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("psql is not installed")
+		}
+		return
+	}
+	psql := func(args ...string) string {
+		t.Helper()
+		all := append([]string{"-X", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(g.port()), "-U", "app", "-d", "main", "-v", "ON_ERROR_STOP=1"}, args...)
+		out, err := exec.Command("psql", all...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("psql %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	file := filepath.Join(t.TempDir(), "out.csv")
+	psql("-c", `\copy (SELECT * FROM accounts WHERE id <= 150 ORDER BY id) to '`+file+`' with (format csv, header)`)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := copyOut(t, ref.PgConn(), `COPY (SELECT * FROM accounts WHERE id <= 150 ORDER BY id) TO STDOUT WITH (FORMAT csv, HEADER)`)
+	if string(data) != want {
+		t.Fatalf("psql \\copy to: got\n%s\nwant\n%s", data, want)
+	}
+	mustExec(t, c, `CREATE TABLE accounts2 (id bigint PRIMARY KEY, name text, balance numeric(10,2), active boolean, created timestamp)`)
+	psql("-c", `\copy accounts2 from '`+file+`' with (format csv, header)`)
+	if n := countRows(t, c, `SELECT count(*) FROM accounts2`); n != 150 {
+		t.Fatalf("accounts2 count = %d", n)
+	}
+	in := filepath.Join(t.TempDir(), "in.sql")
+	os.WriteFile(in, []byte("COPY items (name) FROM STDIN;\nx1\nx2\n\\.\nSELECT count(*) FROM items;\n"), 0o644)
+	if out := psql("-At", "-f", in); !strings.Contains(out, "10") {
+		t.Fatalf("psql inline COPY: %s", out)
+	}
+}
+
+// TestCopyPgbench runs pgbench -i through a gate that shards the pgbench
+// tables over Postgres shards.
+func TestCopyPgbench(t *testing.T) {
+	if _, err := exec.LookPath("pgbench"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("pgbench is not installed")
+		}
+		t.Skip("pgbench is not installed")
+	}
+	g := startEngineGate(t, "postgres", 4, `
+keyspaces:
+  main:
+    tables:
+      pgbench_accounts: {vindex: {type: hash, columns: [aid]}}
+      pgbench_branches: {vindex: {type: hash, columns: [bid]}}
+      pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
+      pgbench_history: {vindex: {type: hash, columns: [aid]}}
+`)
+	cmd := exec.Command("pgbench", "-i", "-s", "1", "-h", "127.0.0.1", "-p", strconv.Itoa(g.port()), "-U", "app", "main")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pgbench -i: %v\n%s", err, out)
+	}
+	c := g.connect(t)
+	for table, want := range map[string]int64{"pgbench_accounts": 100000, "pgbench_branches": 1, "pgbench_tellers": 10, "pgbench_history": 0} {
+		if n := countRows(t, c, "SELECT count(*) FROM "+table); n != want {
+			t.Fatalf("%s: %d rows, want %d\n%s", table, n, want, out)
+		}
+	}
+	spread := 0
+	for _, n := range shardCounts(t, g, "pgbench_accounts") {
+		if n > 0 {
+			spread++
+		}
+	}
+	if spread != 4 {
+		t.Fatalf("accounts spread: %v", shardCounts(t, g, "pgbench_accounts"))
+	}
+}
+
+type failingReader struct{ n int }
+
+func (r *failingReader) Read(p []byte) (int, error) {
+	if r.n > 0 {
+		return 0, errors.New("client gave up")
+	}
+	r.n++
+	return copy(p, "9001\tfirst\n"), nil
+}
+
+// TestCopyFailAndUnsharded: a client's CopyFail aborts the COPY with 57014
+// and leaves the connection usable; an unsharded Postgres keyspace gets
+// COPY forwarded as is, binary format included.
+func TestCopyFailAndUnsharded(t *testing.T) {
+	ctx := context.Background()
+	pg := pgtest.Shared(t)
+	_, url := pg.CreateDB(t)
+	g := startEngineGate(t, "postgres", 2, "keyspaces:\n  lookup:\n    sharded: false\n    shards: {\"-\": \""+url+"\"}\n")
+	c := g.connect(t)
+	mustExec(t, c, `CREATE TABLE accounts (id bigint PRIMARY KEY, name text, balance numeric(10,2), active boolean, created timestamp)`)
+	_, err := c.PgConn().CopyFrom(ctx, &failingReader{}, `COPY accounts FROM STDIN`)
+	wantSQLState(t, err, "57014")
+	if !strings.Contains(err.Error(), "COPY from stdin failed: client gave up") {
+		t.Fatalf("error %v", err)
+	}
+	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 0 {
+		t.Fatalf("count after CopyFail = %d", n)
+	}
+
+	cc, err := pgx.ParseConfig(g.url("lookup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lc, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(ctx)
+	mustExec(t, lc, `CREATE TABLE accounts (id bigint PRIMARY KEY, name text, balance numeric(10,2), active boolean, created timestamp)`)
+	if tag := copyIn(t, lc.PgConn(), `COPY accounts FROM STDIN`, copyRows(1, 50)); tag != "COPY 50" {
+		t.Fatalf("tag %q", tag)
+	}
+	got, tag := copyOut(t, lc.PgConn(), `COPY (SELECT * FROM accounts ORDER BY id) TO STDOUT (FORMAT csv)`)
+	if tag != "COPY 50" || strings.Count(got, "\n") < 50 {
+		t.Fatalf("copy out %q: %s", tag, got)
+	}
+	bin, tag := copyOut(t, lc.PgConn(), `COPY accounts TO STDOUT (FORMAT binary)`)
+	if !strings.HasPrefix(bin, "PGCOPY\n\xff\r\n\x00") || tag != "COPY 50" {
+		t.Fatalf("binary copy: %q %q", tag, bin[:min(len(bin), 20)])
+	}
+	mustExec(t, lc, `CREATE TABLE accounts_bin (LIKE accounts)`)
+	if tag := copyIn(t, lc.PgConn(), `COPY accounts_bin FROM STDIN (FORMAT binary)`, bin); tag != "COPY 50" {
+		t.Fatalf("binary copy in: %q", tag)
+	}
+	_, err = lc.Exec(ctx, `COPY accounts TO PROGRAM 'cat'`)
+	wantSQLState(t, err, "0A000")
+}

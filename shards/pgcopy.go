@@ -1,0 +1,104 @@
+package shards
+
+import (
+	"context"
+	"io"
+)
+
+// copier is an engine (or an engine's connection) with COPY of its own.
+type copier interface {
+	CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error)
+	CopyTo(ctx context.Context, sql string, w io.Writer) (string, error)
+}
+
+var _ copier = (*Postgres)(nil)
+
+// CopyFrom runs COPY ... FROM STDIN on a pooled connection with r as its
+// data.
+func (e *Postgres) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
+	defer cancel()
+	b, err := e.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer e.pool.release(b)
+	return copyFrom(ctx, b, sql, r)
+}
+
+// CopyTo runs COPY ... TO STDOUT on a pooled connection, writing its data
+// to w.
+func (e *Postgres) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
+	defer cancel()
+	b, err := e.acquire(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer e.pool.release(b)
+	return copyTo(ctx, b, sql, w)
+}
+
+func copyFrom(ctx context.Context, b *pgBackend, sql string, r io.Reader) (string, error) {
+	tag, err := b.conn.PgConn().CopyFrom(ctx, r, sql)
+	b.after(tag.String(), err)
+	if err != nil {
+		return "", pgError(ctx, err)
+	}
+	return tag.String(), nil
+}
+
+func copyTo(ctx context.Context, b *pgBackend, sql string, w io.Writer) (string, error) {
+	tag, err := b.conn.PgConn().CopyTo(ctx, w, sql)
+	b.after(tag.String(), err)
+	if err != nil {
+		return "", pgError(ctx, err)
+	}
+	return tag.String(), nil
+}
+
+func (h *pgHeld) copyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	if err := h.take(ctx); err != nil {
+		return "", err
+	}
+	defer h.give()
+	ctx, cancel := withQueryTimeout(ctx, h.e.queryTimeout)
+	defer cancel()
+	return copyFrom(ctx, h.b, sql, r)
+}
+
+func (h *pgHeld) copyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	if err := h.take(ctx); err != nil {
+		return "", err
+	}
+	defer h.give()
+	ctx, cancel := withQueryTimeout(ctx, h.e.queryTimeout)
+	defer cancel()
+	return copyTo(ctx, h.b, sql, w)
+}
+
+// CopyFrom runs COPY FROM STDIN in the transaction.
+func (t *pgTx) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	if err := t.open(); err != nil {
+		return "", err
+	}
+	return t.h.copyFrom(ctx, sql, r)
+}
+
+// CopyTo runs COPY TO STDOUT in the transaction.
+func (t *pgTx) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	if err := t.open(); err != nil {
+		return "", err
+	}
+	return t.h.copyTo(ctx, sql, w)
+}
+
+// CopyFrom runs COPY FROM STDIN on the reserved connection.
+func (r *pgReserved) CopyFrom(ctx context.Context, sql string, rd io.Reader) (string, error) {
+	return r.h.copyFrom(ctx, sql, rd)
+}
+
+// CopyTo runs COPY TO STDOUT on the reserved connection.
+func (r *pgReserved) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	return r.h.copyTo(ctx, sql, w)
+}

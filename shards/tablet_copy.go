@@ -1,0 +1,88 @@
+package shards
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/dotdo/vitess/planner"
+)
+
+var (
+	_ planner.Copier = (*Tablet)(nil)
+	_ planner.Copier = (*tabletTx)(nil)
+	_ planner.Copier = (*tabletReserved)(nil)
+)
+
+// CanCopy reports whether the engine runs COPY itself (Postgres).
+func (t *Tablet) CanCopy() bool {
+	_, ok := t.engine.(copier)
+	return ok
+}
+
+// CopyFrom runs COPY ... FROM STDIN with r as its data.
+func (t *Tablet) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	c, ok := t.engine.(copier)
+	if !ok {
+		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
+	}
+	tag, err := c.CopyFrom(ctx, sql, r)
+	t.count(err)
+	return tag, t.wrap(err)
+}
+
+// CopyTo runs COPY ... TO STDOUT, writing its data to w.
+func (t *Tablet) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	c, ok := t.engine.(copier)
+	if !ok {
+		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
+	}
+	tag, err := c.CopyTo(ctx, sql, w)
+	t.count(err)
+	return tag, t.wrap(err)
+}
+
+func (x *tabletConn) CanCopy() bool {
+	_, ok := x.c.(copier)
+	return ok
+}
+
+func (x *tabletConn) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	c, ok := x.c.(copier)
+	if !ok {
+		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
+	}
+	tag, err := c.CopyFrom(ctx, sql, r)
+	x.t.count(err)
+	return tag, x.t.wrap(err)
+}
+
+func (x *tabletConn) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	c, ok := x.c.(copier)
+	if !ok {
+		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
+	}
+	tag, err := c.CopyTo(ctx, sql, w)
+	x.t.count(err)
+	return tag, x.t.wrap(err)
+}
+
+func (x *tabletTx) CanCopy() bool { return (&tabletConn{x.t, x.c}).CanCopy() }
+
+func (x *tabletTx) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	return (&tabletConn{x.t, x.c}).CopyFrom(ctx, sql, r)
+}
+
+func (x *tabletTx) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	return (&tabletConn{x.t, x.c}).CopyTo(ctx, sql, w)
+}
+
+func (x *tabletReserved) CanCopy() bool { return (&tabletConn{x.t, x.c}).CanCopy() }
+
+func (x *tabletReserved) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	return (&tabletConn{x.t, x.c}).CopyFrom(ctx, sql, r)
+}
+
+func (x *tabletReserved) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	return (&tabletConn{x.t, x.c}).CopyTo(ctx, sql, w)
+}
