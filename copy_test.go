@@ -349,6 +349,38 @@ keyspaces:
 	if spread != 4 {
 		t.Fatalf("accounts spread: %v", shardCounts(t, g, "pgbench_accounts"))
 	}
+	// pgbench -S and the default TPC-B-like script, in each protocol mode.
+	for _, script := range []string{"-S", "-N", ""} {
+		for _, mode := range []string{"simple", "extended", "prepared"} {
+			args := []string{"-n", "-M", mode, "-c", "2", "-j", "2", "-t", "200", "-h", "127.0.0.1", "-p", strconv.Itoa(g.port()), "-U", "app"}
+			if script != "" {
+				args = append(args, script)
+			}
+			out, err := exec.Command("pgbench", append(args, "main")...).CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "number of transactions actually processed: 400/400") {
+				t.Fatalf("pgbench %s -M %s: %v\n%s", script, mode, err, out)
+			}
+		}
+	}
+	// The TPC-B invariant: every delta is in the history and in the
+	// accounts; tellers and branches move together (-N skips both).
+	var accounts, tellers, branches, history int64
+	for sql, dst := range map[string]*int64{
+		"SELECT sum(abalance) FROM pgbench_accounts": &accounts,
+		"SELECT sum(tbalance) FROM pgbench_tellers":  &tellers,
+		"SELECT sum(bbalance) FROM pgbench_branches": &branches,
+		"SELECT sum(delta) FROM pgbench_history":     &history,
+	} {
+		if err := c.QueryRow(context.Background(), sql).Scan(dst); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if accounts != history || tellers != branches || tellers == 0 {
+		t.Errorf("balances disagree: accounts %d, tellers %d, branches %d, history %d", accounts, tellers, branches, history)
+	}
+	if n := countRows(t, c, "SELECT count(*) FROM pgbench_history"); n != 2400 {
+		t.Errorf("history rows %d, want 2400 (6 write runs of 400)", n)
+	}
 }
 
 type failingReader struct{ n int }
