@@ -181,3 +181,14 @@ func TestMain(m *testing.M) {
 	pgtest.StopShared()
 	os.Exit(code)
 }
+
+// optionsWithConfig writes a config file and returns options for it.
+func optionsWithConfig(t testing.TB, yamlConfig string) options {
+	t.Helper()
+	dir := t.TempDir()
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(yamlConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir}
+}

@@ -199,3 +199,23 @@ func (s *Server) CreateDB(t testing.TB) (name, url string) {
 	}
 	return name, s.URL(name)
 }
+
+// Restart starts a stopped server again on the same port.
+func (s *Server) Restart() error {
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_prepared_transactions=50", s.Port, s.Dir)
+	out, err := s.run("pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
+	if err != nil {
+		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
+	}
+	return nil
+}
+
+// StopClean shuts the server down cleanly (fast mode: sessions are cut,
+// committed work is kept even with the test settings' asynchronous commit).
+func (s *Server) StopClean() error {
+	out, err := s.run("pg_ctl", "-D", s.Dir, "-m", "fast", "-w", "stop")
+	if err != nil {
+		return fmt.Errorf("pg_ctl stop: %v: %s", err, out)
+	}
+	return nil
+}

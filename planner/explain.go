@@ -24,6 +24,22 @@ func (b *builder) explainPlan(n *pg_query.Node) (*Plan, error) {
 		}
 		return nil, unsupported("EXPLAIN without (ROUTE) on a sharded keyspace; use EXPLAIN (ROUTE) to see the plan")
 	}
+	return b.explainRoute()
+}
+
+// isExplainRoute reports whether sql starts with EXPLAIN (ROUTE).
+func isExplainRoute(sql string) bool {
+	sc, err := pg_query.Scan(sql)
+	if err != nil || len(sc.Tokens) < 4 {
+		return false
+	}
+	tok := func(i int) string { return strings.ToLower(sql[sc.Tokens[i].Start:sc.Tokens[i].End]) }
+	return tok(0) == "explain" && tok(1) == "(" && tok(2) == "route"
+}
+
+// explainRoute plans the statement after EXPLAIN (ROUTE) and returns its
+// plan tree as rows.
+func (b *builder) explainRoute() (*Plan, error) {
 	inner, err := innerStatement(b.sql)
 	if err != nil {
 		return nil, err

@@ -148,6 +148,10 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 	res, err := pg_query.Parse(sql)
 	native := !ks.Sharded && b.isPostgres(ks.Shards[0])
 	if err != nil {
+		if isExplainRoute(sql) {
+			// EXPLAIN (ROUTE) of what Postgres cannot EXPLAIN (COPY).
+			return b.explainRoute()
+		}
 		if native {
 			// A grammar this parser does not know may be the server's: let
 			// the shard answer.

@@ -140,6 +140,10 @@ func (c *conn) serve() {
 	c.tmap = pgtype.NewMap()
 	_, _ = rand.Read(c.secret[:])
 	c.pid = c.srv.register(c)
+	if r, ok := sess.(Relayer); ok {
+		c.relay(r) // relay mode: the protocol passes through (relay.go)
+		return
+	}
 
 	params := map[string]string{
 		"server_version":                c.srv.cfg.ServerVersion,

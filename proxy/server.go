@@ -230,6 +230,11 @@ func (s *Server) cancelRequest(pid uint32, secret []byte) {
 	if c == nil || subtle.ConstantTimeCompare(secret, c.secret[:]) != 1 {
 		return
 	}
+	if r, ok := c.sess.(Relayer); ok {
+		ctx, cancel := context.WithTimeout(context.Background(), relayCancelTimeout)
+		_ = r.CancelBackend(ctx) // relay mode: the backend runs the statement
+		cancel()
+	}
 	c.cancelRunning()
 }
 

@@ -63,6 +63,9 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if app := info.Params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
+	if d := g.relayDialer(ks, s.mode); d != nil {
+		return newRelay(ctx, s, d, info.Params) // see relay.go
+	}
 	return s, nil
 }
 
@@ -248,7 +251,14 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 
 func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
 	if r, ok := s.reserved[shard]; ok {
-		return r, nil
+		b, canBreak := r.(interface{ Broken() bool })
+		if !canBreak || !b.Broken() || s.inTx {
+			return r, nil
+		}
+		// The backend is gone (shard restarted): its session state went
+		// with it; take a fresh connection rather than fail from now on.
+		r.Release()
+		delete(s.reserved, shard)
 	}
 	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.settings))
 	if err != nil {

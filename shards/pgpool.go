@@ -121,15 +121,24 @@ func connectError(err error) error {
 	return sqltypes.Errorf("08001", "could not connect to shard: %v", err)
 }
 
-// acquire takes a connection, waiting for a free slot until ctx ends.
+// poolWait is how long a statement waits for a free backend connection.
+var poolWait = 30 * time.Second
+
+// acquire takes a connection, waiting for a free slot until ctx ends or
+// poolWait passes.
 func (p *pgPool) acquire(ctx context.Context) (*pgBackend, error) {
 	select {
 	case p.slots <- struct{}{}:
 	default:
+		// Wait for a slot, but not forever: a client gets a clear error.
+		wait := time.NewTimer(poolWait)
+		defer wait.Stop()
 		select {
 		case p.slots <- struct{}{}:
 		case <-ctx.Done():
 			return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d)", p.size)
+		case <-wait.C:
+			return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d): no connection free after %s", p.size, poolWait)
 		case <-p.done:
 			return nil, errPoolClosed()
 		}
@@ -188,6 +197,37 @@ func (p *pgPool) acquire(ctx context.Context) (*pgBackend, error) {
 	p.all[b] = struct{}{}
 	p.mu.Unlock()
 	return b, nil
+}
+
+// takeSlot reserves one of the pool's connection slots for a connection
+// that lives outside the pool (a client's dedicated relay session), waiting
+// for a free slot until ctx ends. An idle pooled connection is closed to
+// make room, so that the server never sees more than size connections.
+// give returns the slot; it may be called more than once.
+func (p *pgPool) takeSlot(ctx context.Context) (give func(), err error) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d)", p.size)
+	case <-p.done:
+		return nil, errPoolClosed()
+	}
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		<-p.slots
+		return nil, errPoolClosed()
+	}
+	// Idle connections hold no slot: idle + slots in use stay <= size.
+	for len(p.idle) > 0 && len(p.idle)+len(p.slots) > p.size {
+		b := p.idle[0] // the oldest
+		p.idle = p.idle[1:]
+		delete(p.all, b)
+		go b.close()
+	}
+	p.mu.Unlock()
+	var once sync.Once
+	return func() { once.Do(func() { <-p.slots }) }, nil
 }
 
 func errPoolClosed() error {

@@ -215,6 +215,52 @@ func (e *Postgres) acquire(ctx context.Context) (*pgBackend, error) {
 	return b, nil
 }
 
+// DialSession opens a dedicated backend connection for one client (the
+// relay mode of an unsharded keyspace): the shard URL's host, port, user,
+// password, database and TLS settings, but the client's startup parameters
+// (they override the URL's), so that the server session is the one the
+// client would have had. It counts against the pool size: it waits for a
+// free slot until ctx ends. The connection is returned after its startup,
+// handed over (pgconn.Hijack) with the server's ParameterStatus values and
+// BackendKeyData; the caller closes hc.Conn and then calls release.
+func (e *Postgres) DialSession(ctx context.Context, params map[string]string) (hc *pgconn.HijackedConn, release func(), err error) {
+	if e.closed.Load() {
+		return nil, nil, errPoolClosed()
+	}
+	give, err := e.pool.takeSlot(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg := e.cfg.Config.Copy()
+	rt := make(map[string]string, len(cfg.RuntimeParams)+len(params))
+	for k, v := range cfg.RuntimeParams {
+		rt[k] = v
+	}
+	for k, v := range params {
+		switch k {
+		case "user", "database", "replication":
+			continue
+		}
+		rt[k] = v
+	}
+	cfg.RuntimeParams = rt
+	// The client speaks protocol 3.0 to the gate; so must the server.
+	cfg.MinProtocolVersion, cfg.MaxProtocolVersion = "3.0", "3.0"
+	cfg.OnNotice, cfg.OnNotification = nil, nil
+	pc, err := pgconn.ConnectConfig(ctx, cfg)
+	if err != nil {
+		give()
+		return nil, nil, connectError(err)
+	}
+	hc, err = pc.Hijack()
+	if err != nil {
+		pc.Close(context.Background())
+		give()
+		return nil, nil, connectError(err)
+	}
+	return hc, give, nil
+}
+
 // Query runs one statement outside a transaction; rows in text format.
 func (e *Postgres) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
 	return e.query(ctx, sql, &sqltypes.Bound{Args: args}, false)
@@ -905,4 +951,16 @@ func leadingKeyword(sql string) string {
 			return sql[:end]
 		}
 	}
+}
+
+// Broken reports whether the reserved backend connection is lost (the
+// server restarted or the network failed); the session then reserves a new
+// one instead of failing every later statement.
+func (r *pgReserved) Broken() bool {
+	r.h.mu.Lock()
+	defer r.h.mu.Unlock()
+	if r.h.gone || r.h.busy {
+		return r.h.gone
+	}
+	return r.h.b == nil || r.h.b.broken || r.h.b.conn.PgConn().IsClosed()
 }

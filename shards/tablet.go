@@ -4,12 +4,15 @@ package shards
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
@@ -139,7 +142,18 @@ func (t *Tablet) watch() {
 }
 
 func (t *Tablet) wrap(err error) error {
-	if err == nil || !t.opts.NameInErrors {
+	if err == nil {
+		return nil
+	}
+	// A shard's FATAL ends that backend connection, not the client's
+	// connection to the gate: the client gets an ERROR.
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Severity == "FATAL" || pe.Severity == "PANIC") {
+		cp := *pe
+		cp.Severity, cp.SeverityUnlocalized = "ERROR", "ERROR"
+		err = &cp
+	}
+	if !t.opts.NameInErrors {
 		return err
 	}
 	return fmt.Errorf("shard %s: %w", t.name, err)
@@ -300,6 +314,12 @@ func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
 }
 
 func (x *tabletReserved) Release() { x.r.Release() }
+
+// Broken reports whether the engine's reserved connection is lost.
+func (x *tabletReserved) Broken() bool {
+	b, ok := x.r.(interface{ Broken() bool })
+	return ok && b.Broken()
+}
 
 func (x *tabletReserved) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	return x.t.describeOn(ctx, x.c, sql, paramOIDs)

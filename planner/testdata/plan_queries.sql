@@ -33,3 +33,6 @@ SELECT count(DISTINCT name) FROM users
 SELECT id, rank() OVER (ORDER BY id) FROM users
 SELECT * FROM users WHERE id IN (SELECT user_id FROM orders)
 SELECT nosuch FROM missing
+-- COPY
+COPY users (tenant_id, name) FROM STDIN
+COPY (SELECT id, name FROM users ORDER BY id) TO STDOUT WITH (FORMAT csv)

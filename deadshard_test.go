@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/pgtest"
+)
+
+// TestDeadShard: with one of two Postgres shards down, statements for the
+// live shard keep working, statements that need the dead one fail with a
+// connection error naming it, no committed row is lost, and everything
+// works again once the shard is back.
+func TestDeadShard(t *testing.T) {
+	live := pgtest.Shared(t)
+	dead := pgtest.Start(t)
+	_, liveURL := live.CreateDB(t)
+	cfg := fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
+		liveURL, dead.URL("postgres"))
+	g := startTestGateOpts(t, optionsWithConfig(t, cfg))
+	c := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)
+	// Vitess hash: 1 and 2 live on -80, 29999 on 80-.
+	mustExec(t, c, `INSERT INTO kv VALUES (1, 'a'), (2, 'b'), (29999, 'c')`)
+	if err := dead.StopClean(); err != nil {
+		t.Fatal(err)
+	}
+
+	var v string
+	if err := c.QueryRow(ctx, `SELECT v FROM kv WHERE id = 1`).Scan(&v); err != nil || v != "a" {
+		t.Fatalf("live shard: %q %v", v, err)
+	}
+	_, err := c.Exec(ctx, `SELECT v FROM kv WHERE id = 29999`)
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || !(strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01") || !strings.Contains(pe.Message, "80-") || pe.Severity != "ERROR" {
+		t.Errorf("dead shard: %v", err)
+	}
+	if _, err := c.Exec(ctx, `SELECT count(*) FROM kv`); err == nil {
+		t.Error("scatter over a dead shard succeeded")
+	}
+	// Another client is served meanwhile.
+	c2 := g.connect(t)
+	if err := c2.QueryRow(ctx, `SELECT v FROM kv WHERE id = 2`).Scan(&v); err != nil || v != "b" {
+		t.Errorf("second client: %q %v", v, err)
+	}
+
+	if err := dead.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	var lastErr error
+	for i := 0; i < 50; i++ {
+		if lastErr = c.QueryRow(ctx, `SELECT count(*) FROM kv`).Scan(&n); lastErr == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if lastErr != nil || n != 3 {
+		t.Errorf("after restart: %d rows, %v", n, lastErr)
+	}
+}
