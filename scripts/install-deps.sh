@@ -6,7 +6,7 @@ have_server() {
   command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
   ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1
 }
-if have_server && command -v psql >/dev/null 2>&1; then
+if have_server && command -v psql >/dev/null 2>&1 && command -v pgbench >/dev/null 2>&1; then
   exit 0
 fi
 SUDO=""
