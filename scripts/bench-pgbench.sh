@@ -10,7 +10,9 @@
 # and prints tps, average latency, the ratio to direct, and the gate's own
 # CPU time per query (from /proc).
 #
-#   SECONDS=30 ROUNDS=1 CLIENTS=8 SCALE=10 scripts/bench-pgbench.sh
+#   SECONDS_PER_RUN=30 ROUNDS=1 CLIENTS=8 SCALE=10 scripts/bench-pgbench.sh
+# (MODES="prepared" for one mode, GATE_GOMAXPROCS=N for the gate's Go
+# scheduler, PROFILE=dir for CPU profiles, STRACE=file for syscall counts.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-${T:-30}}
@@ -49,7 +51,7 @@ keyspaces:
     sharded: false
     shards: {"-": "postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"}
 YAML
-"$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
+GOMAXPROCS=${GATE_GOMAXPROCS:-$(nproc)} "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
 GATEPID=$!
 
 BOUNCER=""
