@@ -245,8 +245,8 @@ func (b *builder) copyPlan(n *pg_query.Node) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.binary {
-		return nil, unsupported("COPY in BINARY format on a sharded keyspace: the gate splits and merges rows in text form; use FORMAT text or csv")
+	if o.binary && !cs.IsFrom {
+		return nil, unsupported("COPY TO STDOUT in BINARY format on a sharded keyspace: the gate merges rows in text form; use FORMAT text or csv")
 	}
 	if cs.IsFrom {
 		return b.copyFromPlan(cs, o)
@@ -275,6 +275,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 		return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", name)
 	}
 	cols := attNames(cs)
+	var colTypes []uint32
 	if len(cols) == 0 {
 		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", quoteIdent(name)))
 		if err != nil {
@@ -282,6 +283,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 		}
 		for _, f := range fields {
 			cols = append(cols, f.Name)
+			colTypes = append(colTypes, f.OID)
 		}
 	} else {
 		// Let a shard report unknown columns now, as Postgres would.
@@ -289,11 +291,15 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 		for i, c := range cols {
 			list[i] = quoteIdent(c)
 		}
-		if _, _, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", strings.Join(list, ", "), quoteIdent(name))); err != nil {
+		_, fields, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", strings.Join(list, ", "), quoteIdent(name)))
+		if err != nil {
 			return nil, err
 		}
+		for _, f := range fields {
+			colTypes = append(colTypes, f.OID)
+		}
 	}
-	op := &CopyFrom{Keyspace: b.ks, Shards: b.shards, Table: t, Name: name, Columns: cols, VCol: -1, SeqCol: -1, Seq: b.p.Seq, Freeze: o.freeze}
+	op := &CopyFrom{Keyspace: b.ks, Shards: b.shards, Table: t, Name: name, Columns: cols, VCol: -1, SeqCol: -1, Seq: b.p.Seq, Freeze: o.freeze, Binary: o.binary}
 	op.Opts = o.CopyOptions
 	op.Opts.Columns = cols
 	op.ShardCols = append([]string(nil), cols...)
@@ -306,6 +312,24 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 			op.SeqAdded = true
 		}
 	}
+	if o.binary {
+		// Binary fields are decoded (for routing, for shards without COPY)
+		// and the sequence's values encoded by the columns' types.
+		if len(colTypes) != len(cols) {
+			return nil, fmt.Errorf("describe %s: got %d columns for %d", name, len(colTypes), len(cols))
+		}
+		op.ColTypes = colTypes
+		if op.SeqAdded {
+			oid, err := b.colType(name, t.AutoIncrement.Column)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := sqltypes.AppendBinaryInt(nil, oid, 0); err != nil {
+				return nil, err
+			}
+			op.ColTypes = append(op.ColTypes, oid)
+		}
+	}
 	if t != nil && t.Type == router.Sharded {
 		op.VCol = indexOf(op.ShardCols, t.VindexColumn())
 		if op.VCol < 0 {
@@ -314,6 +338,9 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 		var err error
 		if op.VColType, err = b.colType(name, t.VindexColumn()); err != nil {
 			return nil, err
+		}
+		if o.binary && !sqltypes.BinaryKeyType(op.VColType) {
+			return nil, unsupported("COPY BINARY into %s: routing by its vindex column %s of type %s needs an integer, text or uuid column; use FORMAT text or csv", name, t.VindexColumn(), sqltypes.TypeName(op.VColType))
 		}
 	}
 	typ := "copy_from"
@@ -563,14 +590,24 @@ type CopyFrom struct {
 	SeqAdded  bool
 	Seq       *router.Sequences
 	Freeze    bool
+	// Binary is COPY in binary format: tuples go to Postgres shards as the
+	// client wrote them (with the sequence's field appended), and are
+	// decoded to text for shards without COPY.
+	Binary   bool
+	ColTypes []uint32 // the types of ShardCols (binary format only)
 }
 
 func (op *CopyFrom) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
 	return nil, errCopyProtocol()
 }
 
-// InFormat is text for every column of the client's list.
-func (op *CopyFrom) InFormat() (overall int16, cols []int16) { return formats(0, len(op.Columns)) }
+// InFormat is text (or binary) for every column of the client's list.
+func (op *CopyFrom) InFormat() (overall int16, cols []int16) {
+	if op.Binary {
+		return formats(1, len(op.Columns))
+	}
+	return formats(0, len(op.Columns))
+}
 
 // Explain prints the copy's routing.
 func (op *CopyFrom) Explain() *ExplainNode {
@@ -590,15 +627,23 @@ func (op *CopyFrom) Explain() *ExplainNode {
 	return &ExplainNode{Op: "CopyFrom", Props: props}
 }
 
-// shardSQL is the COPY each Postgres shard runs (text format, defaults).
+// shardSQL is the COPY each Postgres shard runs (text format with the
+// defaults, or binary).
 func (op *CopyFrom) shardSQL() string {
 	q := make([]string, len(op.ShardCols))
 	for i, c := range op.ShardCols {
 		q[i] = quoteIdent(c)
 	}
 	s := "COPY " + quoteIdent(op.Name) + " (" + strings.Join(q, ", ") + ") FROM STDIN"
+	var with []string
+	if op.Binary {
+		with = append(with, "FORMAT binary")
+	}
 	if op.Freeze {
-		s += " WITH (FREEZE)"
+		with = append(with, "FREEZE")
+	}
+	if len(with) > 0 {
+		s += " WITH (" + strings.Join(with, ", ") + ")"
 	}
 	return s
 }
@@ -613,7 +658,15 @@ type copyRun struct {
 	forward bool // rows go to Postgres shards as the client wrote them
 }
 
-// copySink takes one shard's rows.
+// copyRowReader reads the client's COPY data row by row.
+type copyRowReader interface {
+	Next() (fields [][]byte, raw []byte, err error)
+	Line() int
+}
+
+// copySink takes one shard's rows: vals are the fields (in COPY text
+// form, or binary send form for COPY BINARY), raw the row as the client
+// wrote it (a binary tuple with the gate's sequence field added).
 type copySink interface {
 	write(vals [][]byte, raw []byte) error
 	// finish ends the shard's part; abort drops it.
@@ -625,7 +678,7 @@ type copySink interface {
 func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Reader) (tag string, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	run := &copyRun{op: op, ctx: ctx, env: env, sinks: map[string]copySink{}, forward: op.Opts.IsDefaultText() && !op.SeqAdded}
+	run := &copyRun{op: op, ctx: ctx, env: env, sinks: map[string]copySink{}, forward: op.Binary || (op.Opts.IsDefaultText() && !op.SeqAdded)}
 	defer func() {
 		if err != nil {
 			for _, s := range run.order {
@@ -633,8 +686,14 @@ func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Rea
 			}
 		}
 	}()
-	rd := sqltypes.NewCopyReader(data, op.Opts)
+	var rd copyRowReader
+	if op.Binary {
+		rd = sqltypes.NewBinaryCopyReader(data, len(op.Columns))
+	} else {
+		rd = sqltypes.NewCopyReader(data, op.Opts)
+	}
 	var seqBuf []int64
+	var seqVal []byte
 	seqChunk := 16
 	vals := make([][]byte, 0, len(op.ShardCols))
 	var n int64
@@ -670,7 +729,15 @@ func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Rea
 					seqChunk *= 4
 				}
 			}
-			vals = append(vals, strconv.AppendInt(nil, seqBuf[0], 10))
+			if op.Binary {
+				if seqVal, err = sqltypes.AppendBinaryInt(seqVal[:0], op.ColTypes[op.SeqCol], seqBuf[0]); err != nil {
+					return "", err
+				}
+				raw = sqltypes.AppendBinaryField(raw, seqVal)
+			} else {
+				seqVal = strconv.AppendInt(seqVal[:0], seqBuf[0], 10)
+			}
+			vals = append(vals, seqVal)
 			seqBuf = seqBuf[1:]
 		}
 		if reference {
@@ -731,7 +798,14 @@ func (op *CopyFrom) shardOf(vals [][]byte) (string, error) {
 	if v == nil {
 		return "", sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", op.Table.VindexColumn(), op.Name)
 	}
-	cv, err := Coerce(string(v), op.VColType)
+	var key any = string(v)
+	if op.Binary {
+		var err error
+		if key, err = sqltypes.DecodeBinaryKey(op.VColType, v); err != nil {
+			return "", err
+		}
+	}
+	cv, err := Coerce(key, op.VColType)
 	if err != nil {
 		return "", err
 	}
@@ -766,7 +840,7 @@ func (r *copyRun) sink(shard string) (copySink, error) {
 	}
 	var s copySink
 	if c, ok := conn.(Copier); ok && c.CanCopy() {
-		s = newPgSink(r.ctx, c, r.op.shardSQL(), r.forward)
+		s = newPgSink(r.ctx, c, r.op.shardSQL(), r.forward, r.op.Binary)
 	} else {
 		s = &insertSink{ctx: r.ctx, conn: conn, op: r.op}
 	}
@@ -804,6 +878,7 @@ type pgSink struct {
 	pw      *io.PipeWriter
 	bw      *bufio.Writer
 	forward bool
+	binary  bool // a binary COPY: header first, trailer last
 	buf     []byte
 	opts    sqltypes.CopyOptions
 	result  chan error
@@ -811,9 +886,13 @@ type pgSink struct {
 	ended   bool
 }
 
-func newPgSink(ctx context.Context, c Copier, sql string, forward bool) *pgSink {
+func newPgSink(ctx context.Context, c Copier, sql string, forward, binary bool) *pgSink {
 	pr, pw := io.Pipe()
-	s := &pgSink{pw: pw, bw: bufio.NewWriterSize(pw, 64<<10), forward: forward, opts: sqltypes.DefaultCopyOptions("text"), result: make(chan error, 1)}
+	s := &pgSink{pw: pw, bw: bufio.NewWriterSize(pw, 64<<10), forward: forward, binary: binary, opts: sqltypes.DefaultCopyOptions("text"), result: make(chan error, 1)}
+	if binary {
+		// Buffered: nothing reaches the pipe before the first flush.
+		s.bw.Write(sqltypes.AppendBinaryCopyHeader(nil))
+	}
 	go func() {
 		_, err := c.CopyFrom(ctx, sql, pr)
 		if err != nil {
@@ -836,7 +915,9 @@ func (s *pgSink) wait() error {
 
 func (s *pgSink) write(vals [][]byte, raw []byte) error {
 	var err error
-	if s.forward {
+	if s.binary {
+		_, err = s.bw.Write(raw)
+	} else if s.forward {
 		_, err = s.bw.Write(raw)
 		if err == nil && (len(raw) == 0 || raw[len(raw)-1] != '\n') {
 			err = s.bw.WriteByte('\n')
@@ -857,6 +938,9 @@ func (s *pgSink) write(vals [][]byte, raw []byte) error {
 }
 
 func (s *pgSink) finish() error {
+	if s.binary {
+		s.bw.Write(sqltypes.AppendBinaryCopyTrailer(nil))
+	}
 	if err := s.bw.Flush(); err != nil {
 		s.pw.CloseWithError(err)
 		if werr := s.wait(); werr != nil {
@@ -884,6 +968,7 @@ type insertSink struct {
 	op   *CopyFrom
 	rows int
 	args []any
+	dec  *sqltypes.BinaryDecoder // COPY BINARY: fields to text
 }
 
 // copyBatchRows is how many rows one INSERT carries (fewer for wide
@@ -902,7 +987,23 @@ func (s *insertSink) batch() int {
 }
 
 func (s *insertSink) write(vals [][]byte, raw []byte) error {
-	for _, v := range vals {
+	if s.op.Binary && s.dec == nil {
+		s.dec = sqltypes.NewBinaryDecoder()
+	}
+	for i, v := range vals {
+		if v != nil && s.op.Binary {
+			t, err := s.dec.Text(s.op.ColTypes[i], v)
+			if err != nil {
+				var pe *pgconn.PgError
+				if errors.As(err, &pe) {
+					cp := *pe
+					cp.Where = fmt.Sprintf("COPY %s, column %s", s.op.Name, s.op.ShardCols[i])
+					return &cp
+				}
+				return err
+			}
+			v = t
+		}
 		if v == nil {
 			s.args = append(s.args, nil)
 		} else {

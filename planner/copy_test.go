@@ -49,6 +49,17 @@ func TestCopyPlans(t *testing.T) {
 	} else if overall, cols := op.InFormat(); overall != 0 || len(cols) != 2 {
 		t.Fatalf("InFormat = %d %v", overall, cols)
 	}
+	pl, err := p.Plan(ctx, nil, "main", `COPY users (id, name) FROM STDIN (FORMAT binary)`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op, ok := pl.Root.(planner.CopyFromOp); !ok {
+		t.Fatal("COPY FROM BINARY root is not a CopyFromOp")
+	} else if overall, cols := op.InFormat(); overall != 1 || len(cols) != 2 || cols[0] != 1 {
+		t.Fatalf("binary InFormat = %d %v", overall, cols)
+	} else if text := strings.Join(pl.Explain(), "\n"); !strings.Contains(text, "WITH (FORMAT binary)") {
+		t.Fatalf("binary explain:\n%s", text)
+	}
 	pl, _ = p.Plan(ctx, nil, "main", `COPY (SELECT id, name, score FROM users) TO STDOUT`, nil)
 	if op, ok := pl.Root.(planner.CopyToOp); !ok {
 		t.Fatal("COPY TO root is not a CopyToOp")
@@ -64,7 +75,6 @@ func TestCopyRefusals(t *testing.T) {
 		`COPY users TO '/tmp/x'`:                          "0A000",
 		`COPY users FROM PROGRAM 'cat'`:                   "0A000",
 		`COPY users TO PROGRAM 'cat'`:                     "0A000",
-		`COPY users FROM STDIN (FORMAT binary)`:           "0A000",
 		`COPY users TO STDOUT BINARY`:                     "0A000",
 		`COPY users FROM STDIN (FORMAT xml)`:              "22023",
 		`COPY users FROM STDIN (DELIMITER ',,')`:          "0A000",

@@ -8,7 +8,7 @@ import (
 
 // CopyOptions are the options of a COPY in text or CSV format.
 type CopyOptions struct {
-	Format    string // "text" or "csv" ("binary" is never decoded by the gate)
+	Format    string // "text", "csv" or "binary" (binary: see copybinary.go)
 	Delimiter byte
 	Null      string
 	Header    bool
