@@ -116,6 +116,11 @@ func TestRelayMessages(t *testing.T) {
 		{&pgproto3.Parse{Name: "s1", Query: "SELECT 1"}, &pgproto3.Sync{}}, // duplicate statement
 		{&pgproto3.Close{ObjectType: 'S', Name: "s1"}, &pgproto3.Sync{}},
 		{q("")},
+		// Messages larger than the relay's buffers, both ways.
+		{q("SELECT length('" + strings.Repeat("y", 300000) + "') AS n")},
+		{q("SELECT repeat('x', 3000000) AS big, 1 AS n")},
+		{q("COPY relay_t FROM STDIN"), &pgproto3.CopyData{Data: bytes.Repeat([]byte("7\n"), 500000)}, &pgproto3.CopyDone{}},
+		{q("SELECT count(*), sum(x) FROM relay_t")},
 	}
 	for _, msgs := range cases {
 		d := exchange(t, direct, msgs...)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -196,6 +197,10 @@ func (c *conn) relay(r Relayer) {
 		return
 	}
 	_ = c.nc.SetDeadline(time.Time{})
+	if os.Getenv("VITESS_RELAY_GOROUTINES") == "" && c.pollRelay(r, hc.Conn) {
+		c.close()
+		return
+	}
 	rl := &relayLoop{c: c, r: r, back: hc.Conn, pumpDone: make(chan struct{})}
 	go rl.pump()
 	go rl.watchShutdown()

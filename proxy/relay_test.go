@@ -167,8 +167,20 @@ func receive[T pgproto3.Message](t *testing.T, r interface {
 // TestRelayPassThrough: messages go through unchanged in both directions,
 // FunctionCall included; the ReadyForQuery status is tracked; a
 // CancelRequest reaches the backend with its key; Terminate ends both
-// sides, and nothing is left running.
+// sides, and nothing is left running; with the epoll loop (Linux) and
+// with the goroutine relay (elsewhere, or VITESS_RELAY_GOROUTINES=1).
 func TestRelayPassThrough(t *testing.T) {
+	for _, mode := range []string{"poll", "goroutines"} {
+		t.Run(mode, func(t *testing.T) {
+			if mode == "goroutines" {
+				t.Setenv("VITESS_RELAY_GOROUTINES", "1")
+			}
+			testRelayPassThrough(t)
+		})
+	}
+}
+
+func testRelayPassThrough(t *testing.T) {
 	base := runtime.NumGoroutine()
 	fb := newFakeBackend(t)
 	d := &fakeDialer{fb: fb, params: make(chan map[string]string, 4)}
@@ -293,9 +305,9 @@ func TestRelayPassThrough(t *testing.T) {
 	}
 	waitFor(t, "slot released", func() bool { return d.released.Load() == 3 })
 
-	// No goroutine is left behind (the server's accept loop and the fake
-	// backend's are).
-	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= base+3 })
+	// No goroutine is left behind (the server's accept loop, the fake
+	// backend's and, on Linux, the relay poller's loop are).
+	waitFor(t, "goroutines to end", func() bool { return runtime.NumGoroutine() <= base+4 })
 }
 
 func typeName(m any) string { return fmt.Sprintf("%T", m) }

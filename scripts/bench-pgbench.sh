@@ -8,7 +8,7 @@
 # pgbench -S -c CLIENTS -j 2 -T SECONDS in each of -M simple, extended and
 # prepared, interleaved (direct, gate, pgbouncer, direct, ...), ROUNDS times,
 # and prints tps, average latency, the ratio to direct, and the gate's own
-# CPU time per query (from /proc).
+# CPU time per query and PgBouncer's (from /proc).
 #
 #   SECONDS_PER_RUN=30 ROUNDS=1 CLIENTS=8 SCALE=10 scripts/bench-pgbench.sh
 # (MODES="prepared" for one mode, GATE_GOMAXPROCS=N for the gate's Go
@@ -85,9 +85,12 @@ done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 TICK=$(getconf CLK_TCK)
 
-run() { # target port mode -> "tps latency_ms cpu_us_per_query|-"
+run() { # target port mode -> "tps latency_ms proxy_cpu_us_per_query|-"
   local target=$1 port=$2 mode=$3 before after out tps lat n cpu="-"
-  [ "$target" = gate ] && before=$(cpu_ticks "$GATEPID")
+  local pid=""
+  [ "$target" = gate ] && pid=$GATEPID
+  [ "$target" = pgbouncer ] && pid=$(cat "$WORK/bouncer/pid")
+  [ -n "$pid" ] && before=$(cpu_ticks "$pid")
   if [ "$target" = gate ] && [ -n "${PROFILE:-}" ]; then
     # PROFILE=dir: a CPU profile of the gate during each gate run
     mkdir -p "$PROFILE"
@@ -101,8 +104,8 @@ run() { # target port mode -> "tps latency_ms cpu_us_per_query|-"
   tps=$(echo "$out" | awk '/^tps = /{print $3; exit}')
   lat=$(echo "$out" | awk '/^latency average = /{print $4; exit}')
   n=$(echo "$out" | awk '/number of transactions actually processed/{split($NF,a,"/"); print a[1]; exit}')
-  if [ "$target" = gate ]; then
-    after=$(cpu_ticks "$GATEPID")
+  if [ -n "$pid" ]; then
+    after=$(cpu_ticks "$pid")
     cpu=$(awk -v t=$((after - before)) -v hz="$TICK" -v n="$n" 'BEGIN{ if (n > 0) printf "%.1f", t / hz * 1e6 / n; else print "-" }')
   fi
   echo "$tps $lat $cpu"
@@ -121,7 +124,7 @@ for round in $(seq "$ROUNDS"); do
       TPS[$target,$mode]="${TPS[$target,$mode]:-} $tps"
       LAT[$target,$mode]="${LAT[$target,$mode]:-} $lat"
       CPU[$target,$mode]="${CPU[$target,$mode]:-} $cpu"
-      echo "round $round $mode $target: tps=$tps latency=${lat}ms gate_cpu_per_query=${cpu}us" >&2
+      echo "round $round $mode $target: tps=$tps latency=${lat}ms proxy_cpu_per_query=${cpu}us" >&2
     done
   done
 done
@@ -129,14 +132,14 @@ done
 avg() { echo "$*" | awk '{s=0;n=0; for(i=1;i<=NF;i++) if ($i ~ /^[0-9.]+$/) {s+=$i;n++}; if (n) printf "%.1f", s/n; else print "-"}'; }
 echo
 echo "pgbench -S -c $CLIENTS -j 2 -T $SECONDS_PER_RUN, scale $SCALE, $ROUNDS round(s), $(nproc) cores"
-printf "%-9s %-10s %10s %12s %10s %18s\n" mode target tps "latency ms" "/direct" "gate CPU/query us"
+printf "%-9s %-10s %10s %12s %10s %18s\n" mode target tps "latency ms" "/direct" "proxy CPU/query us"
 for mode in $MODES; do
   d=$(avg ${TPS[direct,$mode]})
   for target in direct gate pgbouncer; do
     [ -n "${TPS[$target,$mode]:-}" ] || continue
     t=$(avg ${TPS[$target,$mode]})
     ratio=$(awk -v a="$t" -v b="$d" 'BEGIN{ if (b > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a/b; else print "-" }')
-    c="-"; [ "$target" = gate ] && c=$(avg ${CPU[gate,$mode]})
+    c="-"; [ "$target" != direct ] && c=$(avg ${CPU[$target,$mode]})
     printf "%-9s %-10s %10s %12s %10s %18s\n" "$mode" "$target" "$t" "$(avg ${LAT[$target,$mode]})" "$ratio" "$c"
   done
 done
