@@ -14,6 +14,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
+	"sync"
 	"syscall"
 	"time"
 
@@ -148,6 +149,7 @@ type gate struct {
 	admin   *http.Server
 	addr    net.Addr
 	log     *slog.Logger
+	stop    context.CancelFunc // background work (the commit resolver)
 }
 
 // startGate opens the shards and starts listening.
@@ -188,8 +190,27 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		}
 		log.Info("keyspace", "name", name, "sharded", ks.Sharded, "shards", ks.Shards)
 	}
+	if err := checkTwoPhase(ctx, vs, shardMap); err != nil {
+		return nil, err
+	}
+	visibility := &sync.RWMutex{}
+	coord := &shards.Coordinator{
+		Log:        g.meta,
+		Visibility: visibility,
+		Tablets:    func() []*shards.Tablet { return g.tablets },
+		AbortAfter: time.Duration(cfg.Transactions.AbortAfter),
+		Logger:     log,
+		Failpoint:  os.Getenv("VITESS_FAILPOINT"),
+	}
+	// What a crash left half-committed is finished before clients come.
+	if err := coord.Resolve(ctx); err != nil {
+		log.Warn("commit resolver", "err", err)
+	}
+	bg, stop := context.WithCancel(context.Background())
+	g.stop = stop
+	go resolveLoop(bg, coord, time.Duration(cfg.Transactions.ResolveInterval), log)
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
-	gw := &proxy.Gate{Planner: pl, Shards: shardMap}
+	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility}
 	users := map[string]string{}
 	for _, u := range cfg.Users {
 		users[u.Name] = u.Password
@@ -223,8 +244,48 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	return g, nil
 }
 
+// checkTwoPhase refuses to start when a keyspace with several shards has a
+// Postgres shard that cannot prepare transactions.
+func checkTwoPhase(ctx context.Context, vs *router.VSchema, shardMap map[string]map[string]planner.Shard) error {
+	for name, ks := range vs.Keyspaces {
+		if len(ks.Shards) < 2 {
+			continue
+		}
+		for _, sh := range shardMap[name] {
+			if t, ok := sh.(*shards.Tablet); ok {
+				if err := t.CheckTwoPhase(ctx); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// resolveLoop runs the commit resolver every interval (default 10s).
+func resolveLoop(ctx context.Context, c *shards.Coordinator, every time.Duration, log *slog.Logger) {
+	if every <= 0 {
+		every = 10 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := c.Resolve(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("commit resolver", "err", err)
+			}
+		}
+	}
+}
+
 // Close stops serving and closes the shards.
 func (g *gate) Close(ctx context.Context) error {
+	if g.stop != nil {
+		g.stop()
+	}
 	if g.server != nil {
 		g.server.Shutdown(ctx)
 	}

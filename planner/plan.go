@@ -68,6 +68,11 @@ type Plan struct {
 	Session *SessionStmt
 	// SchemaChange is true for DDL: cached plans must be dropped after it runs.
 	SchemaChange bool
+	// Writes names the command when the statement changes data or schema
+	// ("INSERT", "CREATE TABLE", ...): a read-only transaction refuses it.
+	Writes string
+	// Locks is true for SELECT ... FOR UPDATE/SHARE.
+	Locks bool
 	// Pins is true for statements that leave state on the backend
 	// connection; in transaction pool mode the session keeps its backends.
 	Pins bool

@@ -76,6 +76,15 @@ func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 	return b.String()
 }
 
+// Cached returns the statement's plan if it is cached.
+func (c *Cache) Cached(keyspace, sql string, paramOIDs []uint32) (*Plan, bool) {
+	if g := c.p.gen.Load(); g != c.gen {
+		return nil, false
+	}
+	pl, ok := c.m[cacheKey(keyspace, sql, paramOIDs)]
+	return pl, ok
+}
+
 // Plan returns the cached plan for the statement, planning it on a miss.
 func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
 	if g := c.p.gen.Load(); g != c.gen {
@@ -176,7 +185,55 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		return nil, err
 	}
 	pl.Pins = pinsSession(n)
+	pl.Writes = writeCommand(n)
+	pl.Locks = len(n.GetSelectStmt().GetLockingClause()) > 0
 	return pl, nil
+}
+
+// writeCommand names the command of a statement that changes data or
+// schema, as Postgres names it in "cannot execute %s in a read-only
+// transaction"; "" for reads.
+func writeCommand(n *pg_query.Node) string {
+	switch {
+	case n.GetInsertStmt() != nil:
+		return "INSERT"
+	case n.GetUpdateStmt() != nil:
+		return "UPDATE"
+	case n.GetDeleteStmt() != nil:
+		return "DELETE"
+	case n.GetMergeStmt() != nil:
+		return "MERGE"
+	case n.GetTruncateStmt() != nil:
+		return "TRUNCATE TABLE"
+	case n.GetCopyStmt() != nil:
+		if n.GetCopyStmt().IsFrom {
+			return "COPY FROM"
+		}
+	case n.GetCreateStmt() != nil:
+		return "CREATE TABLE"
+	case n.GetCreateTableAsStmt() != nil:
+		return "CREATE TABLE AS"
+	case n.GetIndexStmt() != nil:
+		return "CREATE INDEX"
+	case n.GetAlterTableStmt() != nil:
+		return "ALTER TABLE"
+	case n.GetDropStmt() != nil:
+		return "DROP"
+	case n.GetCreateSeqStmt() != nil:
+		return "CREATE SEQUENCE"
+	case n.GetViewStmt() != nil:
+		return "CREATE VIEW"
+	}
+	if s := n.GetSelectStmt(); s != nil && s.WithClause != nil {
+		for _, cte := range s.WithClause.Ctes {
+			if q := cte.GetCommonTableExpr().GetCtequery(); q != nil {
+				if w := writeCommand(q); w != "" {
+					return w
+				}
+			}
+		}
+	}
+	return ""
 }
 
 // isPostgres reports whether a shard is a PostgreSQL server.

@@ -172,6 +172,9 @@ func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.R
 	if len(targets) == 1 {
 		run(0, targets[0])
 	} else {
+		if rb, ok := env.(ReadBarrier); ok {
+			defer rb.ReadBarrier()() // released once every shard has answered
+		}
 		var wg sync.WaitGroup
 		for i, s := range targets {
 			wg.Add(1)

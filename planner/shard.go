@@ -73,3 +73,48 @@ type Copier interface {
 	// CanCopy reports whether the engine behind the connection has COPY.
 	CanCopy() bool
 }
+
+// Preparer is a shard transaction that can take part in an atomic
+// multi-shard commit (two-phase commit).
+type Preparer interface {
+	// Prepare ends phase one under the global id gid. Afterwards the
+	// transaction is finished only through the returned Prepared.
+	Prepare(ctx context.Context, gid string) (Prepared, error)
+}
+
+// Prepared is a transaction after phase one.
+type Prepared interface {
+	// Redo is what the coordinator must log with its commit decision so
+	// that the commit can be finished after a crash of the gate (an
+	// embedded engine's transaction dies with the process); nil when the
+	// shard keeps the prepared transaction itself, as Postgres does.
+	Redo() []byte
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+}
+
+// BeginOptioner is a shard or reserved connection that opens transactions
+// with BEGIN's options ("ISOLATION LEVEL SERIALIZABLE READ ONLY").
+type BeginOptioner interface {
+	BeginWith(ctx context.Context, options string) (Tx, error)
+}
+
+// Participant is one shard's transaction in a commit.
+type Participant struct {
+	Keyspace, Shard string
+	Tx              Tx
+}
+
+// Savepointer is a shard transaction with savepoints.
+type Savepointer interface {
+	Savepoint(ctx context.Context, name string) error
+	RollbackTo(ctx context.Context, name string) error
+	Release(ctx context.Context, name string) error
+}
+
+// ReadBarrier is an Env that keeps multi-shard commits from landing
+// between the shard snapshots of one scatter read: Route holds it while
+// its shard queries start.
+type ReadBarrier interface {
+	ReadBarrier() (release func())
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -21,6 +22,21 @@ import (
 type Gate struct {
 	Planner *planner.Planner
 	Shards  map[string]map[string]planner.Shard
+	// Coordinator commits transactions that touched several shards
+	// (two-phase commit, shards.Coordinator); without it they are refused.
+	Coordinator Committer
+	// Visibility is held for writing by the coordinator's phase two and
+	// for reading while a scatter read outside a transaction starts its
+	// shard queries, so that such a read sees a multi-shard commit on all
+	// of its shards or on none.
+	Visibility *sync.RWMutex
+}
+
+var sessionIDs atomic.Uint64
+
+// Committer commits the shard transactions of one client transaction.
+type Committer interface {
+	Commit(ctx context.Context, parts []planner.Participant) error
 }
 
 // Pool modes (per keyspace, like PgBouncer's).
@@ -48,7 +64,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 		sort.Strings(names)
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
-	s := &session{gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
+	s := &session{id: sessionIDs.Add(1), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
 		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
 	if s.mode == "" {
 		s.mode = PoolSession
@@ -56,6 +72,8 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	for _, sh := range g.Shards[name] {
 		if isPostgres(sh) {
 			s.forward = true
+		} else {
+			s.embedded = true
 		}
 	}
 	s.startup = startupSettings(info.Params)
@@ -147,13 +165,17 @@ type session struct {
 	cache    *planner.Cache
 	mode     string
 	forward  bool // the keyspace has Postgres shards: SET goes to them
+	embedded bool // the keyspace has SQLite shards: the gate enforces READ ONLY
 
+	id       uint64 // for the shards' deadlock detection
 	mu       sync.Mutex
 	inTx     bool
 	failed   bool
 	pinned   bool // transaction mode, but the client keeps its backends
 	txs      map[string]planner.Tx
 	txLocal  []string // SET LOCAL statements of the open transaction
+	txOpts   txOptions
+	spoints  []string // the open transaction's savepoints, oldest first
 	reserved map[string]planner.Reserved
 	startup  *sqltypes.Settings
 	settings *sqltypes.Settings
@@ -218,6 +240,7 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 		if tx, ok := s.txs[shard]; ok {
 			return tx, nil
 		}
+		ctx = sqltypes.WithTxOwner(ctx, s.id)
 		var tx planner.Tx
 		var err error
 		if s.keepsBackends() {
@@ -225,9 +248,9 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 			if rerr != nil {
 				return nil, rerr
 			}
-			tx, err = r.Begin(ctx)
+			tx, err = beginWith(ctx, r, s.txOpts.sql())
 		} else {
-			tx, err = sh.Begin(ctx)
+			tx, err = beginWith(ctx, sh, s.txOpts.sql())
 		}
 		if err != nil {
 			return nil, err
@@ -238,6 +261,14 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 				return nil, err
 			} else {
 				r.Close()
+			}
+		}
+		// A shard that joins late gets the savepoints set before, so that
+		// ROLLBACK TO undoes its part too.
+		for _, name := range s.spoints {
+			if err := savepointOf(tx).Savepoint(ctx, name); err != nil {
+				tx.Rollback(ctx)
+				return nil, err
 			}
 		}
 		s.txs[shard] = tx
@@ -270,7 +301,7 @@ func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Sh
 
 func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (Statement, error) {
 	ctx = s.withSettings(ctx)
-	p, err := s.cache.Plan(ctx, execEnv{s, nil}, s.keyspace, sql, paramOIDs)
+	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, sql, paramOIDs)
 	if err != nil {
 		if s.TxStatus() == 'T' {
 			s.fail()
@@ -290,7 +321,20 @@ func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, err
 		return s.Prepare(ctx, sql, nil)
 	}
 	ctx = s.withSettings(ctx)
-	p, err := s.cache.Plan(ctx, execEnv{s, nil}, s.keyspace, norm, nil)
+	// The normalized text is planned speculatively. Inside a transaction
+	// only a plan cached before is used: describing the normalized text
+	// there could fail (an operator that needs the literals' types) and
+	// abort the transaction, and describing it outside could wait for the
+	// transaction's own locks.
+	var p *planner.Plan
+	var err error
+	if s.TxStatus() == 'I' {
+		p, err = s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, nil)
+	} else if cached, ok := s.cache.Cached(s.keyspace, norm, nil); ok {
+		p = cached
+	} else {
+		return s.Prepare(ctx, sql, nil)
+	}
 	if err != nil || !p.PassesThrough() {
 		return s.Prepare(ctx, sql, nil)
 	}
@@ -330,7 +374,16 @@ func (st *statement) Fields() []sqltypes.Field {
 // connections and the parameters as the client bound them.
 type execEnv struct {
 	*session
-	bound *sqltypes.Bound
+	bound   *sqltypes.Bound
+	barrier *sync.RWMutex // set for a plain read outside a transaction
+}
+
+func (e execEnv) ReadBarrier() func() {
+	if e.barrier == nil {
+		return func() {}
+	}
+	e.barrier.RLock()
+	return e.barrier.RUnlock
 }
 
 func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
@@ -345,6 +398,10 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 	}
 	if s.TxStatus() == 'E' {
 		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	if st.plan.Writes != "" && s.embedded && s.readOnly() {
+		s.fail()
+		return nil, sqltypes.Errorf("25006", "cannot execute %s in a read-only transaction", st.plan.Writes)
 	}
 	ctx = s.withSettings(ctx)
 	var stop context.CancelFunc
@@ -428,7 +485,11 @@ func (st *statement) execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 		s.pinned = true
 		s.mu.Unlock()
 	}
-	rows, err := st.plan.Execute(ctx, execEnv{s, b}, b.ArgsOf())
+	env := execEnv{session: s, bound: b}
+	if st.plan.Writes == "" && !st.plan.Locks && s.TxStatus() == 'I' {
+		env.barrier = s.gate.Visibility
+	}
+	rows, err := st.plan.Execute(ctx, env, b.ArgsOf())
 	if err != nil {
 		s.fail()
 		return nil, err
@@ -501,50 +562,194 @@ func (s *session) sessionStmt(ctx context.Context, p *planner.Plan) (sqltypes.Ro
 func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt) (sqltypes.Rows, error) {
 	switch ts.Kind {
 	case pg_query.TransactionStmtKind_TRANS_STMT_BEGIN, pg_query.TransactionStmtKind_TRANS_STMT_START:
+		opts, err := parseTxOptions(ts.Options)
+		if err != nil {
+			return nil, err
+		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if !s.inTx {
-			s.inTx, s.failed, s.txs, s.txLocal = true, false, map[string]planner.Tx{}, nil
+		if s.inTx {
+			warn(ctx, "25001", "there is already a transaction in progress")
+			return tagOnly("BEGIN"), nil
 		}
+		s.inTx, s.failed, s.txs, s.txLocal, s.spoints = true, false, map[string]planner.Tx{}, nil, nil
+		s.txOpts = s.defaultTxOptions().merge(opts)
 		return tagOnly("BEGIN"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		s.mu.Lock()
 		txs, failed, inTx := s.txs, s.failed, s.inTx
-		s.inTx, s.failed, s.txs, s.txLocal = false, false, nil, nil
+		s.endTxLocked()
 		s.mu.Unlock()
 		if !inTx {
+			warn(ctx, "25P01", "there is no transaction in progress")
 			return tagOnly("COMMIT"), nil
 		}
 		if failed {
 			rollbackAll(txs)
 			return tagOnly("ROLLBACK"), nil
 		}
-		// Shards commit one after the other; atomic multi-shard commit is
-		// not in this version (see README).
-		names := make([]string, 0, len(txs))
-		for n := range txs {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for i, n := range names {
-			if err := txs[n].Commit(ctx); err != nil {
-				for _, rest := range names[i+1:] {
-					txs[rest].Rollback(ctx)
-				}
-				return nil, err
-			}
+		if err := s.commit(ctx, txs); err != nil {
+			return nil, err
 		}
 		return tagOnly("COMMIT"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK:
 		s.mu.Lock()
-		txs := s.txs
-		s.inTx, s.failed, s.txs, s.txLocal = false, false, nil, nil
+		txs, inTx := s.txs, s.inTx
+		s.endTxLocked()
 		s.mu.Unlock()
+		if !inTx {
+			warn(ctx, "25P01", "there is no transaction in progress")
+		}
 		rollbackAll(txs)
 		return tagOnly("ROLLBACK"), nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT,
+		pg_query.TransactionStmtKind_TRANS_STMT_RELEASE,
+		pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return s.savepoint(ctx, ts)
 	}
 	s.fail()
-	return nil, sqltypes.Unsupported("savepoints and prepared transactions are not supported yet")
+	return nil, sqltypes.Unsupported("%s through the gate (the gate runs the two-phase commit of multi-shard transactions itself)", transactionKindName(ts.Kind))
+}
+
+func transactionKindName(k pg_query.TransactionStmtKind) string {
+	switch k {
+	case pg_query.TransactionStmtKind_TRANS_STMT_PREPARE:
+		return "PREPARE TRANSACTION"
+	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT_PREPARED:
+		return "COMMIT PREPARED"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
+		return "ROLLBACK PREPARED"
+	}
+	return "this transaction statement"
+}
+
+func (s *session) endTxLocked() {
+	s.inTx, s.failed, s.txs, s.txLocal, s.spoints, s.txOpts = false, false, nil, nil, nil, txOptions{}
+}
+
+// commit commits the shard transactions: one shard in one phase, several
+// atomically through the coordinator.
+func (s *session) commit(ctx context.Context, txs map[string]planner.Tx) error {
+	names := make([]string, 0, len(txs))
+	for n := range txs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	parts := make([]planner.Participant, len(names))
+	for i, n := range names {
+		parts[i] = planner.Participant{Keyspace: s.keyspace, Shard: n, Tx: txs[n]}
+	}
+	if len(parts) == 1 {
+		return parts[0].Tx.Commit(ctx)
+	}
+	if s.gate.Coordinator == nil {
+		rollbackAll(txs)
+		return sqltypes.Unsupported("a transaction that wrote to several shards needs the gate's commit coordinator")
+	}
+	return s.gate.Coordinator.Commit(ctx, parts)
+}
+
+// savepoint runs SAVEPOINT, RELEASE and ROLLBACK TO on every shard of the
+// transaction (shards that join later get the open savepoints then).
+func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (sqltypes.Rows, error) {
+	name := ts.SavepointName
+	s.mu.Lock()
+	if !s.inTx {
+		s.mu.Unlock()
+		return nil, sqltypes.Errorf("25P01", "%s can only be used in transaction blocks", savepointVerb(ts.Kind))
+	}
+	if s.failed && ts.Kind != pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO {
+		s.mu.Unlock()
+		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+	}
+	idx := -1
+	for i := len(s.spoints) - 1; i >= 0; i-- {
+		if s.spoints[i] == name {
+			idx = i
+			break
+		}
+	}
+	if ts.Kind != pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT && idx < 0 {
+		s.failed = true
+		s.mu.Unlock()
+		return nil, sqltypes.Errorf("3B001", "savepoint \"%s\" does not exist", name)
+	}
+	names := make([]string, 0, len(s.txs))
+	for n := range s.txs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	txs := make([]planner.Tx, len(names))
+	for i, n := range names {
+		txs[i] = s.txs[n]
+	}
+	s.mu.Unlock()
+	for _, tx := range txs {
+		sp := savepointOf(tx)
+		var err error
+		switch ts.Kind {
+		case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+			err = sp.Savepoint(ctx, name)
+		case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+			err = sp.Release(ctx, name)
+		default:
+			err = sp.RollbackTo(ctx, name)
+		}
+		if err != nil {
+			s.fail()
+			return nil, err
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch ts.Kind {
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		s.spoints = append(s.spoints, name)
+		return tagOnly("SAVEPOINT"), nil
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		s.spoints = s.spoints[:idx]
+		return tagOnly("RELEASE"), nil
+	}
+	s.spoints = s.spoints[:idx+1]
+	s.failed = false
+	return tagOnly("ROLLBACK"), nil
+}
+
+func savepointVerb(k pg_query.TransactionStmtKind) string {
+	switch k {
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return "RELEASE SAVEPOINT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return "ROLLBACK TO SAVEPOINT"
+	}
+	return "SAVEPOINT"
+}
+
+// savepointOf is the transaction's savepoints, or one that refuses.
+func savepointOf(tx planner.Tx) planner.Savepointer {
+	if sp, ok := tx.(planner.Savepointer); ok {
+		return sp
+	}
+	return noSavepoints{}
+}
+
+type noSavepoints struct{}
+
+func (noSavepoints) Savepoint(context.Context, string) error  { return errNoSavepoints }
+func (noSavepoints) RollbackTo(context.Context, string) error { return errNoSavepoints }
+func (noSavepoints) Release(context.Context, string) error    { return errNoSavepoints }
+
+var errNoSavepoints = sqltypes.Unsupported("savepoints on this shard's engine")
+
+// beginWith opens a transaction with BEGIN's options where the connection
+// takes them.
+func beginWith(ctx context.Context, c interface {
+	Begin(context.Context) (planner.Tx, error)
+}, options string) (planner.Tx, error) {
+	if bo, ok := c.(planner.BeginOptioner); ok && options != "" {
+		return bo.BeginWith(ctx, options)
+	}
+	return c.Begin(ctx)
 }
 
 func rollbackAll(txs map[string]planner.Tx) {
@@ -661,6 +866,9 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 	tag := "SET"
 	if vs.Kind == pg_query.VariableSetKind_VAR_RESET || vs.Kind == pg_query.VariableSetKind_VAR_RESET_ALL {
 		tag = "RESET"
+	}
+	if vs.Kind == pg_query.VariableSetKind_VAR_SET_MULTI && strings.EqualFold(vs.Name, "TRANSACTION") {
+		return s.setTransaction(ctx, vs, sql)
 	}
 	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
 		return nil, err

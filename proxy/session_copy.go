@@ -50,7 +50,7 @@ func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Read
 	if err != nil {
 		return "", err
 	}
-	tag, err := op.CopyIn(ctx, execEnv{st.s, b}, b.ArgsOf(), data)
+	tag, err := op.CopyIn(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), data)
 	if err != nil {
 		st.s.fail()
 	}
@@ -67,7 +67,7 @@ func (st *statement) CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer
 	if err != nil {
 		return "", err
 	}
-	tag, err := op.CopyOut(ctx, execEnv{st.s, b}, b.ArgsOf(), w)
+	tag, err := op.CopyOut(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), w)
 	if err != nil {
 		st.s.fail()
 	}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -18,6 +19,17 @@ type Config struct {
 	DataDir   string                     `yaml:"dataDir" json:"dataDir"`
 	Users     []UserConfig               `yaml:"users" json:"users"`
 	Keyspaces map[string]*KeyspaceConfig `yaml:"keyspaces" json:"keyspaces"`
+	// Transactions tunes multi-shard commits.
+	Transactions TransactionsConfig `yaml:"transactions" json:"transactions"`
+}
+
+// TransactionsConfig tunes the two-phase commit's resolver.
+type TransactionsConfig struct {
+	// AbortAfter: a prepared transaction with no commit decision this old
+	// is rolled back by the resolver (default 30s).
+	AbortAfter Duration `yaml:"abortAfter" json:"abortAfter"`
+	// ResolveInterval: how often the resolver looks (default 10s).
+	ResolveInterval Duration `yaml:"resolveInterval" json:"resolveInterval"`
 }
 
 // UserConfig is one client login.
@@ -143,3 +155,19 @@ func (c *Config) Validate() error {
 	}
 	return nil
 }
+
+// Duration is a time.Duration written as "30s", "500ms", "2m" in the config.
+type Duration time.Duration
+
+// UnmarshalText reads "30s" (JSON).
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML reads "30s" (YAML).
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error { return d.UnmarshalText([]byte(n.Value)) }

@@ -8,13 +8,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // metadata: postgres://
 )
 
-// Meta is the gate's metadata store: auto-registered tables and sequence
-// blocks. It is a SQLite file by default; every write is one transaction so
-// a crash never leaves half a record.
+// Meta is the gate's metadata store: auto-registered tables, sequence
+// blocks and the decision log of multi-shard commits. It is a SQLite file
+// by default, or a Postgres database that several gates share; every write
+// is one statement or one transaction so a crash never leaves half a
+// record, and no write reads a value it then overwrites (two gates may
+// write at once).
 type Meta struct {
 	db *sql.DB
+	pg bool // Postgres: $n placeholders
 }
 
 // TableRecord is a persisted table registration.
@@ -23,29 +30,68 @@ type TableRecord struct {
 	Table    Table
 }
 
-// OpenMeta opens the metadata store named by url ("sqlite:PATH").
+// OpenMeta opens the metadata store named by url: "sqlite:PATH" or a
+// postgres:// URL.
 func OpenMeta(ctx context.Context, url string) (*Meta, error) {
-	path, ok := strings.CutPrefix(url, "sqlite:")
-	if !ok {
-		return nil, fmt.Errorf("metadata %q: only sqlite:PATH is supported so far", url)
+	m := &Meta{}
+	var err error
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		path := strings.TrimPrefix(url, "sqlite:")
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, fmt.Errorf("metadata: %w", err)
+		}
+		m.db, err = sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate")
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		m.pg = true
+		m.db, err = sql.Open("pgx", url)
+	default:
+		return nil, fmt.Errorf("metadata %q: want sqlite:PATH or postgres://...", url)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("metadata: %w", err)
-	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(FULL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	for _, s := range []string{
 		`CREATE TABLE IF NOT EXISTS tables (keyspace TEXT NOT NULL, name TEXT NOT NULL, def TEXT NOT NULL, PRIMARY KEY (keyspace, name))`,
-		`CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, next_value INTEGER NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS sequences (name TEXT PRIMARY KEY, next_value BIGINT NOT NULL)`,
+		`CREATE TABLE IF NOT EXISTS decisions (dtid TEXT PRIMARY KEY, outcome TEXT NOT NULL, record TEXT NOT NULL, created_ms BIGINT NOT NULL)`,
 	} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("metadata %s: %w", path, err)
+		if _, err := m.db.ExecContext(ctx, s); err != nil {
+			m.db.Close()
+			return nil, fmt.Errorf("metadata %s: %w", redactURL(url), err)
 		}
 	}
-	return &Meta{db: db}, nil
+	return m, nil
+}
+
+// redactURL drops a password from a URL for messages.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		if at := strings.Index(u[i+3:], "@"); at >= 0 {
+			if c := strings.Index(u[i+3:i+3+at], ":"); c >= 0 {
+				return u[:i+3+c] + ":xxxxx" + u[i+3+at:]
+			}
+		}
+	}
+	return u
+}
+
+// q rewrites ? placeholders as $n for Postgres.
+func (m *Meta) q(s string) string {
+	if !m.pg {
+		return s
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range s {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // Close closes the store.
@@ -83,7 +129,7 @@ func (m *Meta) LoadTables(ctx context.Context) ([]TableRecord, error) {
 // SaveTable persists a registration.
 func (m *Meta) SaveTable(ctx context.Context, keyspace string, t Table) error {
 	def, _ := json.Marshal(tableDef{Type: t.Type, VindexType: t.VindexType, Columns: t.Columns, AutoIncrement: t.AutoIncrement})
-	_, err := m.db.ExecContext(ctx, `INSERT INTO tables (keyspace, name, def) VALUES (?, ?, ?) ON CONFLICT (keyspace, name) DO UPDATE SET def = excluded.def`, keyspace, t.Name, string(def))
+	_, err := m.db.ExecContext(ctx, m.q(`INSERT INTO tables (keyspace, name, def) VALUES (?, ?, ?) ON CONFLICT (keyspace, name) DO UPDATE SET def = excluded.def`), keyspace, t.Name, string(def))
 	if err != nil {
 		return fmt.Errorf("metadata: save table %s: %w", t.Name, err)
 	}
@@ -92,7 +138,7 @@ func (m *Meta) SaveTable(ctx context.Context, keyspace string, t Table) error {
 
 // DeleteTable removes a registration.
 func (m *Meta) DeleteTable(ctx context.Context, keyspace, name string) error {
-	if _, err := m.db.ExecContext(ctx, `DELETE FROM tables WHERE keyspace = ? AND name = ?`, keyspace, name); err != nil {
+	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM tables WHERE keyspace = ? AND name = ?`), keyspace, name); err != nil {
 		return fmt.Errorf("metadata: delete table %s: %w", name, err)
 	}
 	return nil
@@ -101,23 +147,75 @@ func (m *Meta) DeleteTable(ctx context.Context, keyspace, name string) error {
 // ReserveBlock durably reserves n values of a sequence and returns the first;
 // the caller owns [first, first+n). Values start at 1.
 func (m *Meta) ReserveBlock(ctx context.Context, name string, n int64) (int64, error) {
-	tx, err := m.db.BeginTx(ctx, nil)
+	// One statement: gates sharing the store never hand out a block twice.
+	var end int64
+	err := m.db.QueryRowContext(ctx, m.q(`INSERT INTO sequences (name, next_value) VALUES (?, ?)
+		ON CONFLICT (name) DO UPDATE SET next_value = sequences.next_value + ? RETURNING next_value`), name, 1+n, n).Scan(&end)
 	if err != nil {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
 	}
-	defer tx.Rollback()
-	var next int64
-	err = tx.QueryRowContext(ctx, `SELECT next_value FROM sequences WHERE name = ?`, name).Scan(&next)
-	if err == sql.ErrNoRows {
-		next = 1
-	} else if err != nil {
-		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	return end - n, nil
+}
+
+// Decision is a multi-shard commit's outcome in the decision log: "commit"
+// (written before phase two; Record says what finishing it takes) or
+// "abort" (written by a resolver that found the transaction prepared and
+// undecided, so that its coordinator can no longer decide commit).
+type Decision struct {
+	DTID    string
+	Outcome string
+	Record  []byte
+	Created time.Time
+}
+
+// Decide records outcome for dtid unless an outcome is already recorded,
+// and returns the recorded one: the first writer wins.
+func (m *Meta) Decide(ctx context.Context, dtid, outcome string, record []byte) (string, error) {
+	if _, err := m.db.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
+		dtid, outcome, string(record), time.Now().UnixMilli()); err != nil {
+		return "", fmt.Errorf("decision log: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sequences (name, next_value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET next_value = excluded.next_value`, name, next+n); err != nil {
-		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	var got string
+	if err := m.db.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), dtid).Scan(&got); err != nil {
+		return "", fmt.Errorf("decision log: %w", err)
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	return got, nil
+}
+
+// Decisions returns the log's records with the given outcome.
+func (m *Meta) Decisions(ctx context.Context, outcome string) ([]Decision, error) {
+	rows, err := m.db.QueryContext(ctx, m.q(`SELECT dtid, outcome, record, created_ms FROM decisions WHERE outcome = ? ORDER BY created_ms`), outcome)
+	if err != nil {
+		return nil, fmt.Errorf("decision log: %w", err)
 	}
-	return next, nil
+	defer rows.Close()
+	var out []Decision
+	for rows.Next() {
+		var d Decision
+		var rec string
+		var ms int64
+		if err := rows.Scan(&d.DTID, &d.Outcome, &rec, &ms); err != nil {
+			return nil, fmt.Errorf("decision log: %w", err)
+		}
+		d.Record, d.Created = []byte(rec), time.UnixMilli(ms)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Forget removes a finished transaction's record.
+func (m *Meta) Forget(ctx context.Context, dtid string) error {
+	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM decisions WHERE dtid = ?`), dtid); err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	return nil
+}
+
+// ForgetAbortsBefore removes abort records older than t (a coordinator
+// gives up long before).
+func (m *Meta) ForgetAbortsBefore(ctx context.Context, t time.Time) error {
+	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM decisions WHERE outcome = 'abort' AND created_ms < ?`), t.UnixMilli()); err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	return nil
 }

@@ -17,7 +17,8 @@ import (
 // SQLite is the embedded engine: one SQLite file per shard in WAL mode.
 // Statements arrive as Postgres SQL and are translated by package dialect.
 type SQLite struct {
-	db *sql.DB
+	db   *sql.DB
+	path string // absolute
 
 	mu     sync.Mutex
 	cols   map[string][]dialect.Column // catalog cache, cleared by DDL
@@ -42,7 +43,12 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	return &SQLite{db: db, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+appliedTable+` (gid TEXT PRIMARY KEY, at_ms INTEGER NOT NULL)`); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	abs, _ := filepath.Abs(path)
+	return &SQLite{db: db, path: abs, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Kind is "sqlite".
@@ -331,29 +337,31 @@ type sqliteReserved struct{ *SQLite }
 func (sqliteReserved) Release() {}
 
 // Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
-// at BEGIN, so two transactions never deadlock on lock upgrade).
+// at BEGIN, so two transactions never deadlock on lock upgrade) that
+// records its changes for an atomic multi-shard commit (sqlite_redo.go).
 func (s *SQLite) Begin(ctx context.Context) (planner.Tx, error) {
-	// database/sql rolls a transaction back when its context ends; the
-	// transaction outlives the statement that opened it.
-	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
-	if err != nil {
-		return nil, dialect.MapError(err)
-	}
-	return &sqliteTx{s: s, tx: tx}, nil
+	return s.beginCaptured(ctx)
 }
 
 type sqliteTx struct {
-	s  *SQLite
-	tx *sql.Tx
+	s       *SQLite
+	tx      *sql.Tx
+	conn    *sql.Conn
+	capture *redoCapture
+	unlock  func() // the shard's transaction lock (sqlite_locks.go)
 }
 
 func (t *sqliteTx) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
 	return t.s.run(ctx, t.tx, sqlText, args)
 }
 
-func (t *sqliteTx) Commit(ctx context.Context) error { return dialect.MapError(t.tx.Commit()) }
+func (t *sqliteTx) Commit(ctx context.Context) error {
+	defer t.finish()
+	return dialect.MapError(t.tx.Commit())
+}
 
 func (t *sqliteTx) Rollback(ctx context.Context) error {
+	defer t.finish()
 	err := t.tx.Rollback()
 	if err == sql.ErrTxDone {
 		return nil

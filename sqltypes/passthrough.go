@@ -72,3 +72,17 @@ func NoticesFrom(ctx context.Context) *Notices {
 	n, _ := ctx.Value(noticesKey{}).(*Notices)
 	return n
 }
+
+type txOwnerKey struct{}
+
+// WithTxOwner marks ctx with the client session that owns the shard
+// transactions begun under it (deadlock detection between SQLite shards).
+func WithTxOwner(ctx context.Context, owner uint64) context.Context {
+	return context.WithValue(ctx, txOwnerKey{}, owner)
+}
+
+// TxOwner is the session WithTxOwner set, or 0.
+func TxOwner(ctx context.Context) uint64 {
+	o, _ := ctx.Value(txOwnerKey{}).(uint64)
+	return o
+}

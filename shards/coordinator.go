@@ -1,0 +1,324 @@
+package shards
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// The coordinator commits a transaction that touched several shards
+// atomically (two-phase commit):
+//
+//  1. Phase one: every shard transaction is prepared under a global id
+//     "vt-<dtid>-<n>" (Postgres: PREPARE TRANSACTION; SQLite: its redo is
+//     collected, see sqlite_redo.go). A failure rolls everything back.
+//  2. The decision "commit" is written to the decision log in the metadata
+//     store, with the participants and the SQLite redo. The write is
+//     first-writer-wins: a resolver that found the transaction prepared
+//     and undecided for too long may have written "abort" first, and then
+//     the coordinator rolls back.
+//  3. Phase two: every prepared transaction is committed; when all are,
+//     the record is removed.
+//
+// A resolver (Resolve, at startup and periodically, in any gate sharing
+// the metadata store) finishes what a crash left: commit records are
+// completed (COMMIT PREPARED; SQLite redo replayed unless its marker shows
+// the commit happened), and prepared transactions without a decision older
+// than AbortAfter are aborted (presumed abort).
+
+// GIDPrefix starts the global id of every transaction the gate prepares.
+const GIDPrefix = "vt-"
+
+// DecisionLog is where commit decisions are kept durably (router.Meta).
+type DecisionLog interface {
+	Decide(ctx context.Context, dtid, outcome string, record []byte) (string, error)
+	Decisions(ctx context.Context, outcome string) ([]router.Decision, error)
+	Forget(ctx context.Context, dtid string) error
+	ForgetAbortsBefore(ctx context.Context, t time.Time) error
+}
+
+// Coordinator runs multi-shard commits and resolves what crashes leave.
+type Coordinator struct {
+	Log DecisionLog
+	// Tablets lists the gate's tablets (the resolver's shards).
+	Tablets func() []*Tablet
+	// AbortAfter is how long a prepared transaction with no decision is
+	// left to its coordinator before a resolver aborts it (default 30s).
+	AbortAfter time.Duration
+	Logger     *slog.Logger
+	// Visibility is taken for writing during phase two (see
+	// proxy.Gate.Visibility); nil for none.
+	Visibility *sync.RWMutex
+	// Failpoint (tests: env VITESS_FAILPOINT) kills the process at a step
+	// of the commit: "after-prepare" or "after-decision".
+	Failpoint string
+}
+
+type txRecord struct {
+	Participants []txParticipant `json:"participants"`
+}
+
+type txParticipant struct {
+	Keyspace string          `json:"keyspace"`
+	Shard    string          `json:"shard"`
+	GID      string          `json:"gid"`
+	Location string          `json:"location"`
+	Redo     json.RawMessage `json:"redo,omitempty"`
+}
+
+func (c *Coordinator) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}
+
+func (c *Coordinator) abortAfter() time.Duration {
+	if c.AbortAfter > 0 {
+		return c.AbortAfter
+	}
+	return 30 * time.Second
+}
+
+func (c *Coordinator) failpoint(step string) {
+	if c.Failpoint == step {
+		c.logger().Error("failpoint: killing the gate", "step", step)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		time.Sleep(time.Hour)
+	}
+}
+
+// visibilityWait bounds how long phase two waits for scatter reads to get
+// their snapshots; past it the commit goes on without the barrier (a read
+// blocked on the transaction's locks would otherwise wait for it forever).
+const visibilityWait = 2 * time.Second
+
+func lockWithin(mu *sync.RWMutex, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for wait := 10 * time.Microsecond; ; wait *= 2 {
+		if mu.TryLock() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(min(wait, time.Millisecond))
+	}
+}
+
+func newDTID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// ErrCommitUnknown is returned when the decision could not be recorded nor
+// known: the transaction stays prepared and a resolver will decide it.
+var ErrCommitUnknown = errors.New("the outcome of the commit is unknown: the decision log could not be written; a resolver will finish or roll back the transaction")
+
+// Commit commits the participants' transactions, atomically when there are
+// several. Participants whose Tx has a Location (tablets) are logged with
+// it.
+func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) error {
+	switch len(parts) {
+	case 0:
+		return nil
+	case 1:
+		return parts[0].Tx.Commit(ctx)
+	}
+	if c == nil || c.Log == nil {
+		return sqltypes.Unsupported("a multi-shard commit needs the decision log")
+	}
+	dtid := newDTID()
+	rec := txRecord{Participants: make([]txParticipant, len(parts))}
+	prepared := make([]planner.Prepared, 0, len(parts))
+	rollback := func(from int) {
+		bg := context.WithoutCancel(ctx)
+		for _, p := range prepared {
+			_ = p.Rollback(bg)
+		}
+		for _, p := range parts[from:] {
+			_ = p.Tx.Rollback(bg)
+		}
+	}
+	for i, p := range parts {
+		gid := fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i)
+		pr, ok := p.Tx.(planner.Preparer)
+		if !ok {
+			rollback(i)
+			return sqltypes.Unsupported("shard %s/%s cannot take part in a multi-shard commit", p.Keyspace, p.Shard)
+		}
+		x, err := pr.Prepare(ctx, gid)
+		if err != nil {
+			rollback(i + 1)
+			return fmt.Errorf("%w (the transaction was rolled back on every shard)", err)
+		}
+		prepared = append(prepared, x)
+		loc := ""
+		if l, ok := p.Tx.(interface{ Location() string }); ok {
+			loc = l.Location()
+		}
+		rec.Participants[i] = txParticipant{Keyspace: p.Keyspace, Shard: p.Shard, GID: gid, Location: loc, Redo: x.Redo()}
+	}
+	c.failpoint("after-prepare")
+	body, err := json.Marshal(rec)
+	if err != nil {
+		rollback(len(parts))
+		return err
+	}
+	// From here on the outcome must not depend on the client staying.
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	outcome, err := c.Log.Decide(bg, dtid, "commit", body)
+	if err != nil {
+		// The write may or may not have happened: ask for abort; the
+		// record that is there decides.
+		outcome, err = c.Log.Decide(bg, dtid, "abort", nil)
+		if err != nil {
+			c.logger().Error("decision log unavailable; transaction left prepared for the resolver", "dtid", dtid, "err", err)
+			return ErrCommitUnknown
+		}
+	}
+	if outcome != "commit" {
+		rollback(len(parts))
+		return sqltypes.Errorf("40001", "the multi-shard transaction was aborted by a resolver before it could commit")
+	}
+	c.failpoint("after-decision")
+	done := true
+	if c.Visibility != nil && lockWithin(c.Visibility, visibilityWait) {
+		defer c.Visibility.Unlock()
+	}
+	for i, p := range prepared {
+		if err := p.Commit(bg); err != nil {
+			done = false
+			c.logger().Warn("phase two failed; the resolver will finish it", "dtid", dtid, "shard", rec.Participants[i].Keyspace+"/"+rec.Participants[i].Shard, "err", err)
+		}
+	}
+	if done {
+		// The SQLite markers go later, in the resolver: deleting them here
+		// would wait for the shards' write locks in the client's commit.
+		_ = c.Log.Forget(bg, dtid)
+	}
+	return nil
+}
+
+// markerAge is how old a SQLite commit marker must be before the resolver
+// drops it (when no unfinished commit names it).
+const markerAge = 10 * time.Minute
+
+// Resolve finishes committed transactions that a crash left unfinished and
+// aborts prepared transactions left undecided for longer than AbortAfter.
+// It reports the first error and goes on with the rest.
+func (c *Coordinator) Resolve(ctx context.Context) error {
+	var first error
+	note := func(err error) {
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	tablets := c.Tablets()
+	byLoc := map[string]*Tablet{}
+	for _, t := range tablets {
+		byLoc[t.Location()] = t
+	}
+	commits, err := c.Log.Decisions(ctx, "commit")
+	if err != nil {
+		return err
+	}
+	committed := map[string]bool{}
+	var keep []string // SQLite markers an unfinished commit still needs
+	for _, d := range commits {
+		var rec txRecord
+		if json.Unmarshal(d.Record, &rec) == nil {
+			for _, p := range rec.Participants {
+				keep = append(keep, p.GID)
+			}
+		}
+	}
+	for _, d := range commits {
+		committed[d.DTID] = true
+		var rec txRecord
+		if err := json.Unmarshal(d.Record, &rec); err != nil {
+			note(fmt.Errorf("decision %s: %w", d.DTID, err))
+			continue
+		}
+		finished := true
+		for _, p := range rec.Participants {
+			t := byLoc[p.Location]
+			if t == nil {
+				finished = false // another gate's shard
+				continue
+			}
+			var err error
+			if strings.HasPrefix(p.Location, "sqlite:") {
+				err = t.ApplyRedo(ctx, p.GID, p.Redo)
+			} else {
+				err = t.FinishPrepared(ctx, p.GID, true)
+			}
+			if err != nil {
+				finished = false
+				note(err)
+			}
+		}
+		if finished {
+			if err := c.Log.Forget(ctx, d.DTID); err != nil {
+				note(err)
+				continue
+			}
+			c.logger().Info("resolver finished a committed transaction", "dtid", d.DTID)
+		}
+	}
+	for _, t := range tablets {
+		xs, err := t.PreparedXacts(ctx, GIDPrefix)
+		if err != nil {
+			note(err)
+			continue
+		}
+		for _, x := range xs {
+			dtid := dtidOf(x.GID)
+			if committed[dtid] {
+				continue // finished above, or its shard is down
+			}
+			if time.Since(x.Prepared) < c.abortAfter() {
+				continue // its coordinator may still decide
+			}
+			outcome, err := c.Log.Decide(ctx, dtid, "abort", nil)
+			if err != nil {
+				note(err)
+				continue
+			}
+			if err := t.FinishPrepared(ctx, x.GID, outcome == "commit"); err != nil {
+				note(err)
+				continue
+			}
+			c.logger().Info("resolver finished a prepared transaction", "gid", x.GID, "outcome", outcome)
+		}
+	}
+	for _, t := range tablets {
+		note(t.ForgetApplied(ctx, keep, time.Now().Add(-markerAge)))
+	}
+	note(c.Log.ForgetAbortsBefore(ctx, time.Now().Add(-24*time.Hour)))
+	return first
+}
+
+// dtidOf is the transaction id in a global id "vt-<dtid>-<n>".
+func dtidOf(gid string) string {
+	s := strings.TrimPrefix(gid, GIDPrefix)
+	if i := strings.LastIndexByte(s, '-'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// setupAccounts creates accounts 1..n with 1000 each and returns two ids
+// that live on different shards.
+func setupAccounts(t *testing.T, c *pgx.Conn, n int) (int, int) {
+	t.Helper()
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`)
+	var vals []string
+	for i := 1; i <= n; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, 1000)", i))
+	}
+	mustExec(t, c, `INSERT INTO accounts VALUES `+strings.Join(vals, ", "))
+	shardOf := func(id int) string {
+		var plan string
+		rows, err := c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var line string
+			if err := rows.Scan(&line); err != nil {
+				t.Fatal(err)
+			}
+			if i := strings.Index(line, "shards="); i >= 0 && plan == "" {
+				plan = strings.Fields(line[i:])[0]
+			}
+		}
+		if rows.Err() != nil || plan == "" {
+			t.Fatalf("no shard for %d: %v", id, rows.Err())
+		}
+		return plan
+	}
+	first := shardOf(1)
+	for id := 2; id <= n; id++ {
+		if shardOf(id) != first {
+			return 1, id
+		}
+	}
+	t.Fatal("all accounts on one shard")
+	return 0, 0
+}
+
+func balances(t *testing.T, c *pgx.Conn, ids ...int) []int64 {
+	t.Helper()
+	out := make([]int64, len(ids))
+	for i, id := range ids {
+		if err := c.QueryRow(context.Background(), `SELECT balance FROM accounts WHERE id = $1`, id).Scan(&out[i]); err != nil {
+			t.Fatalf("balance %d: %v", id, err)
+		}
+	}
+	return out
+}
+
+func sqlState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
+}
+
+// TestTransactions: multi-shard commit and rollback, an error inside a
+// transaction, savepoints across shards, READ ONLY, isolation levels and
+// pgx.BeginTxFunc, on every engine.
+func TestTransactions(t *testing.T) { forEachEngine(t, testTransactions) }
+
+func testTransactions(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 2, "")
+	c := g.connect(t)
+	ctx := context.Background()
+	a, b := setupAccounts(t, c, 20)
+
+	// Both or neither.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	mustExec(t, c, `COMMIT`)
+	if got := balances(t, c, a, b); got[0] != 900 || got[1] != 1100 {
+		t.Fatalf("after commit: %v", got)
+	}
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = 0 WHERE id IN ($1, $2)`, a, b)
+	mustExec(t, c, `ROLLBACK`)
+	if got := balances(t, c, a, b); got[0] != 900 || got[1] != 1100 {
+		t.Fatalf("after rollback: %v", got)
+	}
+
+	// An error inside the transaction: everything is refused until its
+	// end, and COMMIT rolls back.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = 1 WHERE id = $1`, a)
+	if _, err := c.Exec(ctx, `SELECT 1/0`); sqlState(err) != "22012" {
+		t.Fatalf("1/0: %v", err)
+	}
+	if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 2 WHERE id = $1`, b); sqlState(err) != "25P02" {
+		t.Fatalf("in a failed transaction: %v", err)
+	}
+	if tag, err := c.Exec(ctx, `COMMIT`); err != nil || tag.String() != "ROLLBACK" {
+		t.Fatalf("COMMIT of a failed transaction: %q %v", tag, err)
+	}
+	if got := balances(t, c, a, b); got[0] != 900 || got[1] != 1100 {
+		t.Fatalf("after failed transaction: %v", got)
+	}
+
+	// Savepoints: the shard that joins after the savepoint is rolled back
+	// to it too; ROLLBACK TO recovers from an error.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, a)
+	mustExec(t, c, `SAVEPOINT s1`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 1000 WHERE id = $1`, b)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 1000 WHERE id = $1`, a)
+	mustExec(t, c, `ROLLBACK TO SAVEPOINT s1`)
+	mustExec(t, c, `SAVEPOINT s2`)
+	if _, err := c.Exec(ctx, `UPDATE accounts SET balance = balance / 0 WHERE id = $1`, b); err == nil {
+		t.Fatal("division by zero passed")
+	}
+	mustExec(t, c, `ROLLBACK TO s2`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 2 WHERE id = $1`, b)
+	mustExec(t, c, `RELEASE s2`)
+	if _, err := c.Exec(ctx, `ROLLBACK TO s2`); sqlState(err) != "3B001" {
+		t.Fatalf("released savepoint: %v", err)
+	}
+	mustExec(t, c, `ROLLBACK TO s1`) // recovers, and undoes the +2
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 3 WHERE id = $1`, b)
+	mustExec(t, c, `COMMIT`)
+	if got := balances(t, c, a, b); got[0] != 901 || got[1] != 1103 {
+		t.Fatalf("after savepoints: %v", got)
+	}
+	if _, err := c.Exec(ctx, `SAVEPOINT x`); sqlState(err) != "25P01" {
+		t.Fatalf("savepoint outside a transaction: %v", err)
+	}
+
+	// READ ONLY refuses writes with 25006, by BEGIN and by SET TRANSACTION.
+	for _, begin := range []string{`BEGIN READ ONLY`, `BEGIN; SET TRANSACTION READ ONLY`, `START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`} {
+		for _, s := range strings.Split(begin, "; ") {
+			mustExec(t, c, s)
+		}
+		balances(t, c, a)
+		if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 0 WHERE id = $1`, a); sqlState(err) != "25006" {
+			t.Errorf("%s: write: %v", begin, err)
+		}
+		mustExec(t, c, `ROLLBACK`)
+	}
+
+	// Isolation levels reach Postgres shards.
+	if engine == "postgres" {
+		tx, err := c.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lvl string
+		if err := tx.QueryRow(ctx, `SELECT current_setting('transaction_isolation') FROM accounts WHERE id = $1`, a).Scan(&lvl); err != nil || lvl != "repeatable read" {
+			t.Errorf("isolation %q %v", lvl, err)
+		}
+		tx.Rollback(ctx)
+	}
+
+	// pgx.BeginTxFunc, serializable.
+	err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 1 WHERE id = $1`, a); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, b)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := balances(t, c, a, b); got[0] != 900 || got[1] != 1104 {
+		t.Fatalf("after BeginTxFunc: %v", got)
+	}
+	var total int64
+	if err := c.QueryRow(ctx, `SELECT sum(balance) FROM accounts`).Scan(&total); err != nil || total != 20*1000+4 {
+		t.Fatalf("total %d %v", total, err)
+	}
+	noPreparedLeft(t, g)
+}
+
+// noPreparedLeft checks that no prepared transaction is left on the
+// gate's Postgres shards.
+func noPreparedLeft(t *testing.T, g *testGate) {
+	t.Helper()
+	for _, url := range g.cfg.Keyspaces["main"].Shards {
+		if !strings.HasPrefix(url, "postgres") {
+			continue
+		}
+		c, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = c.QueryRow(context.Background(), `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`).Scan(&n)
+		c.Close(context.Background())
+		if err != nil || n != 0 {
+			t.Errorf("prepared transactions left on %s: %d %v", url, n, err)
+		}
+	}
+}
+
+// TestBankInvariant: clients move money between accounts on different
+// shards at once; a scatter SUM during and after the run always sees the
+// same total.
+func TestBankInvariant(t *testing.T) { forEachEngine(t, testBankInvariant) }
+
+func testBankInvariant(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 2, "")
+	setup := g.connect(t)
+	const accounts, clients = 10, 4
+	setupAccounts(t, setup, accounts)
+	const total = accounts * 1000
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	var moves, retries atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, clients+1)
+	for i := 0; i < clients; i++ {
+		c := g.connect(t)
+		// Cross-shard lock waits can deadlock across two Postgres
+		// servers, which neither detects: a lock timeout breaks them.
+		if engine != "sqlite" {
+			mustExec(t, c, `SET lock_timeout = '200ms'`)
+		}
+		wg.Add(1)
+		go func(seed int64) {
+			defer wg.Done()
+			rnd := rand.New(rand.NewSource(seed))
+			for ctx.Err() == nil {
+				from, to := 1+rnd.Intn(accounts), 1+rnd.Intn(accounts)
+				if from == to {
+					continue
+				}
+				amount := 1 + rnd.Intn(50)
+				err := pgx.BeginTxFunc(context.Background(), c, pgx.TxOptions{}, func(tx pgx.Tx) error {
+					if _, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance - $1 WHERE id = $2`, amount, from); err != nil {
+						return err
+					}
+					_, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
+					return err
+				})
+				switch code := sqlState(err); {
+				case err == nil:
+					moves.Add(1)
+				case code == "40001" || code == "40P01" || code == "55P03" || strings.Contains(err.Error(), "lock timeout") || code == "57014":
+					retries.Add(1) // a conflict: the transfer did not happen
+				default:
+					errs <- err
+					return
+				}
+			}
+		}(int64(i))
+	}
+	checker := g.connect(t)
+	checks := 0
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			var sum int64
+			if err := checker.QueryRow(context.Background(), `SELECT sum(balance) FROM accounts`).Scan(&sum); err != nil {
+				errs <- err
+				return
+			}
+			if sum != total {
+				errs <- fmt.Errorf("total %d during the run, want %d", sum, total)
+				return
+			}
+			checks++
+		}
+	}()
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	var sum int64
+	if err := setup.QueryRow(context.Background(), `SELECT sum(balance) FROM accounts`).Scan(&sum); err != nil || sum != total {
+		t.Fatalf("total after the run %d %v", sum, err)
+	}
+	if moves.Load() < 20 || checks < 5 {
+		t.Errorf("too little happened: %d transfers, %d checks", moves.Load(), checks)
+	}
+	t.Logf("%s: %d transfers, %d conflicts retried, %d scatter checks", engine, moves.Load(), retries.Load(), checks)
+	noPreparedLeft(t, g)
+}
