@@ -171,3 +171,9 @@ func (d *Duration) UnmarshalText(b []byte) error {
 
 // UnmarshalYAML reads "30s" (YAML).
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error { return d.UnmarshalText([]byte(n.Value)) }
+
+// MarshalText writes "30s".
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// MarshalYAML writes "30s".
+func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// TestCommitCrash kills the gate (a real process, SIGKILL through the
+// VITESS_FAILPOINT hook) between the two phases of a multi-shard commit,
+// restarts it, and checks that the transfer is on every shard or on none,
+// and that no prepared transaction is left on the Postgres shards.
+func TestCommitCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "vitess")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, engine := range []string{"sqlite", "postgres"} {
+		for _, step := range []string{"after-prepare", "after-decision"} {
+			t.Run(engine+"/"+step, func(t *testing.T) { testCommitCrash(t, bin, engine, step) })
+		}
+	}
+}
+
+func testCommitCrash(t *testing.T, bin, engine, step string) {
+	o := engineOptions(t, engine, 2, "transactions: {abortAfter: 1s, resolveInterval: 300ms}\n")
+	ctx := context.Background()
+	start := func(failpoint string) (*exec.Cmd, *pgx.Conn, *strings.Builder) {
+		listen := freeAddr(t)
+		args := []string{"serve", "--listen", listen, "--admin", "off", "--data-dir", o.dataDir}
+		if o.config != "" {
+			args = append(args, "--config", o.config)
+		} else {
+			args = append(args, "--shards", "2")
+		}
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "VITESS_FAILPOINT="+failpoint)
+		logs := &strings.Builder{}
+		cmd.Stderr = logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		var c *pgx.Conn
+		var err error
+		for i := 0; i < 200; i++ {
+			if c, err = pgx.Connect(ctx, fmt.Sprintf("postgres://app@%s/main?sslmode=disable", listen)); err == nil {
+				t.Cleanup(func() { c.Close(ctx) })
+				return cmd, c, logs
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		t.Fatalf("connect: %v\n%s", err, logs)
+		return nil, nil, nil
+	}
+	cmd, c, logs := start(step)
+	a, b := setupAccounts(t, c, 20)
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	if _, err := c.Exec(ctx, `COMMIT`); err == nil {
+		t.Fatalf("COMMIT answered; the failpoint did not kill the gate\n%s", logs)
+	}
+	if err := cmd.Wait(); err == nil || !strings.Contains(err.Error(), "killed") {
+		t.Fatalf("gate exit: %v\n%s", err, logs)
+	}
+	if !strings.Contains(logs.String(), "failpoint") {
+		t.Fatalf("no failpoint in the logs:\n%s", logs)
+	}
+
+	_, c2, logs2 := start("")
+	want := []int64{1000, 1000}
+	if step == "after-decision" {
+		want = []int64{900, 1100}
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := balances(t, c2, a, b)
+		prepared := preparedCount(t, o, engine)
+		if got[0] == want[0] && got[1] == want[1] && prepared == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after restart: balances %v (want %v), %d prepared transactions left\n%s", got, want, prepared, logs2)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var total int64
+	if err := c2.QueryRow(ctx, `SELECT sum(balance) FROM accounts`).Scan(&total); err != nil || total != 20000 {
+		t.Fatalf("total %d %v", total, err)
+	}
+}
+
+// preparedCount counts prepared transactions on the Postgres shards of the
+// config.
+func preparedCount(t *testing.T, o options, engine string) int {
+	t.Helper()
+	if engine == "sqlite" {
+		return 0
+	}
+	cfg, err := loadConfig(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, url := range cfg.Keyspaces["main"].Shards {
+		c, err := pgx.Connect(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		err = c.QueryRow(context.Background(), `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`).Scan(&n)
+		c.Close(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+	}
+	return total
+}
