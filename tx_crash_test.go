@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dotdo/vitess/pgtest"
 )
 
 // TestCommitCrash kills the gate (a real process, SIGKILL through the
@@ -127,4 +129,54 @@ func preparedCount(t *testing.T, o options, engine string) int {
 		total += n
 	}
 	return total
+}
+
+// TestShardDiesInPhaseOne: a Postgres shard goes away while a two-shard
+// transaction is open; its COMMIT fails in phase one and nothing is
+// committed anywhere, and nothing stays prepared.
+func TestShardDiesInPhaseOne(t *testing.T) {
+	own := pgtest.Start(t)
+	_, u1 := pgtest.Shared(t).CreateDB(t)
+	_, u2 := own.CreateDB(t)
+	g := startTestGateOpts(t, optionsWithConfig(t, fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards: {\"-80\": %q, \"80-\": %q}\n", u1, u2)))
+	c := g.connect(t)
+	ctx := context.Background()
+	a, b := setupAccounts(t, c, 20)
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
+	mustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	if err := own.StopClean(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Exec(ctx, `COMMIT`); err == nil {
+		t.Fatal("COMMIT succeeded with a shard down")
+	}
+	if err := own.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	c2 := g.connect(t)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var got []int64
+		ok := true
+		for _, id := range []int{a, b} {
+			var v int64
+			if err := c2.QueryRow(ctx, `SELECT balance FROM accounts WHERE id = $1`, id).Scan(&v); err != nil {
+				ok = false
+				break
+			}
+			got = append(got, v)
+		}
+		if ok {
+			if got[0] != 1000 || got[1] != 1000 {
+				t.Fatalf("balances after a failed commit: %v", got)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("shard did not come back")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	noPreparedLeft(t, g)
 }
