@@ -114,21 +114,7 @@ func preparedCount(t *testing.T, o options, engine string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	total := 0
-	for _, url := range cfg.Keyspaces["main"].Shards {
-		c, err := pgx.Connect(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		err = c.QueryRow(context.Background(), `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`).Scan(&n)
-		c.Close(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += n
-	}
-	return total
+	return preparedOn(t, cfg.Keyspaces["main"].Shards)
 }
 
 // TestShardDiesInPhaseOne: a Postgres shard goes away while a two-shard

@@ -307,7 +307,7 @@ func coerceString(s string, hint typ) ex {
 	}
 	switch hint.oid {
 	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDBPChar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
-		return ex{quoteString(s), hint}
+		return ex{sqltypes.QuoteLiteral(s), hint}
 	case sqltypes.OIDBool:
 		b, ok := parseBool(s)
 		if !ok {
@@ -355,7 +355,7 @@ func coerceString(s string, hint typ) ex {
 		if !ok {
 			fail("22007", "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
 		}
-		return ex{quoteString(c), hint}
+		return ex{sqltypes.QuoteLiteral(c), hint}
 	case sqltypes.OIDBytea:
 		if strings.HasPrefix(s, `\x`) {
 			b, err := hex.DecodeString(s[2:])
@@ -373,7 +373,7 @@ func coerceString(s string, hint typ) ex {
 			bad("uuid")
 		}
 		h := strings.ToLower(strings.NewReplacer("-", "", "{", "", "}", "").Replace(s))
-		return ex{quoteString(h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), hint}
+		return ex{sqltypes.QuoteLiteral(h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), hint}
 	}
 	unsupported("constant of type %s", sqltypes.TypeName(hint.oid))
 	return ex{}
@@ -550,7 +550,7 @@ func (t *translator) like(a *pg.A_Expr, op string, sc *scope) ex {
 	if c := a.Rexpr.GetAConst(); c != nil && !ilike {
 		if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
 			if g, ok := likeToGlob(sv.Sval.Sval); ok {
-				s = l.sql + " GLOB " + quoteString(g)
+				s = l.sql + " GLOB " + sqltypes.QuoteLiteral(g)
 			}
 		}
 	}
@@ -790,7 +790,7 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 			if r := []rune(s); len(r) > int(to.mod-4) {
 				s = string(r[:to.mod-4])
 			}
-			return ex{quoteString(s), to}
+			return ex{sqltypes.QuoteLiteral(s), to}
 		}
 		if to.oid == sqltypes.OIDNumeric && to.mod < 0 {
 			return ex{e.sql, numT(e.t.dscale())}

@@ -78,10 +78,10 @@ func (t *translator) with(w *pg.WithClause, sc *scope) string {
 			if i < len(cte.Aliascolnames) {
 				cols[i].name = cte.Aliascolnames[i].GetString_().GetSval()
 			}
-			names = append(names, quoteIdent(cols[i].name))
+			names = append(names, sqltypes.QuoteIdent(cols[i].name))
 		}
 		sc.ctes[cte.Ctename] = cols
-		parts = append(parts, quoteIdent(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
+		parts = append(parts, sqltypes.QuoteIdent(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
 	}
 	return "WITH " + strings.Join(parts, ", ") + " "
 }
@@ -118,7 +118,7 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 				ty = numT(sameScale(l.cols[i].t, r.cols[i].t))
 			}
 		}
-		cols[i] = outCol{sql: quoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
+		cols[i] = outCol{sql: sqltypes.QuoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
 	}
 	return selResult{sql: l.sql + " " + op + " " + r.sql, cols: cols}
 }
@@ -169,7 +169,7 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 		rows = append(rows, "("+strings.Join(parts, ", ")+")")
 	}
 	for i := range cols {
-		cols[i].sql = quoteIdent(cols[i].name)
+		cols[i].sql = sqltypes.QuoteIdent(cols[i].name)
 	}
 	return selResult{sql: "VALUES " + strings.Join(rows, ", "), cols: cols}
 }
@@ -195,7 +195,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 			cols[i].key, cols[i].sql = c.sql, raw
 			c.sql = raw
 		}
-		parts = append(parts, c.sql+" AS "+quoteIdent(c.name))
+		parts = append(parts, c.sql+" AS "+sqltypes.QuoteIdent(c.name))
 	}
 	b.WriteString(strings.Join(parts, ", "))
 	if from != "" {
@@ -319,13 +319,13 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 			}
 		}
-		name, sqlText := rv.Relname, quoteIdent(rv.Relname)
+		name, sqlText := rv.Relname, sqltypes.QuoteIdent(rv.Relname)
 		if rv.Alias != nil {
 			name = rv.Alias.Aliasname
-			sqlText += " AS " + quoteIdent(name)
+			sqlText += " AS " + sqltypes.QuoteIdent(name)
 			renameCols(cols, rv.Alias.Colnames)
 		}
-		r := &rel{name: name, sqlRef: quoteIdent(name), cols: cols}
+		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(name), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_RangeSubselect:
@@ -348,15 +348,15 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 			renameCols(cols, rs.Alias.Colnames)
 		}
 		// name the subquery's columns explicitly so the outer references hold
-		sqlText := "(" + sub.sql + ") AS " + quoteIdent(alias)
+		sqlText := "(" + sub.sql + ") AS " + sqltypes.QuoteIdent(alias)
 		if rs.Alias != nil && len(rs.Alias.Colnames) > 0 {
 			var sel []string
 			for i, c := range sub.cols {
-				sel = append(sel, quoteIdent(c.name)+" AS "+quoteIdent(cols[i].name))
+				sel = append(sel, sqltypes.QuoteIdent(c.name)+" AS "+sqltypes.QuoteIdent(cols[i].name))
 			}
-			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + quoteIdent(alias)
+			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + sqltypes.QuoteIdent(alias)
 		}
-		r := &rel{name: name, sqlRef: quoteIdent(alias), cols: cols}
+		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(alias), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_JoinExpr:
@@ -434,7 +434,7 @@ func (t *translator) join(j *pg.JoinExpr, sc *scope) (string, []outCol) {
 			}
 			merged = append(merged, m)
 			used[name] = true
-			names = append(names, quoteIdent(name))
+			names = append(names, sqltypes.QuoteIdent(name))
 		}
 		out += " USING (" + strings.Join(names, ", ") + ")"
 		sc.merged = append(sc.merged, merged...)

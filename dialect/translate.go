@@ -193,11 +193,6 @@ func (t *translator) paramType(n int32) typ {
 	return unknownT
 }
 
-// quoteIdent and quoteString print SQLite identifiers and strings.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-func quoteString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 func (t *translator) statement(n *pg.Node) *Translation {
 	switch s := n.Node.(type) {
 	case *pg.Node_SelectStmt:
@@ -316,9 +311,9 @@ func (sc *scope) cte(name string) ([]col, bool) {
 
 func (sc *scope) colSQL(r *rel, c string) string {
 	if sc.bare || r.sqlRef == "" {
-		return quoteIdent(c)
+		return sqltypes.QuoteIdent(c)
 	}
-	return r.sqlRef + "." + quoteIdent(c)
+	return r.sqlRef + "." + sqltypes.QuoteIdent(c)
 }
 
 func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {

@@ -277,7 +277,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 	cols := attNames(cs)
 	var colTypes []uint32
 	if len(cols) == 0 {
-		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", quoteIdent(name)))
+		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", sqltypes.QuoteIdent(name)))
 		if err != nil {
 			return nil, err
 		}
@@ -289,9 +289,9 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 		// Let a shard report unknown columns now, as Postgres would.
 		list := make([]string, len(cols))
 		for i, c := range cols {
-			list[i] = quoteIdent(c)
+			list[i] = sqltypes.QuoteIdent(c)
 		}
-		_, fields, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", strings.Join(list, ", "), quoteIdent(name)))
+		_, fields, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", strings.Join(list, ", "), sqltypes.QuoteIdent(name)))
 		if err != nil {
 			return nil, err
 		}
@@ -363,13 +363,13 @@ func (b *builder) copyToPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, erro
 		if cols := attNames(cs); len(cols) > 0 {
 			q := make([]string, len(cols))
 			for i, c := range cols {
-				q[i] = quoteIdent(c)
+				q[i] = sqltypes.QuoteIdent(c)
 			}
 			list = strings.Join(q, ", ")
 		}
-		rel := quoteIdent(cs.Relation.Relname)
+		rel := sqltypes.QuoteIdent(cs.Relation.Relname)
 		if cs.Relation.Schemaname != "" {
-			rel = quoteIdent(cs.Relation.Schemaname) + "." + rel
+			rel = sqltypes.QuoteIdent(cs.Relation.Schemaname) + "." + rel
 		}
 		sql = "SELECT " + list + " FROM " + rel
 	}
@@ -421,13 +421,13 @@ func (b *builder) nativeCopy(n *pg_query.Node) (*Plan, error) {
 		if cols := attNames(cs); len(cols) > 0 {
 			q := make([]string, len(cols))
 			for i, c := range cols {
-				q[i] = quoteIdent(c)
+				q[i] = sqltypes.QuoteIdent(c)
 			}
 			list = strings.Join(q, ", ")
 		}
-		sql = "SELECT " + list + " FROM " + quoteIdent(cs.Relation.Relname)
+		sql = "SELECT " + list + " FROM " + sqltypes.QuoteIdent(cs.Relation.Relname)
 		if cs.Relation.Schemaname != "" {
-			sql = "SELECT " + list + " FROM " + quoteIdent(cs.Relation.Schemaname) + "." + quoteIdent(cs.Relation.Relname)
+			sql = "SELECT " + list + " FROM " + sqltypes.QuoteIdent(cs.Relation.Schemaname) + "." + sqltypes.QuoteIdent(cs.Relation.Relname)
 		}
 	}
 	_, fields, err := b.describe(sql)
@@ -632,9 +632,9 @@ func (op *CopyFrom) Explain() *ExplainNode {
 func (op *CopyFrom) shardSQL() string {
 	q := make([]string, len(op.ShardCols))
 	for i, c := range op.ShardCols {
-		q[i] = quoteIdent(c)
+		q[i] = sqltypes.QuoteIdent(c)
 	}
-	s := "COPY " + quoteIdent(op.Name) + " (" + strings.Join(q, ", ") + ") FROM STDIN"
+	s := "COPY " + sqltypes.QuoteIdent(op.Name) + " (" + strings.Join(q, ", ") + ") FROM STDIN"
 	var with []string
 	if op.Binary {
 		with = append(with, "FORMAT binary")
@@ -1023,13 +1023,13 @@ func (s *insertSink) flush() error {
 	}
 	var b strings.Builder
 	b.WriteString("INSERT INTO ")
-	b.WriteString(quoteIdent(s.op.Name))
+	b.WriteString(sqltypes.QuoteIdent(s.op.Name))
 	b.WriteString(" (")
 	for i, c := range s.op.ShardCols {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(quoteIdent(c))
+		b.WriteString(sqltypes.QuoteIdent(c))
 	}
 	b.WriteString(") VALUES ")
 	k := 1

@@ -223,7 +223,7 @@ func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
 		cols = append(cols, c.GetResTarget().Name)
 	}
 	if len(cols) == 0 && isValues {
-		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", quoteIdent(name)))
+		_, fields, err := b.describe(fmt.Sprintf("SELECT * FROM %s", sqltypes.QuoteIdent(name)))
 		if err != nil {
 			return nil, err
 		}

@@ -354,7 +354,7 @@ func (b *builder) colType(table, col string) (uint32, error) {
 	if ok {
 		return oid, nil
 	}
-	_, fields, err := b.sessionDescribe(fmt.Sprintf("SELECT %s FROM %s", quoteIdent(col), quoteIdent(table)))
+	_, fields, err := b.sessionDescribe(fmt.Sprintf("SELECT %s FROM %s", sqltypes.QuoteIdent(col), sqltypes.QuoteIdent(table)))
 	if err != nil {
 		return 0, err
 	}
@@ -366,8 +366,6 @@ func (b *builder) colType(table, col string) (uint32, error) {
 	b.p.mu.Unlock()
 	return fields[0].OID, nil
 }
-
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 // route returns a Route for this keyspace with the statement's SQL.
 func (b *builder) route(op Opcode, sql string) *Route {

@@ -72,7 +72,7 @@ func (v Value) String() string {
 		return fmt.Sprintf("$%d", v.Param)
 	}
 	if s, ok := v.Lit.(string); ok {
-		return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+		return sqltypes.QuoteLiteral(s)
 	}
 	return fmt.Sprint(v.Lit)
 }

@@ -239,6 +239,15 @@ func (p *pollPipe) write(fd int) error {
 	return nil
 }
 
+// passBody clears the read part of the message body being passed and
+// reports whether all of it is (framing can go on at clear).
+func (p *pollPipe) passBody() bool {
+	k := min(p.remain, len(p.buf)-p.clear)
+	p.clear += k
+	p.remain -= k
+	return p.remain == 0
+}
+
 // insert puts b into the stream at clear, ready to be written.
 func (p *pollPipe) insert(b []byte) {
 	tail := append([]byte(nil), p.buf[p.clear:]...)
@@ -472,14 +481,8 @@ func (pp *pollPair) flushDown() {
 func (pp *pollPair) frameUp() bool {
 	p := &pp.up
 	for !pp.paused && !pp.terminating {
-		if p.remain > 0 {
-			k := min(p.remain, len(p.buf)-p.clear)
-			p.clear += k
-			p.remain -= k
-			if p.remain > 0 {
-				return true
-			}
-			continue
+		if !p.passBody() {
+			return true
 		}
 		h := p.buf[p.clear:]
 		if len(h) < 5 {
@@ -534,14 +537,8 @@ func (pp *pollPair) frameUp() bool {
 func (pp *pollPair) frameDown() bool {
 	p := &pp.down
 	for {
-		if p.remain > 0 {
-			k := min(p.remain, len(p.buf)-p.clear)
-			p.clear += k
-			p.remain -= k
-			if p.remain > 0 {
-				return true
-			}
-			continue
+		if !p.passBody() {
+			return true
 		}
 		h := p.buf[p.clear:]
 		if len(h) < 5 {

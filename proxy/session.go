@@ -573,7 +573,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 			return tagOnly("BEGIN"), nil
 		}
 		s.inTx, s.failed, s.txs, s.txLocal, s.spoints = true, false, map[string]planner.Tx{}, nil, nil
-		s.txOpts = s.defaultTxOptions().merge(opts)
+		s.txOpts = opts
 		return tagOnly("BEGIN"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
 		s.mu.Lock()
@@ -619,6 +619,12 @@ func transactionKindName(k pg_query.TransactionStmtKind) string {
 		return "COMMIT PREPARED"
 	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_PREPARED:
 		return "ROLLBACK PREPARED"
+	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT:
+		return "SAVEPOINT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
+		return "RELEASE SAVEPOINT"
+	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
+		return "ROLLBACK TO SAVEPOINT"
 	}
 	return "this transaction statement"
 }
@@ -656,7 +662,7 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 	s.mu.Lock()
 	if !s.inTx {
 		s.mu.Unlock()
-		return nil, sqltypes.Errorf("25P01", "%s can only be used in transaction blocks", savepointVerb(ts.Kind))
+		return nil, sqltypes.Errorf("25P01", "%s can only be used in transaction blocks", transactionKindName(ts.Kind))
 	}
 	if s.failed && ts.Kind != pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO {
 		s.mu.Unlock()
@@ -713,16 +719,6 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 	s.spoints = s.spoints[:idx+1]
 	s.failed = false
 	return tagOnly("ROLLBACK"), nil
-}
-
-func savepointVerb(k pg_query.TransactionStmtKind) string {
-	switch k {
-	case pg_query.TransactionStmtKind_TRANS_STMT_RELEASE:
-		return "RELEASE SAVEPOINT"
-	case pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO:
-		return "ROLLBACK TO SAVEPOINT"
-	}
-	return "SAVEPOINT"
 }
 
 // savepointOf is the transaction's savepoints, or one that refuses.

@@ -95,10 +95,6 @@ func (o txOptions) sql() string {
 	return strings.Join(parts, " ")
 }
 
-// defaultTxOptions is what a new transaction starts with (none: the
-// session's defaults apply).
-func (s *session) defaultTxOptions() txOptions { return txOptions{} }
-
 // readOnly reports whether the current statement runs read-only: the
 // transaction's READ ONLY, else default_transaction_read_only.
 func (s *session) readOnly() bool {

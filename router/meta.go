@@ -58,14 +58,14 @@ func OpenMeta(ctx context.Context, url string) (*Meta, error) {
 	} {
 		if _, err := m.db.ExecContext(ctx, s); err != nil {
 			m.db.Close()
-			return nil, fmt.Errorf("metadata %s: %w", redactURL(url), err)
+			return nil, fmt.Errorf("metadata %s: %w", RedactURL(url), err)
 		}
 	}
 	return m, nil
 }
 
-// redactURL drops a password from a URL for messages.
-func redactURL(u string) string {
+// RedactURL hides a URL's password (messages, the decision log).
+func RedactURL(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		if at := strings.Index(u[i+3:], "@"); at >= 0 {
 			if c := strings.Index(u[i+3:i+3+at], ":"); c >= 0 {

@@ -241,14 +241,6 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 	committed := map[string]bool{}
 	var keep []string // SQLite markers an unfinished commit still needs
 	for _, d := range commits {
-		var rec txRecord
-		if json.Unmarshal(d.Record, &rec) == nil {
-			for _, p := range rec.Participants {
-				keep = append(keep, p.GID)
-			}
-		}
-	}
-	for _, d := range commits {
 		committed[d.DTID] = true
 		var rec txRecord
 		if err := json.Unmarshal(d.Record, &rec); err != nil {
@@ -276,10 +268,16 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 		if finished {
 			if err := c.Log.Forget(ctx, d.DTID); err != nil {
 				note(err)
-				continue
+				finished = false
 			}
-			c.logger().Info("resolver finished a committed transaction", "dtid", d.DTID)
 		}
+		if !finished {
+			for _, p := range rec.Participants {
+				keep = append(keep, p.GID)
+			}
+			continue
+		}
+		c.logger().Info("resolver finished a committed transaction", "dtid", d.DTID)
 	}
 	for _, t := range tablets {
 		xs, err := t.PreparedXacts(ctx, GIDPrefix)

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -26,13 +27,11 @@ type PreparedXact struct {
 	Prepared time.Time
 }
 
-func sqlLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // Prepare runs PREPARE TRANSACTION: the transaction leaves the connection
 // (which goes back to the pool, or stays with its client) and waits on the
 // server for COMMIT PREPARED or ROLLBACK PREPARED.
 func (t *pgTx) Prepare(ctx context.Context, gid string) (planner.Prepared, error) {
-	tag, err := t.end(ctx, "PREPARE TRANSACTION "+sqlLiteral(gid))
+	tag, err := t.end(ctx, "PREPARE TRANSACTION "+sqltypes.QuoteLiteral(gid))
 	if err != nil {
 		return nil, err
 	}
@@ -69,9 +68,9 @@ func (p *pgPrepared) finish(ctx context.Context, commit bool) error {
 
 func finishSQL(gid string, commit bool) string {
 	if commit {
-		return "COMMIT PREPARED " + sqlLiteral(gid)
+		return "COMMIT PREPARED " + sqltypes.QuoteLiteral(gid)
 	}
-	return "ROLLBACK PREPARED " + sqlLiteral(gid)
+	return "ROLLBACK PREPARED " + sqltypes.QuoteLiteral(gid)
 }
 
 // isNoPrepared reports the error of finishing a prepared transaction that
@@ -203,19 +202,7 @@ func (t *Tablet) Location() string {
 		}
 		return "sqlite:" + p
 	}
-	return redact(t.URL)
-}
-
-func redact(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		rest := u[i+3:]
-		if at := strings.Index(rest, "@"); at >= 0 {
-			if c := strings.Index(rest[:at], ":"); c >= 0 {
-				return u[:i+3] + rest[:c] + "@" + rest[at+1:]
-			}
-		}
-	}
-	return u
+	return router.RedactURL(t.URL)
 }
 
 // PreparedXacts lists the shard's prepared transactions with the prefix

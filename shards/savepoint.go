@@ -6,13 +6,14 @@ import (
 
 	"github.com/dotdo/vitess/dialect"
 	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/sqltypes"
 )
 
 // Savepoints: the same statements on both engines. A SQLite transaction
 // also moves its redo log with them (changes undone by ROLLBACK TO must
 // not be replayed).
 
-func savepointSQL(op, name string) string { return op + " " + dialectQuote(name) }
+func savepointSQL(op, name string) string { return op + " " + sqltypes.QuoteIdent(name) }
 
 func (t *pgTx) Savepoint(ctx context.Context, name string) error {
 	_, err := t.exec(ctx, savepointSQL("SAVEPOINT", name))

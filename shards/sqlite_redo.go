@@ -287,7 +287,7 @@ func (s *SQLite) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
 		if len(args) > len(names) {
 			return fmt.Errorf("redo of %s: table %s has %d columns, the redo %d", gid, ch.Table, len(names), len(args))
 		}
-		tbl := dialectQuote(ch.Table)
+		tbl := sqltypes.QuoteIdent(ch.Table)
 		var q string
 		switch ch.Op {
 		case "insert":
@@ -297,7 +297,7 @@ func (s *SQLite) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
 		case "update":
 			sets := make([]string, len(args))
 			for i, n := range names[:len(args)] {
-				sets[i] = dialectQuote(n) + " = ?"
+				sets[i] = sqltypes.QuoteIdent(n) + " = ?"
 			}
 			q = fmt.Sprintf(`UPDATE %s SET rowid = ?, %s WHERE rowid = ?`, tbl, strings.Join(sets, ", "))
 			args = append(append([]any{ch.NewRow}, args...), ch.OldRow)
@@ -352,12 +352,10 @@ func tableColumns(ctx context.Context, tx *sql.Tx, table string) ([]string, erro
 	return out, rows.Err()
 }
 
-func dialectQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
 func joinQuoted(names []string) string {
 	q := make([]string, len(names))
 	for i, n := range names {
-		q[i] = dialectQuote(n)
+		q[i] = sqltypes.QuoteIdent(n)
 	}
 	return strings.Join(q, ", ")
 }

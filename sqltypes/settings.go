@@ -37,7 +37,7 @@ func NewSettings(vals map[string]string) *Settings {
 func (s *Settings) With(name, value, stmt string) *Settings {
 	name = strings.ToLower(name)
 	if stmt == "" {
-		stmt = "SELECT pg_catalog.set_config(" + quoteLiteral(name) + ", " + quoteLiteral(value) + ", false)"
+		stmt = "SELECT pg_catalog.set_config(" + QuoteLiteral(name) + ", " + QuoteLiteral(value) + ", false)"
 	}
 	n := s.clone()
 	n.vals[name] = setting{value: value, stmt: stmt}
@@ -113,7 +113,11 @@ func (s *Settings) SQL() string {
 	return b.String()
 }
 
-func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// QuoteLiteral writes s as a SQL string literal.
+func QuoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// QuoteIdent writes s as a quoted SQL identifier.
+func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
 type settingsKey struct{}
 
