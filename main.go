@@ -130,8 +130,10 @@ func loadConfig(o options) (*router.Config, error) {
 		if cfg.Keyspaces == nil {
 			cfg.Keyspaces = map[string]*router.KeyspaceConfig{}
 		}
+		// --shards replaces main's shards; the rest of its config stays.
 		if old, ok := cfg.Keyspaces["main"]; ok {
-			ks["main"].Tables, ks["main"].Vindexes = old.Tables, old.Vindexes
+			old.Sharded, old.Shards = ks["main"].Sharded, ks["main"].Shards
+			ks["main"] = old
 		}
 		cfg.Keyspaces["main"] = ks["main"]
 	}
@@ -180,7 +182,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		shardMap[name] = map[string]planner.Shard{}
 		for _, s := range ks.Shards {
 			t, err := shards.Open(ctx, name, s, ks.URLs[s], shards.Options{
-				NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, Logger: log,
+				NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log,
 			})
 			if err != nil {
 				return nil, err

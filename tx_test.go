@@ -21,11 +21,11 @@ func setupAccounts(t *testing.T, c *pgx.Conn, n int) (int, int) {
 	t.Helper()
 	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`)
-	var vals []string
+	// One row a statement: each is a single-shard write (the crash test's
+	// failpoint fires at the first multi-shard commit).
 	for i := 1; i <= n; i++ {
-		vals = append(vals, fmt.Sprintf("(%d, 1000)", i))
+		mustExec(t, c, `INSERT INTO accounts VALUES ($1, 1000)`, i)
 	}
-	mustExec(t, c, `INSERT INTO accounts VALUES `+strings.Join(vals, ", "))
 	shardOf := func(id int) string {
 		var plan string
 		rows, err := c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
@@ -309,4 +309,112 @@ func testBankInvariant(t *testing.T, engine string) {
 	}
 	t.Logf("%s: %d transfers, %d conflicts retried, %d scatter checks", engine, moves.Load(), retries.Load(), checks)
 	noPreparedLeft(t, g)
+}
+
+// TestAutocommitMultiShardWrite: outside a transaction a statement that
+// writes to several shards commits on all of them or on none.
+func TestAutocommitMultiShardWrite(t *testing.T) { forEachEngine(t, testAutocommitMultiShardWrite) }
+
+func testAutocommitMultiShardWrite(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 2, "")
+	c := g.connect(t)
+	ctx := context.Background()
+	a, b := setupAccounts(t, c, 20)
+	// Row a+100 goes with a new id; b is a duplicate: one shard fails.
+	var newID int
+	for id := 21; id < 200; id++ {
+		mustExec(t, c, `DELETE FROM accounts WHERE id = $1`, id)
+		rows, _ := c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
+		plan := ""
+		for rows.Next() {
+			var line string
+			rows.Scan(&line)
+			plan += line
+		}
+		rows.Close()
+		rows, _ = c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, b), pgx.QueryExecModeSimpleProtocol)
+		planB := ""
+		for rows.Next() {
+			var line string
+			rows.Scan(&line)
+			planB += line
+		}
+		rows.Close()
+		if plan != strings.ReplaceAll(planB, fmt.Sprintf("id = %d", b), fmt.Sprintf("id = %d", id)) {
+			newID = id // on the other shard than b
+			break
+		}
+	}
+	if newID == 0 {
+		t.Fatal("no id on another shard")
+	}
+	_, err := c.Exec(ctx, `INSERT INTO accounts VALUES ($1, 5), ($2, 5)`, newID, b)
+	if sqlState(err) != "23505" {
+		t.Fatalf("duplicate insert: %v", err)
+	}
+	var n int64
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE id = $1`, newID).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the other shard kept its row: %d %v", n, err)
+	}
+	// A scatter UPDATE with RETURNING commits everywhere and returns every row.
+	rows, err := c.Query(ctx, `UPDATE accounts SET balance = balance + 1 RETURNING id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for rows.Next() {
+		got++
+	}
+	if rows.Err() != nil || got != 20 || rows.CommandTag().String() != "UPDATE 20" {
+		t.Fatalf("scatter update: %d rows, %q, %v", got, rows.CommandTag(), rows.Err())
+	}
+	if bal := balances(t, c, a, b); bal[0] != 1001 || bal[1] != 1001 {
+		t.Fatalf("after scatter update: %v", bal)
+	}
+	noPreparedLeft(t, g)
+}
+
+// TestTransactionLimits: maxTransactions refuses the BEGIN that would
+// exceed it (53400) instead of queueing, and
+// idle_in_transaction_session_timeout ends the session and rolls back its
+// transaction on every shard.
+func TestTransactionLimits(t *testing.T) { forEachEngine(t, testTransactionLimits) }
+
+func testTransactionLimits(t *testing.T, engine string) {
+	g := startEngineGate(t, engine, 2, "keyspaces:\n  main:\n    maxTransactions: 1\n")
+	c1, c2 := g.connect(t), g.connect(t)
+	ctx := context.Background()
+	a, b := setupAccounts(t, c1, 20)
+	mustExec(t, c1, `BEGIN`)
+	mustExec(t, c1, `UPDATE accounts SET balance = 0 WHERE id = $1`, a)
+	mustExec(t, c2, `BEGIN`)
+	_, err := c2.Exec(ctx, `UPDATE accounts SET balance = 0 WHERE id = $1`, a)
+	if sqlState(err) != "53400" || !strings.Contains(err.Error(), "maxTransactions 1") {
+		t.Fatalf("second transaction on the shard: %v", err)
+	}
+	mustExec(t, c2, `ROLLBACK`)
+	// The other shard still has room.
+	mustExec(t, c2, `BEGIN`)
+	mustExec(t, c2, `UPDATE accounts SET balance = 7 WHERE id = $1`, b)
+	mustExec(t, c2, `ROLLBACK`)
+	mustExec(t, c1, `ROLLBACK`)
+	mustExec(t, c2, `BEGIN`)
+	mustExec(t, c2, `UPDATE accounts SET balance = 5 WHERE id = $1`, a)
+	mustExec(t, c2, `COMMIT`)
+
+	c3 := g.connect(t)
+	mustExec(t, c3, `SET idle_in_transaction_session_timeout = '300ms'`)
+	mustExec(t, c3, `BEGIN`)
+	mustExec(t, c3, `UPDATE accounts SET balance = 0 WHERE id IN ($1, $2)`, a, b)
+	time.Sleep(time.Second)
+	if _, err := c3.Exec(ctx, `COMMIT`); err == nil {
+		t.Fatal("COMMIT after the idle-in-transaction timeout succeeded")
+	}
+	if bal := balances(t, c1, a, b); bal[0] != 5 || bal[1] != 1000 {
+		t.Fatalf("after the timeout: %v", bal)
+	}
+	// The timed-out transaction's shards are free again.
+	mustExec(t, c1, `BEGIN`)
+	mustExec(t, c1, `UPDATE accounts SET balance = 6 WHERE id IN ($1, $2)`, a, b)
+	mustExec(t, c1, `COMMIT`)
 }

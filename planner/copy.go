@@ -1065,14 +1065,5 @@ func (s *insertSink) abort(error)   {}
 // that holds a lock on the table (TRUNCATE, ALTER) another connection
 // would wait for it forever.
 func (b *builder) sessionDescribe(sql string) ([]uint32, []sqltypes.Field, error) {
-	if b.env != nil {
-		c, err := b.env.Conn(b.ctx, b.ks.Shards[0])
-		if err != nil {
-			return nil, nil, err
-		}
-		if d, ok := c.(Describer); ok {
-			return d.Describe(b.ctx, sql, nil)
-		}
-	}
-	return b.firstShard().Describe(b.ctx, sql, nil)
+	return b.describeOn(sql, nil)
 }

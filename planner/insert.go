@@ -96,12 +96,13 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 		targets = ins.Keyspace.Shards
 		byShard = nil
 	}
-	sqlFor := func(shard string) (string, error) {
+	sqlFor := func(shard string) (string, []any, error) {
 		if byShard == nil || len(order) == 1 {
 			if !changed {
-				return ins.SQL, nil
+				return ins.SQL, args, nil
 			}
-			return deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+			sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+			return sql, args, err
 		}
 		s := proto.Clone(stmt).(*pg_query.InsertStmt)
 		sel := s.SelectStmt.GetSelectStmt()
@@ -110,13 +111,17 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			rows = append(rows, sel.ValuesLists[i])
 		}
 		sel.ValuesLists = rows
-		return deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
+		// A shard's part may not use every $n; Postgres cannot type the
+		// ones it does not see, so the part gets its own $1..$k.
+		shardArgs := renumberParams(s, args)
+		sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
+		return sql, shardArgs, err
 	}
 	var results []sqltypes.Rows
 	var tags []string
 	var returned [][]sqltypes.Row
 	for _, shard := range targets {
-		sql, err := sqlFor(shard)
+		sql, shardArgs, err := sqlFor(shard)
 		if err != nil {
 			return nil, err
 		}
@@ -124,7 +129,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 		if err != nil {
 			return nil, err
 		}
-		r, err := conn.Query(ctx, sql, args)
+		r, err := conn.Query(ctx, sql, shardArgs)
 		if err != nil {
 			return nil, err
 		}
@@ -160,6 +165,28 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 		}
 	}
 	return &sqltypes.Buffered{Cols: ins.Fields, Data: out, Command: SumTags(tags)}, nil
+}
+
+// renumberParams rewrites the $n in stmt as $1..$k in the order they are
+// met and returns the arguments they now take.
+func renumberParams(stmt *pg_query.InsertStmt, args []any) []any {
+	renum := map[int32]int32{}
+	var out []any
+	walk(stmt, func(m proto.Message) bool {
+		p, ok := m.(*pg_query.ParamRef)
+		if !ok || p.Number < 1 || int(p.Number) > len(args) {
+			return true
+		}
+		n, seen := renum[p.Number]
+		if !seen {
+			out = append(out, args[p.Number-1])
+			n = int32(len(out))
+			renum[p.Number] = n
+		}
+		p.Number = n
+		return true
+	})
+	return out
 }
 
 func bigIntConst(v int64) *pg_query.Node {

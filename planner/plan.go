@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -103,4 +104,22 @@ func (p *Plan) Explain() []string {
 		lines = append(lines, p.Root.Explain().Lines()...)
 	}
 	return lines
+}
+
+// MayWriteSeveralShards reports whether running the plan may change rows
+// on more than one shard: such a write outside a transaction must commit
+// atomically (the session wraps it in one).
+func (p *Plan) MayWriteSeveralShards() bool {
+	if p.Writes == "" || p.SchemaChange {
+		return false
+	}
+	switch r := p.Root.(type) {
+	case *Route:
+		return len(r.Keyspace.Shards) > 1 && r.Opcode != SingleShard && r.Opcode != Unsharded && r.Opcode != AnyShard
+	case *refWrite:
+		return len(r.r.Keyspace.Shards) > 1
+	case *InsertSplit:
+		return len(r.Keyspace.Shards) > 1 && (r.Rows > 1 || r.Table.Type == router.Reference)
+	}
+	return false
 }

@@ -333,16 +333,26 @@ func (b *builder) firstShard() Shard { return b.shards[b.ks.Shards[0]] }
 // describe asks the first shard for a statement's types, on the session's
 // own connection when there is a session.
 func (b *builder) describe(sql string) ([]uint32, []sqltypes.Field, error) {
+	return b.describeOn(sql, b.paramOIDs)
+}
+
+// describeOn describes sql with the given parameter types on the
+// session's describing connection (DescribeEnv) when there is a session.
+func (b *builder) describeOn(sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	if b.env != nil {
-		c, err := b.env.Conn(b.ctx, b.ks.Shards[0])
+		conn := b.env.Conn
+		if dc, ok := b.env.(DescribeEnv); ok {
+			conn = dc.DescribeConn
+		}
+		c, err := conn(b.ctx, b.ks.Shards[0])
 		if err != nil {
 			return nil, nil, err
 		}
 		if d, ok := c.(Describer); ok {
-			return d.Describe(b.ctx, sql, b.paramOIDs)
+			return d.Describe(b.ctx, sql, paramOIDs)
 		}
 	}
-	return b.firstShard().Describe(b.ctx, sql, b.paramOIDs)
+	return b.firstShard().Describe(b.ctx, sql, paramOIDs)
 }
 
 // colType is the type of a table column, asked of a shard once and cached.

@@ -118,3 +118,10 @@ type Savepointer interface {
 type ReadBarrier interface {
 	ReadBarrier() (release func())
 }
+
+// DescribeEnv is an Env with its own connection for describing statements:
+// describing must not open a transaction on a shard the statement does not
+// use.
+type DescribeEnv interface {
+	DescribeConn(ctx context.Context, shard string) (Conn, error)
+}

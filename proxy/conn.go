@@ -358,8 +358,17 @@ func (c *conn) loop() {
 	for c.werr == nil {
 		var in inMsg
 		var shutdown <-chan struct{} // nil (never ready) unless idle
-		if idle && c.sess.TxStatus() == 'I' {
-			shutdown = c.srv.shuttingDown()
+		var idleTx <-chan time.Time  // idle_in_transaction_session_timeout
+		var timer *time.Timer
+		if idle {
+			if st := c.sess.TxStatus(); st == 'I' {
+				shutdown = c.srv.shuttingDown()
+			} else if it, ok := c.sess.(interface{ IdleInTransactionTimeout() time.Duration }); ok {
+				if d := it.IdleInTransactionTimeout(); d > 0 {
+					timer = time.NewTimer(d)
+					idleTx = timer.C
+				}
+			}
 		}
 		select {
 		case in = <-inbox:
@@ -368,6 +377,14 @@ func (c *conn) loop() {
 		case <-shutdown:
 			c.sendFatal(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
 			return
+		case <-idleTx:
+			// As Postgres does: the session ends, and with it the
+			// transaction on every shard (serve closes the session).
+			c.sendFatal(sqltypes.Errorf("25P03", "terminating connection due to idle-in-transaction timeout"))
+			return
+		}
+		if timer != nil {
+			timer.Stop()
 		}
 		idle = false
 		if in.err != nil {

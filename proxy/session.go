@@ -280,6 +280,28 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 	return sh, nil
 }
 
+// DescribeConn implements planner.DescribeEnv: the transaction's connection
+// to a shard it has joined (its own tables and locks), else one outside any
+// transaction (the client's reserved one in session mode).
+func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn, error) {
+	s.mu.Lock()
+	joined := !s.inTx || s.txs[shard] != nil
+	s.mu.Unlock()
+	if joined {
+		return s.Conn(ctx, shard)
+	}
+	sh, ok := s.gate.Shards[s.keyspace][shard]
+	if !ok {
+		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, s.keyspace)
+	}
+	if !s.keepsBackends() {
+		return sh, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reserveLocked(ctx, shard, sh)
+}
+
 func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
 	if r, ok := s.reserved[shard]; ok {
 		b, canBreak := r.(interface{ Broken() bool })
@@ -404,6 +426,9 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 		return nil, sqltypes.Errorf("25006", "cannot execute %s in a read-only transaction", st.plan.Writes)
 	}
 	ctx = s.withSettings(ctx)
+	if st.plan.MayWriteSeveralShards() && s.TxStatus() == 'I' {
+		return st.implicitTransaction(ctx, b)
+	}
 	var stop context.CancelFunc
 	if d := s.statementTimeout(); d > 0 {
 		// Enforced at the gate too, so that SQLite shards honour it; a
@@ -423,10 +448,70 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 	return rows, nil
 }
 
-// statementTimeout is the client's statement_timeout setting (0: none).
-func (s *session) statementTimeout() time.Duration {
+// implicitTransaction runs a write that may change several shards, outside
+// a transaction, as Postgres runs every statement: in a transaction of its
+// own, committed atomically on all its shards (or rolled back). Its rows
+// (RETURNING) are read before the commit and then handed out.
+func (st *statement) implicitTransaction(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	s := st.s
 	s.mu.Lock()
-	v, ok := s.settings.Get("statement_timeout")
+	s.inTx, s.failed, s.txs = true, false, map[string]planner.Tx{}
+	s.mu.Unlock()
+	finish := func() map[string]planner.Tx {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		txs := s.txs
+		s.endTxLocked()
+		return txs
+	}
+	if d := s.statementTimeout(); d > 0 {
+		var stop context.CancelFunc
+		ctx, stop = context.WithTimeout(ctx, d)
+		defer stop()
+	}
+	rows, err := st.execute(ctx, b)
+	if err != nil {
+		rollbackAll(finish())
+		return nil, err
+	}
+	out := &sqltypes.Buffered{Cols: rows.Fields()}
+	out.Data, err = sqltypes.ReadAll(ctx, rows)
+	out.Command = rows.Tag()
+	if err != nil {
+		rollbackAll(finish())
+		return nil, err
+	}
+	if err := s.commit(ctx, finish()); err != nil {
+		return nil, err
+	}
+	if e, ok := rows.(sqltypes.Encoded); ok {
+		return &encodedBuffer{Buffered: out, formats: e.Formats()}, nil
+	}
+	return out, nil
+}
+
+// encodedBuffer is a buffered stream of rows already in the client's formats.
+type encodedBuffer struct {
+	*sqltypes.Buffered
+	formats []int16
+}
+
+func (e *encodedBuffer) Formats() []int16 { return e.formats }
+
+// statementTimeout is the client's statement_timeout setting (0: none).
+func (s *session) statementTimeout() time.Duration { return s.durationSetting("statement_timeout") }
+
+// IdleInTransactionTimeout is the client's
+// idle_in_transaction_session_timeout (0: none); the wire server ends a
+// session idle in a transaction for longer.
+func (s *session) IdleInTransactionTimeout() time.Duration {
+	return s.durationSetting("idle_in_transaction_session_timeout")
+}
+
+// durationSetting reads a time setting of the client's (0: unset).
+func (s *session) durationSetting(name string) time.Duration {
+	s.mu.Lock()
+	v, ok := s.settings.Get(name)
 	s.mu.Unlock()
 	if !ok {
 		return 0

@@ -40,11 +40,14 @@ type UserConfig struct {
 
 // KeyspaceConfig declares one keyspace: its shards and its vschema.
 type KeyspaceConfig struct {
-	Sharded  bool                    `yaml:"sharded" json:"sharded"`
-	Pool     PoolConfig              `yaml:"pool" json:"pool"`
-	Shards   map[string]string       `yaml:"shards" json:"shards"`
-	Vindexes map[string]VindexConfig `yaml:"vindexes" json:"vindexes"`
-	Tables   map[string]TableConfig  `yaml:"tables" json:"tables"`
+	Sharded bool `yaml:"sharded" json:"sharded"`
+	// MaxTransactions bounds the open transactions on each shard of the
+	// keyspace (0: no bound); a BEGIN past it is refused, not queued.
+	MaxTransactions int                     `yaml:"maxTransactions" json:"maxTransactions"`
+	Pool            PoolConfig              `yaml:"pool" json:"pool"`
+	Shards          map[string]string       `yaml:"shards" json:"shards"`
+	Vindexes        map[string]VindexConfig `yaml:"vindexes" json:"vindexes"`
+	Tables          map[string]TableConfig  `yaml:"tables" json:"tables"`
 }
 
 // PoolConfig sizes the backend pools of a keyspace (used by Postgres shards).

@@ -47,6 +47,8 @@ type Keyspace struct {
 	URLs     map[string]string // shard -> backend URL
 	Vindexes map[string]VindexConfig
 	Pool     PoolConfig
+	// MaxTransactions bounds open transactions per shard (0: none).
+	MaxTransactions int
 
 	shardMap *ShardMap
 	mu       sync.RWMutex
@@ -107,7 +109,7 @@ type VSchema struct {
 func NewVSchema(ctx context.Context, cfg map[string]*KeyspaceConfig, meta *Meta) (*VSchema, error) {
 	vs := &VSchema{Keyspaces: map[string]*Keyspace{}, meta: meta}
 	for name, kc := range cfg {
-		ks := &Keyspace{Name: name, Sharded: kc.Sharded, URLs: map[string]string{}, Vindexes: kc.Vindexes, Pool: kc.Pool, tables: map[string]*Table{}}
+		ks := &Keyspace{Name: name, Sharded: kc.Sharded, URLs: map[string]string{}, Vindexes: kc.Vindexes, Pool: kc.Pool, MaxTransactions: kc.MaxTransactions, tables: map[string]*Table{}}
 		for s, u := range kc.Shards {
 			ks.Shards = append(ks.Shards, s)
 			ks.URLs[s] = u

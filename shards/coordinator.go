@@ -163,7 +163,7 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		}
 		x, err := pr.Prepare(ctx, gid)
 		if err != nil {
-			rollback(i + 1)
+			rollback(i) // this one too: a SQLite transaction stays open when its phase one fails
 			return fmt.Errorf("%w (the transaction was rolled back on every shard)", err)
 		}
 		prepared = append(prepared, x)

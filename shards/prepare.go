@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -140,19 +141,22 @@ func (x *tabletTx) Prepare(ctx context.Context, gid string) (planner.Prepared, e
 	}
 	pr, err := p.Prepare(ctx, gid)
 	if err != nil {
+		x.t.txDone(&x.done) // a failed PREPARE TRANSACTION rolls back
 		return nil, fmt.Errorf("shard %s: prepare: %w", x.t.name, x.t.wrap(err))
 	}
-	return &tabletPrepared{t: x.t, p: pr}, nil
+	return &tabletPrepared{t: x.t, p: pr, done: &x.done}, nil
 }
 
 type tabletPrepared struct {
-	t *Tablet
-	p planner.Prepared
+	t    *Tablet
+	p    planner.Prepared
+	done *sync.Once // the transaction's, for OpenTransactions
 }
 
 func (x *tabletPrepared) Redo() []byte { return x.p.Redo() }
 
 func (x *tabletPrepared) Commit(ctx context.Context) error {
+	defer x.t.txDone(x.done)
 	if err := x.p.Commit(ctx); err != nil {
 		return fmt.Errorf("shard %s: commit prepared: %w", x.t.name, err)
 	}
@@ -160,6 +164,7 @@ func (x *tabletPrepared) Commit(ctx context.Context) error {
 }
 
 func (x *tabletPrepared) Rollback(ctx context.Context) error {
+	defer x.t.txDone(x.done)
 	if err := x.p.Rollback(ctx); err != nil {
 		return fmt.Errorf("shard %s: rollback prepared: %w", x.t.name, err)
 	}
@@ -173,11 +178,7 @@ func (t *Tablet) BeginWith(ctx context.Context, options string) (planner.Tx, err
 	if !ok || options == "" {
 		return t.Begin(ctx)
 	}
-	tx, err := bo.BeginWith(ctx, options)
-	if err != nil {
-		return nil, t.wrap(err)
-	}
-	return &tabletTx{t: t, c: tx, tx: tx}, nil
+	return t.begin(func() (planner.Tx, error) { return bo.BeginWith(ctx, options) })
 }
 
 // BeginWith is Begin with BEGIN's options on the reserved connection.
@@ -186,11 +187,7 @@ func (x *tabletReserved) BeginWith(ctx context.Context, options string) (planner
 	if !ok || options == "" {
 		return x.Begin(ctx)
 	}
-	tx, err := bo.BeginWith(ctx, options)
-	if err != nil {
-		return nil, x.t.wrap(err)
-	}
-	return &tabletTx{t: x.t, c: tx, tx: tx}, nil
+	return x.t.begin(func() (planner.Tx, error) { return bo.BeginWith(ctx, options) })
 }
 
 // Location names the tablet's storage for the decision log: the SQLite

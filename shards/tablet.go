@@ -44,9 +44,11 @@ type Options struct {
 	PoolMode string
 	// HealthInterval is how often the tablet pings its engine (default 2s);
 	// HealthFailures consecutive failures mark it unhealthy (default 2).
-	HealthInterval time.Duration
-	HealthFailures int
-	Logger         *slog.Logger
+	// MaxTransactions bounds the tablet's open transactions (0: none).
+	MaxTransactions int
+	HealthInterval  time.Duration
+	HealthFailures  int
+	Logger          *slog.Logger
 }
 
 // Tablet is one shard: a name, its engine, its health and its counters.
@@ -59,6 +61,9 @@ type Tablet struct {
 
 	Queries atomic.Int64
 	Errors  atomic.Int64
+	// OpenTransactions counts transactions begun and not yet finished
+	// (prepared ones included).
+	OpenTransactions atomic.Int64
 
 	healthy  atomic.Bool
 	fails    int
@@ -205,12 +210,26 @@ func (t *Tablet) Describe(ctx context.Context, sql string, paramOIDs []uint32) (
 
 // Begin opens a transaction on this shard.
 func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
-	tx, err := t.engine.Begin(ctx)
+	return t.begin(func() (planner.Tx, error) { return t.engine.Begin(ctx) })
+}
+
+// begin opens a transaction with open, within MaxTransactions.
+func (t *Tablet) begin(open func() (planner.Tx, error)) (planner.Tx, error) {
+	n := t.OpenTransactions.Add(1)
+	if max := int64(t.opts.MaxTransactions); max > 0 && n > max {
+		t.OpenTransactions.Add(-1)
+		return nil, t.wrap(sqltypes.Errorf("53400", "too many open transactions on shard %s/%s (maxTransactions %d)", t.Keyspace, t.name, max))
+	}
+	tx, err := open()
 	if err != nil {
+		t.OpenTransactions.Add(-1)
 		return nil, t.wrap(err)
 	}
 	return &tabletTx{t: t, c: tx, tx: tx}, nil
 }
+
+// txDone counts a transaction as finished, once.
+func (t *Tablet) txDone(once *sync.Once) { once.Do(func() { t.OpenTransactions.Add(-1) }) }
 
 // Reserve takes a backend connection for one client.
 func (t *Tablet) Reserve(ctx context.Context) (planner.Reserved, error) {
@@ -256,9 +275,10 @@ func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound
 }
 
 type tabletTx struct {
-	t  *Tablet
-	c  planner.Conn
-	tx planner.Tx
+	t    *Tablet
+	c    planner.Conn
+	tx   planner.Tx
+	done sync.Once // OpenTransactions
 }
 
 func (x *tabletTx) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
@@ -276,6 +296,7 @@ func (x *tabletTx) Describe(ctx context.Context, sql string, paramOIDs []uint32)
 }
 
 func (x *tabletTx) Commit(ctx context.Context) error {
+	defer x.t.txDone(&x.done)
 	if err := x.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("shard %s: commit: %w", x.t.name, err)
 	}
@@ -283,6 +304,7 @@ func (x *tabletTx) Commit(ctx context.Context) error {
 }
 
 func (x *tabletTx) Rollback(ctx context.Context) error {
+	defer x.t.txDone(&x.done)
 	if err := x.tx.Rollback(ctx); err != nil {
 		return fmt.Errorf("shard %s: rollback: %w", x.t.name, err)
 	}
@@ -306,11 +328,7 @@ func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.B
 }
 
 func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
-	tx, err := x.r.Begin(ctx)
-	if err != nil {
-		return nil, x.t.wrap(err)
-	}
-	return &tabletTx{t: x.t, c: tx, tx: tx}, nil
+	return x.t.begin(func() (planner.Tx, error) { return x.r.Begin(ctx) })
 }
 
 func (x *tabletReserved) Release() { x.r.Release() }
