@@ -76,15 +76,6 @@ func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 	return b.String()
 }
 
-// Cached returns the statement's plan if it is cached.
-func (c *Cache) Cached(keyspace, sql string, paramOIDs []uint32) (*Plan, bool) {
-	if g := c.p.gen.Load(); g != c.gen {
-		return nil, false
-	}
-	pl, ok := c.m[cacheKey(keyspace, sql, paramOIDs)]
-	return pl, ok
-}
-
 // Plan returns the cached plan for the statement, planning it on a miss.
 func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
 	if g := c.p.gen.Load(); g != c.gen {

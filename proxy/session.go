@@ -343,20 +343,10 @@ func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, err
 		return s.Prepare(ctx, sql, nil)
 	}
 	ctx = s.withSettings(ctx)
-	// The normalized text is planned speculatively. Inside a transaction
-	// only a plan cached before is used: describing the normalized text
-	// there could fail (an operator that needs the literals' types) and
-	// abort the transaction, and describing it outside could wait for the
-	// transaction's own locks.
-	var p *planner.Plan
-	var err error
-	if s.TxStatus() == 'I' {
-		p, err = s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, nil)
-	} else if cached, ok := s.cache.Cached(s.keyspace, norm, nil); ok {
-		p = cached
-	} else {
-		return s.Prepare(ctx, sql, nil)
-	}
+	// The normalized text is planned speculatively: a Postgres shard
+	// describes it under a savepoint inside a transaction (a normalized
+	// text may not describe: an operator that needs the literals' types).
+	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, nil)
 	if err != nil || !p.PassesThrough() {
 		return s.Prepare(ctx, sql, nil)
 	}

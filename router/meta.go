@@ -169,17 +169,44 @@ type Decision struct {
 }
 
 // Decide records outcome for dtid unless an outcome is already recorded,
-// and returns the recorded one: the first writer wins.
-func (m *Meta) Decide(ctx context.Context, dtid, outcome string, record []byte) (string, error) {
-	if _, err := m.db.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
+// and returns the recorded one: the first writer wins. Records of finished
+// transactions named in forget are removed in the same write (one sync).
+func (m *Meta) Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error) {
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("decision log: %w", err)
+	}
+	defer tx.Rollback()
+	if err := m.forget(ctx, tx, forget); err != nil {
+		return "", err
+	}
+	if _, err := tx.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
 		dtid, outcome, string(record), time.Now().UnixMilli()); err != nil {
 		return "", fmt.Errorf("decision log: %w", err)
 	}
 	var got string
-	if err := m.db.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), dtid).Scan(&got); err != nil {
+	if err := tx.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), dtid).Scan(&got); err != nil {
+		return "", fmt.Errorf("decision log: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
 		return "", fmt.Errorf("decision log: %w", err)
 	}
 	return got, nil
+}
+
+func (m *Meta) forget(ctx context.Context, tx *sql.Tx, dtids []string) error {
+	if len(dtids) == 0 {
+		return nil
+	}
+	args := make([]any, len(dtids))
+	for i, d := range dtids {
+		args[i] = d
+	}
+	q := `DELETE FROM decisions WHERE dtid IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(dtids)), ", ") + `)`
+	if _, err := tx.ExecContext(ctx, m.q(q), args...); err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	return nil
 }
 
 // Decisions returns the log's records with the given outcome.
@@ -203,9 +230,17 @@ func (m *Meta) Decisions(ctx context.Context, outcome string) ([]Decision, error
 	return out, rows.Err()
 }
 
-// Forget removes a finished transaction's record.
-func (m *Meta) Forget(ctx context.Context, dtid string) error {
-	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM decisions WHERE dtid = ?`), dtid); err != nil {
+// Forget removes finished transactions' records.
+func (m *Meta) Forget(ctx context.Context, dtids ...string) error {
+	tx, err := m.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("decision log: %w", err)
+	}
+	defer tx.Rollback()
+	if err := m.forget(ctx, tx, dtids); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
 	return nil

@@ -44,9 +44,9 @@ const GIDPrefix = "vt-"
 
 // DecisionLog is where commit decisions are kept durably (router.Meta).
 type DecisionLog interface {
-	Decide(ctx context.Context, dtid, outcome string, record []byte) (string, error)
+	Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error)
 	Decisions(ctx context.Context, outcome string) ([]router.Decision, error)
-	Forget(ctx context.Context, dtid string) error
+	Forget(ctx context.Context, dtids ...string) error
 	ForgetAbortsBefore(ctx context.Context, t time.Time) error
 }
 
@@ -62,6 +62,9 @@ type Coordinator struct {
 	// Visibility is taken for writing during phase two (see
 	// proxy.Gate.Visibility); nil for none.
 	Visibility *sync.RWMutex
+	mu         sync.Mutex
+	finished   []string // records to remove with the next decision (or resolve)
+
 	// Failpoint (tests: env VITESS_FAILPOINT) kills the process at a step
 	// of the commit: "after-prepare" or "after-decision".
 	Failpoint string
@@ -144,46 +147,56 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 	}
 	dtid := newDTID()
 	rec := txRecord{Participants: make([]txParticipant, len(parts))}
-	prepared := make([]planner.Prepared, 0, len(parts))
-	rollback := func(from int) {
-		bg := context.WithoutCancel(ctx)
-		for _, p := range prepared {
-			_ = p.Rollback(bg)
-		}
-		for _, p := range parts[from:] {
-			_ = p.Tx.Rollback(bg)
-		}
-	}
+	preps := make([]planner.Preparer, len(parts))
 	for i, p := range parts {
-		gid := fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i)
 		pr, ok := p.Tx.(planner.Preparer)
 		if !ok {
-			rollback(i)
+			rollbackAll(ctx, parts, nil)
 			return sqltypes.Unsupported("shard %s/%s cannot take part in a multi-shard commit", p.Keyspace, p.Shard)
 		}
-		x, err := pr.Prepare(ctx, gid)
-		if err != nil {
-			rollback(i) // this one too: a SQLite transaction stays open when its phase one fails
-			return fmt.Errorf("%w (the transaction was rolled back on every shard)", err)
-		}
-		prepared = append(prepared, x)
+		preps[i] = pr
+	}
+	// Phase one on every shard at once.
+	prepared := make([]planner.Prepared, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prepared[i], errs[i] = preps[i].Prepare(ctx, fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		rollbackAll(ctx, parts, prepared)
+		return fmt.Errorf("%w (the transaction was rolled back on every shard)", firstError(errs))
+	}
+	for i, p := range parts {
 		loc := ""
 		if l, ok := p.Tx.(interface{ Location() string }); ok {
 			loc = l.Location()
 		}
-		rec.Participants[i] = txParticipant{Keyspace: p.Keyspace, Shard: p.Shard, GID: gid, Location: loc, Redo: x.Redo()}
+		rec.Participants[i] = txParticipant{Keyspace: p.Keyspace, Shard: p.Shard, GID: fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i), Location: loc, Redo: prepared[i].Redo()}
 	}
 	c.failpoint("after-prepare")
 	body, err := json.Marshal(rec)
 	if err != nil {
-		rollback(len(parts))
+		rollbackAll(ctx, parts, prepared)
 		return err
 	}
 	// From here on the outcome must not depend on the client staying.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	outcome, err := c.Log.Decide(bg, dtid, "commit", body)
+	c.mu.Lock()
+	finished := c.finished
+	c.finished = nil
+	c.mu.Unlock()
+	outcome, err := c.Log.Decide(bg, dtid, "commit", body, finished...)
 	if err != nil {
+		c.mu.Lock()
+		c.finished = append(c.finished, finished...)
+		c.mu.Unlock()
 		// The write may or may not have happened: ask for abort; the
 		// record that is there decides.
 		outcome, err = c.Log.Decide(bg, dtid, "abort", nil)
@@ -193,24 +206,57 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		}
 	}
 	if outcome != "commit" {
-		rollback(len(parts))
+		rollbackAll(ctx, parts, prepared)
 		return sqltypes.Errorf("40001", "the multi-shard transaction was aborted by a resolver before it could commit")
 	}
 	c.failpoint("after-decision")
-	done := true
 	if c.Visibility != nil && lockWithin(c.Visibility, visibilityWait) {
 		defer c.Visibility.Unlock()
 	}
+	// Phase two on every shard at once.
 	for i, p := range prepared {
-		if err := p.Commit(bg); err != nil {
-			done = false
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = p.Commit(bg)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
 			c.logger().Warn("phase two failed; the resolver will finish it", "dtid", dtid, "shard", rec.Participants[i].Keyspace+"/"+rec.Participants[i].Shard, "err", err)
 		}
 	}
-	if done {
-		// The SQLite markers go later, in the resolver: deleting them here
-		// would wait for the shards' write locks in the client's commit.
-		_ = c.Log.Forget(bg, dtid)
+	if errors.Join(errs...) == nil {
+		// The record goes with the next decision's write (one sync for
+		// both), or at the next resolve. The SQLite markers go later, in
+		// the resolver: deleting them here would wait for the shards'
+		// write locks in the client's commit.
+		c.mu.Lock()
+		c.finished = append(c.finished, dtid)
+		c.mu.Unlock()
+	}
+	return nil
+}
+
+// rollbackAll rolls back every participant: through its Prepared when
+// phase one got that far.
+func rollbackAll(ctx context.Context, parts []planner.Participant, prepared []planner.Prepared) {
+	bg := context.WithoutCancel(ctx)
+	for i, p := range parts {
+		if prepared != nil && prepared[i] != nil {
+			_ = prepared[i].Rollback(bg)
+			continue
+		}
+		_ = p.Tx.Rollback(bg)
+	}
+}
+
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -227,6 +273,18 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 	note := func(err error) {
 		if err != nil && first == nil {
 			first = err
+		}
+	}
+	c.mu.Lock()
+	finished := c.finished
+	c.finished = nil
+	c.mu.Unlock()
+	if len(finished) > 0 {
+		if err := c.Log.Forget(ctx, finished...); err != nil {
+			c.mu.Lock()
+			c.finished = append(c.finished, finished...)
+			c.mu.Unlock()
+			note(err)
 		}
 	}
 	tablets := c.Tablets()

@@ -526,11 +526,26 @@ func (t *pgTx) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sql
 
 func (t *pgTx) CanQueryRaw() bool { return true }
 
+// Describe describes inside the transaction (its own tables and locks)
+// under a savepoint: the gate describes statements it may never run (a
+// normalized text whose $n have no type), and a failed Parse would abort
+// the transaction.
 func (t *pgTx) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	if err := t.open(); err != nil {
 		return nil, nil, err
 	}
-	return t.h.describe(ctx, sql, paramOIDs)
+	if _, err := t.h.exec(ctx, "SAVEPOINT vt_describe"); err != nil {
+		return nil, nil, err
+	}
+	params, fields, err := t.h.describe(ctx, sql, paramOIDs)
+	end := "RELEASE SAVEPOINT vt_describe"
+	if err != nil {
+		end = "ROLLBACK TO SAVEPOINT vt_describe; RELEASE SAVEPOINT vt_describe"
+	}
+	if _, serr := t.h.exec(ctx, end); serr != nil && err == nil {
+		err = serr
+	}
+	return params, fields, err
 }
 
 // Commit commits. When the server answers ROLLBACK (the transaction had
