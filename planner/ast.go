@@ -39,6 +39,9 @@ func walk(m proto.Message, fn func(proto.Message) bool) {
 	visit(m.ProtoReflect())
 }
 
+// Deparse prints a statement node back to Postgres SQL.
+func Deparse(n *pg_query.Node) (string, error) { return deparseStmt(n) }
+
 // deparseStmt prints a statement node back to Postgres SQL.
 func deparseStmt(n *pg_query.Node) (string, error) {
 	return pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion, Stmts: []*pg_query.RawStmt{{Stmt: n}}})

@@ -306,7 +306,8 @@ func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
 		// Postgres answers SHOW itself, with the client's settings applied.
 		return b.passthrough("any_shard", AnyShard)
 	case n.GetTransactionStmt() != nil, n.GetVariableSetStmt() != nil, n.GetVariableShowStmt() != nil,
-		n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil:
+		n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil,
+		n.GetDeclareCursorStmt() != nil, n.GetFetchStmt() != nil, n.GetClosePortalStmt() != nil:
 		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
 	}
 	return nil, unsupported("statement not supported by the gate: %s", nodeName(n))

@@ -167,19 +167,21 @@ type session struct {
 	forward  bool // the keyspace has Postgres shards: SET goes to them
 	embedded bool // the keyspace has SQLite shards: the gate enforces READ ONLY
 
-	id       uint64 // for the shards' deadlock detection
-	mu       sync.Mutex
-	inTx     bool
-	failed   bool
-	pinned   bool // transaction mode, but the client keeps its backends
-	txs      map[string]planner.Tx
-	txLocal  []string // SET LOCAL statements of the open transaction
-	txOpts   txOptions
-	spoints  []string // the open transaction's savepoints, oldest first
-	reserved map[string]planner.Reserved
-	startup  *sqltypes.Settings
-	settings *sqltypes.Settings
-	changed  map[string]string
+	id        uint64 // for the shards' deadlock detection
+	mu        sync.Mutex
+	inTx      bool
+	failed    bool
+	pinned    bool // transaction mode, but the client keeps its backends
+	txs       map[string]planner.Tx
+	txLocal   []string // SET LOCAL statements of the open transaction
+	txOpts    txOptions
+	spoints   []string // the open transaction's savepoints, oldest first
+	cursors   map[string]*cursor
+	cursorSeq int
+	reserved  map[string]planner.Reserved
+	startup   *sqltypes.Settings
+	settings  *sqltypes.Settings
+	changed   map[string]string
 }
 
 func (s *session) TxStatus() byte {
@@ -206,6 +208,7 @@ func (s *session) ParameterStatus() map[string]string {
 }
 
 func (s *session) Close() {
+	s.closeAllCursors()
 	s.mu.Lock()
 	txs, reserved := s.txs, s.reserved
 	s.txs, s.inTx, s.failed, s.reserved = nil, false, false, nil
@@ -377,6 +380,9 @@ func (st *statement) Fields() []sqltypes.Field {
 		if st.plan.Session != nil && st.plan.Session.Node.GetVariableShowStmt() != nil {
 			return showFields(st.plan.Session.Node.GetVariableShowStmt().Name)
 		}
+		if st.plan.Session != nil && st.plan.Session.Node.GetFetchStmt() != nil {
+			return st.s.cursorFields(st.plan.Session.Node.GetFetchStmt())
+		}
 		return nil
 	}
 	return st.plan.Fields
@@ -406,7 +412,11 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 		b = &sqltypes.Bound{Args: st.lits, Text: st.text}
 	}
 	if st.plan.Kind == planner.KindSession {
-		return s.sessionStmt(ctx, st.plan)
+		rows, err := s.sessionStmt(ctx, st.plan)
+		if err != nil && (st.plan.Session == nil || st.plan.Session.Node.GetTransactionStmt() == nil) {
+			s.fail() // as in Postgres, an error aborts the transaction
+		}
+		return rows, err
 	}
 	if s.TxStatus() == 'E' {
 		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
@@ -630,6 +640,12 @@ func (s *session) sessionStmt(ctx context.Context, p *planner.Plan) (sqltypes.Ro
 		return tagOnly("DISCARD ALL"), nil
 	case n.GetDeallocateStmt() != nil:
 		return tagOnly("DEALLOCATE"), nil
+	case n.GetDeclareCursorStmt() != nil:
+		return s.declare(ctx, n.GetDeclareCursorStmt())
+	case n.GetFetchStmt() != nil:
+		return s.fetch(ctx, n.GetFetchStmt())
+	case n.GetClosePortalStmt() != nil:
+		return s.closeCursor(n.GetClosePortalStmt())
 	}
 	return nil, sqltypes.Unsupported("statement %s", p.SQL)
 }
@@ -660,8 +676,13 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 			return tagOnly("COMMIT"), nil
 		}
 		if failed {
+			_ = s.endCursors(ctx, false)
 			rollbackAll(txs)
 			return tagOnly("ROLLBACK"), nil
+		}
+		if err := s.endCursors(ctx, true); err != nil {
+			rollbackAll(txs)
+			return nil, err
 		}
 		if err := s.commit(ctx, txs); err != nil {
 			return nil, err
@@ -675,6 +696,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 		if !inTx {
 			warn(ctx, "25P01", "there is no transaction in progress")
 		}
+		_ = s.endCursors(ctx, false)
 		rollbackAll(txs)
 		return tagOnly("ROLLBACK"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT,
