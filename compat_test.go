@@ -62,6 +62,35 @@ func TestLibPQ(t *testing.T) {
 			if err := db.QueryRow(`SELECT count(*) FROM pq_items WHERE name = 'x'`).Scan(&n); err != nil || n != 0 {
 				t.Errorf("after rollback: %d %v", n, err)
 			}
+			// A committed multi-shard transaction, serializable, and an error
+			// inside one that turns COMMIT into a rollback.
+			tx, err = db.BeginTx(context.Background(), &sql.TxOptions{Isolation: sql.LevelSerializable})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Exec(`UPDATE pq_items SET name = 'y' WHERE id IN (1, 2, 3, 4, 5, 6, 7, 8)`); err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.QueryRow(`SELECT count(*) FROM pq_items WHERE name = 'y'`).Scan(&n); err != nil || n != 8 {
+				t.Errorf("own writes inside the transaction: %d %v", n, err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			tx, err = db.Begin()
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx.Exec(`UPDATE pq_items SET name = 'z' WHERE id IN (1, 2)`)
+			if _, err := tx.Exec(`INSERT INTO pq_items (id) VALUES (3)`); err == nil {
+				t.Error("duplicate key accepted")
+			}
+			if err := tx.Commit(); err == nil {
+				t.Error("COMMIT of a failed transaction reported success")
+			}
+			if err := db.QueryRow(`SELECT count(*) FROM pq_items WHERE name = 'y'`).Scan(&n); err != nil || n != 8 {
+				t.Errorf("after commit and failed commit: %d %v", n, err)
+			}
 		})
 	}
 }
@@ -133,6 +162,25 @@ func TestGORM(t *testing.T) {
 			})
 			if err == nil {
 				t.Error("transaction error lost")
+			}
+			// A committed transaction over several shards, with a nested
+			// transaction (a savepoint) rolled back.
+			err = db.Transaction(func(tx *gorm.DB) error {
+				if err := tx.Model(&gormUser{}).Where("id IN ?", []int64{2, 3, 4, 5}).Update("score", 7).Error; err != nil {
+					return err
+				}
+				_ = tx.Transaction(func(tx2 *gorm.DB) error {
+					tx2.Model(&gormUser{}).Where("id IN ?", []int64{2, 3}).Update("score", 99)
+					return errors.New("undo the inner part")
+				})
+				return nil
+			})
+			if err != nil {
+				t.Errorf("Transaction: %v", err)
+			}
+			var sevens int64
+			if err := db.Model(&gormUser{}).Where("score = ?", 7).Count(&sevens).Error; err != nil || sevens != 4 {
+				t.Errorf("after the nested transaction: %d with score 7, %v", sevens, err)
 			}
 			var count int64
 			db.Model(&gormUser{}).Count(&count)

@@ -13,47 +13,51 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/pgtest"
 )
 
 // setupAccounts creates accounts 1..n with 1000 each and returns two ids
 // that live on different shards.
 func setupAccounts(t *testing.T, c *pgx.Conn, n int) (int, int) {
 	t.Helper()
-	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`)
 	// One row a statement: each is a single-shard write (the crash test's
 	// failpoint fires at the first multi-shard commit).
 	for i := 1; i <= n; i++ {
 		mustExec(t, c, `INSERT INTO accounts VALUES ($1, 1000)`, i)
 	}
-	shardOf := func(id int) string {
-		var plan string
-		rows, err := c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var line string
-			if err := rows.Scan(&line); err != nil {
-				t.Fatal(err)
-			}
-			if i := strings.Index(line, "shards="); i >= 0 && plan == "" {
-				plan = strings.Fields(line[i:])[0]
-			}
-		}
-		if rows.Err() != nil || plan == "" {
-			t.Fatalf("no shard for %d: %v", id, rows.Err())
-		}
-		return plan
-	}
-	first := shardOf(1)
+	first := shardOfAccount(t, c, 1)
 	for id := 2; id <= n; id++ {
-		if shardOf(id) != first {
+		if shardOfAccount(t, c, id) != first {
 			return 1, id
 		}
 	}
 	t.Fatal("all accounts on one shard")
 	return 0, 0
+}
+
+// shardOfAccount is the shard EXPLAIN (ROUTE) names for an account id.
+func shardOfAccount(t *testing.T, c *pgx.Conn, id int) string {
+	t.Helper()
+	var plan string
+	rows, err := c.Query(context.Background(), fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			t.Fatal(err)
+		}
+		if i := strings.Index(line, "shards="); i >= 0 && plan == "" {
+			plan = strings.Fields(line[i:])[0]
+		}
+	}
+	if rows.Err() != nil || plan == "" {
+		t.Fatalf("no shard for %d: %v", id, rows.Err())
+	}
+	return plan
 }
 
 func balances(t *testing.T, c *pgx.Conn, ids ...int) []int64 {
@@ -320,29 +324,11 @@ func testAutocommitMultiShardWrite(t *testing.T, engine string) {
 	c := g.connect(t)
 	ctx := context.Background()
 	a, b := setupAccounts(t, c, 20)
-	// Row a+100 goes with a new id; b is a duplicate: one shard fails.
+	// A new id on the other shard than b, and b again: one shard fails.
 	var newID int
-	for id := 21; id < 200; id++ {
-		mustExec(t, c, `DELETE FROM accounts WHERE id = $1`, id)
-		rows, _ := c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, id), pgx.QueryExecModeSimpleProtocol)
-		plan := ""
-		for rows.Next() {
-			var line string
-			rows.Scan(&line)
-			plan += line
-		}
-		rows.Close()
-		rows, _ = c.Query(ctx, fmt.Sprintf(`EXPLAIN (ROUTE) SELECT * FROM accounts WHERE id = %d`, b), pgx.QueryExecModeSimpleProtocol)
-		planB := ""
-		for rows.Next() {
-			var line string
-			rows.Scan(&line)
-			planB += line
-		}
-		rows.Close()
-		if plan != strings.ReplaceAll(planB, fmt.Sprintf("id = %d", b), fmt.Sprintf("id = %d", id)) {
-			newID = id // on the other shard than b
-			break
+	for id := 21; id < 200 && newID == 0; id++ {
+		if shardOfAccount(t, c, id) != shardOfAccount(t, c, b) {
+			newID = id
 		}
 	}
 	if newID == 0 {
@@ -417,4 +403,98 @@ func testTransactionLimits(t *testing.T, engine string) {
 	mustExec(t, c1, `BEGIN`)
 	mustExec(t, c1, `UPDATE accounts SET balance = 6 WHERE id IN ($1, $2)`, a, b)
 	mustExec(t, c1, `COMMIT`)
+}
+
+// TestConflictCodes: serialization failures and deadlocks on a Postgres
+// shard reach the client with their SQLSTATE, so that it can retry.
+func TestConflictCodes(t *testing.T) {
+	g := startEngineGate(t, "postgres", 2, "")
+	c1, c2 := g.connect(t), g.connect(t)
+	ctx := context.Background()
+	x, _ := setupAccounts(t, c1, 20)
+	y := 0
+	for id := 1; id <= 20; id++ {
+		if id != x && shardOfAccount(t, c1, id) == shardOfAccount(t, c1, x) {
+			y = id
+			break
+		}
+	}
+	mustExec(t, c1, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
+	balances(t, c1, x)
+	mustExec(t, c2, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, x)
+	if _, err := c1.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, x); sqlState(err) != "40001" {
+		t.Errorf("serialization failure: %v", err)
+	}
+	mustExec(t, c1, `ROLLBACK`)
+
+	mustExec(t, c1, `BEGIN`)
+	mustExec(t, c2, `BEGIN`)
+	mustExec(t, c1, `UPDATE accounts SET balance = 1 WHERE id = $1`, x)
+	mustExec(t, c2, `UPDATE accounts SET balance = 2 WHERE id = $1`, y)
+	errs := make(chan error, 1)
+	go func() {
+		_, err := c1.Exec(ctx, `UPDATE accounts SET balance = 1 WHERE id = $1`, y)
+		errs <- err
+	}()
+	time.Sleep(200 * time.Millisecond)
+	_, err2 := c2.Exec(ctx, `UPDATE accounts SET balance = 2 WHERE id = $1`, x)
+	err1 := <-errs
+	if sqlState(err1) != "40P01" && sqlState(err2) != "40P01" {
+		t.Errorf("deadlock: %v / %v", err1, err2)
+	}
+	mustExec(t, c1, `ROLLBACK`)
+	mustExec(t, c2, `ROLLBACK`)
+}
+
+// TestSharedMetadata: two gates share a Postgres metadata store: the
+// sequence blocks they hand out never overlap, and multi-shard
+// transactions through both keep the bank's total.
+func TestSharedMetadata(t *testing.T) {
+	_, metaURL := pgtest.Shared(t).CreateDB(t)
+	o := engineOptions(t, "postgres", 2, fmt.Sprintf(`metadata: %q
+keyspaces:
+  main:
+    tables:
+      accounts: {vindex: {type: hash, columns: [id]}}
+      notes: {vindex: {type: hash, columns: [id]}, autoIncrement: {column: id, sequence: notes_seq}}
+`, metaURL))
+	g1 := startTestGateOpts(t, o)
+	g2 := startTestGateOpts(t, o)
+	c1, c2 := g1.connect(t), g2.connect(t)
+	ctx := context.Background()
+	a, b := setupAccounts(t, c1, 10)
+	mustExec(t, c1, `CREATE TABLE notes (id bigint PRIMARY KEY, body text)`)
+	seen := map[int64]bool{}
+	for i := 0; i < 20; i++ {
+		c := c1
+		if i%2 == 1 {
+			c = c2
+		}
+		var id int64
+		if err := c.QueryRow(ctx, `INSERT INTO notes (body) VALUES ('x') RETURNING id`).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		if seen[id] {
+			t.Fatalf("id %d handed out twice", id)
+		}
+		seen[id] = true
+	}
+	for i := 0; i < 10; i++ {
+		for _, c := range []*pgx.Conn{c1, c2} {
+			err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{}, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 3 WHERE id = $1`, a); err != nil {
+					return err
+				}
+				_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 3 WHERE id = $1`, b)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if got := balances(t, c2, a, b); got[0] != 1000-60 || got[1] != 1000+60 {
+		t.Fatalf("balances %v", got)
+	}
+	noPreparedLeft(t, g1)
 }
