@@ -166,3 +166,25 @@ func TestShardDiesInPhaseOne(t *testing.T) {
 	}
 	noPreparedLeft(t, g)
 }
+
+// TestNeedsPreparedTransactions: a keyspace of several Postgres shards
+// whose server has max_prepared_transactions = 0 is refused at startup,
+// naming the shard and the setting.
+func TestNeedsPreparedTransactions(t *testing.T) {
+	pg := pgtest.StartWith(t, "-c max_prepared_transactions=0")
+	_, u1 := pg.CreateDB(t)
+	_, u2 := pg.CreateDB(t)
+	o := optionsWithConfig(t, fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards: {\"-80\": %q, \"80-\": %q}\n", u1, u2))
+	cfg, err := loadConfig(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := startGate(context.Background(), cfg, discardLog())
+	if err == nil {
+		g.Close(context.Background())
+		t.Fatal("the gate started")
+	}
+	if !strings.Contains(err.Error(), "max_prepared_transactions is 0") || !strings.Contains(err.Error(), "main/-80") && !strings.Contains(err.Error(), "main/80-") {
+		t.Fatalf("error: %v", err)
+	}
+}

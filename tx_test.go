@@ -173,6 +173,23 @@ func testTransactions(t *testing.T, engine string) {
 			t.Errorf("isolation %q %v", lvl, err)
 		}
 		tx.Rollback(ctx)
+
+		// SET LOCAL reaches the shards already in the transaction and
+		// those that join later, and ends with it.
+		mustExec(t, c, `BEGIN`)
+		balances(t, c, a)
+		mustExec(t, c, `SET LOCAL application_name = 'in_tx'`)
+		for _, id := range []int{a, b} {
+			var name string
+			if err := c.QueryRow(ctx, `SELECT current_setting('application_name') FROM accounts WHERE id = $1`, id).Scan(&name); err != nil || name != "in_tx" {
+				t.Errorf("SET LOCAL on the shard of %d: %q %v", id, name, err)
+			}
+		}
+		mustExec(t, c, `COMMIT`)
+		var name string
+		if err := c.QueryRow(ctx, `SELECT current_setting('application_name') FROM accounts WHERE id = $1`, b).Scan(&name); err != nil || name == "in_tx" {
+			t.Errorf("SET LOCAL after COMMIT: %q %v", name, err)
+		}
 	}
 
 	// pgx.BeginTxFunc, serializable.

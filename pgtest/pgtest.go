@@ -20,10 +20,11 @@ import (
 
 // Server is a running PostgreSQL server.
 type Server struct {
-	Dir  string
-	Port int
-	bin  string
-	as   string // run commands as this user ("" = current)
+	Dir   string
+	Port  int
+	bin   string
+	as    string // run commands as this user ("" = current)
+	extra string // more server options
 }
 
 // URL is a connection URL for database db as user postgres.
@@ -84,11 +85,21 @@ func (s *Server) run(name string, args ...string) ([]byte, error) {
 	return cmd.CombinedOutput()
 }
 
+// options are the server's command-line settings (fast and unsafe: tests
+// only), then Extra.
+func (s *Server) options() string {
+	return fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_prepared_transactions=50 %s", s.Port, s.Dir, s.extra)
+}
+
 // Start starts a server and stops it when the test ends.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB) *Server { return StartWith(t, "") }
+
+// StartWith is Start with extra server options ("-c name=value ...",
+// which override the defaults).
+func StartWith(t testing.TB, extra string) *Server {
 	t.Helper()
 	bin := Require(t)
-	s, err := start(bin, t.TempDir())
+	s, err := start(bin, t.TempDir(), extra)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,8 +107,8 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-func start(bin, base string) (*Server, error) {
-	s := &Server{bin: bin, Dir: filepath.Join(base, "pg")}
+func start(bin, base, extra string) (*Server, error) {
+	s := &Server{bin: bin, Dir: filepath.Join(base, "pg"), extra: extra}
 	if os.Geteuid() == 0 {
 		s.as = "postgres"
 		// The postgres user must be able to reach the data dir.
@@ -128,8 +139,7 @@ func start(bin, base string) (*Server, error) {
 			return nil, err
 		}
 		s.Port = port
-		opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_prepared_transactions=50", port, s.Dir)
-		out, err := s.run("pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
+		out, err := s.run("pg_ctl", "-D", s.Dir, "-o", s.options(), "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
 		if err == nil {
 			return s, nil
 		}
@@ -170,7 +180,7 @@ func Shared(t testing.TB) *Server {
 			return
 		}
 		shared.dir = dir
-		shared.s, shared.err = start(bin, dir)
+		shared.s, shared.err = start(bin, dir, "")
 	})
 	if shared.err != nil {
 		t.Fatal(shared.err)
@@ -202,8 +212,7 @@ func (s *Server) CreateDB(t testing.TB) (name, url string) {
 
 // Restart starts a stopped server again on the same port.
 func (s *Server) Restart() error {
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c max_prepared_transactions=50", s.Port, s.Dir)
-	out, err := s.run("pg_ctl", "-D", s.Dir, "-o", opts, "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
+	out, err := s.run("pg_ctl", "-D", s.Dir, "-o", s.options(), "-l", filepath.Join(s.Dir, "log"), "-w", "-t", "60", "start")
 	if err != nil {
 		return fmt.Errorf("pg_ctl start: %v: %s", err, out)
 	}
