@@ -231,15 +231,29 @@ func (s *session) withSettings(ctx context.Context) context.Context {
 	return sqltypes.WithSettings(ctx, st)
 }
 
-// Conn implements planner.Env.
+// Conn implements planner.Env: inside a transaction, the transaction's
+// connection to the shard (joining the shard to it if need be).
 func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) {
+	return s.conn(ctx, shard, true)
+}
+
+// DescribeConn implements planner.DescribeEnv: the transaction's connection
+// to a shard it has joined (its own tables and locks), else one outside any
+// transaction (the client's reserved one in session mode), so that
+// describing does not open a transaction on a shard the statement does not
+// use.
+func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn, error) {
+	return s.conn(ctx, shard, false)
+}
+
+func (s *session) conn(ctx context.Context, shard string, join bool) (planner.Conn, error) {
 	sh, ok := s.gate.Shards[s.keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, s.keyspace)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inTx {
+	if s.inTx && (join || s.txs[shard] != nil) {
 		if tx, ok := s.txs[shard]; ok {
 			return tx, nil
 		}
@@ -281,28 +295,6 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 		return s.reserveLocked(ctx, shard, sh)
 	}
 	return sh, nil
-}
-
-// DescribeConn implements planner.DescribeEnv: the transaction's connection
-// to a shard it has joined (its own tables and locks), else one outside any
-// transaction (the client's reserved one in session mode).
-func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn, error) {
-	s.mu.Lock()
-	joined := !s.inTx || s.txs[shard] != nil
-	s.mu.Unlock()
-	if joined {
-		return s.Conn(ctx, shard)
-	}
-	sh, ok := s.gate.Shards[s.keyspace][shard]
-	if !ok {
-		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, s.keyspace)
-	}
-	if !s.keepsBackends() {
-		return sh, nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.reserveLocked(ctx, shard, sh)
 }
 
 func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
@@ -429,23 +421,16 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 	if st.plan.MayWriteSeveralShards() && s.TxStatus() == 'I' {
 		return st.implicitTransaction(ctx, b)
 	}
-	var stop context.CancelFunc
-	if d := s.statementTimeout(); d > 0 {
-		// Enforced at the gate too, so that SQLite shards honour it; a
-		// Postgres shard also has the setting and stops the statement itself.
-		ctx, stop = context.WithTimeout(ctx, d)
-	}
+	ctx, stop := s.withStatementTimeout(ctx)
 	rows, err := st.execute(ctx, b)
+	if stop == nil {
+		return rows, err
+	}
 	if err != nil {
-		if stop != nil {
-			stop()
-		}
+		stop()
 		return nil, err
 	}
-	if stop != nil {
-		rows = withStop(rows, stop)
-	}
-	return rows, nil
+	return withStop(rows, stop), nil
 }
 
 // implicitTransaction runs a write that may change several shards, outside
@@ -464,9 +449,8 @@ func (st *statement) implicitTransaction(ctx context.Context, b *sqltypes.Bound)
 		s.endTxLocked()
 		return txs
 	}
-	if d := s.statementTimeout(); d > 0 {
-		var stop context.CancelFunc
-		ctx, stop = context.WithTimeout(ctx, d)
+	ctx, stop := s.withStatementTimeout(ctx)
+	if stop != nil {
 		defer stop()
 	}
 	rows, err := st.execute(ctx, b)
@@ -498,8 +482,16 @@ type encodedBuffer struct {
 
 func (e *encodedBuffer) Formats() []int16 { return e.formats }
 
-// statementTimeout is the client's statement_timeout setting (0: none).
-func (s *session) statementTimeout() time.Duration { return s.durationSetting("statement_timeout") }
+// withStatementTimeout bounds ctx by the client's statement_timeout (stop
+// is nil when it is unset). It is enforced at the gate too, so that
+// SQLite shards honour it; a Postgres shard also has the setting and stops
+// the statement itself.
+func (s *session) withStatementTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if d := s.durationSetting("statement_timeout"); d > 0 {
+		return context.WithTimeout(ctx, d)
+	}
+	return ctx, nil
+}
 
 // IdleInTransactionTimeout is the client's
 // idle_in_transaction_session_timeout (0: none); the wire server ends a
