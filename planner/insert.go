@@ -51,6 +51,9 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			if seqVals, err = ins.Seq.Next(ctx, ins.Table.AutoIncrement.Sequence, n); err != nil {
 				return nil, err
 			}
+			if r, ok := env.(InsertIDReporter); ok {
+				r.ReportInsertID(seqVals[len(seqVals)-1])
+			}
 			stmt = proto.Clone(stmt).(*pg_query.InsertStmt)
 			values = stmt.SelectStmt.GetSelectStmt().ValuesLists
 			k := 0

@@ -125,3 +125,9 @@ type ReadBarrier interface {
 type DescribeEnv interface {
 	DescribeConn(ctx context.Context, shard string) (Conn, error)
 }
+
+// InsertIDReporter is an Env told the last id a sequence gave an INSERT's
+// rows (the SDK's LastInsertID).
+type InsertIDReporter interface {
+	ReportInsertID(id int64)
+}

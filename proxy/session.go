@@ -289,12 +289,37 @@ func (s *session) conn(ctx context.Context, shard string, join bool) (planner.Co
 			}
 		}
 		s.txs[shard] = tx
+		s.reportTxShardsLocked()
 		return tx, nil
 	}
 	if s.keepsBackends() {
 		return s.reserveLocked(ctx, shard, sh)
 	}
 	return sh, nil
+}
+
+// Parameters the gate reports to its clients (the SDK reads them): the id
+// a sequence gave the last row an INSERT inserted, and the shards the open
+// transaction has touched, comma-separated.
+const (
+	paramLastInsertID = "vitess_last_insert_id"
+	paramTxShards     = "vitess_tx_shards"
+)
+
+// ReportInsertID implements planner.InsertIDReporter.
+func (s *session) ReportInsertID(id int64) {
+	s.mu.Lock()
+	s.changed[paramLastInsertID] = strconv.FormatInt(id, 10)
+	s.mu.Unlock()
+}
+
+func (s *session) reportTxShardsLocked() {
+	names := make([]string, 0, len(s.txs))
+	for n := range s.txs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	s.changed[paramTxShards] = strings.Join(names, ",")
 }
 
 func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
@@ -719,6 +744,9 @@ func transactionKindName(k pg_query.TransactionStmtKind) string {
 }
 
 func (s *session) endTxLocked() {
+	if len(s.txs) > 0 {
+		s.changed[paramTxShards] = ""
+	}
 	s.inTx, s.failed, s.txs, s.txLocal, s.spoints, s.txOpts = false, false, nil, nil, nil, txOptions{}
 }
 
