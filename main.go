@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -45,6 +44,29 @@ func main() {
 					&cli.IntFlag{Name: "shards", Usage: "number of SQLite shards of the default keyspace (default 4)"},
 				},
 				Action: serve,
+			},
+			{
+				Name:  "status",
+				Usage: "print the shards' health and counters (from a running gate's admin HTTP)",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
+					&cli.BoolFlag{Name: "json", Usage: "print the JSON the gate returns"},
+				},
+				Action: func(c *cli.Context) error {
+					return statusCommand(c.App.Writer, c.String("admin"), c.String("keyspace"), c.Bool("json"))
+				},
+			},
+			{
+				Name:  "vschema",
+				Usage: "print the vschema (from a running gate's admin HTTP)",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
+				},
+				Action: func(c *cli.Context) error {
+					return vschemaCommand(c.App.Writer, c.String("admin"), c.String("keyspace"))
+				},
 			},
 			{
 				Name:  "version",
@@ -152,6 +174,7 @@ type gate struct {
 	addr    net.Addr
 	log     *slog.Logger
 	stop    context.CancelFunc // background work (the commit resolver)
+	rep     *reporter
 }
 
 // startGate opens the shards and starts listening.
@@ -211,8 +234,9 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	bg, stop := context.WithCancel(context.Background())
 	g.stop = stop
 	go resolveLoop(bg, coord, time.Duration(cfg.Transactions.ResolveInterval), log)
+	g.rep = &reporter{vs: vs, tablets: func() []*shards.Tablet { return g.tablets }}
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
-	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility}
+	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep}
 	users := map[string]string{}
 	for _, u := range cfg.Users {
 		users[u.Name] = u.Password
@@ -233,11 +257,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		if err != nil {
 			return nil, fmt.Errorf("admin listen %s: %w", cfg.Admin, err)
 		}
-		mux := http.NewServeMux()
-		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
-		mux.HandleFunc("/debug/pprof/", pprof.Index)
-		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-		g.admin = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		g.admin = &http.Server{Handler: g.adminMux(), ReadHeaderTimeout: 5 * time.Second}
 		go g.admin.Serve(al)
 		log.Info("admin http", "addr", al.Addr().String())
 	}

@@ -166,6 +166,10 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		return nil, sqltypes.Errorf("42601", "cannot insert multiple commands into a prepared statement")
 	}
 	n := res.Stmts[0].Stmt
+	if vs := n.GetVariableShowStmt(); vs != nil && IsGateSetting(vs.Name) {
+		// The gate's own status, on every keyspace.
+		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
+	}
 	var pl *Plan
 	if native {
 		pl, err = b.native(n)
@@ -225,6 +229,12 @@ func writeCommand(n *pg_query.Node) string {
 		}
 	}
 	return ""
+}
+
+// IsGateSetting reports the names SHOW answers from the gate itself
+// (vitess_status, vitess_shards, vitess_vschema).
+func IsGateSetting(name string) bool {
+	return len(name) > len("vitess_") && strings.EqualFold(name[:len("vitess_")], "vitess_")
 }
 
 // isPostgres reports whether a shard is a PostgreSQL server.

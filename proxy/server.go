@@ -272,3 +272,10 @@ func (s *Server) Shutdown(ctx context.Context) error {
 
 // shuttingDown is closed when Shutdown starts.
 func (s *Server) shuttingDown() <-chan struct{} { return s.shutdown }
+
+// Sessions is the number of client connections open now.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}

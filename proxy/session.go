@@ -25,6 +25,8 @@ type Gate struct {
 	// Coordinator commits transactions that touched several shards
 	// (two-phase commit, shards.Coordinator); without it they are refused.
 	Coordinator Committer
+	// Reporter answers SHOW vitess_status, vitess_shards, vitess_vschema.
+	Reporter Reporter
 	// Visibility is held for writing by the coordinator's phase two and
 	// for reading while a scatter read outside a transaction starts its
 	// shard queries, so that such a read sees a multi-shard commit on all
@@ -645,6 +647,8 @@ func (s *session) sessionStmt(ctx context.Context, p *planner.Plan) (sqltypes.Ro
 	switch {
 	case n.GetVariableSetStmt() != nil:
 		return s.set(ctx, n.GetVariableSetStmt(), p.SQL)
+	case n.GetVariableShowStmt() != nil && planner.IsGateSetting(n.GetVariableShowStmt().Name):
+		return s.showGate(n.GetVariableShowStmt().Name)
 	case n.GetVariableShowStmt() != nil:
 		return s.show(n.GetVariableShowStmt().Name)
 	case n.GetDiscardStmt() != nil:
@@ -1021,6 +1025,9 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 
 func showFields(name string) []sqltypes.Field {
 	name = strings.ToLower(name)
+	if f := gateShowFields(name); f != nil {
+		return f
+	}
 	if name == "all" {
 		return []sqltypes.Field{sqltypes.NewField("name", sqltypes.OIDText), sqltypes.NewField("setting", sqltypes.OIDText), sqltypes.NewField("description", sqltypes.OIDText)}
 	}

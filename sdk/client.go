@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -418,3 +419,31 @@ func newTxID() string {
 
 // String makes a Field print as name(type).
 func (f Field) String() string { return fmt.Sprintf("%s(%s)", f.Name, f.Type) }
+
+// Status reports the keyspace's shards (SHOW vitess_status).
+func (c *Client) Status(ctx context.Context) (*ClusterStatus, error) {
+	var st ClusterStatus
+	if err := c.showJSON(ctx, "vitess_status", &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// VSchema reports the keyspace's routing schema (SHOW vitess_vschema).
+func (c *Client) VSchema(ctx context.Context) (*VSchema, error) {
+	var vs VSchema
+	if err := c.showJSON(ctx, "vitess_vschema", &vs); err != nil {
+		return nil, err
+	}
+	return &vs, nil
+}
+
+func (c *Client) showJSON(ctx context.Context, name string, into any) error {
+	return c.retry(ctx, func(ctx context.Context) error {
+		var doc string
+		if err := c.pool.QueryRow(ctx, "SHOW "+name).Scan(&doc); err != nil {
+			return err
+		}
+		return json.Unmarshal([]byte(doc), into)
+	})
+}

@@ -94,3 +94,23 @@ func ExampleClient_Batch() {
 	fmt.Println(b.Success, b.FailedAt, len(b.Results), e.Code)
 	// Output: false 2 2 CONSTRAINT_VIOLATION
 }
+
+func ExampleClient_Status() {
+	ctx := context.Background()
+	c := connect()
+	defer c.Close()
+	c.Query(ctx, `SELECT 1`)
+	st, err := c.Status(ctx)
+	if err != nil {
+		panic(err)
+	}
+	vs, err := c.VSchema(ctx)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(st.Keyspace, st.ShardCount, st.Engine, st.Shards[0].ID, st.Shards[0].Healthy, st.TotalQueries > 0)
+	fmt.Println(vs.Sharded, vs.Tables["users"].Vindex.Type, vs.Tables["users"].AutoIncrement.Sequence)
+	// Output:
+	// main 2 sqlite -80 true true
+	// true hash users_id_seq
+}

@@ -61,6 +61,10 @@ type Tablet struct {
 
 	Queries atomic.Int64
 	Errors  atomic.Int64
+	// latency is the time to a statement's answer (its first row), and
+	// lastQuery when the last one ran (unix nanoseconds).
+	latency   histogram
+	lastQuery atomic.Int64
 	// OpenTransactions counts transactions begun and not yet finished
 	// (prepared ones included).
 	OpenTransactions atomic.Int64
@@ -164,17 +168,21 @@ func (t *Tablet) wrap(err error) error {
 	return fmt.Errorf("shard %s: %w", t.name, err)
 }
 
-func (t *Tablet) count(err error) {
+// count records a statement: its error and how long it took to answer.
+func (t *Tablet) count(start time.Time, err error) {
 	t.Queries.Add(1)
 	if err != nil {
 		t.Errors.Add(1)
 	}
+	t.latency.observe(time.Since(start))
+	t.lastQuery.Store(time.Now().UnixNano())
 }
 
 // Query runs one statement outside a transaction.
 func (t *Tablet) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	start := time.Now()
 	r, err := t.engine.Query(ctx, sql, args)
-	t.count(err)
+	t.count(start, err)
 	return r, t.wrap(err)
 }
 
@@ -193,12 +201,13 @@ func (t *Tablet) CanQueryRaw() bool {
 
 // QueryRaw runs a statement with the client's parameters and result formats.
 func (t *Tablet) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	start := time.Now()
 	rq, ok := t.engine.(rawQuerier)
 	if !ok {
 		return nil, fmt.Errorf("shard %s: engine %s cannot forward rows", t.name, t.engine.Kind())
 	}
 	r, err := rq.QueryRaw(ctx, sql, b)
-	t.count(err)
+	t.count(start, err)
 	return r, t.wrap(err)
 }
 
@@ -254,8 +263,9 @@ type tabletConn struct {
 }
 
 func (x *tabletConn) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	start := time.Now()
 	r, err := x.c.Query(ctx, sql, args)
-	x.t.count(err)
+	x.t.count(start, err)
 	return r, x.t.wrap(err)
 }
 
@@ -265,12 +275,13 @@ func (x *tabletConn) CanQueryRaw() bool {
 }
 
 func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	start := time.Now()
 	rq, ok := x.c.(rawQuerier)
 	if !ok {
 		return nil, fmt.Errorf("shard %s: connection cannot forward rows", x.t.name)
 	}
 	r, err := rq.QueryRaw(ctx, sql, b)
-	x.t.count(err)
+	x.t.count(start, err)
 	return r, x.t.wrap(err)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/dotdo/vitess/planner"
 )
@@ -22,23 +23,25 @@ func (t *Tablet) CanCopy() bool {
 
 // CopyFrom runs COPY ... FROM STDIN with r as its data.
 func (t *Tablet) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	start := time.Now()
 	c, ok := t.engine.(copier)
 	if !ok {
 		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
 	}
 	tag, err := c.CopyFrom(ctx, sql, r)
-	t.count(err)
+	t.count(start, err)
 	return tag, t.wrap(err)
 }
 
 // CopyTo runs COPY ... TO STDOUT, writing its data to w.
 func (t *Tablet) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	start := time.Now()
 	c, ok := t.engine.(copier)
 	if !ok {
 		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
 	}
 	tag, err := c.CopyTo(ctx, sql, w)
-	t.count(err)
+	t.count(start, err)
 	return tag, t.wrap(err)
 }
 
@@ -48,22 +51,24 @@ func (x *tabletConn) CanCopy() bool {
 }
 
 func (x *tabletConn) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	start := time.Now()
 	c, ok := x.c.(copier)
 	if !ok {
 		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
 	}
 	tag, err := c.CopyFrom(ctx, sql, r)
-	x.t.count(err)
+	x.t.count(start, err)
 	return tag, x.t.wrap(err)
 }
 
 func (x *tabletConn) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	start := time.Now()
 	c, ok := x.c.(copier)
 	if !ok {
 		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
 	}
 	tag, err := c.CopyTo(ctx, sql, w)
-	x.t.count(err)
+	x.t.count(start, err)
 	return tag, x.t.wrap(err)
 }
 

@@ -3,6 +3,7 @@ package shards
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -17,13 +18,14 @@ type sessionDialer interface {
 // client's startup parameters, counted against the shard's pool size (see
 // Postgres.DialSession). The caller closes hc.Conn and then calls release.
 func (t *Tablet) DialSession(ctx context.Context, params map[string]string) (hc *pgconn.HijackedConn, release func(), err error) {
+	start := time.Now()
 	d, ok := t.engine.(sessionDialer)
 	if !ok {
 		return nil, nil, fmt.Errorf("shard %s: engine %s cannot give a client its own backend connection", t.name, t.engine.Kind())
 	}
 	hc, release, err = d.DialSession(ctx, params)
 	if err != nil {
-		t.count(err)
+		t.count(start, err)
 		return nil, nil, t.wrap(err)
 	}
 	return hc, release, nil
