@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/pprof"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -48,7 +49,7 @@ func (g *gate) adminMux() *http.ServeMux {
 		serveDoc(w, r, g.rep.Keyspaces(), func(ks string) (any, bool) { return g.rep.VSchema(ks) })
 	})
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(&metrics{g: g}, prometheus.NewGoCollector())
+	reg.MustRegister(&metrics{g: g}, prometheus.NewGoCollector(), g.plans.latency, g.plans.errors)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
@@ -86,10 +87,32 @@ var (
 	mHealthy  = prometheus.NewDesc("vitess_shard_healthy", "1 when the shard's last health check passed.", []string{"keyspace", "shard", "engine"}, nil)
 	mOpenTx   = prometheus.NewDesc("vitess_shard_open_transactions", "Transactions open on the shard.", []string{"keyspace", "shard", "engine"}, nil)
 	mSessions = prometheus.NewDesc("vitess_sessions", "Client connections open now.", nil, nil)
+	mPool     = prometheus.NewDesc("vitess_shard_pool_connections", "A Postgres shard's backend connections by state (in_use, idle, max).", []string{"keyspace", "shard", "engine", "state"}, nil)
 )
 
+// planMetrics are the statements by plan type (single_shard, scatter, ...).
+type planMetrics struct {
+	latency *prometheus.HistogramVec
+	errors  *prometheus.CounterVec
+}
+
+func newPlanMetrics() *planMetrics {
+	return &planMetrics{
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "vitess_plan_latency_seconds",
+			Help: "Time to a statement's answer, by plan type.", Buckets: prometheus.ExponentialBuckets(0.00005, 2, 20)}, []string{"plan"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vitess_plan_errors_total", Help: "Statements that failed, by plan type."}, []string{"plan"}),
+	}
+}
+
+func (p *planMetrics) observe(plan string, d time.Duration, failed bool) {
+	p.latency.WithLabelValues(plan).Observe(d.Seconds())
+	if failed {
+		p.errors.WithLabelValues(plan).Inc()
+	}
+}
+
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mQueries, mErrors, mLatency, mHealthy, mOpenTx, mSessions} {
+	for _, d := range []*prometheus.Desc{mQueries, mErrors, mLatency, mHealthy, mOpenTx, mSessions, mPool} {
 		ch <- d
 	}
 }
@@ -114,6 +137,11 @@ func collectTablet(ch chan<- prometheus.Metric, t *shards.Tablet) {
 	}
 	ch <- prometheus.MustNewConstMetric(mHealthy, prometheus.GaugeValue, healthy, labels...)
 	ch <- prometheus.MustNewConstMetric(mOpenTx, prometheus.GaugeValue, float64(s.OpenTransactions), labels...)
+	if inUse, idle, size, ok := t.PoolUsage(); ok {
+		for state, v := range map[string]int{"in_use": inUse, "idle": idle, "max": size} {
+			ch <- prometheus.MustNewConstMetric(mPool, prometheus.GaugeValue, float64(v), append(labels, state)...)
+		}
+	}
 	bounds, cum, count, sum := t.LatencyBuckets()
 	buckets := make(map[float64]uint64, len(bounds))
 	for i, b := range bounds {

@@ -175,6 +175,7 @@ type gate struct {
 	log     *slog.Logger
 	stop    context.CancelFunc // background work (the commit resolver)
 	rep     *reporter
+	plans   *planMetrics
 }
 
 // startGate opens the shards and starts listening.
@@ -234,9 +235,11 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	bg, stop := context.WithCancel(context.Background())
 	g.stop = stop
 	go resolveLoop(bg, coord, time.Duration(cfg.Transactions.ResolveInterval), log)
+	g.plans = newPlanMetrics()
 	g.rep = &reporter{vs: vs, tablets: func() []*shards.Tablet { return g.tablets }}
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
-	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep}
+	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
+		Observe: g.plans.observe}
 	users := map[string]string{}
 	for _, u := range cfg.Users {
 		users[u.Name] = u.Password

@@ -40,6 +40,10 @@ func TestStatusSurfaces(t *testing.T) {
 		t.Fatal("duplicate key accepted")
 	}
 
+	var count int64
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM items`).Scan(&count); err != nil || count != 31 {
+		t.Fatalf("count %d %v", count, err)
+	}
 	var doc string
 	if err := c.QueryRow(ctx, `SHOW vitess_status`).Scan(&doc); err != nil {
 		t.Fatal(err)
@@ -109,7 +113,7 @@ func TestStatusSurfaces(t *testing.T) {
 		t.Errorf("/vschema: %d %s", code, body)
 	}
 	code, body = get("/metrics")
-	for _, want := range []string{`vitess_shard_queries_total{engine="sqlite",keyspace="main",shard="-80"}`, `vitess_shard_latency_seconds_bucket{engine="sqlite",keyspace="main",shard="80-"`, "vitess_sessions 1", "vitess_shard_healthy"} {
+	for _, want := range []string{`vitess_shard_queries_total{engine="sqlite",keyspace="main",shard="-80"}`, `vitess_shard_latency_seconds_bucket{engine="sqlite",keyspace="main",shard="80-"`, "vitess_sessions 1", "vitess_shard_healthy", `vitess_plan_latency_seconds_bucket{plan="insert"`, `vitess_plan_latency_seconds_bucket{plan="scatter_aggregate"`, `vitess_plan_errors_total{plan=`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
@@ -155,6 +159,15 @@ func TestHealthzUnhealthyShard(t *testing.T) {
 	}
 	if status("/healthz") != 200 {
 		t.Fatal("unhealthy at start")
+	}
+	resp, err := http.Get("http://" + admin + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `vitess_shard_pool_connections{engine="postgres",keyspace="main",shard="-80",state="max"} 20`) {
+		t.Errorf("no pool metric:\n%s", body)
 	}
 	if err := own.StopClean(); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,9 @@ type Gate struct {
 	Coordinator Committer
 	// Reporter answers SHOW vitess_status, vitess_shards, vitess_vschema.
 	Reporter Reporter
+	// Observe, when set, is told each planned statement's plan type, the
+	// time to its answer (its first row for a stream) and whether it failed.
+	Observe func(planType string, d time.Duration, failed bool)
 	// Visibility is held for writing by the coordinator's phase two and
 	// for reading while a scatter read outside a transaction starts its
 	// shard queries, so that such a read sees a multi-shard commit on all
@@ -426,6 +429,18 @@ func (e execEnv) ReadBarrier() func() {
 func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
 
 func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	obs := st.s.gate.Observe
+	if obs == nil || st.plan.Kind == planner.KindSession {
+		return st.run(ctx, b)
+	}
+	start := time.Now()
+	rows, err := st.run(ctx, b)
+	obs(st.plan.Type, time.Since(start), err != nil)
+	return rows, err
+}
+
+// run executes the statement: session statements, transactions, and plans.
+func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
 	if st.text != "" {
 		b = &sqltypes.Bound{Args: st.lits, Text: st.text}

@@ -107,3 +107,14 @@ func (t *Tablet) Stats() Stats {
 func (t *Tablet) LatencyBuckets() (bounds []time.Duration, cumulative []uint64, count uint64, sum time.Duration) {
 	return t.latency.buckets()
 }
+
+// PoolUsage is a Postgres shard's backend connections in use, idle, and
+// the pool's bound (ok is false for engines without a pool).
+func (t *Tablet) PoolUsage() (inUse, idle, size int, ok bool) {
+	e, isPG := t.engine.(*Postgres)
+	if !isPG {
+		return 0, 0, 0, false
+	}
+	inUse, idle, size = e.pool.usage()
+	return inUse, idle, size, true
+}

@@ -550,3 +550,12 @@ func itoa(n int) string {
 	}
 	return string(buf[i:])
 }
+
+// usage is the pool's connections in use (or being dialed), idle, and its
+// bound.
+func (p *pgPool) usage() (inUse, idle, size int) {
+	p.mu.Lock()
+	idle = len(p.idle)
+	p.mu.Unlock()
+	return len(p.slots), idle, p.size
+}
