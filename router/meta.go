@@ -11,6 +11,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // metadata: postgres://
+	_ "modernc.org/sqlite"             // metadata: sqlite:PATH
 )
 
 // Meta is the gate's metadata store: auto-registered tables, sequence
