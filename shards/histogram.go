@@ -93,7 +93,7 @@ type Stats struct {
 
 // Stats reads the tablet's counters and latency percentiles.
 func (t *Tablet) Stats() Stats {
-	s := Stats{Keyspace: t.Keyspace, Shard: t.name, Engine: t.engine.Kind(), Healthy: t.Healthy(),
+	s := Stats{Keyspace: t.Keyspace, Shard: t.name, Engine: t.eng().Kind(), Healthy: t.Healthy(),
 		Queries: t.Queries.Load(), Errors: t.Errors.Load(), OpenTransactions: t.OpenTransactions.Load(),
 		P50: t.latency.quantile(0.50), P95: t.latency.quantile(0.95), P99: t.latency.quantile(0.99)}
 	if ns := t.lastQuery.Load(); ns != 0 {
@@ -111,7 +111,7 @@ func (t *Tablet) LatencyBuckets() (bounds []time.Duration, cumulative []uint64, 
 // PoolUsage is a Postgres shard's backend connections in use, idle, and
 // the pool's bound (ok is false for engines without a pool).
 func (t *Tablet) PoolUsage() (inUse, idle, size int, ok bool) {
-	e, isPG := t.engine.(*Postgres)
+	e, isPG := t.eng().(*Postgres)
 	if !isPG {
 		return 0, 0, 0, false
 	}

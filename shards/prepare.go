@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -137,26 +136,26 @@ func (e *Postgres) MaxPreparedTransactions(ctx context.Context) (int, error) {
 func (x *tabletTx) Prepare(ctx context.Context, gid string) (planner.Prepared, error) {
 	p, ok := x.tx.(planner.Preparer)
 	if !ok {
-		return nil, fmt.Errorf("shard %s: engine %s cannot prepare a transaction", x.t.name, x.t.engine.Kind())
+		return nil, fmt.Errorf("shard %s: engine %s cannot prepare a transaction", x.t.name, x.t.eng().Kind())
 	}
 	pr, err := p.Prepare(ctx, gid)
 	if err != nil {
-		x.t.txDone(&x.done) // a failed PREPARE TRANSACTION rolls back
+		x.finish() // a failed PREPARE TRANSACTION rolls back
 		return nil, fmt.Errorf("shard %s: prepare: %w", x.t.name, x.t.wrap(err))
 	}
-	return &tabletPrepared{t: x.t, p: pr, done: &x.done}, nil
+	return &tabletPrepared{t: x.t, p: pr, tx: x}, nil
 }
 
 type tabletPrepared struct {
-	t    *Tablet
-	p    planner.Prepared
-	done *sync.Once // the transaction's, for OpenTransactions
+	t  *Tablet
+	p  planner.Prepared
+	tx *tabletTx // finished with the prepared transaction
 }
 
 func (x *tabletPrepared) Redo() []byte { return x.p.Redo() }
 
 func (x *tabletPrepared) Commit(ctx context.Context) error {
-	defer x.t.txDone(x.done)
+	defer x.tx.finish()
 	if err := x.p.Commit(ctx); err != nil {
 		return fmt.Errorf("shard %s: commit prepared: %w", x.t.name, err)
 	}
@@ -164,7 +163,7 @@ func (x *tabletPrepared) Commit(ctx context.Context) error {
 }
 
 func (x *tabletPrepared) Rollback(ctx context.Context) error {
-	defer x.t.txDone(x.done)
+	defer x.tx.finish()
 	if err := x.p.Rollback(ctx); err != nil {
 		return fmt.Errorf("shard %s: rollback prepared: %w", x.t.name, err)
 	}
@@ -174,11 +173,12 @@ func (x *tabletPrepared) Rollback(ctx context.Context) error {
 // BeginWith opens a transaction with BEGIN's options on engines that take
 // them (Postgres); SQLite's transactions are serializable whatever is asked.
 func (t *Tablet) BeginWith(ctx context.Context, options string) (planner.Tx, error) {
-	bo, ok := t.engine.(planner.BeginOptioner)
-	if !ok || options == "" {
-		return t.Begin(ctx)
-	}
-	return t.begin(func() (planner.Tx, error) { return bo.BeginWith(ctx, options) })
+	return t.begin(func(e Engine) (planner.Tx, error) {
+		if bo, ok := e.(planner.BeginOptioner); ok && options != "" {
+			return bo.BeginWith(ctx, options)
+		}
+		return e.Begin(ctx)
+	})
 }
 
 // BeginWith is Begin with BEGIN's options on the reserved connection.
@@ -187,14 +187,14 @@ func (x *tabletReserved) BeginWith(ctx context.Context, options string) (planner
 	if !ok || options == "" {
 		return x.Begin(ctx)
 	}
-	return x.t.begin(func() (planner.Tx, error) { return bo.BeginWith(ctx, options) })
+	return x.t.begin(func(Engine) (planner.Tx, error) { return bo.BeginWith(ctx, options) })
 }
 
 // Location names the tablet's storage for the decision log: the SQLite
 // file, or the Postgres URL without its password.
 func (t *Tablet) Location() string {
 	if p, ok := strings.CutPrefix(t.URL, "sqlite:"); ok {
-		if s, ok := t.engine.(*SQLite); ok && s.path != "" {
+		if s, ok := t.eng().(*SQLite); ok && s.path != "" {
 			return "sqlite:" + s.path
 		}
 		return "sqlite:" + p
@@ -205,7 +205,8 @@ func (t *Tablet) Location() string {
 // PreparedXacts lists the shard's prepared transactions with the prefix
 // (none on engines that keep none).
 func (t *Tablet) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXact, error) {
-	e, ok := t.engine.(*Postgres)
+	defer t.enter()()
+	e, ok := t.eng().(*Postgres)
 	if !ok {
 		return nil, nil
 	}
@@ -215,7 +216,8 @@ func (t *Tablet) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXa
 
 // FinishPrepared commits or rolls back a prepared transaction (Postgres).
 func (t *Tablet) FinishPrepared(ctx context.Context, gid string, commit bool) error {
-	e, ok := t.engine.(*Postgres)
+	defer t.enter()()
+	e, ok := t.eng().(*Postgres)
 	if !ok {
 		return nil
 	}
@@ -225,7 +227,8 @@ func (t *Tablet) FinishPrepared(ctx context.Context, gid string, commit bool) er
 // ApplyRedo replays a committed transaction's changes that were lost
 // (SQLite); see SQLite.ApplyRedo.
 func (t *Tablet) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
-	s, ok := t.engine.(*SQLite)
+	defer t.enter()()
+	s, ok := t.eng().(*SQLite)
 	if !ok {
 		return nil
 	}
@@ -234,7 +237,8 @@ func (t *Tablet) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
 
 // ForgetApplied drops SQLite commit markers no longer needed.
 func (t *Tablet) ForgetApplied(ctx context.Context, keep []string, before time.Time) error {
-	s, ok := t.engine.(*SQLite)
+	defer t.enter()()
+	s, ok := t.eng().(*SQLite)
 	if !ok {
 		return nil
 	}
@@ -244,7 +248,8 @@ func (t *Tablet) ForgetApplied(ctx context.Context, keep []string, before time.T
 // CheckTwoPhase reports an error when the shard cannot take part in
 // two-phase commits (a Postgres server with max_prepared_transactions 0).
 func (t *Tablet) CheckTwoPhase(ctx context.Context) error {
-	e, ok := t.engine.(*Postgres)
+	defer t.enter()()
+	e, ok := t.eng().(*Postgres)
 	if !ok {
 		return nil
 	}

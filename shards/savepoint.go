@@ -95,7 +95,7 @@ func (c *redoCapture) mark(name string) int {
 func (x *tabletTx) savepointer() (planner.Savepointer, error) {
 	sp, ok := x.tx.(planner.Savepointer)
 	if !ok {
-		return nil, fmt.Errorf("shard %s: engine %s has no savepoints", x.t.name, x.t.engine.Kind())
+		return nil, fmt.Errorf("shard %s: engine %s has no savepoints", x.t.name, x.t.eng().Kind())
 	}
 	return sp, nil
 }

@@ -56,8 +56,12 @@ type Tablet struct {
 	Keyspace string
 	name     string
 	URL      string
-	engine   Engine
+	engine   atomic.Pointer[engineBox]
 	opts     Options
+	// work is held for reading by every operation on the engine (and by a
+	// transaction until it ends), for writing by SwitchEngine.
+	work sync.RWMutex
+	gen  atomic.Int64 // engine generation: SwitchEngine adds one
 
 	Queries atomic.Int64
 	Errors  atomic.Int64
@@ -91,32 +95,32 @@ func Open(ctx context.Context, keyspace, shard, url string, opts Options) (*Tabl
 		opts.Logger = slog.Default()
 	}
 	t := &Tablet{Keyspace: keyspace, name: shard, URL: url, opts: opts, stop: make(chan struct{}), done: make(chan struct{})}
-	switch {
-	case strings.HasPrefix(url, "sqlite:"):
-		e, err := OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
-		if err != nil {
-			return nil, fmt.Errorf("shard %s/%s: %w", keyspace, shard, err)
-		}
-		t.engine = e
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		e, err := OpenPostgres(ctx, url, opts)
-		if err != nil {
-			return nil, fmt.Errorf("shard %s/%s: %w", keyspace, shard, err)
-		}
-		t.engine = e
-	default:
-		return nil, fmt.Errorf("shard %s/%s: unknown shard URL %q", keyspace, shard, url)
+	e, err := OpenEngine(ctx, url, opts)
+	if err != nil {
+		return nil, fmt.Errorf("shard %s/%s: %w", keyspace, shard, err)
 	}
+	t.engine.Store(&engineBox{e})
 	t.healthy.Store(true)
 	go t.watch()
 	return t, nil
+}
+
+type engineBox struct{ Engine }
+
+// eng is the tablet's current engine.
+func (t *Tablet) eng() Engine { return t.engine.Load().Engine }
+
+// enter marks an operation on the engine; the returned func ends it.
+func (t *Tablet) enter() func() {
+	t.work.RLock()
+	return t.work.RUnlock
 }
 
 // Name is the shard's key-range name.
 func (t *Tablet) Name() string { return t.name }
 
 // Engine reports the engine kind ("sqlite" or "postgres").
-func (t *Tablet) Engine() string { return t.engine.Kind() }
+func (t *Tablet) Engine() string { return t.eng().Kind() }
 
 // Healthy reports the last health-check verdict.
 func (t *Tablet) Healthy() bool { return t.healthy.Load() }
@@ -134,7 +138,9 @@ func (t *Tablet) watch() {
 		case <-tick.C:
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), t.opts.HealthInterval)
-		err := t.engine.Ping(ctx)
+		release := t.enter()
+		err := t.eng().Ping(ctx)
+		release()
 		cancel()
 		if err == nil {
 			if !t.healthy.Swap(true) {
@@ -180,10 +186,11 @@ func (t *Tablet) count(start time.Time, err error) {
 
 // Query runs one statement outside a transaction.
 func (t *Tablet) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	release := t.enter()
 	start := time.Now()
-	r, err := t.engine.Query(ctx, sql, args)
+	r, err := t.eng().Query(ctx, sql, args)
 	t.count(start, err)
-	return r, t.wrap(err)
+	return holdRows(r, err, release), t.wrap(err)
 }
 
 // rawQuerier is an engine (or an engine's connection) that forwards rows in
@@ -195,65 +202,156 @@ type rawQuerier interface {
 // CanQueryRaw reports whether the engine forwards rows as its server sent
 // them.
 func (t *Tablet) CanQueryRaw() bool {
-	_, ok := t.engine.(rawQuerier)
+	_, ok := t.eng().(rawQuerier)
 	return ok
 }
 
 // QueryRaw runs a statement with the client's parameters and result formats.
 func (t *Tablet) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	release := t.enter()
 	start := time.Now()
-	rq, ok := t.engine.(rawQuerier)
+	rq, ok := t.eng().(rawQuerier)
 	if !ok {
-		return nil, fmt.Errorf("shard %s: engine %s cannot forward rows", t.name, t.engine.Kind())
+		release()
+		return nil, fmt.Errorf("shard %s: engine %s cannot forward rows", t.name, t.eng().Kind())
 	}
 	r, err := rq.QueryRaw(ctx, sql, b)
 	t.count(start, err)
-	return r, t.wrap(err)
+	return holdRows(r, err, release), t.wrap(err)
 }
 
 // Describe reports parameter and result types without running the statement.
 func (t *Tablet) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
-	p, f, err := t.engine.Describe(ctx, sql, paramOIDs)
+	defer t.enter()()
+	p, f, err := t.eng().Describe(ctx, sql, paramOIDs)
 	return p, f, t.wrap(err)
 }
 
 // Begin opens a transaction on this shard.
 func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
-	return t.begin(func() (planner.Tx, error) { return t.engine.Begin(ctx) })
+	return t.begin(func(e Engine) (planner.Tx, error) { return e.Begin(ctx) })
 }
 
-// begin opens a transaction with open, within MaxTransactions.
-func (t *Tablet) begin(open func() (planner.Tx, error)) (planner.Tx, error) {
+// begin opens a transaction with open, within MaxTransactions. The
+// transaction counts as work on the engine until it ends (SwitchEngine
+// waits for it).
+func (t *Tablet) begin(open func(Engine) (planner.Tx, error)) (planner.Tx, error) {
 	n := t.OpenTransactions.Add(1)
 	if max := int64(t.opts.MaxTransactions); max > 0 && n > max {
 		t.OpenTransactions.Add(-1)
 		return nil, t.wrap(sqltypes.Errorf("53400", "too many open transactions on shard %s/%s (maxTransactions %d)", t.Keyspace, t.name, max))
 	}
-	tx, err := open()
+	release := t.enter()
+	tx, err := open(t.eng())
 	if err != nil {
+		release()
 		t.OpenTransactions.Add(-1)
 		return nil, t.wrap(err)
 	}
-	return &tabletTx{t: t, c: tx, tx: tx}, nil
+	return &tabletTx{t: t, c: tx, tx: tx, release: release}, nil
 }
 
-// txDone counts a transaction as finished, once.
-func (t *Tablet) txDone(once *sync.Once) { once.Do(func() { t.OpenTransactions.Add(-1) }) }
+// finish counts the transaction as ended, once.
+func (x *tabletTx) finish() {
+	x.done.Do(func() {
+		x.t.OpenTransactions.Add(-1)
+		x.release()
+	})
+}
 
 // Reserve takes a backend connection for one client.
 func (t *Tablet) Reserve(ctx context.Context) (planner.Reserved, error) {
-	r, err := t.engine.Reserve(ctx)
+	defer t.enter()()
+	r, err := t.eng().Reserve(ctx)
 	if err != nil {
 		return nil, t.wrap(err)
 	}
-	return &tabletReserved{t: t, c: r, r: r}, nil
+	return &tabletReserved{t: t, c: r, r: r, gen: t.gen.Load()}, nil
 }
 
 // Close stops health checks and closes the engine.
 func (t *Tablet) Close() error {
 	t.stopOnce.Do(func() { close(t.stop) })
 	<-t.done
-	return t.engine.Close()
+	return t.eng().Close()
+}
+
+// holdRows keeps the tablet's work mark until the rows are closed.
+func holdRows(r sqltypes.Rows, err error, release func()) sqltypes.Rows {
+	if err != nil || r == nil {
+		release()
+		return r
+	}
+	h := &heldRows{Rows: r, release: release}
+	if e, ok := r.(sqltypes.Encoded); ok {
+		return &heldEncoded{heldRows: h, formats: e.Formats()}
+	}
+	return h
+}
+
+type heldRows struct {
+	sqltypes.Rows
+	once    sync.Once
+	release func()
+}
+
+func (h *heldRows) Close() {
+	h.Rows.Close()
+	h.once.Do(h.release)
+}
+
+type heldEncoded struct {
+	*heldRows
+	formats []int16
+}
+
+func (h *heldEncoded) Formats() []int16 { return h.formats }
+
+// SwitchEngine replaces the tablet's storage engine while it runs: new
+// work waits, work in flight (statements and open transactions) finishes,
+// then prepare (if not nil) runs with nothing else on the tablet (to copy
+// the data from the old engine to the new one, say), and the new engine
+// takes over. Clients keep their connections to the gate; a session that
+// held a backend connection of the old engine gets a new one. If prepare
+// fails, the tablet goes on with its old engine. The old engine is closed.
+func (t *Tablet) SwitchEngine(ctx context.Context, next Engine, prepare func(ctx context.Context, old, next Engine) error) error {
+	locked := make(chan struct{})
+	go func() {
+		t.work.Lock()
+		close(locked)
+	}()
+	select {
+	case <-locked:
+	case <-ctx.Done():
+		go func() {
+			<-locked
+			t.work.Unlock()
+		}()
+		return fmt.Errorf("shard %s/%s: switch engine: %w", t.Keyspace, t.name, ctx.Err())
+	}
+	old := t.eng()
+	if prepare != nil {
+		if err := prepare(ctx, old, next); err != nil {
+			t.work.Unlock()
+			return fmt.Errorf("shard %s/%s: switch engine: %w", t.Keyspace, t.name, err)
+		}
+	}
+	t.engine.Store(&engineBox{next})
+	t.gen.Add(1)
+	t.healthy.Store(true)
+	t.work.Unlock()
+	return old.Close()
+}
+
+// OpenEngine opens an engine for a shard URL (sqlite:PATH or postgres://).
+func OpenEngine(ctx context.Context, url string, opts Options) (Engine, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		return OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return OpenPostgres(ctx, url, opts)
+	}
+	return nil, fmt.Errorf("unknown shard URL %q", url)
 }
 
 // tabletConn counts and names the errors of a connection's statements.
@@ -286,10 +384,11 @@ func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound
 }
 
 type tabletTx struct {
-	t    *Tablet
-	c    planner.Conn
-	tx   planner.Tx
-	done sync.Once // OpenTransactions
+	t       *Tablet
+	c       planner.Conn
+	tx      planner.Tx
+	done    sync.Once // OpenTransactions and the work it holds
+	release func()
 }
 
 func (x *tabletTx) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
@@ -307,7 +406,7 @@ func (x *tabletTx) Describe(ctx context.Context, sql string, paramOIDs []uint32)
 }
 
 func (x *tabletTx) Commit(ctx context.Context) error {
-	defer x.t.txDone(&x.done)
+	defer x.finish()
 	if err := x.tx.Commit(ctx); err != nil {
 		return fmt.Errorf("shard %s: commit: %w", x.t.name, err)
 	}
@@ -315,7 +414,7 @@ func (x *tabletTx) Commit(ctx context.Context) error {
 }
 
 func (x *tabletTx) Rollback(ctx context.Context) error {
-	defer x.t.txDone(&x.done)
+	defer x.finish()
 	if err := x.tx.Rollback(ctx); err != nil {
 		return fmt.Errorf("shard %s: rollback: %w", x.t.name, err)
 	}
@@ -323,9 +422,10 @@ func (x *tabletTx) Rollback(ctx context.Context) error {
 }
 
 type tabletReserved struct {
-	t *Tablet
-	c planner.Conn
-	r planner.Reserved
+	t   *Tablet
+	c   planner.Conn
+	r   planner.Reserved
+	gen int64 // the engine generation it belongs to
 }
 
 func (x *tabletReserved) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
@@ -339,13 +439,17 @@ func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.B
 }
 
 func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
-	return x.t.begin(func() (planner.Tx, error) { return x.r.Begin(ctx) })
+	return x.t.begin(func(Engine) (planner.Tx, error) { return x.r.Begin(ctx) })
 }
 
 func (x *tabletReserved) Release() { x.r.Release() }
 
-// Broken reports whether the engine's reserved connection is lost.
+// Broken reports whether the engine's reserved connection is lost, or
+// belongs to an engine the tablet switched away from.
 func (x *tabletReserved) Broken() bool {
+	if x.gen != x.t.gen.Load() {
+		return true
+	}
 	b, ok := x.r.(interface{ Broken() bool })
 	return ok && b.Broken()
 }

@@ -17,16 +17,17 @@ var (
 
 // CanCopy reports whether the engine runs COPY itself (Postgres).
 func (t *Tablet) CanCopy() bool {
-	_, ok := t.engine.(copier)
+	_, ok := t.eng().(copier)
 	return ok
 }
 
 // CopyFrom runs COPY ... FROM STDIN with r as its data.
 func (t *Tablet) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	defer t.enter()()
 	start := time.Now()
-	c, ok := t.engine.(copier)
+	c, ok := t.eng().(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
+		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.eng().Kind())
 	}
 	tag, err := c.CopyFrom(ctx, sql, r)
 	t.count(start, err)
@@ -35,10 +36,11 @@ func (t *Tablet) CopyFrom(ctx context.Context, sql string, r io.Reader) (string,
 
 // CopyTo runs COPY ... TO STDOUT, writing its data to w.
 func (t *Tablet) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	defer t.enter()()
 	start := time.Now()
-	c, ok := t.engine.(copier)
+	c, ok := t.eng().(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.engine.Kind())
+		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.eng().Kind())
 	}
 	tag, err := c.CopyTo(ctx, sql, w)
 	t.count(start, err)

@@ -18,10 +18,11 @@ type sessionDialer interface {
 // client's startup parameters, counted against the shard's pool size (see
 // Postgres.DialSession). The caller closes hc.Conn and then calls release.
 func (t *Tablet) DialSession(ctx context.Context, params map[string]string) (hc *pgconn.HijackedConn, release func(), err error) {
+	defer t.enter()()
 	start := time.Now()
-	d, ok := t.engine.(sessionDialer)
+	d, ok := t.eng().(sessionDialer)
 	if !ok {
-		return nil, nil, fmt.Errorf("shard %s: engine %s cannot give a client its own backend connection", t.name, t.engine.Kind())
+		return nil, nil, fmt.Errorf("shard %s: engine %s cannot give a client its own backend connection", t.name, t.eng().Kind())
 	}
 	hc, release, err = d.DialSession(ctx, params)
 	if err != nil {
