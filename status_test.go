@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/sdk"
@@ -102,9 +104,12 @@ func TestStatusSurfaces(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b)
 	}
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM items`).Scan(&count); err != nil {
+		t.Fatal(err)
+	}
 	code, body := get("/status?keyspace=main")
 	var hst sdk.ClusterStatus
-	if code != 200 || json.Unmarshal([]byte(body), &hst) != nil || hst.ShardCount != 2 || hst.TotalQueries < st.TotalQueries {
+	if code != 200 || json.Unmarshal([]byte(body), &hst) != nil || hst.ShardCount != 2 || hst.TotalQueries <= st.TotalQueries {
 		t.Errorf("/status: %d %s", code, body)
 	}
 	code, body = get("/vschema")
@@ -113,6 +118,23 @@ func TestStatusSurfaces(t *testing.T) {
 		t.Errorf("/vschema: %d %s", code, body)
 	}
 	code, body = get("/metrics")
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	var scraped float64
+	for _, m := range families["vitess_shard_queries_total"].GetMetric() {
+		scraped += m.GetCounter().GetValue()
+	}
+	if scraped < float64(st.TotalQueries) {
+		t.Errorf("vitess_shard_queries_total %v < %d", scraped, st.TotalQueries)
+	}
+	for _, m := range families["vitess_shard_latency_seconds"].GetMetric() {
+		if h := m.GetHistogram(); h.GetSampleCount() == 0 || len(h.GetBucket()) == 0 {
+			t.Errorf("empty latency histogram %v", m)
+		}
+	}
 	for _, want := range []string{`vitess_shard_queries_total{engine="sqlite",keyspace="main",shard="-80"}`, `vitess_shard_latency_seconds_bucket{engine="sqlite",keyspace="main",shard="80-"`, "vitess_sessions 1", "vitess_shard_healthy", `vitess_plan_latency_seconds_bucket{plan="insert"`, `vitess_plan_latency_seconds_bucket{plan="scatter_aggregate"`, `vitess_plan_errors_total{plan=`} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %s", want)
@@ -181,6 +203,16 @@ func TestHealthzUnhealthyShard(t *testing.T) {
 	}
 	if status("/readyz") != 200 {
 		t.Error("/readyz with one healthy shard left")
+	}
+	resp, err = http.Get("http://" + admin + "/status?keyspace=main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st sdk.ClusterStatus
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if len(st.Shards) != 2 || !st.Shards[0].Healthy || st.Shards[1].Healthy {
+		t.Errorf("status with 80- down: %+v", st.Shards)
 	}
 	own.Restart()
 }
