@@ -98,3 +98,82 @@ func TestSwitchEngine(t *testing.T) {
 		t.Fatalf("row on the Postgres server: %d %v", direct, err)
 	}
 }
+
+// TestSwitchEngineUnderLoad: clients insert rows while a shard switches
+// from SQLite to Postgres; every insert that succeeded is there afterwards.
+func TestSwitchEngineUnderLoad(t *testing.T) {
+	g := startEngineGate(t, "sqlite", 2, "")
+	setup := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, setup, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`)
+	tablet := g.tablets[0]
+	_, url := pgtest.Shared(t).CreateDB(t)
+	pc, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close(ctx)
+	if _, err := pc.Exec(ctx, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	next, err := shards.OpenEngine(ctx, url, shards.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	results := make(chan int, 4)
+	for w := 0; w < 4; w++ {
+		c := g.connect(t)
+		go func() {
+			ok := 0
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					results <- ok
+					return
+				default:
+				}
+				if _, err := c.Exec(ctx, `INSERT INTO events VALUES ($1, $2)`, int64(w*1000000+i), w); err == nil {
+					ok++
+				}
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	err = tablet.SwitchEngine(ctx, next, func(ctx context.Context, old, next shards.Engine) error {
+		r, err := old.Query(ctx, `SELECT id, writer FROM events`, nil)
+		if err != nil {
+			return err
+		}
+		rows, err := sqltypes.ReadAll(ctx, r)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			w, err := next.Query(ctx, `INSERT INTO events VALUES ($1::text::bigint, $2::text::int)`, []any{string(row[0]), string(row[1])})
+			if err != nil {
+				return err
+			}
+			w.Close()
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	close(stop)
+	inserted := 0
+	for w := 0; w < 4; w++ {
+		inserted += <-results
+	}
+	var n int64
+	if err := setup.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&n); err != nil || n != int64(inserted) {
+		t.Fatalf("%d rows after the switch, %d inserts succeeded (%v)", n, inserted, err)
+	}
+	var onPG int64
+	if err := pc.QueryRow(ctx, `SELECT count(*) FROM events`).Scan(&onPG); err != nil || onPG == 0 || onPG >= n {
+		t.Fatalf("rows on the switched shard's Postgres: %d of %d (%v)", onPG, n, err)
+	}
+	t.Logf("%d inserts, %d on the shard that moved to Postgres", inserted, onPG)
+}

@@ -428,18 +428,45 @@ type tabletReserved struct {
 	gen int64 // the engine generation it belongs to
 }
 
+// enter marks work on the reserved connection; one that belongs to an
+// engine the tablet switched away from refuses (its next statement gets a
+// new connection), so that nothing is written to the old engine.
+func (x *tabletReserved) enter() (func(), error) {
+	release := x.t.enter()
+	if x.gen != x.t.gen.Load() {
+		release()
+		return nil, x.t.wrap(sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched"))
+	}
+	return release, nil
+}
+
 func (x *tabletReserved) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
-	return (&tabletConn{x.t, x.c}).Query(ctx, sql, args)
+	release, err := x.enter()
+	if err != nil {
+		return nil, err
+	}
+	r, err := (&tabletConn{x.t, x.c}).Query(ctx, sql, args)
+	return holdRows(r, err, release), err
 }
 
 func (x *tabletReserved) CanQueryRaw() bool { return (&tabletConn{x.t, x.c}).CanQueryRaw() }
 
 func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
-	return (&tabletConn{x.t, x.c}).QueryRaw(ctx, sql, b)
+	release, err := x.enter()
+	if err != nil {
+		return nil, err
+	}
+	r, err := (&tabletConn{x.t, x.c}).QueryRaw(ctx, sql, b)
+	return holdRows(r, err, release), err
 }
 
 func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
-	return x.t.begin(func(Engine) (planner.Tx, error) { return x.r.Begin(ctx) })
+	return x.t.begin(func(Engine) (planner.Tx, error) {
+		if x.gen != x.t.gen.Load() {
+			return nil, sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched")
+		}
+		return x.r.Begin(ctx)
+	})
 }
 
 func (x *tabletReserved) Release() { x.r.Release() }
@@ -455,6 +482,11 @@ func (x *tabletReserved) Broken() bool {
 }
 
 func (x *tabletReserved) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	release, err := x.enter()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer release()
 	return x.t.describeOn(ctx, x.c, sql, paramOIDs)
 }
 

@@ -87,9 +87,19 @@ func (x *tabletTx) CopyTo(ctx context.Context, sql string, w io.Writer) (string,
 func (x *tabletReserved) CanCopy() bool { return (&tabletConn{x.t, x.c}).CanCopy() }
 
 func (x *tabletReserved) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+	release, err := x.enter()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	return (&tabletConn{x.t, x.c}).CopyFrom(ctx, sql, r)
 }
 
 func (x *tabletReserved) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	release, err := x.enter()
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	return (&tabletConn{x.t, x.c}).CopyTo(ctx, sql, w)
 }
