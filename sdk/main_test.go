@@ -8,17 +8,25 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/dotdo/vitess/pgtest"
 )
 
 // endpoint is the gate the examples and tests talk to: a real `vitess
 // serve` process over two SQLite shards, started by TestMain, with the
-// user app and the password (token) s3cret.
-var endpoint string
+// user app and the password (token) s3cret. endpointPG is the same over
+// two Postgres shards (databases of a server the tests start), with its
+// second shard on a server of its own (pgShard2) that a test stops.
+var endpoint, endpointPG string
+
+var pgShard2 *pgtest.Server
 
 const token = "s3cret"
 
 func TestMain(m *testing.M) {
-	os.Exit(run(m))
+	code := run(m)
+	pgtest.StopShared()
+	os.Exit(code)
 }
 
 func run(m *testing.M) int {
@@ -35,40 +43,104 @@ func run(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "go build: %v\n%s", err, out)
 		return 1
 	}
-	cfg := filepath.Join(dir, "config.yaml")
-	os.WriteFile(cfg, []byte(`users:
-  - {name: app, password: s3cret}
-keyspaces:
-  main:
-    tables:
+	const tables = `    tables:
       users:
         vindex: {type: hash, columns: [id]}
         autoIncrement: {column: id, sequence: users_id_seq}
-`), 0o644)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+`
+	var stop func()
+	endpoint, stop, err = startGate(bin, dir, "sqlite", `users:
+  - {name: app, password: s3cret}
+keyspaces:
+  main:
+`+tables, "--shards", "2")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	addr := l.Addr().String()
-	l.Close()
-	gate := exec.Command(bin, "serve", "--config", cfg, "--listen", addr, "--admin", "off", "--data-dir", filepath.Join(dir, "data"), "--shards", "2")
-	gate.Stderr = os.Stderr
-	if os.Getenv("VITESS_TEST_LOG") == "" {
-		gate.Stderr = nil
+	defer stop()
+	// Postgres shards: one database of the shared test server, and one
+	// server of its own.
+	t := &fakeT{}
+	shared := pgtest.Shared(t)
+	if t.failed != "" {
+		fmt.Fprintln(os.Stderr, t.failed)
+		return 1
 	}
-	if err := gate.Start(); err != nil {
+	_, u1 := shared.CreateDB(t)
+	pgShard2 = pgtest.Start(t)
+	_, u2 := pgShard2.CreateDB(t)
+	if t.failed != "" {
+		fmt.Fprintln(os.Stderr, t.failed)
+		return 1
+	}
+	defer t.cleanup()
+	endpointPG, stop, err = startGate(bin, dir, "pg", fmt.Sprintf(`users:
+  - {name: app, password: s3cret}
+keyspaces:
+  main:
+    sharded: true
+    shards: {"-80": %q, "80-": %q}
+`, u1, u2)+tables)
+	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	defer func() { gate.Process.Kill(); gate.Wait() }()
+	defer stop()
+	return m.Run()
+}
+
+// startGate runs `vitess serve` with the config and returns its endpoint.
+func startGate(bin, dir, name, config string, args ...string) (string, func(), error) {
+	cfg := filepath.Join(dir, name+".yaml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		return "", nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	addr := l.Addr().String()
+	l.Close()
+	gate := exec.Command(bin, append([]string{"serve", "--config", cfg, "--listen", addr, "--admin", "off", "--data-dir", filepath.Join(dir, name+"-data")}, args...)...)
+	if os.Getenv("VITESS_TEST_LOG") != "" {
+		gate.Stderr = os.Stderr
+	}
+	if err := gate.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() { gate.Process.Kill(); gate.Wait() }
 	for i := 0; i < 200; i++ {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			break
+			return "postgres://app@" + addr + "/main?sslmode=disable", stop, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	endpoint = "postgres://app@" + addr + "/main?sslmode=disable"
-	return m.Run()
+	stop()
+	return "", nil, fmt.Errorf("gate %s did not start", name)
+}
+
+// fakeT lets TestMain use pgtest, which reports through testing.TB.
+type fakeT struct {
+	testing.TB
+	failed   string
+	cleanups []func()
+}
+
+func (f *fakeT) Helper()                           {}
+func (f *fakeT) Fatal(args ...any)                 { f.failed = fmt.Sprint(args...); panic(f.failed) }
+func (f *fakeT) Fatalf(format string, args ...any) { f.Fatal(fmt.Sprintf(format, args...)) }
+func (f *fakeT) Skip(args ...any)                  { f.Fatal(args...) }
+func (f *fakeT) Cleanup(fn func())                 { f.cleanups = append(f.cleanups, fn) }
+func (f *fakeT) TempDir() string {
+	d, _ := os.MkdirTemp("", "sdk-pg-")
+	f.cleanups = append(f.cleanups, func() { os.RemoveAll(d) })
+	return d
+}
+func (f *fakeT) Name() string { return "sdk" }
+func (f *fakeT) cleanup() {
+	for i := len(f.cleanups) - 1; i >= 0; i-- {
+		f.cleanups[i]()
+	}
 }
