@@ -171,6 +171,22 @@ func testErrorCodes(t *testing.T, c *sdk.Client, engine, _ string) {
 	if e := sdkErr(t, err); e.Code != sdk.CodeTransaction || e.SQLState != "25P02" {
 		t.Errorf("failed transaction: %+v", e)
 	}
+	// READ ONLY refuses writes (25006); the transaction's Timeout ends it.
+	_, err = sdk.Transaction(ctx, c, func(tx *sdk.Tx) (int, error) {
+		_, err := tx.Execute(ctx, `UPDATE codes SET n = 9 WHERE id = 1`)
+		return 0, err
+	}, &sdk.TxOptions{ReadOnly: true})
+	if e := sdkErr(t, err); e.Code != sdk.CodeTransaction || e.SQLState != "25006" {
+		t.Errorf("read-only transaction: %+v", e)
+	}
+	_, err = sdk.Transaction(ctx, c, func(tx *sdk.Tx) (int, error) {
+		time.Sleep(100 * time.Millisecond)
+		_, err := tx.Execute(ctx, `UPDATE codes SET n = 9 WHERE id = 1`)
+		return 0, err
+	}, &sdk.TxOptions{Timeout: 50 * time.Millisecond})
+	if e := sdkErr(t, err); e.Code != sdk.CodeTimeout {
+		t.Errorf("transaction timeout: %+v", e)
+	}
 	if engine == "postgres" {
 		// statement_timeout on the shard: 57014.
 		_, err := sdk.Transaction(ctx, c, func(tx *sdk.Tx) (int, error) {
