@@ -47,6 +47,9 @@ func run(m *testing.M) int {
       users:
         vindex: {type: hash, columns: [id]}
         autoIncrement: {column: id, sequence: users_id_seq}
+      m_users:
+        vindex: {type: hash, columns: [id]}
+        autoIncrement: {column: id, sequence: m_users_id_seq}
 `
 	var stop func()
 	endpoint, stop, err = startGate(bin, dir, "sqlite", `users:

@@ -71,12 +71,12 @@ func testMethods(t *testing.T, c *sdk.Client, engine, _ string) {
 	if err != nil || ex.Affected != 3 || ex.LastInsertID != 0 {
 		t.Fatalf("Execute: %+v %v", ex, err)
 	}
-	ex, err = c.Execute(ctx, `INSERT INTO users (name) VALUES ('auto')`)
+	ex, err = c.Execute(ctx, `INSERT INTO m_users (name) VALUES ('auto')`)
 	if err == nil {
-		t.Fatalf("users does not exist yet: %+v", ex)
+		t.Fatalf("m_users does not exist yet: %+v", ex)
 	}
-	c.Execute(ctx, `CREATE TABLE users (id bigint PRIMARY KEY, name text)`)
-	ex, err = c.Execute(ctx, `INSERT INTO users (name) VALUES ('auto'), ('auto2')`)
+	c.Execute(ctx, `CREATE TABLE m_users (id bigint PRIMARY KEY, name text)`)
+	ex, err = c.Execute(ctx, `INSERT INTO m_users (name) VALUES ('auto'), ('auto2')`)
 	if err != nil || ex.Affected != 2 || ex.LastInsertID == 0 {
 		t.Fatalf("Execute with a sequence: %+v %v", ex, err)
 	}
@@ -84,7 +84,7 @@ func testMethods(t *testing.T, c *sdk.Client, engine, _ string) {
 	res, err := sdk.Query[struct {
 		ID   int64
 		Name string
-	}](ctx, c, `SELECT id, name FROM users WHERE name = 'auto2'`)
+	}](ctx, c, `SELECT id, name FROM m_users WHERE name = 'auto2'`)
 	if err != nil || res.RowCount != 1 {
 		t.Fatalf("Query[T]: %+v %v", res, err)
 	}
@@ -121,7 +121,7 @@ func testMethods(t *testing.T, c *sdk.Client, engine, _ string) {
 		t.Fatalf("Status: %+v %v", st, err)
 	}
 	vs, err := c.VSchema(ctx)
-	if err != nil || !vs.Sharded || vs.Tables["users"].AutoIncrement == nil {
+	if err != nil || !vs.Sharded || vs.Tables["m_users"].AutoIncrement == nil {
 		t.Fatalf("VSchema: %+v %v", vs, err)
 	}
 }
