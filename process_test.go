@@ -76,6 +76,16 @@ func TestServeProcess(t *testing.T) {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	// The status and vschema commands read the running gate's admin HTTP.
+	if out, err := exec.Command(bin, "status", "--admin", admin).CombinedOutput(); err != nil || !strings.Contains(string(out), "HEALTHY") || strings.Count(string(out), "main ") != 4 {
+		t.Errorf("vitess status: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "status", "--admin", admin, "--json").CombinedOutput(); err != nil || !strings.Contains(string(out), `"shardCount":4`) {
+		t.Errorf("vitess status --json: %v\n%s", err, out)
+	}
+	if out, err := exec.Command(bin, "vschema", "--admin", admin).CombinedOutput(); err != nil || !strings.Contains(string(out), `"kv"`) {
+		t.Errorf("vitess vschema: %v\n%s", err, out)
+	}
 	for _, s := range []string{"-40", "40-80", "80-c0", "c0-"} {
 		if _, err := os.Stat(filepath.Join(dir, "vitess-data", "main", s+".db")); err != nil {
 			t.Errorf("shard file: %v", err)
