@@ -60,7 +60,7 @@ type Tablet struct {
 	opts     Options
 	// work is held for reading by every operation on the engine (and by a
 	// transaction until it ends), for writing by SwitchEngine.
-	work sync.RWMutex
+	work workLock
 	gen  atomic.Int64 // engine generation: SwitchEngine adds one
 
 	Queries atomic.Int64
@@ -112,8 +112,8 @@ func (t *Tablet) eng() Engine { return t.engine.Load().Engine }
 
 // enter marks an operation on the engine; the returned func ends it.
 func (t *Tablet) enter() func() {
-	t.work.RLock()
-	return t.work.RUnlock
+	t.work.rlock()
+	return t.work.runlock
 }
 
 // Name is the shard's key-range name.
@@ -315,31 +315,20 @@ func (h *heldEncoded) Formats() []int16 { return h.formats }
 // held a backend connection of the old engine gets a new one. If prepare
 // fails, the tablet goes on with its old engine. The old engine is closed.
 func (t *Tablet) SwitchEngine(ctx context.Context, next Engine, prepare func(ctx context.Context, old, next Engine) error) error {
-	locked := make(chan struct{})
-	go func() {
-		t.work.Lock()
-		close(locked)
-	}()
-	select {
-	case <-locked:
-	case <-ctx.Done():
-		go func() {
-			<-locked
-			t.work.Unlock()
-		}()
-		return fmt.Errorf("shard %s/%s: switch engine: %w", t.Keyspace, t.name, ctx.Err())
+	if err := t.work.lock(ctx); err != nil {
+		return fmt.Errorf("shard %s/%s: switch engine: %w", t.Keyspace, t.name, err)
 	}
 	old := t.eng()
 	if prepare != nil {
 		if err := prepare(ctx, old, next); err != nil {
-			t.work.Unlock()
+			t.work.unlock()
 			return fmt.Errorf("shard %s/%s: switch engine: %w", t.Keyspace, t.name, err)
 		}
 	}
 	t.engine.Store(&engineBox{next})
 	t.gen.Add(1)
 	t.healthy.Store(true)
-	t.work.Unlock()
+	t.work.unlock()
 	return old.Close()
 }
 
