@@ -232,6 +232,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := coord.Resolve(ctx); err != nil {
 		log.Warn("commit resolver", "err", err)
 	}
+	createLookupTables(ctx, vs, shardMap, log)
 	bg, stop := context.WithCancel(context.Background())
 	g.stop = stop
 	go resolveLoop(bg, coord, time.Duration(cfg.Transactions.ResolveInterval), log)

@@ -82,7 +82,7 @@ func (r *reporter) VSchema(keyspace string) (sdk.VSchema, bool) {
 	}
 	doc := sdk.VSchema{Keyspace: keyspace, Sharded: ks.Sharded, Tables: map[string]sdk.TableVSchema{}, Vindexes: map[string]sdk.Vindex{}}
 	for name, v := range ks.Vindexes {
-		doc.Vindexes[name] = sdk.Vindex{Type: v.Type, Columns: v.Columns, LookupTable: v.Params["table"]}
+		doc.Vindexes[name] = sdk.Vindex{Type: v.Type, Columns: v.Columns, LookupTable: v.Table}
 	}
 	for _, t := range ks.Tables() {
 		tv := sdk.TableVSchema{}

@@ -67,18 +67,16 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 		r.OneTag = true
 		return &Plan{Type: typ + "_reference", Root: &refWrite{r}, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
-	op, ref, vcol, vals := col.vindexRoute(conjuncts(where))
-	r, params, err := b.describedRoute(op)
+	ch := col.vindexRoute(conjuncts(where))
+	r, params, err := b.describedRoute(ch.op)
 	if err != nil {
 		return nil, err
 	}
-	if ref != nil {
-		r.Table, r.Values = ref.table, vals
-		if r.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
-			return nil, err
-		}
+	if err := b.applyChoice(r, ch); err != nil {
+		return nil, err
 	}
-	return &Plan{Type: typ + "_" + op.String(), Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
+	pl := &Plan{Type: typ + "_" + ch.op.String(), Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}
+	return b.maintainLookups(pl, n, t, r)
 }
 
 // refWrite writes a reference table on every shard and reports one shard's

@@ -27,6 +27,16 @@ type InsertSplit struct {
 	SeqAdded bool   // the column was added to the list by the gate
 	Seq      *router.Sequences
 	Fields   []sqltypes.Field
+	// Lookups are the table's lookup vindexes: each row's value is added
+	// to their tables before the row is written, in the same transaction.
+	Lookups []insertLookup
+}
+
+// insertLookup is a lookup vindex an INSERT maintains.
+type insertLookup struct {
+	LT      *LookupTable
+	Col     int // the looked-up column's index in the column list
+	ColType uint32
 }
 
 // Open runs the insert.
@@ -69,6 +79,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 	// Shard of each row.
 	byShard := map[string][]int{}
 	var order []string
+	ksids := make([][]byte, len(values))
 	for i, row := range values {
 		shard := ins.Keyspace.Shards[0]
 		if ins.Table.Type == router.Sharded {
@@ -85,7 +96,15 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			if err != nil {
 				return nil, err
 			}
-			if shard, err = ins.Keyspace.ShardForValue(ins.Table, cv); err != nil {
+			if len(ins.Lookups) > 0 {
+				if ksids[i], err = ins.Table.Vindex.Map(cv); err != nil {
+					return nil, fmt.Errorf("table %s: vindex %s: %w", ins.Table.Name, ins.Table.VindexType, err)
+				}
+				shard, err = ins.Keyspace.ShardFor(ksids[i])
+			} else {
+				shard, err = ins.Keyspace.ShardForValue(ins.Table, cv)
+			}
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -93,6 +112,9 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			order = append(order, shard)
 		}
 		byShard[shard] = append(byShard[shard], i)
+	}
+	if err := ins.addLookups(ctx, env, values, ksids, args); err != nil {
+		return nil, err
 	}
 	targets := order
 	if ins.Table.Type == router.Reference {
@@ -170,6 +192,30 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 	return &sqltypes.Buffered{Cols: ins.Fields, Data: out, Command: SumTags(tags)}, nil
 }
 
+// addLookups adds every row's lookup vindex values to their tables.
+func (ins *InsertSplit) addLookups(ctx context.Context, env Env, values []*pg_query.Node, ksids [][]byte, args []any) error {
+	for _, l := range ins.Lookups {
+		for i, row := range values {
+			v, ok := constValue(row.GetList().Items[l.Col])
+			if !ok {
+				return unsupported("INSERT into %s: the value of lookup vindex column %s must be a constant or a parameter", ins.Table.Name, l.LT.L.Column)
+			}
+			val := v.eval(args)
+			if val == nil {
+				continue // NULL is never looked up
+			}
+			text, err := LookupText(val, l.ColType)
+			if err != nil {
+				return err
+			}
+			if err := l.LT.Add(ctx, env, text, ksids[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // renumberParams rewrites the $n in stmt as $1..$k in the order they are
 // met and returns the arguments they now take.
 func renumberParams(stmt *pg_query.InsertStmt, args []any) []any {
@@ -213,6 +259,9 @@ func (ins *InsertSplit) Explain() *ExplainNode {
 	if ins.SeqCol >= 0 {
 		props = append(props, "sequence="+ins.Table.AutoIncrement.Sequence+"("+ins.Table.AutoIncrement.Column+")")
 	}
+	for _, l := range ins.Lookups {
+		props = append(props, "lookup="+l.LT.L.Name+"("+l.LT.L.Column+")->"+l.LT.L.Keyspace+"."+l.LT.L.Table)
+	}
 	props = append(props, "sql="+ins.SQL)
 	return &ExplainNode{Op: "InsertSplit", Props: props}
 }
@@ -239,6 +288,9 @@ func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
 		if t.Type == router.Unsharded {
 			return b.passthrough("unsharded", Unsharded)
 		}
+	}
+	if ins.OnConflictClause != nil && len(t.Lookups) > 0 {
+		return nil, unsupported("INSERT ... ON CONFLICT into %s, which has lookup vindexes (the gate could not tell which rows it inserted)", name)
 	}
 	if ins.OnConflictClause != nil && t.Type == router.Sharded {
 		for _, tgt := range ins.OnConflictClause.TargetList {
@@ -296,6 +348,19 @@ func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
 		var err error
 		if op.VColType, err = b.colType(name, t.VindexColumn()); err != nil {
 			return nil, err
+		}
+		for _, l := range t.Lookups {
+			il := insertLookup{Col: indexOf(cols, l.Column)}
+			if il.Col < 0 {
+				continue // the column takes its default; refused below if that is not NULL
+			}
+			if il.LT, err = b.lookupTable(l); err != nil {
+				return nil, err
+			}
+			if il.ColType, err = b.colType(name, l.Column); err != nil {
+				return nil, err
+			}
+			op.Lookups = append(op.Lookups, il)
 		}
 	}
 	op.Stmt = stmt

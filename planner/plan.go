@@ -77,6 +77,9 @@ type Plan struct {
 	// Pins is true for statements that leave state on the backend
 	// connection; in transaction pool mode the session keeps its backends.
 	Pins bool
+	// Foreign names the keyspace the plan runs in when the statement named
+	// another keyspace's tables (keyspace.table).
+	Foreign string
 }
 
 // Execute runs the plan.
@@ -86,6 +89,9 @@ func (p *Plan) Execute(ctx context.Context, env Env, args []any) (sqltypes.Rows,
 	}
 	if want := len(p.ParamOIDs); len(args) < want {
 		return nil, sqltypes.Errorf("08P01", "bind message supplies %d parameters, but prepared statement requires %d", len(args), want)
+	}
+	if p.Foreign != "" {
+		env = EnvIn(env, p.Foreign)
 	}
 	return p.Root.Open(ctx, env, args)
 }
@@ -119,7 +125,9 @@ func (p *Plan) MayWriteSeveralShards() bool {
 	case *refWrite:
 		return len(r.r.Keyspace.Shards) > 1
 	case *InsertSplit:
-		return len(r.Keyspace.Shards) > 1 && (r.Rows > 1 || r.Table.Type == router.Reference)
+		return len(r.Lookups) > 0 || len(r.Keyspace.Shards) > 1 && (r.Rows > 1 || r.Table.Type == router.Reference)
+	case *LookupDML:
+		return true
 	}
 	return false
 }

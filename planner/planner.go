@@ -137,6 +137,11 @@ type builder struct {
 	shards    map[string]Shard
 	sql       string
 	paramOIDs []uint32
+	// rewritten: sql is not the client's text (keyspace qualifiers removed).
+	rewritten bool
+	// foreign is the keyspace the statement runs in when it is not the
+	// session's.
+	foreign string
 }
 
 func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
@@ -170,6 +175,20 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		// The gate's own status, on every keyspace.
 		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
 	}
+	other, text, err := b.otherKeyspace(n)
+	if err != nil {
+		return nil, err
+	}
+	if other != "" {
+		b.sql, b.rewritten = text, true
+		if other != keyspace {
+			b.ks, b.shards, b.foreign = p.VSchema.Keyspaces[other], p.Shards[other], other
+			if env != nil {
+				b.env = EnvIn(env, other)
+			}
+			native = !b.ks.Sharded && b.isPostgres(b.ks.Shards[0])
+		}
+	}
 	var pl *Plan
 	if native {
 		pl, err = b.native(n)
@@ -179,6 +198,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 	if err != nil {
 		return nil, err
 	}
+	pl.Foreign = b.foreign
 	pl.Pins = pinsSession(n)
 	pl.Writes = writeCommand(n)
 	pl.Locks = len(n.GetSelectStmt().GetLockingClause()) > 0
@@ -394,7 +414,7 @@ func (b *builder) describedRoute(op Opcode) (*Route, []uint32, error) {
 	r := b.route(op, b.sql)
 	r.Fields = fields
 	r.EmptyTag = emptyTag(b.sql, fields)
-	r.Passthrough = true
+	r.Passthrough = !b.rewritten
 	return r, params, nil
 }
 

@@ -97,6 +97,12 @@ type Route struct {
 	Direct bool
 	// Passthrough is set when SQL is the client's statement unchanged.
 	Passthrough bool
+	// Lookup is set when a lookup vindex routes: Values are looked up in
+	// its table (ColType is then the looked-up column's type).
+	Lookup *LookupTable
+	// Lows and Highs are range predicates on a range vindex column
+	// (Opcode MultiShard, no Values).
+	Lows, Highs []RangeValue
 }
 
 // Targets resolves the shards the route runs on, in key order.
@@ -106,6 +112,12 @@ func (r *Route) Targets(args []any) ([]string, error) {
 		return r.Keyspace.Shards, nil
 	case Unsharded, AnyShard:
 		return r.Keyspace.Shards[:1], nil
+	}
+	if r.Lookup != nil {
+		return nil, fmt.Errorf("route by lookup vindex %s: its shards are read from table %s", r.Lookup.L.Name, r.Lookup.L.Table)
+	}
+	if len(r.Lows)+len(r.Highs) > 0 {
+		return r.rangeTargets(args)
 	}
 	want := map[string]bool{}
 	for _, v := range r.Values {
@@ -135,10 +147,15 @@ func (r *Route) Targets(args []any) ([]string, error) {
 // OpenEach starts the statement on every target shard at once and returns
 // one stream per shard, in key order.
 func (r *Route) OpenEach(ctx context.Context, env Env, args []any) ([]sqltypes.Rows, error) {
-	targets, err := r.Targets(args)
+	targets, err := r.TargetsIn(ctx, env, args)
 	if err != nil {
 		return nil, err
 	}
+	return r.openOn(ctx, env, args, targets)
+}
+
+// openOn starts the statement on the given shards.
+func (r *Route) openOn(ctx context.Context, env Env, args []any, targets []string) ([]sqltypes.Rows, error) {
 	out := make([]sqltypes.Rows, len(targets))
 	errs := make([]error, len(targets))
 	conns := make([]Conn, len(targets))
@@ -224,7 +241,18 @@ func (r *Route) Explain() *ExplainNode {
 			vals = append(vals, v.String())
 			runtime = runtime || v.Param > 0
 		}
-		props = append(props, fmt.Sprintf("vindex=%s(%s)", r.Table.VindexType, r.Table.VindexColumn()), "values="+strings.Join(vals, ","))
+		switch {
+		case r.Lookup != nil:
+			props = append(props, fmt.Sprintf("vindex=%s(%s)", r.Lookup.L.Name, r.Lookup.L.Column), "lookup="+r.Lookup.L.Keyspace+"."+r.Lookup.L.Table, "values="+strings.Join(vals, ","))
+			runtime = true
+		case len(r.Lows)+len(r.Highs) > 0:
+			props = append(props, fmt.Sprintf("vindex=%s(%s)", r.Table.VindexType, r.Table.VindexColumn()), "range="+r.rangeText())
+			for _, b := range append(append([]RangeValue(nil), r.Lows...), r.Highs...) {
+				runtime = runtime || b.Value.Param > 0
+			}
+		default:
+			props = append(props, fmt.Sprintf("vindex=%s(%s)", r.Table.VindexType, r.Table.VindexColumn()), "values="+strings.Join(vals, ","))
+		}
 		if runtime {
 			props = append(props, "shards=chosen at execution")
 		} else if t, err := r.Targets(nil); err == nil {

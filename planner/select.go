@@ -47,17 +47,13 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 	if err := col.check(append(where, joinQuals(sel.FromClause)...)); err != nil {
 		return nil, err
 	}
-	op, ref, vcol, vals := col.vindexRoute(where)
-	route := b.route(op, b.sql)
-	route.Passthrough = true // until a merge rewrites it
-	if ref != nil {
-		route.Table = ref.table
-		if route.ColType, err = b.colType(ref.table.Name, vcol); err != nil {
-			return nil, err
-		}
-		route.Values = vals
+	ch := col.vindexRoute(where)
+	route := b.route(ch.op, b.sql)
+	route.Passthrough = !b.rewritten // until a merge rewrites it
+	if err := b.applyChoice(route, ch); err != nil {
+		return nil, err
 	}
-	if op == SingleShard {
+	if ch.op == SingleShard {
 		params, fields, err := b.describe(b.sql)
 		if err != nil {
 			return nil, err

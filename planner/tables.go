@@ -246,7 +246,7 @@ func (c *colocation) check(conds []*pg_query.Node) error {
 	first := c.sharded[0]
 	root := c.find(first.alias + "." + first.table.VindexColumn())
 	for _, r := range c.sharded[1:] {
-		if r.table.VindexType != first.table.VindexType {
+		if !router.SameVindex(r.table.Vindex, first.table.Vindex) {
 			return unsupported("join between %s and %s: their vindexes differ (%s, %s), a cross-shard join", first.table.Name, r.table.Name, first.table.VindexType, r.table.VindexType)
 		}
 		if c.find(r.alias+"."+r.table.VindexColumn()) != root {
@@ -257,12 +257,29 @@ func (c *colocation) check(conds []*pg_query.Node) error {
 	return nil
 }
 
-// vindexRoute looks for `vindexcol = value` or `vindexcol IN (...)` among
-// the WHERE conjuncts; it returns the route opcode and values.
-func (c *colocation) vindexRoute(where []*pg_query.Node) (Opcode, *tableRef, string, []Value) {
-	var multiRef *tableRef
-	var multiCol string
-	var multi []Value
+// vindexChoice is how WHERE narrows a statement's shards.
+type vindexChoice struct {
+	op     Opcode
+	ref    *tableRef // the table whose vindex routes
+	col    string    // the routing column
+	vals   []Value
+	lookup *router.Lookup // set when a lookup vindex routes
+	lows   []RangeValue   // range vindex: lower ends (col > v, col >= v)
+	highs  []RangeValue   // and upper ends
+}
+
+// RangeValue is one end of a range predicate on a range vindex column.
+type RangeValue struct {
+	Value     Value
+	Inclusive bool
+}
+
+// vindexRoute picks the best vindex predicate among the WHERE conjuncts:
+// equality on the primary vindex column, then an IN list on it, then a
+// lookup vindex (unique before non-unique), then range predicates on a
+// range vindex column; else the statement scatters.
+func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
+	var multi, lookupUnique, lookupAny, ranged *vindexChoice
 	for _, cond := range where {
 		e := cond.GetAExpr()
 		if e == nil {
@@ -271,41 +288,157 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) (Opcode, *tableRef, str
 		switch {
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP && opName(e) == "=":
 			for _, pair := range [][2]*pg_query.Node{{e.Lexpr, e.Rexpr}, {e.Rexpr, e.Lexpr}} {
-				ref, _, ok := c.resolve(pair[0])
+				v, ok := constValue(pair[1])
 				if !ok {
 					continue
 				}
-				if v, ok := constValue(pair[1]); ok {
-					return SingleShard, ref, ref.table.VindexColumn(), []Value{v}
+				if ref, _, ok := c.resolve(pair[0]); ok {
+					return vindexChoice{op: SingleShard, ref: ref, col: ref.table.VindexColumn(), vals: []Value{v}}
+				}
+				if ref, l, ok := c.resolveLookup(pair[0]); ok {
+					ch := &vindexChoice{op: MultiShard, ref: ref, col: l.Column, vals: []Value{v}, lookup: l}
+					if l.Unique {
+						ch.op = SingleShard
+						lookupUnique = ch
+					} else if lookupAny == nil {
+						lookupAny = ch
+					}
 				}
 			}
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_IN && opName(e) == "=":
-			ref, _, ok := c.resolve(e.Lexpr)
-			if !ok || multi != nil {
+			vals := constList(e.Rexpr)
+			if vals == nil {
 				continue
 			}
-			list := e.Rexpr.GetList()
-			if list == nil {
-				continue
-			}
-			var vals []Value
-			for _, item := range list.Items {
-				v, ok := constValue(item)
-				if !ok {
-					vals = nil
-					break
+			if ref, _, ok := c.resolve(e.Lexpr); ok && multi == nil {
+				multi = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn(), vals: vals}
+			} else if ref, l, ok := c.resolveLookup(e.Lexpr); ok {
+				ch := &vindexChoice{op: MultiShard, ref: ref, col: l.Column, vals: vals, lookup: l}
+				if l.Unique && lookupUnique == nil {
+					lookupUnique = ch
+				} else if lookupAny == nil {
+					lookupAny = ch
 				}
-				vals = append(vals, v)
 			}
-			if vals != nil {
-				multiRef, multiCol, multi = ref, ref.table.VindexColumn(), vals
+		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP:
+			op := opName(e)
+			col, val := e.Lexpr, e.Rexpr
+			if _, ok := constValue(col); ok {
+				col, val, op = val, col, flipComparison(op)
+			}
+			ref, ok := c.rangeColumn(col)
+			v, isConst := constValue(val)
+			if !ok || !isConst {
+				continue
+			}
+			if ranged == nil {
+				ranged = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn()}
+			} else if ranged.ref != ref {
+				continue
+			}
+			switch op {
+			case ">", ">=":
+				ranged.lows = append(ranged.lows, RangeValue{v, op == ">="})
+			case "<", "<=":
+				ranged.highs = append(ranged.highs, RangeValue{v, op == "<="})
+			}
+		case e.Kind == pg_query.A_Expr_Kind_AEXPR_BETWEEN:
+			ref, ok := c.rangeColumn(e.Lexpr)
+			list := e.Rexpr.GetList()
+			if !ok || list == nil || len(list.Items) != 2 {
+				continue
+			}
+			lo, ok1 := constValue(list.Items[0])
+			hi, ok2 := constValue(list.Items[1])
+			if !ok1 || !ok2 {
+				continue
+			}
+			if ranged == nil {
+				ranged = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn()}
+			} else if ranged.ref != ref {
+				continue
+			}
+			ranged.lows = append(ranged.lows, RangeValue{lo, true})
+			ranged.highs = append(ranged.highs, RangeValue{hi, true})
+		}
+	}
+	for _, ch := range []*vindexChoice{multi, lookupUnique, lookupAny} {
+		if ch != nil {
+			return *ch
+		}
+	}
+	if ranged != nil && (len(ranged.lows) > 0 || len(ranged.highs) > 0) {
+		return *ranged
+	}
+	return vindexChoice{op: Scatter}
+}
+
+// constList returns the values of an IN list of literals and parameters.
+func constList(n *pg_query.Node) []Value {
+	list := n.GetList()
+	if list == nil {
+		return nil
+	}
+	var vals []Value
+	for _, item := range list.Items {
+		v, ok := constValue(item)
+		if !ok {
+			return nil
+		}
+		vals = append(vals, v)
+	}
+	return vals
+}
+
+func flipComparison(op string) string {
+	switch op {
+	case "<":
+		return ">"
+	case "<=":
+		return ">="
+	case ">":
+		return "<"
+	case ">=":
+		return "<="
+	}
+	return op
+}
+
+// rangeColumn resolves a column reference to a table whose primary vindex
+// is an integer range vindex on that column. Ranges of strings are not
+// pruned: the shards compare text in their collation, the vindex in bytes.
+func (c *colocation) rangeColumn(n *pg_query.Node) (*tableRef, bool) {
+	ref, _, ok := c.resolve(n)
+	if !ok {
+		return nil, false
+	}
+	rv, isRange := ref.table.Vindex.(*router.Range)
+	return ref, isRange && !rv.Text()
+}
+
+// resolveLookup maps a column reference to a sharded table with a lookup
+// vindex on that column.
+func (c *colocation) resolveLookup(n *pg_query.Node) (*tableRef, *router.Lookup, bool) {
+	qual, col, ok := colRef(n)
+	if !ok {
+		return nil, nil, false
+	}
+	var hit *tableRef
+	var hitL *router.Lookup
+	for _, r := range c.sharded {
+		if qual != "" && qual != r.alias {
+			continue
+		}
+		for _, l := range r.table.Lookups {
+			if l.Column == col {
+				if hit != nil {
+					return nil, nil, false // ambiguous
+				}
+				hit, hitL = r, l
 			}
 		}
 	}
-	if multi != nil {
-		return MultiShard, multiRef, multiCol, multi
-	}
-	return Scatter, nil, "", nil
+	return hit, hitL, hit != nil
 }
 
 // groupedByVindex reports whether a GROUP BY list (or DISTINCT target list)

@@ -47,6 +47,9 @@ func (g *VTGate) Route(ctx context.Context, sql string, args []any) (ShardRoute,
 		return ShardRoute{}, err
 	}
 	ks := g.p.VSchema.Keyspaces[g.keyspace]
+	if pl.Foreign != "" {
+		ks = g.p.VSchema.Keyspaces[pl.Foreign]
+	}
 	set := map[string]bool{}
 	var out ShardRoute
 	add := func(shards []string) {
@@ -57,7 +60,7 @@ func (g *VTGate) Route(ctx context.Context, sql string, args []any) (ShardRoute,
 	for _, op := range leafOperators(pl.Root) {
 		switch o := op.(type) {
 		case *Route:
-			targets, err := o.Targets(args)
+			targets, err := o.TargetsIn(ctx, apiEnv{g}, args)
 			if err != nil {
 				return ShardRoute{}, err
 			}
@@ -88,6 +91,8 @@ func leafOperators(op Operator) []Operator {
 		return nil
 	case *refWrite:
 		return []Operator{o.r}
+	case *LookupDML:
+		return []Operator{o.Write}
 	case *MergeSort:
 		return []Operator{o.Input}
 	case *Broadcast:
@@ -179,3 +184,15 @@ func (e apiEnv) Conn(ctx context.Context, shard string) (Conn, error) {
 }
 
 func (e apiEnv) Bound() *sqltypes.Bound { return nil }
+
+func (e apiEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	sh, ok := e.g.p.Shards[keyspace][shard]
+	if !ok {
+		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
+	}
+	return sh, nil
+}
+
+func (e apiEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	return e.ConnIn(ctx, keyspace, shard)
+}

@@ -239,7 +239,36 @@ func (s *session) withSettings(ctx context.Context) context.Context {
 // Conn implements planner.Env: inside a transaction, the transaction's
 // connection to the shard (joining the shard to it if need be).
 func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) {
-	return s.conn(ctx, shard, true)
+	return s.conn(ctx, s.keyspace, shard, true)
+}
+
+// ConnIn implements planner.KeyspaceEnv: Conn for a shard of any keyspace
+// (lookup tables, keyspace.table), in the same transaction.
+func (s *session) ConnIn(ctx context.Context, keyspace, shard string) (planner.Conn, error) {
+	return s.conn(ctx, keyspace, shard, true)
+}
+
+// DescribeConnIn is DescribeConn for a shard of any keyspace.
+func (s *session) DescribeConnIn(ctx context.Context, keyspace, shard string) (planner.Conn, error) {
+	return s.conn(ctx, keyspace, shard, false)
+}
+
+// backendKey names a shard in the session's maps of transactions and
+// reserved connections: the shard name for the session's keyspace,
+// "keyspace/shard" for others.
+func (s *session) backendKey(keyspace, shard string) string {
+	if keyspace == s.keyspace {
+		return shard
+	}
+	return keyspace + "/" + shard
+}
+
+// splitBackendKey is backendKey's inverse.
+func (s *session) splitBackendKey(key string) (keyspace, shard string) {
+	if i := strings.IndexByte(key, '/'); i >= 0 {
+		return key[:i], key[i+1:]
+	}
+	return s.keyspace, key
 }
 
 // DescribeConn implements planner.DescribeEnv: the transaction's connection
@@ -248,25 +277,26 @@ func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) 
 // describing does not open a transaction on a shard the statement does not
 // use.
 func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn, error) {
-	return s.conn(ctx, shard, false)
+	return s.conn(ctx, s.keyspace, shard, false)
 }
 
-func (s *session) conn(ctx context.Context, shard string, join bool) (planner.Conn, error) {
-	sh, ok := s.gate.Shards[s.keyspace][shard]
+func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (planner.Conn, error) {
+	sh, ok := s.gate.Shards[keyspace][shard]
 	if !ok {
-		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, s.keyspace)
+		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
 	}
+	key := s.backendKey(keyspace, shard)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.inTx && (join || s.txs[shard] != nil) {
-		if tx, ok := s.txs[shard]; ok {
+	if s.inTx && (join || s.txs[key] != nil) {
+		if tx, ok := s.txs[key]; ok {
 			return tx, nil
 		}
 		ctx = sqltypes.WithTxOwner(ctx, s.id)
 		var tx planner.Tx
 		var err error
 		if s.keepsBackends() {
-			r, rerr := s.reserveLocked(ctx, shard, sh)
+			r, rerr := s.reserveLocked(ctx, key, sh)
 			if rerr != nil {
 				return nil, rerr
 			}
@@ -293,12 +323,12 @@ func (s *session) conn(ctx context.Context, shard string, join bool) (planner.Co
 				return nil, err
 			}
 		}
-		s.txs[shard] = tx
+		s.txs[key] = tx
 		s.reportTxShardsLocked()
 		return tx, nil
 	}
 	if s.keepsBackends() {
-		return s.reserveLocked(ctx, shard, sh)
+		return s.reserveLocked(ctx, key, sh)
 	}
 	return sh, nil
 }
@@ -327,8 +357,8 @@ func (s *session) reportTxShardsLocked() {
 	s.changed[paramTxShards] = strings.Join(names, ",")
 }
 
-func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Shard) (planner.Reserved, error) {
-	if r, ok := s.reserved[shard]; ok {
+func (s *session) reserveLocked(ctx context.Context, key string, sh planner.Shard) (planner.Reserved, error) {
+	if r, ok := s.reserved[key]; ok {
 		b, canBreak := r.(interface{ Broken() bool })
 		if !canBreak || !b.Broken() || s.inTx {
 			return r, nil
@@ -336,13 +366,13 @@ func (s *session) reserveLocked(ctx context.Context, shard string, sh planner.Sh
 		// The backend is gone (shard restarted): its session state went
 		// with it; take a fresh connection rather than fail from now on.
 		r.Release()
-		delete(s.reserved, shard)
+		delete(s.reserved, key)
 	}
 	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.settings))
 	if err != nil {
 		return nil, err
 	}
-	s.reserved[shard] = r
+	s.reserved[key] = r
 	return r, nil
 }
 
@@ -779,7 +809,8 @@ func (s *session) commit(ctx context.Context, txs map[string]planner.Tx) error {
 	sort.Strings(names)
 	parts := make([]planner.Participant, len(names))
 	for i, n := range names {
-		parts[i] = planner.Participant{Keyspace: s.keyspace, Shard: n, Tx: txs[n]}
+		ks, shard := s.splitBackendKey(n)
+		parts[i] = planner.Participant{Keyspace: ks, Shard: shard, Tx: txs[n]}
 	}
 	if len(parts) == 1 {
 		return parts[0].Tx.Commit(ctx)

@@ -59,10 +59,20 @@ type PoolConfig struct {
 // VindexConfig is a vindex declaration: inline in a table, or named under
 // vindexes: and referenced from a table by name.
 type VindexConfig struct {
-	Name    string            `yaml:"-" json:"-"`
-	Type    string            `yaml:"type" json:"type"`
-	Columns []string          `yaml:"columns" json:"columns"`
-	Params  map[string]string `yaml:"params" json:"params"`
+	Name    string   `yaml:"-" json:"-"`
+	Type    string   `yaml:"type" json:"type"`
+	Columns []string `yaml:"columns" json:"columns"`
+	// Table is a lookup vindex's table, "keyspace.table" or, in the
+	// owner's keyspace, "table".
+	Table string `yaml:"table" json:"table"`
+	// Unique makes a lookup vindex refuse a second row with the same value.
+	Unique bool `yaml:"unique" json:"unique"`
+	// Ranges is a range vindex's value range per shard: [from, to), from
+	// included and to excluded, null for unbounded.
+	Ranges map[string][]any `yaml:"ranges" json:"ranges"`
+	// VirtualNodes is the number of points each shard has on a
+	// consistent_hash ring (default 256).
+	VirtualNodes int `yaml:"virtualNodes" json:"virtualNodes"`
 }
 
 // UnmarshalYAML accepts either a mapping or the name of a keyspace vindex.
@@ -77,8 +87,11 @@ func (v *VindexConfig) UnmarshalYAML(n *yaml.Node) error {
 
 // TableConfig declares one table.
 type TableConfig struct {
-	Type          string               `yaml:"type" json:"type"` // "" (sharded) or "reference"
-	Vindex        *VindexConfig        `yaml:"vindex" json:"vindex"`
+	Type   string        `yaml:"type" json:"type"` // "" (sharded) or "reference"
+	Vindex *VindexConfig `yaml:"vindex" json:"vindex"`
+	// Lookups are the table's secondary (lookup) vindexes, by name or
+	// inline; the gate keeps their lookup tables in step with the rows.
+	Lookups       []VindexConfig       `yaml:"lookups" json:"lookups"`
 	AutoIncrement *AutoIncrementConfig `yaml:"autoIncrement" json:"autoIncrement"`
 }
 
@@ -152,6 +165,13 @@ func (c *Config) Validate() error {
 			if t.Vindex != nil && t.Vindex.Name != "" {
 				if _, ok := ks.Vindexes[t.Vindex.Name]; !ok {
 					return fmt.Errorf("keyspace %s table %s: vindex %q is not declared under vindexes", name, tname, t.Vindex.Name)
+				}
+			}
+			for _, l := range t.Lookups {
+				if l.Name != "" {
+					if _, ok := ks.Vindexes[l.Name]; !ok {
+						return fmt.Errorf("keyspace %s table %s: lookup vindex %q is not declared under vindexes", name, tname, l.Name)
+					}
 				}
 			}
 		}

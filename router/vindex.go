@@ -20,8 +20,10 @@ type Vindex interface {
 	Map(value any) ([]byte, error)
 }
 
-// Factory builds a vindex from its vschema parameters.
-type Factory func(params map[string]string) (Vindex, error)
+// Factory builds a vindex from its vschema declaration, for a keyspace with
+// the given shards (vindexes that place values on shards themselves, such
+// as range and consistent_hash, need them).
+type Factory func(cfg VindexConfig, shards *ShardMap) (Vindex, error)
 
 var (
 	registryMu sync.RWMutex
@@ -54,36 +56,48 @@ func VindexTypes() []string {
 	return out
 }
 
-// NewVindex builds a vindex of the named type. An unknown type is an error
-// that lists the known ones.
-func NewVindex(typ string, params map[string]string) (Vindex, error) {
+// NewVindex builds a vindex from its declaration for a keyspace with the
+// given shards (nil for vindexes that do not need them). An unknown type is
+// an error that lists the known ones.
+func NewVindex(cfg VindexConfig, shards *ShardMap) (Vindex, error) {
 	registryMu.RLock()
-	f, ok := registry[typ]
+	f, ok := registry[cfg.Type]
 	registryMu.RUnlock()
 	if !ok {
-		return nil, fmt.Errorf("unknown vindex type %q (known types: %s)", typ, strings.Join(VindexTypes(), ", "))
+		return nil, fmt.Errorf("unknown vindex type %q (known types: %s)", cfg.Type, strings.Join(VindexTypes(), ", "))
 	}
-	return f(params)
+	return f(cfg, shards)
 }
 
 func init() {
-	RegisterVindex("hash", func(params map[string]string) (Vindex, error) {
-		if err := noParams("hash", params); err != nil {
+	RegisterVindex("hash", func(cfg VindexConfig, _ *ShardMap) (Vindex, error) {
+		if err := noParams(cfg); err != nil {
 			return nil, err
 		}
 		return &Hash{}, nil
 	})
-	RegisterVindex("null", func(params map[string]string) (Vindex, error) {
-		if err := noParams("null", params); err != nil {
+	RegisterVindex("null", func(cfg VindexConfig, _ *ShardMap) (Vindex, error) {
+		if err := noParams(cfg); err != nil {
 			return nil, err
 		}
 		return &Null{}, nil
 	})
+	RegisterVindex("consistent_hash", newConsistentHash)
+	RegisterVindex("range", newRange)
+	RegisterVindex("lookup", func(cfg VindexConfig, _ *ShardMap) (Vindex, error) {
+		return nil, fmt.Errorf("a lookup vindex cannot be a table's primary vindex: it only finds rows already placed by another vindex; list it under the table's lookups")
+	})
 }
 
-func noParams(typ string, params map[string]string) error {
-	for k := range params {
-		return fmt.Errorf("vindex type %q takes no parameters, got %q", typ, k)
+// noParams refuses settings that belong to other vindex types.
+func noParams(cfg VindexConfig) error {
+	switch {
+	case cfg.Table != "" || cfg.Unique:
+		return fmt.Errorf("vindex type %q takes no table or unique (those are lookup settings)", cfg.Type)
+	case cfg.Ranges != nil:
+		return fmt.Errorf("vindex type %q takes no ranges (a range vindex setting)", cfg.Type)
+	case cfg.VirtualNodes != 0:
+		return fmt.Errorf("vindex type %q takes no virtualNodes (a consistent_hash setting)", cfg.Type)
 	}
 	return nil
 }

@@ -22,7 +22,7 @@ func TestHashVectors(t *testing.T) {
 		{"test1", "d01ab7e4d6978f0b"},
 		{[]byte("test1"), "d01ab7e4d6978f0b"},
 	}
-	v, err := NewVindex("hash", nil)
+	v, err := NewVindex(VindexConfig{Type: "hash"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestHashDistribution(t *testing.T) {
 }
 
 func TestNullVindex(t *testing.T) {
-	v, err := NewVindex("null", map[string]string{})
+	v, err := NewVindex(VindexConfig{Type: "null"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestNullVindex(t *testing.T) {
 }
 
 func TestNewVindexErrors(t *testing.T) {
-	_, err := NewVindex("nope", nil)
+	_, err := NewVindex(VindexConfig{Type: "nope"}, nil)
 	if err == nil {
 		t.Fatal("unknown type accepted")
 	}
@@ -155,7 +155,7 @@ func TestNewVindexErrors(t *testing.T) {
 			t.Errorf("error %q does not mention %s", err, want)
 		}
 	}
-	if _, err := NewVindex("hash", map[string]string{"x": "y"}); err == nil {
+	if _, err := NewVindex(VindexConfig{Type: "hash", Unique: true}, nil); err == nil {
 		t.Error("hash accepted an unknown parameter")
 	}
 }
@@ -166,8 +166,8 @@ func (testVindex) Type() string            { return "test_vindex" }
 func (testVindex) Map(any) ([]byte, error) { return []byte{1}, nil }
 
 func TestRegisterVindex(t *testing.T) {
-	RegisterVindex("test_vindex", func(map[string]string) (Vindex, error) { return testVindex{}, nil })
-	v, err := NewVindex("test_vindex", nil)
+	RegisterVindex("test_vindex", func(VindexConfig, *ShardMap) (Vindex, error) { return testVindex{}, nil })
+	v, err := NewVindex(VindexConfig{Type: "test_vindex"}, nil)
 	if err != nil || v.Type() != "test_vindex" {
 		t.Fatalf("NewVindex(test_vindex) = %v, %v", v, err)
 	}
@@ -176,5 +176,5 @@ func TestRegisterVindex(t *testing.T) {
 			t.Error("duplicate registration did not panic")
 		}
 	}()
-	RegisterVindex("hash", func(map[string]string) (Vindex, error) { return nil, nil })
+	RegisterVindex("hash", func(VindexConfig, *ShardMap) (Vindex, error) { return nil, nil })
 }

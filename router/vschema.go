@@ -22,11 +22,14 @@ const (
 
 // Table is a table's routing entry.
 type Table struct {
-	Name          string
-	Type          TableType
-	VindexType    string   // "hash", "null"; empty for reference/unsharded
-	Columns       []string // the vindex columns (the first one routes)
-	Vindex        Vindex
+	Name       string
+	Type       TableType
+	VindexType string   // "hash", "null"; empty for reference/unsharded
+	Columns    []string // the vindex columns (the first one routes)
+	Vindex     Vindex
+	// Lookups are the table's secondary vindexes; the gate maintains
+	// their lookup tables when it writes the table's rows.
+	Lookups       []*Lookup
 	AutoIncrement *AutoIncrementConfig
 	Registered    bool // added by CREATE TABLE rather than the config
 }
@@ -129,6 +132,9 @@ func NewVSchema(ctx context.Context, cfg map[string]*KeyspaceConfig, meta *Meta)
 		}
 		vs.Keyspaces[name] = ks
 	}
+	if err := vs.placeLookupTables(); err != nil {
+		return nil, err
+	}
 	if meta != nil {
 		recs, err := meta.LoadTables(ctx)
 		if err != nil {
@@ -175,18 +181,35 @@ func (k *Keyspace) tableFromConfig(name string, tc TableConfig) (*Table, error) 
 		for _, c := range vc.Columns {
 			t.Columns = append(t.Columns, strings.ToLower(c))
 		}
+		v, err := NewVindex(vc, k.shardMap)
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", name, err)
+		}
+		t.Vindex = v
 	}
-	if err := k.attachVindex(t); err != nil {
-		return nil, err
+	for _, lc := range tc.Lookups {
+		if t.Type != Sharded {
+			return nil, fmt.Errorf("table %s: only a sharded table has lookup vindexes", name)
+		}
+		lv, err := k.lookupFromConfig(name, lc)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range t.Columns[:1] {
+			if c == lv.Column {
+				return nil, fmt.Errorf("table %s: lookup vindex %s is on the primary vindex column %s", name, lv.Name, c)
+			}
+		}
+		t.Lookups = append(t.Lookups, lv)
 	}
 	return t, nil
 }
 
 func (k *Keyspace) attachVindex(t *Table) error {
-	if t.Type != Sharded {
+	if t.Type != Sharded || t.Vindex != nil {
 		return nil
 	}
-	v, err := NewVindex(t.VindexType, nil)
+	v, err := NewVindex(VindexConfig{Type: t.VindexType}, k.shardMap)
 	if err != nil {
 		return fmt.Errorf("table %s: %w", t.Name, err)
 	}
