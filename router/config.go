@@ -64,15 +64,15 @@ type VindexConfig struct {
 	Columns []string `yaml:"columns" json:"columns"`
 	// Table is a lookup vindex's table, "keyspace.table" or, in the
 	// owner's keyspace, "table".
-	Table string `yaml:"table" json:"table"`
+	Table string `yaml:"table,omitempty" json:"table,omitempty"`
 	// Unique makes a lookup vindex refuse a second row with the same value.
-	Unique bool `yaml:"unique" json:"unique"`
+	Unique bool `yaml:"unique,omitempty" json:"unique,omitempty"`
 	// Ranges is a range vindex's value range per shard: [from, to), from
 	// included and to excluded, null for unbounded.
-	Ranges map[string][]any `yaml:"ranges" json:"ranges"`
+	Ranges map[string][]any `yaml:"ranges,omitempty" json:"ranges,omitempty"`
 	// VirtualNodes is the number of points each shard has on a
 	// consistent_hash ring (default 256).
-	VirtualNodes int `yaml:"virtualNodes" json:"virtualNodes"`
+	VirtualNodes int `yaml:"virtualNodes,omitempty" json:"virtualNodes,omitempty"`
 }
 
 // UnmarshalYAML accepts either a mapping or the name of a keyspace vindex.
@@ -85,13 +85,22 @@ func (v *VindexConfig) UnmarshalYAML(n *yaml.Node) error {
 	return n.Decode((*plain)(v))
 }
 
+// MarshalYAML writes a reference to a keyspace vindex as its name.
+func (v VindexConfig) MarshalYAML() (any, error) {
+	if v.Name != "" {
+		return v.Name, nil
+	}
+	type plain VindexConfig
+	return plain(v), nil
+}
+
 // TableConfig declares one table.
 type TableConfig struct {
 	Type   string        `yaml:"type" json:"type"` // "" (sharded) or "reference"
 	Vindex *VindexConfig `yaml:"vindex" json:"vindex"`
 	// Lookups are the table's secondary (lookup) vindexes, by name or
 	// inline; the gate keeps their lookup tables in step with the rows.
-	Lookups       []VindexConfig       `yaml:"lookups" json:"lookups"`
+	Lookups       []VindexConfig       `yaml:"lookups,omitempty" json:"lookups,omitempty"`
 	AutoIncrement *AutoIncrementConfig `yaml:"autoIncrement" json:"autoIncrement"`
 }
 

@@ -69,7 +69,7 @@ func (k *Keyspace) lookupFromConfig(table string, lc VindexConfig) (*Lookup, err
 	if len(lc.Columns) != 1 {
 		return nil, fmt.Errorf("table %s: a lookup vindex has exactly one column, got %d", table, len(lc.Columns))
 	}
-	if lc.Ranges != nil || lc.VirtualNodes != 0 {
+	if len(lc.Ranges) > 0 || lc.VirtualNodes != 0 {
 		return nil, fmt.Errorf("table %s: a lookup vindex takes only columns, table and unique", table)
 	}
 	col := strings.ToLower(lc.Columns[0])

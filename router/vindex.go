@@ -94,7 +94,7 @@ func noParams(cfg VindexConfig) error {
 	switch {
 	case cfg.Table != "" || cfg.Unique:
 		return fmt.Errorf("vindex type %q takes no table or unique (those are lookup settings)", cfg.Type)
-	case cfg.Ranges != nil:
+	case len(cfg.Ranges) > 0:
 		return fmt.Errorf("vindex type %q takes no ranges (a range vindex setting)", cfg.Type)
 	case cfg.VirtualNodes != 0:
 		return fmt.Errorf("vindex type %q takes no virtualNodes (a consistent_hash setting)", cfg.Type)

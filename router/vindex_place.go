@@ -35,7 +35,7 @@ type ConsistentHash struct {
 const defaultVirtualNodes = 256
 
 func newConsistentHash(cfg VindexConfig, shards *ShardMap) (Vindex, error) {
-	if cfg.Table != "" || cfg.Unique || cfg.Ranges != nil {
+	if cfg.Table != "" || cfg.Unique || len(cfg.Ranges) > 0 {
 		return nil, fmt.Errorf("vindex type consistent_hash takes only virtualNodes")
 	}
 	if shards == nil {
