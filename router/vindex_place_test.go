@@ -277,7 +277,7 @@ func TestConsistentHashErrors(t *testing.T) {
 		{Type: "consistent_hash", Table: "t"},
 		{Type: "consistent_hash", Unique: true},
 		{Type: "consistent_hash", Ranges: map[string][]any{"-40": {nil, 1}}},
-		{Type: "consistent_hash", Ranges: map[string][]any{}},
+		{Type: "consistent_hash", Ranges: map[string][]any{"-80": {nil, nil}}},
 	} {
 		if _, err := NewVindex(cfg, m); err == nil {
 			t.Errorf("NewVindex(%+v) succeeded", cfg)
