@@ -48,6 +48,7 @@ func (g *gate) adminMux() *http.ServeMux {
 	mux.HandleFunc("/vschema", func(w http.ResponseWriter, r *http.Request) {
 		serveDoc(w, r, g.rep.Keyspaces(), func(ks string) (any, bool) { return g.rep.VSchema(ks) })
 	})
+	mux.HandleFunc("/vindex/backfill", g.serveBackfill)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&metrics{g: g}, prometheus.NewGoCollector(), g.plans.latency, g.plans.errors)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -69,6 +69,25 @@ func main() {
 				},
 			},
 			{
+				Name:  "vindex",
+				Usage: "lookup vindex tools",
+				Subcommands: []*cli.Command{{
+					Name:      "backfill",
+					Usage:     "build a lookup vindex's table for the rows a table already has (runs in the gate)",
+					ArgsUsage: "TABLE VINDEX",
+					Flags: []cli.Flag{
+						&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+						&cli.StringFlag{Name: "keyspace", Value: "main", Usage: "the table's keyspace"},
+					},
+					Action: func(c *cli.Context) error {
+						if c.NArg() != 2 {
+							return fmt.Errorf("usage: vitess vindex backfill [--admin ADDR] [--keyspace K] TABLE VINDEX (flags first)")
+						}
+						return backfillCommand(c.App.Writer, c.String("admin"), c.String("keyspace"), c.Args().Get(0), c.Args().Get(1))
+					},
+				}},
+			},
+			{
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
@@ -176,6 +195,8 @@ type gate struct {
 	stop    context.CancelFunc // background work (the commit resolver)
 	rep     *reporter
 	plans   *planMetrics
+	planner *planner.Planner
+	coord   *shards.Coordinator
 }
 
 // startGate opens the shards and starts listening.
@@ -239,6 +260,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	g.plans = newPlanMetrics()
 	g.rep = &reporter{vs: vs, tablets: func() []*shards.Tablet { return g.tablets }}
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
+	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe}
 	users := map[string]string{}

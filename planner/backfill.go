@@ -1,0 +1,245 @@
+package planner
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// BackfillResult is what a backfill did.
+type BackfillResult struct {
+	Keyspace string `json:"keyspace"`
+	Table    string `json:"table"`
+	Vindex   string `json:"vindex"`
+	Shards   int    `json:"shards"`  // data shards read
+	Rows     int64  `json:"rows"`    // rows with a value to look up
+	Entries  int64  `json:"entries"` // lookup rows written or corrected
+}
+
+// Committer commits shard transactions atomically (the gate's two-phase
+// commit coordinator).
+type Committer func(ctx context.Context, parts []Participant) error
+
+// Backfill builds a lookup vindex's table for the rows a table already
+// has: every row's value gets its entry (a non-unique lookup's refs become
+// the number of rows sharing value and keyspace id). It works one data
+// shard at a time, in one transaction with that shard's lookup writes,
+// committed atomically; the shard's writers wait meanwhile (a Postgres
+// shard's table is locked in SHARE mode, a SQLite shard is locked by the
+// transaction), so the result is exact even while clients write. Entries
+// for values no row has any more are left alone. A unique lookup that
+// finds one value on two rows fails with 23505 naming it.
+func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, commit Committer) (BackfillResult, error) {
+	res := BackfillResult{Keyspace: keyspace, Table: table, Vindex: vindex}
+	ks, ok := p.VSchema.Keyspaces[keyspace]
+	if !ok {
+		return res, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
+	}
+	t, ok := ks.Table(table)
+	if !ok || t.Type != router.Sharded {
+		return res, sqltypes.Errorf("42P01", "keyspace %s has no sharded table %s", keyspace, table)
+	}
+	var l *router.Lookup
+	for _, cand := range t.Lookups {
+		if cand.Name == vindex {
+			l = cand
+		}
+	}
+	if l == nil {
+		return res, sqltypes.Errorf("42704", "table %s has no lookup vindex %s", table, vindex)
+	}
+	b := &builder{p: p, ks: ks}
+	lt, err := b.lookupTable(l)
+	if err != nil {
+		return res, err
+	}
+	for _, shard := range ks.Shards {
+		rows, entries, err := p.backfillShard(ctx, ks, t, lt, shard, commit)
+		if err != nil {
+			return res, fmt.Errorf("shard %s: %w", shard, err)
+		}
+		res.Shards++
+		res.Rows += rows
+		res.Entries += entries
+	}
+	return res, nil
+}
+
+func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *LookupTable, shard string, commit Committer) (int64, int64, error) {
+	env := &txEnv{p: p, txs: map[[2]string]Tx{}}
+	defer env.rollback(ctx)
+	data, err := env.ConnIn(ctx, ks.Name, shard)
+	if err != nil {
+		return 0, 0, err
+	}
+	tname, col := sqltypes.QuoteIdent(t.Name), sqltypes.QuoteIdent(lt.L.Column)
+	if isPostgresShard(p.Shards[ks.Name][shard]) {
+		r, err := data.Query(ctx, "LOCK TABLE "+tname+" IN SHARE MODE", nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		r.Close()
+	}
+	r, err := data.Query(ctx, fmt.Sprintf("SELECT %s, %s FROM %s WHERE %s IS NOT NULL", sqltypes.QuoteIdent(t.VindexColumn()), col, tname, col), nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	fields := r.Fields()
+	rows, err := sqltypes.ReadAll(ctx, r)
+	if err != nil {
+		return 0, 0, err
+	}
+	type entry struct{ val, ksid string }
+	counts := map[entry]int64{}
+	var order []entry
+	for _, row := range rows {
+		cv, err := Coerce(string(row[0]), fields[0].OID)
+		if err != nil {
+			return 0, 0, err
+		}
+		ksid, err := t.Vindex.Map(cv)
+		if err != nil {
+			return 0, 0, err
+		}
+		val, err := LookupText(string(row[1]), fields[1].OID)
+		if err != nil {
+			return 0, 0, err
+		}
+		e := entry{val, router.KeyspaceIDText(ksid)}
+		if counts[e] == 0 {
+			order = append(order, e)
+		}
+		counts[e]++
+	}
+	var written int64
+	for _, e := range order {
+		ksid, _ := router.ParseKeyspaceIDText(e.ksid)
+		changed, err := lt.ensure(ctx, env, e.val, ksid, counts[e])
+		if err != nil {
+			return 0, 0, err
+		}
+		if changed {
+			written++
+		}
+	}
+	if err := env.commit(ctx, commit); err != nil {
+		return 0, 0, err
+	}
+	return int64(len(rows)), written, nil
+}
+
+// ensure makes the table hold val at ksid (refs = n for a non-unique
+// lookup) and reports whether it had to change anything.
+func (lt *LookupTable) ensure(ctx context.Context, env Env, val string, ksid []byte, n int64) (bool, error) {
+	c, err := lt.conn(ctx, env, val)
+	if err != nil {
+		return false, err
+	}
+	table, col := lt.ident()
+	id := router.KeyspaceIDText(ksid)
+	if lt.L.Unique {
+		if n > 1 {
+			return false, dupValue(lt, val)
+		}
+		r, err := c.Query(ctx, fmt.Sprintf("SELECT keyspace_id FROM %s WHERE %s = $1", table, col), []any{val})
+		if err != nil {
+			return false, err
+		}
+		have, err := sqltypes.ReadAll(ctx, r)
+		if err != nil {
+			return false, err
+		}
+		if len(have) > 0 {
+			if string(have[0][0]) != id {
+				return false, dupValue(lt, val)
+			}
+			return false, nil
+		}
+		return true, lt.exec(ctx, c, fmt.Sprintf("INSERT INTO %s (%s, keyspace_id) VALUES ($1, $2)", table, col), val, ksid)
+	}
+	r, err := c.Query(ctx, fmt.Sprintf("SELECT refs FROM %s WHERE %s = $1 AND keyspace_id = $2", table, col), []any{val, id})
+	if err != nil {
+		return false, err
+	}
+	have, err := sqltypes.ReadAll(ctx, r)
+	if err != nil {
+		return false, err
+	}
+	if len(have) > 0 && string(have[0][0]) == fmt.Sprint(n) {
+		return false, nil
+	}
+	r, err = c.Query(ctx, fmt.Sprintf("INSERT INTO %s (%s, keyspace_id, refs) VALUES ($1, $2, $3) ON CONFLICT (%s, keyspace_id) DO UPDATE SET refs = excluded.refs", table, col, col), []any{val, id, n})
+	if err != nil {
+		return false, err
+	}
+	r.Close()
+	return true, nil
+}
+
+func dupValue(lt *LookupTable, val string) error {
+	e := sqltypes.Errorf("23505", "could not build unique lookup vindex %s: several rows have the value %s", lt.L.Name, val)
+	e.Detail = fmt.Sprintf("Key (%s)=(%s) is duplicated.", lt.L.Column, val)
+	return e
+}
+
+// txEnv runs everything in transactions it opens itself, one per shard.
+type txEnv struct {
+	p     *Planner
+	txs   map[[2]string]Tx
+	order [][2]string
+}
+
+func (e *txEnv) Conn(ctx context.Context, shard string) (Conn, error) {
+	return nil, fmt.Errorf("txEnv: no default keyspace")
+}
+
+func (e *txEnv) Bound() *sqltypes.Bound { return nil }
+
+func (e *txEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	k := [2]string{keyspace, shard}
+	if tx, ok := e.txs[k]; ok {
+		return tx, nil
+	}
+	sh, ok := e.p.Shards[keyspace][shard]
+	if !ok {
+		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
+	}
+	tx, err := sh.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.txs[k] = tx
+	e.order = append(e.order, k)
+	return tx, nil
+}
+
+func (e *txEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	return e.ConnIn(ctx, keyspace, shard)
+}
+
+func (e *txEnv) commit(ctx context.Context, commit Committer) error {
+	var parts []Participant
+	for _, k := range e.order {
+		parts = append(parts, Participant{Keyspace: k[0], Shard: k[1], Tx: e.txs[k]})
+	}
+	e.txs, e.order = map[[2]string]Tx{}, nil
+	if len(parts) == 1 {
+		return parts[0].Tx.Commit(ctx)
+	}
+	if commit == nil {
+		for _, p := range parts {
+			p.Tx.Rollback(ctx)
+		}
+		return fmt.Errorf("a backfill over several shards needs the commit coordinator")
+	}
+	return commit(ctx, parts)
+}
+
+func (e *txEnv) rollback(ctx context.Context) {
+	for _, tx := range e.txs {
+		tx.Rollback(ctx)
+	}
+	e.txs = map[[2]string]Tx{}
+}
