@@ -82,7 +82,7 @@ func (r *reporter) VSchema(keyspace string) (sdk.VSchema, bool) {
 	}
 	doc := sdk.VSchema{Keyspace: keyspace, Sharded: ks.Sharded, Tables: map[string]sdk.TableVSchema{}, Vindexes: map[string]sdk.Vindex{}}
 	for name, v := range ks.Vindexes {
-		doc.Vindexes[name] = sdk.Vindex{Type: v.Type, Columns: v.Columns, LookupTable: v.Table}
+		doc.Vindexes[name] = sdk.Vindex{Type: v.Type, Columns: v.Columns, LookupTable: v.Table, Unique: v.Unique}
 	}
 	for _, t := range ks.Tables() {
 		tv := sdk.TableVSchema{}
@@ -91,6 +91,12 @@ func (r *reporter) VSchema(keyspace string) (sdk.VSchema, bool) {
 			tv.Type = "reference"
 		case router.Sharded:
 			tv.Vindex = &sdk.Vindex{Type: t.VindexType, Columns: t.Columns}
+			for _, l := range t.Lookups {
+				if tv.Lookups == nil {
+					tv.Lookups = map[string]sdk.Vindex{}
+				}
+				tv.Lookups[l.Name] = sdk.Vindex{Type: "lookup", Columns: []string{l.Column}, LookupTable: l.Keyspace + "." + l.Table, Unique: l.Unique}
+			}
 		}
 		if t.AutoIncrement != nil {
 			tv.AutoIncrement = &sdk.AutoIncrement{Column: t.AutoIncrement.Column, Sequence: t.AutoIncrement.Sequence}

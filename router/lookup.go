@@ -115,7 +115,7 @@ func (vs *VSchema) placeLookupTables() error {
 					}
 					continue
 				}
-				lk.tables[l.Table] = &Table{Name: l.Table, Type: Sharded, VindexType: "hash", Columns: []string{l.Column, "keyspace_id"}, Vindex: &Hash{}}
+				lk.tables[l.Table] = &Table{Name: l.Table, Type: Sharded, VindexType: "hash", Columns: []string{l.Column}, Vindex: &Hash{}}
 			}
 		}
 	}

@@ -861,7 +861,7 @@ func TestLookupVSchema(t *testing.T) {
 	if !ok {
 		t.Fatal("main has no table users_name")
 	}
-	if un.Type != Sharded || un.VindexType != "hash" || un.VindexColumn() != "name" || !reflect.DeepEqual(un.Columns, []string{"name", "keyspace_id"}) {
+	if un.Type != Sharded || un.VindexType != "hash" || un.VindexColumn() != "name" || !reflect.DeepEqual(un.Columns, []string{"name"}) {
 		t.Errorf("users_name = %+v, want sharded by hash on name", un)
 	}
 	if _, ok := un.Vindex.(*Hash); !ok {

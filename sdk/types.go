@@ -42,9 +42,11 @@ type VSchema struct {
 
 // TableVSchema is how one table is placed.
 type TableVSchema struct {
-	Type          string         `json:"type,omitempty"` // "" (sharded) or "reference"
-	Vindex        *Vindex        `json:"vindex,omitempty"`
-	AutoIncrement *AutoIncrement `json:"autoIncrement,omitempty"`
+	Type   string  `json:"type,omitempty"` // "" (sharded) or "reference"
+	Vindex *Vindex `json:"vindex,omitempty"`
+	// Lookups are the table's secondary (lookup) vindexes, by name.
+	Lookups       map[string]Vindex `json:"lookups,omitempty"`
+	AutoIncrement *AutoIncrement    `json:"autoIncrement,omitempty"`
 }
 
 // Vindex maps column values to shards.
@@ -52,6 +54,7 @@ type Vindex struct {
 	Type        string   `json:"type"`
 	Columns     []string `json:"columns"`
 	LookupTable string   `json:"lookupTable,omitempty"`
+	Unique      bool     `json:"unique,omitempty"` // lookup vindexes
 }
 
 // AutoIncrement fills a column from a gate sequence.
