@@ -72,7 +72,7 @@ func runDifferential(t *testing.T, engine string) {
 		n++
 	}
 	var rowsLoaded int64
-	if err := ref.QueryRow(ctx, `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM countries)`).Scan(&rowsLoaded); err != nil {
+	if err := ref.QueryRow(ctx, `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM countries) + (SELECT count(*) FROM events) + (SELECT count(*) FROM accounts)`).Scan(&rowsLoaded); err != nil {
 		t.Fatal(err)
 	}
 	if rowsLoaded < 2000 {
@@ -344,6 +344,31 @@ func generateData() []string {
 			vals = append(vals, fmt.Sprintf("(%d, %d, %s, %s, %s, %s)", id, cust, amount, qty, status, note))
 		}
 		stmts = append(stmts, "INSERT INTO orders (id, customer_id, amount, qty, status, note) VALUES "+strings.Join(vals, ", "))
+	}
+	// events: placed by a range vindex on ts; accounts: consistent_hash on
+	// id, with a unique lookup vindex on email.
+	kinds := []string{"click", "view", "buy", "Buy"}
+	seen := map[int64]bool{}
+	for b := 0; b < 6; b++ {
+		var vals []string
+		for len(vals) < 150 {
+			ts := int64(r.Intn(4200) - 100)
+			if seen[ts] {
+				continue
+			}
+			seen[ts] = true
+			vals = append(vals, fmt.Sprintf("(%d, %s, %s)", ts, quote(kinds[r.Intn(len(kinds))]), maybe(0.1, strconv.Itoa(r.Intn(1000)))))
+		}
+		stmts = append(stmts, "INSERT INTO events (ts, kind, val) VALUES "+strings.Join(vals, ", "))
+	}
+	regions := []string{"EU", "AM", "AS"}
+	for start := 1; start <= 600; start += 100 {
+		var vals []string
+		for id := start; id < start+100; id++ {
+			email := maybe(0.1, quote(fmt.Sprintf("a%d@x.io", id)))
+			vals = append(vals, fmt.Sprintf("(%d, %s, %s, %s)", id, email, quote(regions[r.Intn(len(regions))]), maybe(0.1, fmt.Sprintf("%d.%02d", r.Intn(500), r.Intn(100)))))
+		}
+		stmts = append(stmts, "INSERT INTO accounts (id, email, region, amount) VALUES "+strings.Join(vals, ", "))
 	}
 	return stmts
 }

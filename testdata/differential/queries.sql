@@ -159,3 +159,38 @@ SELECT c.id, o.amount FROM customers c JOIN orders o ON o.customer_id = c.id WHE
 SELECT id FROM customers WHERE id = $1 ;; [null]
 SELECT max(amount) FROM orders WHERE customer_id IN ($1, $2) ;; [1, 2]
 ordered: SELECT id, created FROM customers WHERE created > $1 ORDER BY created, id LIMIT 5 ;; ["2023-06-01"]
+# Range vindex (events by ts: -40 < 1000 <= 40-80 < 2000 <= 80-c0 < 3000 <= c0-)
+SELECT * FROM events WHERE ts = 1500
+SELECT * FROM events WHERE ts = 999
+SELECT * FROM events WHERE ts = 1000
+SELECT * FROM events WHERE ts BETWEEN 900 AND 2100
+ordered: SELECT ts, kind FROM events WHERE ts >= 1000 AND ts < 2000 ORDER BY ts
+SELECT count(*), sum(val) FROM events WHERE ts < 1000
+SELECT count(*), avg(val) FROM events WHERE ts > 3000
+SELECT count(*) FROM events WHERE ts >= 3000
+SELECT kind, count(*) FROM events WHERE ts >= 500 AND ts <= 2500 GROUP BY kind
+SELECT * FROM events WHERE 2000 <= ts AND ts < 2050
+SELECT * FROM events WHERE ts < -50
+SELECT * FROM events WHERE ts > 4000
+SELECT * FROM events WHERE ts IN (5, 1005, 2005, 3005, 12)
+SELECT * FROM events WHERE ts BETWEEN $1 AND $2 ;; [100, 1100]
+SELECT * FROM events WHERE ts > 10 AND ts > 2990 AND ts < 3010
+SELECT * FROM events WHERE ts >= 1000 AND ts < 1000
+SELECT * FROM events WHERE ts < $1 AND kind = 'buy' ;; [1200]
+ordered: SELECT kind, max(ts), min(val) FROM events WHERE ts BETWEEN 1990 AND 3010 GROUP BY kind ORDER BY kind
+ordered: SELECT ts FROM events WHERE ts > 2500 ORDER BY ts DESC LIMIT 7
+# Lookup vindexes (accounts.email unique, orders.status non-unique)
+SELECT * FROM accounts WHERE email = 'a17@x.io'
+SELECT * FROM accounts WHERE email = 'nobody@x.io'
+SELECT id FROM accounts WHERE email IN ('a1@x.io', 'a2@x.io', 'a599@x.io', 'nobody@x.io')
+SELECT * FROM accounts WHERE email = $1 ;; ["a33@x.io"]
+SELECT count(*) FROM accounts WHERE email = 'a5@x.io'
+SELECT * FROM accounts WHERE region = 'EU' AND email = 'a8@x.io'
+SELECT * FROM accounts WHERE email IS NULL
+SELECT region, count(*), sum(amount) FROM accounts GROUP BY region
+SELECT * FROM orders WHERE status = 'paid' AND qty > 8
+SELECT count(*), sum(amount) FROM orders WHERE status IN ('new', 'returned')
+SELECT status, count(*) FROM orders WHERE status = 'Shipped' GROUP BY status
+SELECT count(*) FROM orders WHERE status = 'lost'
+ordered: SELECT id, amount FROM orders WHERE status = $1 ORDER BY id LIMIT 5 ;; ["shipped"]
+SELECT * FROM orders WHERE status = 'paid' AND customer_id = 42

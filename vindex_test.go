@@ -1,0 +1,1102 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/dotdo/vitess/pgtest"
+	"github.com/dotdo/vitess/router"
+)
+
+// vindexMainYAML is keyspace main's vschema for the vindex tests: users by
+// hash on id with a unique lookup on email (in keyspace lookup) and a
+// non-unique lookup on name (in main), events by range on ts, ring by
+// consistent_hash on k and solo by the null vindex.
+const vindexMainYAML = `    vindexes:
+      email_lookup: {type: lookup, columns: [email], table: lookup.users_email, unique: true}
+    tables:
+      users:
+        vindex: {type: hash, columns: [id]}
+        lookups: [email_lookup, {type: lookup, columns: [name], table: users_name}]
+      events:
+        vindex: {type: range, columns: [ts], ranges: {"-40": [null, 100], "40-80": [100, 200], "80-c0": [200, 300], "c0-": [300, null]}}
+      ring:
+        vindex: {type: consistent_hash, columns: [k]}
+      solo:
+        vindex: {type: "null", columns: [id]}
+`
+
+// vindexShards are main's shards in the vindex tests.
+var vindexShards = []string{"-40", "40-80", "80-c0", "c0-"}
+
+// startVindexGate starts a gate with keyspace main (4 shards on engine,
+// vschema vindexMainYAML) and the unsharded keyspace lookup (a SQLite file
+// for engine sqlite, a Postgres database otherwise), and creates the tables
+// users, events, ring and solo through it.
+func startVindexGate(t *testing.T, engine string) *testGate {
+	t.Helper()
+	var o options
+	if engine == "sqlite" {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString("keyspaces:\n  main:\n    sharded: true\n    shards:\n")
+		for _, s := range vindexShards {
+			fmt.Fprintf(&b, "      %q: %q\n", s, "sqlite:"+filepath.Join(dir, "main"+s+".db"))
+		}
+		b.WriteString(vindexMainYAML)
+		fmt.Fprintf(&b, "  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", "sqlite:"+filepath.Join(dir, "lookup.db"))
+		o = optionsWithConfig(t, b.String())
+	} else {
+		_, url := pgtest.Shared(t).CreateDB(t)
+		extra := "keyspaces:\n  main:\n    sharded: true\n" + vindexMainYAML +
+			fmt.Sprintf("  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", url)
+		o = engineOptions(t, engine, 4, extra)
+	}
+	g := startTestGateOpts(t, o)
+	c := g.connect(t)
+	mustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, email text, name text)`)
+	mustExec(t, c, `CREATE TABLE events (ts bigint PRIMARY KEY, v text)`)
+	mustExec(t, c, `CREATE TABLE ring (k bigint PRIMARY KEY, v text)`)
+	mustExec(t, c, `CREATE TABLE solo (id bigint PRIMARY KEY, v text)`)
+	return g
+}
+
+// explainRoute returns the EXPLAIN (ROUTE) lines of query, joined by "\n".
+func explainRoute(t *testing.T, c *pgx.Conn, query string) string {
+	t.Helper()
+	rows, err := c.Query(context.Background(), "EXPLAIN (ROUTE) "+query, pgx.QueryExecModeSimpleProtocol)
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	lines, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("EXPLAIN %s: %v", query, err)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// wantExplain checks that the plan of query holds every fragment.
+func wantExplain(t *testing.T, c *pgx.Conn, query string, fragments ...string) {
+	t.Helper()
+	plan := explainRoute(t, c, query)
+	for _, f := range fragments {
+		if !strings.Contains(plan, f) {
+			t.Errorf("EXPLAIN (ROUTE) %s: no %q in\n%s", query, f, plan)
+		}
+	}
+}
+
+// shardInts reads the first column (an integer) of query straight from a
+// shard's database, bypassing the gate.
+func shardInts(t *testing.T, url, query string) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	var out []int64
+	if path, ok := strings.CutPrefix(url, "sqlite:"); ok {
+		db, err := sql.Open("sqlite", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		rows, err := db.QueryContext(ctx, query)
+		if err != nil {
+			t.Fatalf("%s on %s: %v", query, url, err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, v)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	c, err := pgx.Connect(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	rows, err := c.Query(ctx, query)
+	if err != nil {
+		t.Fatalf("%s on %s: %v", query, url, err)
+	}
+	out, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// userRow is a row of users as the tests model it.
+type userRow struct {
+	email, name *string
+}
+
+func strp(s string) *string { return &s }
+
+func showp(p *string) string {
+	if p == nil {
+		return "NULL"
+	}
+	return *p
+}
+
+// idKsid is the keyspace id (hex, as lookup tables store it) of a users id.
+func idKsid(t testing.TB, id int64) string {
+	t.Helper()
+	k, err := (&router.Hash{}).Map(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return router.KeyspaceIDText(k)
+}
+
+// readUsers reads users through the gate (a scatter).
+func readUsers(t testing.TB, c *pgx.Conn) map[int64]userRow {
+	t.Helper()
+	rows, err := c.Query(context.Background(), `SELECT id, email, name FROM users`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[int64]userRow{}
+	for rows.Next() {
+		var id int64
+		var r userRow
+		if err := rows.Scan(&id, &r.email, &r.name); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := out[id]; dup {
+			t.Fatalf("users id %d twice", id)
+		}
+		out[id] = r
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkLookups reads users and both lookup tables through the gate and
+// checks that the lookup tables say exactly where the rows are: one
+// users_email row per non-NULL email at its row's keyspace id, and one
+// users_name row per (name, keyspace id) with refs the number of rows. It
+// returns the users it read.
+func checkLookups(t testing.TB, c *pgx.Conn, step string) map[int64]userRow {
+	t.Helper()
+	ctx := context.Background()
+	users := readUsers(t, c)
+	wantEmail := map[string]string{}
+	wantName := map[string]int64{}
+	for id, r := range users {
+		k := idKsid(t, id)
+		if r.email != nil {
+			if old, dup := wantEmail[*r.email]; dup {
+				t.Errorf("%s: email %q on two rows (%s and %s): the unique lookup let a duplicate through", step, *r.email, old, k)
+			}
+			wantEmail[*r.email] = k
+		}
+		if r.name != nil {
+			wantName[*r.name+"|"+k]++
+		}
+	}
+	rows, err := c.Query(ctx, `SELECT email, keyspace_id FROM lookup.users_email`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotEmail := map[string]string{}
+	for rows.Next() {
+		var e, k string
+		if err := rows.Scan(&e, &k); err != nil {
+			t.Fatal(err)
+		}
+		gotEmail[e] = k
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = c.Query(ctx, `SELECT name, keyspace_id, refs FROM users_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotName := map[string]int64{}
+	for rows.Next() {
+		var n, k string
+		var refs int64
+		if err := rows.Scan(&n, &k, &refs); err != nil {
+			t.Fatal(err)
+		}
+		if _, dup := gotName[n+"|"+k]; dup {
+			t.Errorf("%s: users_name (%s, %s) twice", step, n, k)
+		}
+		gotName[n+"|"+k] = refs
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if d := diffMaps(wantEmail, gotEmail); d != "" {
+		t.Errorf("%s: lookup.users_email disagrees with users (want/got): %s", step, d)
+	}
+	if d := diffMaps(wantName, gotName); d != "" {
+		t.Errorf("%s: users_name disagrees with users (name|ksid: want refs/got refs): %s", step, d)
+	}
+	return users
+}
+
+func diffMaps[V comparable](want, got map[string]V) string {
+	var keys []string
+	for k := range want {
+		keys = append(keys, k)
+	}
+	for k := range got {
+		if _, ok := want[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		w, wok := want[k]
+		g, gok := got[k]
+		switch {
+		case !wok:
+			out = append(out, fmt.Sprintf("%s: extra %v", k, g))
+		case !gok:
+			out = append(out, fmt.Sprintf("%s: missing (want %v)", k, w))
+		case w != g:
+			out = append(out, fmt.Sprintf("%s: %v/%v", k, w, g))
+		}
+		if len(out) > 10 {
+			out = append(out, "...")
+			break
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// queryIDs runs query and returns the first column's integers, sorted.
+func queryIDs(t testing.TB, c *pgx.Conn, query string, args ...any) []int64 {
+	t.Helper()
+	rows, err := c.Query(context.Background(), query, args...)
+	if err != nil {
+		t.Fatalf("%s %v: %v", query, args, err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		t.Fatalf("%s %v: %v", query, args, err)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	return ids
+}
+
+// sameRowsViaLookup checks that WHERE col = value through the lookup
+// vindex finds the rows a scatter comparing col || '' finds.
+func sameRowsViaLookup(t testing.TB, c *pgx.Conn, col, value string) []int64 {
+	t.Helper()
+	via := queryIDs(t, c, `SELECT id FROM users WHERE `+col+` = $1`, value)
+	scan := queryIDs(t, c, `SELECT id FROM users WHERE `+col+` || '' = $1`, value)
+	if fmt.Sprint(via) != fmt.Sprint(scan) {
+		t.Errorf("users WHERE %s = %q: via the lookup %v, by a scatter %v", col, value, via, scan)
+	}
+	return via
+}
+
+// TestVindexRouting: range, consistent_hash, null and hash vindexes put
+// rows where they say (EXPLAIN and the shards' own contents agree), and
+// lookup vindexes route to the rows they map.
+func TestVindexRouting(t *testing.T) { forEachEngine(t, testVindexRouting) }
+
+func testVindexRouting(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	c := g.connect(t)
+	ctx := context.Background()
+	urls := g.cfg.Keyspaces["main"].Shards
+	sm, err := router.NewShardMap(vindexShards)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Rows.
+	tss := []int64{-1000, -1, 0, 99, 100, 150, 199, 200, 250, 299, 300, 301, 1 << 40}
+	b := &pgx.Batch{}
+	for _, ts := range tss {
+		b.Queue(`INSERT INTO events (ts, v) VALUES ($1, $2)`, ts, fmt.Sprint("e", ts))
+	}
+	for k := int64(1); k <= 40; k++ {
+		b.Queue(`INSERT INTO ring (k, v) VALUES ($1, 'r')`, k)
+	}
+	if err := c.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(t, c, `INSERT INTO solo (id, v) VALUES (1, 'a'), (2, 'b'), (1000, 'c'), (-7, 'd'), (123456789, 'e')`)
+	names := []string{"ann", "bob", "cy"}
+	for id := int64(1); id <= 30; id++ {
+		var email any
+		if id%7 != 0 { // every 7th row has no email
+			email = fmt.Sprintf("u%d@x", id)
+		}
+		mustExec(t, c, `INSERT INTO users (id, email, name) VALUES ($1, $2, $3)`, id, email, names[id%3])
+	}
+
+	// (a) The plans.
+	wantExplain(t, c, `SELECT * FROM events WHERE ts = 250`, "Plan: single_shard", "vindex=range(ts)", "shards=80-c0,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts = 99`, "Plan: single_shard", "shards=-40,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts = 300`, "Plan: single_shard", "shards=c0-,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts >= 100 AND ts < 200`, "range=ts >= 100 AND ts < 200", "shards=40-80,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts BETWEEN 100 AND 250`, "shards=40-80,80-c0,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts > 199 AND ts <= 200`, "shards=40-80,80-c0,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts < 100`, "shards=-40,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts >= 300`, "shards=c0-,")
+	wantExplain(t, c, `SELECT * FROM events WHERE ts > 150`, "shards=40-80,80-c0,c0-,")
+	wantExplain(t, c, `SELECT * FROM events WHERE v = 'x'`, "Plan: scatter")
+	wantExplain(t, c, `SELECT * FROM solo WHERE id = 123456789`, "Plan: single_shard", "vindex=null(id)", "shards=-40,")
+	wantExplain(t, c, `SELECT * FROM users WHERE email = 'u1@x'`, "Plan: single_shard", "vindex=email_lookup(email)", "lookup=lookup.users_email")
+	wantExplain(t, c, `SELECT * FROM users WHERE email IN ('u1@x', 'u2@x')`, "vindex=email_lookup(email)", "lookup=lookup.users_email")
+	wantExplain(t, c, `SELECT * FROM users WHERE name = 'ann'`, "Plan: multi_shard", "vindex=users_name(name)", "lookup=main.users_name")
+	wantExplain(t, c, `SELECT * FROM users WHERE email || '' = 'u1@x'`, "Plan: scatter")
+	for k := int64(1); k <= 40; k += 13 {
+		ring, err := router.NewConsistentHash(sm, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ring.Shard(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantExplain(t, c, fmt.Sprintf(`SELECT * FROM ring WHERE k = %d`, k), "Plan: single_shard", "vindex=consistent_hash(k)", "shards="+s+",")
+	}
+
+	// (b) Where the rows are, read from the shards themselves.
+	rangeShard := func(ts int64) string {
+		switch {
+		case ts < 100:
+			return "-40"
+		case ts < 200:
+			return "40-80"
+		case ts < 300:
+			return "80-c0"
+		}
+		return "c0-"
+	}
+	ring, err := router.NewConsistentHash(sm, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	ringShards := map[string]bool{}
+	for _, s := range vindexShards {
+		for _, ts := range shardInts(t, urls[s], `SELECT ts FROM events`) {
+			seen["events"]++
+			if want := rangeShard(ts); want != s {
+				t.Errorf("events ts=%d on shard %s, its range is on %s", ts, s, want)
+			}
+		}
+		for _, id := range shardInts(t, urls[s], `SELECT id FROM solo`) {
+			seen["solo"]++
+			if s != "-40" {
+				t.Errorf("solo id=%d on shard %s, the null vindex puts everything on -40", id, s)
+			}
+		}
+		for _, k := range shardInts(t, urls[s], `SELECT k FROM ring`) {
+			seen["ring"]++
+			ringShards[s] = true
+			if want, err := ring.Shard(k); err != nil || want != s {
+				t.Errorf("ring k=%d on shard %s, the ring says %s (%v)", k, s, want, err)
+			}
+		}
+		for _, id := range shardInts(t, urls[s], `SELECT id FROM users`) {
+			seen["users"]++
+			k, _ := (&router.Hash{}).Map(id)
+			if want, err := sm.Find(k); err != nil || want != s {
+				t.Errorf("users id=%d on shard %s, hash says %s (%v)", id, s, want, err)
+			}
+		}
+	}
+	if seen["events"] != len(tss) || seen["solo"] != 5 || seen["ring"] != 40 || seen["users"] != 30 {
+		t.Errorf("rows found on the shards: %v", seen)
+	}
+	if len(ringShards) < 3 {
+		t.Errorf("40 ring rows on only %d shards", len(ringShards))
+	}
+
+	// Range predicates find exactly the rows in range.
+	for _, q := range []struct {
+		where  string
+		lo, hi int64 // lo <= ts < hi
+	}{
+		{"ts >= 100 AND ts < 200", 100, 200},
+		{"ts BETWEEN 100 AND 250", 100, 251},
+		{"ts > 199 AND ts <= 300", 200, 301},
+		{"ts < 0", -1 << 62, 0},
+		{"ts >= 301", 301, 1 << 62},
+	} {
+		var want []int64
+		for _, ts := range tss {
+			if ts >= q.lo && ts < q.hi {
+				want = append(want, ts)
+			}
+		}
+		if got := queryIDs(t, c, `SELECT ts FROM events WHERE `+q.where); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("events WHERE %s: %v, want %v", q.where, got, want)
+		}
+	}
+	if got := queryIDs(t, c, `SELECT ts FROM events WHERE ts = $1`, int64(250)); fmt.Sprint(got) != "[250]" {
+		t.Errorf("events WHERE ts = 250: %v", got)
+	}
+
+	// Lookups find what a scatter finds.
+	for _, e := range []string{"u1@x", "u13@x", "u30@x", "u7@x", "nobody@x", ""} {
+		got := sameRowsViaLookup(t, c, "email", e)
+		if e == "u13@x" && fmt.Sprint(got) != "[13]" {
+			t.Errorf("email u13@x: %v", got)
+		}
+		if e == "u7@x" && len(got) != 0 {
+			t.Errorf("email u7@x (row 7 has none): %v", got)
+		}
+	}
+	for _, n := range []string{"ann", "bob", "cy", "dan"} {
+		got := sameRowsViaLookup(t, c, "name", n)
+		if n != "dan" && len(got) != 10 {
+			t.Errorf("name %s: %d rows, want 10", n, len(got))
+		}
+	}
+	ids := queryIDs(t, c, `SELECT id FROM users WHERE email IN ('u1@x', 'u2@x', 'zz@x', 'u14@x')`)
+	if fmt.Sprint(ids) != "[1 2]" {
+		t.Errorf("email IN (...): %v", ids)
+	}
+	if n := len(queryIDs(t, c, `SELECT id FROM users WHERE email = NULL`)); n != 0 {
+		t.Errorf("email = NULL: %d rows", n)
+	}
+	checkLookups(t, c, "after the inserts")
+}
+
+// TestLookupMaintenance: INSERT, UPDATE and DELETE keep the lookup tables
+// in step with the rows, in and out of transactions, and a unique lookup
+// refuses duplicates without leaving anything behind.
+func TestLookupMaintenance(t *testing.T) { forEachEngine(t, testLookupMaintenance) }
+
+func testLookupMaintenance(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	c := g.connect(t)
+	ctx := context.Background()
+	step := func(name string, want map[int64]userRow) {
+		t.Helper()
+		got := checkLookups(t, c, name)
+		if want == nil {
+			return
+		}
+		if d := diffUsers(want, got); d != "" {
+			t.Errorf("%s: users (want/got): %s", name, d)
+		}
+	}
+	u := func(email, name string) userRow {
+		r := userRow{}
+		if email != "" {
+			r.email = strp(email)
+		}
+		if name != "" {
+			r.name = strp(name)
+		}
+		return r
+	}
+	want := map[int64]userRow{}
+	expectDup := func(sql string, args ...any) {
+		t.Helper()
+		_, err := c.Exec(ctx, sql, args...)
+		if sqlState(err) != "23505" {
+			t.Errorf("%s %v: want 23505, got %v", sql, args, err)
+		}
+	}
+
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann')`)
+	want[1] = u("a@x", "ann")
+	step("single insert", want)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (2, 'b@x', 'bob'), (3, 'c@x', 'ann'), (4, NULL, 'ann'), (5, 'e@x', NULL), (6, NULL, NULL)`)
+	want[2], want[3], want[4], want[5], want[6] = u("b@x", "bob"), u("c@x", "ann"), u("", "ann"), u("e@x", ""), u("", "")
+	step("multi-row insert", want)
+	if ids := sameRowsViaLookup(t, c, "name", "ann"); fmt.Sprint(ids) != "[1 3 4]" {
+		t.Errorf("ann: %v", ids)
+	}
+
+	// Duplicates: against an existing row, within one statement, by
+	// UPDATE; nothing of the statement stays.
+	expectDup(`INSERT INTO users (id, email, name) VALUES (10, 'a@x', 'dup')`)
+	expectDup(`INSERT INTO users (id, email, name) VALUES (11, 'new@x', 'dup'), (12, 'new@x', 'dup')`)
+	expectDup(`INSERT INTO users (id, email, name) VALUES (13, 'n13@x', 'dup'), (14, 'b@x', 'dup')`)
+	expectDup(`INSERT INTO users (id, email, name) VALUES (15, 'n15@x', 'dup'), (1, 'n1@x', 'dup')`) // duplicate id
+	expectDup(`UPDATE users SET email = 'b@x' WHERE id = 1`)
+	expectDup(`UPDATE users SET email = 'same@x' WHERE name = 'ann'`) // three rows, one email
+	step("refused duplicates", want)
+	if ids := sameRowsViaLookup(t, c, "email", "new@x"); len(ids) != 0 {
+		t.Errorf("new@x: %v", ids)
+	}
+	if ids := sameRowsViaLookup(t, c, "name", "dup"); len(ids) != 0 {
+		t.Errorf("dup: %v", ids)
+	}
+
+	// UPDATE moves lookup rows.
+	mustExec(t, c, `UPDATE users SET email = 'a2@x' WHERE id = 1`)
+	want[1] = u("a2@x", "ann")
+	step("update email by id", want)
+	mustExec(t, c, `UPDATE users SET email = 'a2@x' WHERE id = 1`) // to its own value
+	step("update email to itself", want)
+	mustExec(t, c, `UPDATE users SET email = 'a@x' WHERE id = 2`) // a freed value
+	want[2] = u("a@x", "bob")
+	step("update email to a freed value", want)
+	mustExec(t, c, `UPDATE users SET email = NULL WHERE name = 'ann'`)
+	for _, id := range []int64{1, 3, 4} {
+		want[id] = userRow{name: want[id].name}
+	}
+	step("update email to NULL by name", want)
+	mustExec(t, c, `UPDATE users SET email = $1 WHERE name = $2`, "solo@x", "bob")
+	want[2] = u("solo@x", "bob")
+	step("update email by name (one row)", want)
+	mustExec(t, c, `UPDATE users SET name = 'zed' WHERE name = 'ann'`)
+	for _, id := range []int64{1, 3, 4} {
+		want[id] = userRow{email: want[id].email, name: strp("zed")}
+	}
+	step("update name by name (three rows)", want)
+	mustExec(t, c, `UPDATE users SET name = 'bob' WHERE email = 'e@x'`)
+	want[5] = u("e@x", "bob")
+	step("update name by email", want)
+	mustExec(t, c, `UPDATE users SET email = 'f@x', name = NULL WHERE id = 5`)
+	want[5] = u("f@x", "")
+	step("update email and name at once", want)
+	mustExec(t, c, `UPDATE users SET email = 'g@x' WHERE id = 6`)
+	want[6] = u("g@x", "")
+	step("update email from NULL", want)
+	tag, err := c.Exec(ctx, `UPDATE users SET email = 'h@x' WHERE id = 999`)
+	if err != nil || tag.RowsAffected() != 0 {
+		t.Errorf("update of no row: %v %v", tag, err)
+	}
+	step("update of no row", want)
+	if ids := sameRowsViaLookup(t, c, "email", "a@x"); fmt.Sprint(ids) != "[2]" {
+		t.Errorf("a@x after the moves: %v", ids)
+	}
+
+	// DELETE removes them.
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (20, 'p@x', 'pat'), (21, 'q@x', 'pat'), (22, NULL, 'pat'), (23, 'r@x', 'ray')`)
+	want[20], want[21], want[22], want[23] = u("p@x", "pat"), u("q@x", "pat"), u("", "pat"), u("r@x", "ray")
+	step("insert for deletes", want)
+	tag, err = c.Exec(ctx, `DELETE FROM users WHERE email = 'p@x'`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Errorf("delete by email: %v %v", tag, err)
+	}
+	delete(want, 20)
+	step("delete by email", want)
+	tag, err = c.Exec(ctx, `DELETE FROM users WHERE name = $1`, "pat")
+	if err != nil || tag.RowsAffected() != 2 {
+		t.Errorf("delete by name: %v %v", tag, err)
+	}
+	delete(want, 21)
+	delete(want, 22)
+	step("delete by name", want)
+	mustExec(t, c, `DELETE FROM users WHERE id = 23`)
+	delete(want, 23)
+	step("delete by id", want)
+	mustExec(t, c, `DELETE FROM users WHERE email IN ('nobody@x', 'g@x')`)
+	delete(want, 6)
+	step("delete by email IN", want)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (23, 'r@x', 'ray')`) // the freed email again
+	want[23] = u("r@x", "ray")
+	step("reinsert", want)
+
+	// Transactions: ROLLBACK undoes the lookup changes with the rows.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (30, 't@x', 'tx'), (31, 'u@x', 'tx')`)
+	mustExec(t, c, `UPDATE users SET email = 'r2@x' WHERE id = 23`)
+	mustExec(t, c, `DELETE FROM users WHERE email = 'solo@x'`)
+	// The transaction sees its own lookup rows.
+	if ids := queryIDs(t, c, `SELECT id FROM users WHERE email = 't@x'`); fmt.Sprint(ids) != "[30]" {
+		t.Errorf("in the transaction, t@x: %v", ids)
+	}
+	if ids := queryIDs(t, c, `SELECT id FROM users WHERE name = 'tx'`); fmt.Sprint(ids) != "[30 31]" {
+		t.Errorf("in the transaction, tx: %v", ids)
+	}
+	if ids := queryIDs(t, c, `SELECT id FROM users WHERE email = 'solo@x'`); len(ids) != 0 {
+		t.Errorf("in the transaction, deleted solo@x: %v", ids)
+	}
+	mustExec(t, c, `ROLLBACK`)
+	step("rollback", want)
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (30, 't@x', 'tx'), (31, 'u@x', 'tx')`)
+	mustExec(t, c, `UPDATE users SET email = 'r2@x' WHERE id = 23`)
+	mustExec(t, c, `DELETE FROM users WHERE email = 'solo@x'`)
+	mustExec(t, c, `COMMIT`)
+	want[30], want[31], want[23] = u("t@x", "tx"), u("u@x", "tx"), u("r2@x", "ray")
+	delete(want, 2)
+	step("commit", want)
+
+	// An error in a transaction: the whole transaction goes.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (40, 'v@x', 'vic')`)
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (41, 'v@x', 'vic')`); sqlState(err) != "23505" {
+		t.Errorf("duplicate in a transaction: %v", err)
+	}
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (42, 'w@x', 'vic')`); sqlState(err) != "25P02" {
+		t.Errorf("after the error: %v", err)
+	}
+	mustExec(t, c, `ROLLBACK`)
+	step("failed transaction", want)
+
+	// Savepoints.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (50, 's1@x', 'sam')`)
+	mustExec(t, c, `SAVEPOINT a`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (51, 's2@x', 'sam'), (52, 's3@x', 'sam')`)
+	mustExec(t, c, `UPDATE users SET email = 's9@x' WHERE id = 50`)
+	mustExec(t, c, `DELETE FROM users WHERE id = 30`)
+	mustExec(t, c, `ROLLBACK TO SAVEPOINT a`)
+	mustExec(t, c, `SAVEPOINT b`)
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (53, 's1@x', 'sam')`); sqlState(err) != "23505" {
+		t.Errorf("duplicate after a savepoint: %v", err)
+	}
+	mustExec(t, c, `ROLLBACK TO b`)
+	mustExec(t, c, `UPDATE users SET name = 'sue' WHERE email = 's1@x'`)
+	mustExec(t, c, `COMMIT`)
+	want[50] = u("s1@x", "sue")
+	step("savepoints", want)
+	for _, e := range []string{"s1@x", "s2@x", "s3@x", "s9@x", "t@x"} {
+		sameRowsViaLookup(t, c, "email", e)
+	}
+	for _, n := range []string{"sam", "sue", "tx", "zed", "bob"} {
+		sameRowsViaLookup(t, c, "name", n)
+	}
+}
+
+func diffUsers(want, got map[int64]userRow) string {
+	var out []string
+	ids := map[int64]bool{}
+	for id := range want {
+		ids[id] = true
+	}
+	for id := range got {
+		ids[id] = true
+	}
+	var sorted []int64
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i] < sorted[j] })
+	for _, id := range sorted {
+		w, wok := want[id]
+		g, gok := got[id]
+		switch {
+		case !wok:
+			out = append(out, fmt.Sprintf("%d: extra (%s, %s)", id, showp(g.email), showp(g.name)))
+		case !gok:
+			out = append(out, fmt.Sprintf("%d: missing (%s, %s)", id, showp(w.email), showp(w.name)))
+		case showp(w.email) != showp(g.email) || showp(w.name) != showp(g.name):
+			out = append(out, fmt.Sprintf("%d: (%s, %s)/(%s, %s)", id, showp(w.email), showp(w.name), showp(g.email), showp(g.name)))
+		}
+		if len(out) > 10 {
+			out = append(out, "...")
+			break
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// workload is a randomized sequence of writes to users, checked against a
+// model of the table: the model predicts which statements a unique lookup
+// or the primary key refuses.
+type workload struct {
+	t      *testing.T
+	c      *pgx.Conn
+	r      *rand.Rand
+	ids    int64 // ids are 1..ids (plus base)
+	base   int64
+	emails []string
+	names  []string
+	model  map[int64]userRow
+	counts map[string]int
+}
+
+func (w *workload) email() any {
+	if w.r.Intn(6) == 0 {
+		return nil
+	}
+	return w.emails[w.r.Intn(len(w.emails))]
+}
+
+func (w *workload) id() int64 { return w.base + 1 + w.r.Int63n(w.ids) }
+
+func ptrOf(v any) *string {
+	if v == nil {
+		return nil
+	}
+	return strp(v.(string))
+}
+
+// emailTaken reports whether a row other than those in except has email e.
+func emailTaken(m map[int64]userRow, e *string, except map[int64]bool) bool {
+	if e == nil {
+		return false
+	}
+	for id, r := range m {
+		if !except[id] && r.email != nil && *r.email == *e {
+			return true
+		}
+	}
+	return false
+}
+
+// op builds one random statement and applies it to m; it returns the
+// statement, its arguments, its kind and whether it must fail with 23505.
+func (w *workload) op(m map[int64]userRow) (sql string, args []any, kind string, dup bool) {
+	switch p := w.r.Intn(100); {
+	case p < 35: // INSERT of 1-3 rows
+		n := 1 + w.r.Intn(3)
+		if w.r.Intn(3) > 0 {
+			n = 1
+		}
+		var marks []string
+		rows := map[int64]userRow{}
+		for i := 0; i < n; i++ {
+			id, e, name := w.id(), w.email(), w.names[w.r.Intn(len(w.names))]
+			marks = append(marks, fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3))
+			args = append(args, id, e, name)
+			row := userRow{email: ptrOf(e), name: strp(name)}
+			if _, exists := m[id]; exists {
+				dup = true
+			}
+			if _, twice := rows[id]; twice {
+				dup = true
+			}
+			if emailTaken(m, row.email, nil) || emailTaken(rows, row.email, nil) {
+				dup = true
+			}
+			rows[id] = row
+		}
+		if !dup {
+			for id, r := range rows {
+				m[id] = r
+			}
+		}
+		return "INSERT INTO users (id, email, name) VALUES " + strings.Join(marks, ", "), args, "insert", dup
+	case p < 50: // UPDATE email by id
+		id, e := w.id(), w.email()
+		if r, ok := m[id]; ok {
+			dup = emailTaken(m, ptrOf(e), map[int64]bool{id: true})
+			if !dup {
+				r.email = ptrOf(e)
+				m[id] = r
+			}
+		}
+		return `UPDATE users SET email = $1 WHERE id = $2`, []any{e, id}, "update email", dup
+	case p < 55: // UPDATE email by name, maybe several rows
+		name, e := w.names[w.r.Intn(len(w.names))], w.email()
+		set := map[int64]bool{}
+		for id, r := range m {
+			if r.name != nil && *r.name == name {
+				set[id] = true
+			}
+		}
+		if e != nil && (len(set) > 1 || (len(set) == 1 && emailTaken(m, ptrOf(e), set))) {
+			dup = true
+		}
+		if !dup {
+			for id := range set {
+				r := m[id]
+				r.email = ptrOf(e)
+				m[id] = r
+			}
+		}
+		return `UPDATE users SET email = $1 WHERE name = $2`, []any{e, name}, "update email", dup
+	case p < 63: // UPDATE name by id
+		id, name := w.id(), w.names[w.r.Intn(len(w.names))]
+		if r, ok := m[id]; ok {
+			r.name = strp(name)
+			m[id] = r
+		}
+		return `UPDATE users SET name = $1 WHERE id = $2`, []any{name, id}, "update name", false
+	case p < 68: // UPDATE name by email
+		e, name := w.emails[w.r.Intn(len(w.emails))], w.names[w.r.Intn(len(w.names))]
+		for id, r := range m {
+			if r.email != nil && *r.email == e {
+				r.name = strp(name)
+				m[id] = r
+			}
+		}
+		return `UPDATE users SET name = $1 WHERE email = $2`, []any{name, e}, "update name", false
+	case p < 84: // DELETE by id
+		id := w.id()
+		delete(m, id)
+		return `DELETE FROM users WHERE id = $1`, []any{id}, "delete", false
+	case p < 98: // DELETE by email
+		e := w.emails[w.r.Intn(len(w.emails))]
+		for id, r := range m {
+			if r.email != nil && *r.email == e {
+				delete(m, id)
+			}
+		}
+		return `DELETE FROM users WHERE email = $1`, []any{e}, "delete", false
+	default: // DELETE by name
+		name := w.names[w.r.Intn(len(w.names))]
+		for id, r := range m {
+			if r.name != nil && *r.name == name {
+				delete(m, id)
+			}
+		}
+		return `DELETE FROM users WHERE name = $1`, []any{name}, "delete", false
+	}
+}
+
+func copyModel(m map[int64]userRow) map[int64]userRow {
+	out := make(map[int64]userRow, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// run performs n statements, in autocommit or in transactions of 2-4
+// statements, a quarter of which roll back.
+func (w *workload) run(n int) {
+	t, ctx := w.t, context.Background()
+	exec := func(i int, sql string, args []any, dup bool) bool {
+		_, err := w.c.Exec(ctx, sql, args...)
+		switch {
+		case err == nil && dup:
+			t.Fatalf("op %d: %s %v: passed, want 23505 (model: %s)", i, sql, args, w.modelFor(args))
+		case err != nil && !dup:
+			t.Fatalf("op %d: %s %v: %v (model: %s)", i, sql, args, err, w.modelFor(args))
+		case err != nil && sqlState(err) != "23505":
+			t.Fatalf("op %d: %s %v: want 23505, got %v", i, sql, args, err)
+		}
+		if dup {
+			w.counts["refused (23505)"]++
+		}
+		return err == nil
+	}
+	for done := 0; done < n; {
+		if w.r.Intn(10) < 3 { // a transaction
+			w.counts["transactions"]++
+			mustExec(t, w.c, `BEGIN`)
+			m := copyModel(w.model)
+			ok := true
+			for k := 2 + w.r.Intn(3); k > 0 && ok; k-- {
+				sql, args, kind, dup := w.op(m)
+				w.counts[kind]++
+				done++
+				ok = exec(done, sql, args, dup)
+			}
+			switch {
+			case !ok:
+				mustExec(t, w.c, `ROLLBACK`)
+				w.counts["rollbacks after an error"]++
+			case w.r.Intn(4) == 0:
+				mustExec(t, w.c, `ROLLBACK`)
+				w.counts["rollbacks"]++
+			default:
+				mustExec(t, w.c, `COMMIT`)
+				w.model = m
+			}
+			continue
+		}
+		m := copyModel(w.model)
+		sql, args, kind, dup := w.op(m)
+		w.counts[kind]++
+		done++
+		if exec(done, sql, args, dup) {
+			w.model = m
+		}
+	}
+}
+
+// modelFor describes the model's rows an op's arguments mention.
+func (w *workload) modelFor(args []any) string {
+	var out []string
+	for id, r := range w.model {
+		for _, a := range args {
+			if a == any(id) || (r.email != nil && a == any(*r.email)) || (r.name != nil && a == any(*r.name)) {
+				out = append(out, fmt.Sprintf("%d=(%s,%s)", id, showp(r.email), showp(r.name)))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
+}
+
+// check compares the table with the model and the lookup tables with the
+// table, and every pool email's lookup with the model.
+func (w *workload) check(step string) {
+	t := w.t
+	got := checkLookups(t, w.c, step)
+	mine := map[int64]userRow{}
+	for id, r := range got {
+		if id > w.base && id <= w.base+w.ids {
+			mine[id] = r
+		}
+	}
+	if d := diffUsers(w.model, mine); d != "" {
+		t.Fatalf("%s: users disagree with the model (model/table): %s", step, d)
+	}
+	for _, e := range w.emails {
+		var want []int64
+		for id, r := range w.model {
+			if r.email != nil && *r.email == e {
+				want = append(want, id)
+			}
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+		if got := queryIDs(t, w.c, `SELECT id FROM users WHERE email = $1`, e); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: users WHERE email = %q: %v, model %v", step, e, got, want)
+		}
+	}
+	for _, n := range w.names {
+		var want []int64
+		for id, r := range w.model {
+			if r.name != nil && *r.name == n {
+				want = append(want, id)
+			}
+		}
+		sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
+		if got := queryIDs(t, w.c, `SELECT id FROM users WHERE name = $1`, n); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: users WHERE name = %q: %v, model %v", step, n, got, want)
+		}
+	}
+}
+
+// TestLookupRandomWorkload: 1,200 random writes with duplicates, in and out
+// of transactions, against a model; the lookup tables end in step with the
+// rows and route every email to exactly its rows.
+func TestLookupRandomWorkload(t *testing.T) { forEachEngine(t, testLookupRandomWorkload) }
+
+func testLookupRandomWorkload(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	w := &workload{t: t, c: g.connect(t), r: rand.New(rand.NewSource(42)), ids: 200, model: map[int64]userRow{}, counts: map[string]int{}}
+	for i := 0; i < 120; i++ {
+		w.emails = append(w.emails, fmt.Sprintf("m%03d@x", i))
+	}
+	for i := 0; i < 20; i++ {
+		w.names = append(w.names, fmt.Sprintf("n%02d", i))
+	}
+	const ops = 1200
+	start := time.Now()
+	for i := 0; i < ops; i += 400 {
+		w.run(400)
+		w.check(fmt.Sprintf("after %d ops", i+400))
+	}
+	var parts []string
+	for _, k := range []string{"insert", "update email", "update name", "delete", "refused (23505)", "transactions", "rollbacks", "rollbacks after an error"} {
+		parts = append(parts, fmt.Sprintf("%d %s", w.counts[k], k))
+	}
+	t.Logf("%s: %d ops in %v: %s; %d rows at the end", engine, ops, time.Since(start).Round(time.Millisecond), strings.Join(parts, ", "), len(w.model))
+}
+
+// TestKeyspacesQualified: a client of database lookup sees keyspace
+// lookup's tables; from main, lookup.table reaches them; a statement
+// mixing keyspaces is refused; an unknown database is refused at connect.
+func TestKeyspacesQualified(t *testing.T) { forEachEngine(t, testKeyspacesQualified) }
+
+func testKeyspacesQualified(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	ctx := context.Background()
+	c := g.connect(t)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann'), (2, 'b@x', 'bob'), (3, NULL, 'ann')`)
+	lc, err := pgx.Connect(ctx, g.url("lookup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(ctx)
+	pairs := func(c *pgx.Conn, sql string) string {
+		t.Helper()
+		rows, err := c.Query(ctx, sql)
+		if err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+		var out []string
+		for rows.Next() {
+			var a, b string
+			if err := rows.Scan(&a, &b); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, a+"="+b)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		sort.Strings(out)
+		return strings.Join(out, " ")
+	}
+	own := pairs(lc, `SELECT email, keyspace_id FROM users_email`)
+	want := "a@x=" + idKsid(t, 1) + " b@x=" + idKsid(t, 2)
+	if own != want {
+		t.Errorf("users_email from database lookup: %q, want %q", own, want)
+	}
+	if got := pairs(c, `SELECT email, keyspace_id FROM lookup.users_email`); got != own {
+		t.Errorf("lookup.users_email from main: %q, database lookup says %q", got, own)
+	}
+	if got := pairs(c, `SELECT e.email, e.keyspace_id FROM lookup.users_email AS e WHERE e.email = 'b@x'`); got != "b@x="+idKsid(t, 2) {
+		t.Errorf("lookup.users_email WHERE from main: %q", got)
+	}
+	// Main's tables are not lookup's.
+	if _, err := lc.Exec(ctx, `SELECT * FROM users`); sqlState(err) != "42P01" {
+		t.Errorf("users from database lookup: %v", err)
+	}
+
+	// A table made in keyspace lookup is written from main.
+	mustExec(t, lc, `CREATE TABLE notes (id bigint, body text)`)
+	tag, err := c.Exec(ctx, `INSERT INTO lookup.notes (id, body) VALUES (1, 'one'), (2, 'two')`)
+	if err != nil || tag.RowsAffected() != 2 {
+		t.Fatalf("INSERT INTO lookup.notes from main: %v %v", tag, err)
+	}
+	mustExec(t, c, `UPDATE lookup.notes SET body = 'uno' WHERE id = 1`)
+	mustExec(t, c, `DELETE FROM lookup.notes WHERE id = 2`)
+	if got := pairs(lc, `SELECT id::text, body FROM notes`); got != "1=uno" {
+		t.Errorf("notes from database lookup: %q", got)
+	}
+	if got := pairs(c, `SELECT id::text, body FROM lookup.notes`); got != "1=uno" {
+		t.Errorf("lookup.notes from main: %q", got)
+	}
+	// In a transaction with main's writes: both or neither.
+	mustExec(t, c, `BEGIN`)
+	mustExec(t, c, `INSERT INTO lookup.notes (id, body) VALUES (3, 'three')`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (4, 'd@x', 'dee')`)
+	mustExec(t, c, `ROLLBACK`)
+	if got := pairs(lc, `SELECT id::text, body FROM notes`); got != "1=uno" {
+		t.Errorf("notes after a rolled back transaction: %q", got)
+	}
+	if ids := queryIDs(t, c, `SELECT id FROM users WHERE email = 'd@x'`); len(ids) != 0 {
+		t.Errorf("d@x after rollback: %v", ids)
+	}
+
+	// Tables of two keyspaces in one statement are refused.
+	for _, q := range []string{
+		`SELECT u.id FROM users u JOIN lookup.users_email e ON e.email = u.email`,
+		`SELECT u.id FROM main.users u JOIN lookup.users_email e ON e.email = u.email`,
+		`SELECT id FROM users WHERE email IN (SELECT email FROM lookup.users_email)`,
+		`INSERT INTO lookup.notes (id, body) SELECT id, name FROM users`,
+	} {
+		if _, err := c.Exec(ctx, q); sqlState(err) != "0A000" {
+			t.Errorf("%s: want 0A000, got %v", q, err)
+		}
+	}
+	if _, err := lc.Exec(ctx, `SELECT n.id FROM notes n JOIN main.users u ON u.id = n.id`); sqlState(err) != "0A000" {
+		t.Errorf("join of main.users from database lookup: want 0A000, got %v", err)
+	}
+	// An unknown database.
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if bad, err := pgx.Connect(cctx, g.url("nosuchdb")); sqlState(err) != "3D000" {
+		if err == nil {
+			bad.Close(ctx)
+		}
+		t.Errorf("connect to an unknown database: want 3D000, got %v", err)
+	}
+}
