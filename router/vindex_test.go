@@ -3,6 +3,7 @@ package router
 import (
 	"encoding/hex"
 	"math"
+	"math/rand"
 	"strings"
 	"testing"
 )
@@ -105,6 +106,20 @@ func TestHashDistribution(t *testing.T) {
 		frac := float64(counts[s]) / n
 		if frac < 0.25*0.9 || frac > 0.25*1.1 {
 			t.Errorf("shard %s got %.2f%% of %d sequential ints", s, frac*100, n)
+		}
+	}
+	// random keys (fixed seed)
+	counts = map[string]int{}
+	rng := rand.New(rand.NewSource(7))
+	for i := 0; i < n; i++ {
+		ksid, _ := h.Map(rng.Int63() - rng.Int63())
+		s, _ := m.Find(ksid)
+		counts[s]++
+	}
+	for _, s := range names {
+		frac := float64(counts[s]) / n
+		if frac < 0.25*0.9 || frac > 0.25*1.1 {
+			t.Errorf("shard %s got %.2f%% of %d random ints", s, frac*100, n)
 		}
 	}
 	// strings too
