@@ -274,6 +274,9 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*Plan, er
 	if !ok && b.ks.Sharded {
 		return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", name)
 	}
+	if ok && len(t.Lookups) > 0 {
+		return nil, unsupported("COPY FROM into %s, which has lookup vindexes (use INSERT, or load the rows and then run vitess vindex backfill)", name)
+	}
 	cols := attNames(cs)
 	var colTypes []uint32
 	if len(cols) == 0 {

@@ -15,6 +15,9 @@ type Broadcast struct {
 	Route *Route
 	Tag   string
 	After func(ctx context.Context) error
+	// Clear are the lookup tables of tables the statement empties or
+	// drops (TRUNCATE, DROP TABLE): their entries go too.
+	Clear []*LookupTable
 }
 
 // Open runs the statement on each shard in key order and stops at the first
@@ -33,12 +36,43 @@ func (d *Broadcast) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 			return nil, err
 		}
 	}
+	for _, lt := range d.Clear {
+		for _, s := range lt.Ks.Shards {
+			conn, err := EnvIn(env, lt.Ks.Name).Conn(ctx, s)
+			if err != nil {
+				return nil, err
+			}
+			r, err := conn.Query(ctx, "DELETE FROM "+sqltypes.QuoteIdent(lt.L.Table), nil)
+			if err != nil {
+				return nil, fmt.Errorf("lookup vindex %s: %w", lt.L.Name, err)
+			}
+			r.Close()
+		}
+	}
 	if d.After != nil {
 		if err := d.After(ctx); err != nil {
 			return nil, err
 		}
 	}
 	return &sqltypes.Buffered{Command: d.Tag}, nil
+}
+
+// clearLookups adds the lookup tables of the named tables to the broadcast.
+func (b *builder) clearLookups(d *Broadcast, names []string) error {
+	for _, name := range names {
+		t, ok := b.ks.Table(name)
+		if !ok {
+			continue
+		}
+		for _, l := range t.Lookups {
+			lt, err := b.lookupTable(l)
+			if err != nil {
+				return err
+			}
+			d.Clear = append(d.Clear, lt)
+		}
+	}
+	return nil
 }
 
 // Explain prints the broadcast.
@@ -84,6 +118,9 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 				}
 			}
 		}
+		if err := b.clearLookups(d, names); err != nil {
+			return nil, err
+		}
 		d.After = func(ctx context.Context) error {
 			p.SchemaChanged()
 			for _, name := range names {
@@ -94,6 +131,15 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 			return nil
 		}
 	default:
+		if ts := n.GetTruncateStmt(); ts != nil {
+			var names []string
+			for _, rel := range ts.Relations {
+				names = append(names, rel.GetRangeVar().GetRelname())
+			}
+			if err := b.clearLookups(d, names); err != nil {
+				return nil, err
+			}
+		}
 		d.After = func(ctx context.Context) error { p.SchemaChanged(); return nil }
 	}
 	return &Plan{Type: "ddl", Root: d, SQL: b.sql, SchemaChange: true}, nil
