@@ -303,7 +303,7 @@ func queryIDs(t testing.TB, c *pgx.Conn, query string, args ...any) []int64 {
 }
 
 // sameRowsViaLookup checks that WHERE col = value through the lookup
-// vindex finds the rows a scatter comparing col || '' finds.
+// vindex finds the rows a scatter comparing col || ” finds.
 func sameRowsViaLookup(t testing.TB, c *pgx.Conn, col, value string) []int64 {
 	t.Helper()
 	via := queryIDs(t, c, `SELECT id FROM users WHERE `+col+` = $1`, value)
@@ -678,6 +678,97 @@ func testLookupMaintenance(t *testing.T, engine string) {
 	for _, n := range []string{"sam", "sue", "tx", "zed", "bob"} {
 		sameRowsViaLookup(t, c, "name", n)
 	}
+
+	// The lookup keyspace's shard joins the transaction only after the
+	// savepoint; ROLLBACK TO undoes its changes there too. RELEASE keeps
+	// them.
+	mustExec(t, c, `BEGIN`)
+	if ids := queryIDs(t, c, `SELECT id FROM users WHERE id = 1`); fmt.Sprint(ids) != "[1]" {
+		t.Errorf("id 1: %v", ids)
+	}
+	mustExec(t, c, `SAVEPOINT s`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (60, 'late@x', 'lou')`)
+	mustExec(t, c, `UPDATE users SET email = 'a9@x' WHERE id = 1`)
+	mustExec(t, c, `ROLLBACK TO SAVEPOINT s`)
+	var id int64
+	var email *string
+	if err := c.QueryRow(ctx, `INSERT INTO users (id, name) VALUES (61, 'lou') RETURNING id, email`).Scan(&id, &email); err != nil || id != 61 || email != nil {
+		t.Errorf("INSERT without the lookup column RETURNING: %d %v %v", id, email, err)
+	}
+	mustExec(t, c, `SAVEPOINT r`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (62, 'kept@x', 'lou')`)
+	mustExec(t, c, `RELEASE r`)
+	mustExec(t, c, `SAVEPOINT q`)
+	mustExec(t, c, `DELETE FROM users WHERE email = 'kept@x'`)
+	mustExec(t, c, `ROLLBACK TO q`)
+	mustExec(t, c, `COMMIT`)
+	want[61], want[62] = u("", "lou"), u("kept@x", "lou")
+	step("savepoint before the lookup shard joins", want)
+
+	// UPDATE of the looked-up column found through the same lookup.
+	rows, err := c.Query(ctx, `UPDATE users SET email = $1 WHERE email = $2 RETURNING id`, "kept2@x", "kept@x")
+	if err == nil {
+		var ids []int64
+		if ids, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err == nil && fmt.Sprint(ids) != "[62]" {
+			t.Errorf("UPDATE ... WHERE email RETURNING: %v", ids)
+		}
+	}
+	if err != nil {
+		t.Errorf("UPDATE ... WHERE email RETURNING: %v", err)
+	}
+	want[62] = u("kept2@x", "lou")
+	step("update email by email", want)
+
+	// COPY FROM would bypass the lookups: refused, and nothing is written.
+	_, err = c.PgConn().CopyFrom(ctx, strings.NewReader("70,c70@x,cop\n71,kept2@x,cop\n"), `COPY users (id, email, name) FROM STDIN (FORMAT csv)`)
+	if sqlState(err) != "0A000" {
+		t.Errorf("COPY FROM into users: want 0A000, got %v", err)
+	}
+	step("COPY FROM refused", want)
+
+	// Two clients insert one email at once: the second waits for the
+	// first and is refused when it commits, admitted when it rolls back.
+	c2 := g.connect(t)
+	for _, commit := range []bool{true, false} {
+		mustExec(t, c, `BEGIN`)
+		mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (80, 'race@x', 'r1')`)
+		done := make(chan error, 1)
+		go func() {
+			_, err := c2.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (81, 'race@x', 'r2')`)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			// It did not wait (allowed only if it was refused).
+			if sqlState(err) != "23505" && sqlState(err) != "40001" && sqlState(err) != "40P01" && sqlState(err) != "55P03" {
+				t.Errorf("second insert of race@x while the first is open: %v", err)
+			}
+			done <- err
+		case <-time.After(300 * time.Millisecond):
+		}
+		if commit {
+			mustExec(t, c, `COMMIT`)
+			want[80] = u("race@x", "r1")
+		} else {
+			mustExec(t, c, `ROLLBACK`)
+		}
+		err := <-done
+		switch {
+		case commit && sqlState(err) != "23505":
+			t.Errorf("second insert of race@x after the first committed: want 23505, got %v", err)
+		case !commit && err != nil:
+			t.Logf("second insert of race@x after the first rolled back: %v", err)
+			if s := sqlState(err); s != "40001" && s != "40P01" && s != "55P03" {
+				t.Errorf("second insert of race@x after the first rolled back: %v", err)
+			}
+		case !commit:
+			want[81] = u("race@x", "r2")
+		}
+		step(fmt.Sprintf("concurrent inserts of one email (first commits: %v)", commit), want)
+		mustExec(t, c, `DELETE FROM users WHERE id IN (80, 81)`)
+		delete(want, 80)
+		delete(want, 81)
+	}
 }
 
 func diffUsers(want, got map[int64]userRow) string {
@@ -726,6 +817,10 @@ type workload struct {
 	names  []string
 	model  map[int64]userRow
 	counts map[string]int
+	aborts map[string]string // a 40001/40P01 message by SQLSTATE
+	// free: another client works on the same rows, so the model cannot
+	// predict refusals; 23505, 40001 and 40P01 are all accepted.
+	free bool
 }
 
 func (w *workload) email() any {
@@ -867,46 +962,90 @@ func copyModel(m map[int64]userRow) map[int64]userRow {
 }
 
 // run performs n statements, in autocommit or in transactions of 2-4
-// statements, a quarter of which roll back.
-func (w *workload) run(n int) {
-	t, ctx := w.t, context.Background()
-	exec := func(i int, sql string, args []any, dup bool) bool {
+// statements, a quarter of which roll back. A statement or COMMIT that
+// fails with 40001 or 40P01 (a concurrent client) rolls its transaction
+// back; any other surprise is returned.
+func (w *workload) run(n int) error {
+	ctx := context.Background()
+	retryable := func(err error) bool {
+		s := sqlState(err)
+		return s == "40001" || s == "40P01"
+	}
+	// exec runs one statement: ok when it passed; err when it did what
+	// the model does not allow.
+	exec := func(i int, m map[int64]userRow, sql string, args []any, dup bool) (bool, error) {
 		_, err := w.c.Exec(ctx, sql, args...)
 		switch {
+		case err != nil && retryable(err):
+			w.counts["concurrency aborts"]++
+			w.aborts[sqlState(err)] = err.Error()
+			return false, nil
+		case w.free && err != nil && sqlState(err) == "23505":
+			w.counts["refused (23505)"]++
+			return false, nil
+		case w.free && err != nil:
+			return false, fmt.Errorf("op %d: %s %v: %w", i, sql, args, err)
+		case w.free:
+			return true, nil
 		case err == nil && dup:
-			t.Fatalf("op %d: %s %v: passed, want 23505 (model: %s)", i, sql, args, w.modelFor(args))
+			return false, fmt.Errorf("op %d: %s %v: passed, want 23505 (model: %s)", i, sql, args, modelFor(m, args))
 		case err != nil && !dup:
-			t.Fatalf("op %d: %s %v: %v (model: %s)", i, sql, args, err, w.modelFor(args))
+			return false, fmt.Errorf("op %d: %s %v: %w (model: %s)", i, sql, args, err, modelFor(m, args))
 		case err != nil && sqlState(err) != "23505":
-			t.Fatalf("op %d: %s %v: want 23505, got %v", i, sql, args, err)
+			return false, fmt.Errorf("op %d: %s %v: want 23505, got %w", i, sql, args, err)
 		}
 		if dup {
 			w.counts["refused (23505)"]++
 		}
-		return err == nil
+		return err == nil, nil
+	}
+	end := func(sql string) error {
+		_, err := w.c.Exec(ctx, sql)
+		if err != nil && !(sql == "COMMIT" && retryable(err)) {
+			return fmt.Errorf("%s: %w", sql, err)
+		}
+		if err != nil {
+			w.counts["concurrency aborts"]++
+			w.aborts[sqlState(err)] = err.Error()
+		}
+		return nil
 	}
 	for done := 0; done < n; {
 		if w.r.Intn(10) < 3 { // a transaction
 			w.counts["transactions"]++
-			mustExec(t, w.c, `BEGIN`)
+			if _, err := w.c.Exec(ctx, `BEGIN`); err != nil {
+				return err
+			}
 			m := copyModel(w.model)
 			ok := true
 			for k := 2 + w.r.Intn(3); k > 0 && ok; k-- {
 				sql, args, kind, dup := w.op(m)
 				w.counts[kind]++
 				done++
-				ok = exec(done, sql, args, dup)
+				var err error
+				if ok, err = exec(done, m, sql, args, dup); err != nil {
+					return err
+				}
 			}
 			switch {
 			case !ok:
-				mustExec(t, w.c, `ROLLBACK`)
 				w.counts["rollbacks after an error"]++
+				if err := end("ROLLBACK"); err != nil {
+					return err
+				}
 			case w.r.Intn(4) == 0:
-				mustExec(t, w.c, `ROLLBACK`)
 				w.counts["rollbacks"]++
+				if err := end("ROLLBACK"); err != nil {
+					return err
+				}
 			default:
-				mustExec(t, w.c, `COMMIT`)
-				w.model = m
+				before := w.counts["concurrency aborts"]
+				if err := end("COMMIT"); err != nil {
+					return err
+				}
+				if w.counts["concurrency aborts"] == before {
+					w.model = m
+				}
 			}
 			continue
 		}
@@ -914,16 +1053,21 @@ func (w *workload) run(n int) {
 		sql, args, kind, dup := w.op(m)
 		w.counts[kind]++
 		done++
-		if exec(done, sql, args, dup) {
+		ok, err := exec(done, m, sql, args, dup)
+		if err != nil {
+			return err
+		}
+		if ok {
 			w.model = m
 		}
 	}
+	return nil
 }
 
-// modelFor describes the model's rows an op's arguments mention.
-func (w *workload) modelFor(args []any) string {
+// modelFor describes the rows of model m an op's arguments mention.
+func modelFor(m map[int64]userRow, args []any) string {
 	var out []string
-	for id, r := range w.model {
+	for id, r := range m {
 		for _, a := range args {
 			if a == any(id) || (r.email != nil && a == any(*r.email)) || (r.name != nil && a == any(*r.name)) {
 				out = append(out, fmt.Sprintf("%d=(%s,%s)", id, showp(r.email), showp(r.name)))
@@ -976,35 +1120,107 @@ func (w *workload) check(step string) {
 }
 
 // TestLookupRandomWorkload: 1,200 random writes with duplicates, in and out
-// of transactions, against a model; the lookup tables end in step with the
-// rows and route every email to exactly its rows.
+// of transactions, against a model (the first 400 alongside a second
+// client's 400 on other rows); the lookup tables stay in step with the
+// rows and route every email and name to exactly its rows.
 func TestLookupRandomWorkload(t *testing.T) { forEachEngine(t, testLookupRandomWorkload) }
 
 func testLookupRandomWorkload(t *testing.T, engine string) {
 	g := startVindexGate(t, engine)
-	w := &workload{t: t, c: g.connect(t), r: rand.New(rand.NewSource(42)), ids: 200, model: map[int64]userRow{}, counts: map[string]int{}}
-	for i := 0; i < 120; i++ {
-		w.emails = append(w.emails, fmt.Sprintf("m%03d@x", i))
+	newWorkload := func(seed, base int64, prefix string, modes ...pgx.QueryExecMode) *workload {
+		w := &workload{t: t, c: g.connect(t, modes...), r: rand.New(rand.NewSource(seed)), ids: 200, base: base, model: map[int64]userRow{}, counts: map[string]int{}, aborts: map[string]string{}}
+		for i := 0; i < 120; i++ {
+			w.emails = append(w.emails, fmt.Sprintf("%s%03d@x", prefix, i))
+		}
+		for i := 0; i < 20; i++ {
+			w.names = append(w.names, fmt.Sprintf("%s%02d", prefix, i))
+		}
+		return w
 	}
-	for i := 0; i < 20; i++ {
-		w.names = append(w.names, fmt.Sprintf("n%02d", i))
-	}
-	const ops = 1200
+	// Two clients on disjoint ids, emails and names: what one does the
+	// other's model need not know, but they share shards and lookup tables.
+	// The second uses the simple protocol (literals in the text: plans
+	// cached with their literals normalized away must still use this
+	// statement's values).
+	w := newWorkload(42, 0, "m")
+	w2 := newWorkload(7, 1000, "c", pgx.QueryExecModeSimpleProtocol)
+	const ops, ops2 = 1200, 400
 	start := time.Now()
-	for i := 0; i < ops; i += 400 {
-		w.run(400)
+	errc := make(chan error, 1)
+	go func() { errc <- w2.run(ops2) }()
+	err := w.run(400)
+	if err2 := <-errc; err2 != nil {
+		t.Fatalf("second client: %v", err2)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2.check("second client after 400 ops")
+	w.check("after 400 ops")
+	for i := 400; i < ops; i += 400 {
+		if err := w.run(400); err != nil {
+			t.Fatal(err)
+		}
 		w.check(fmt.Sprintf("after %d ops", i+400))
 	}
-	var parts []string
-	for _, k := range []string{"insert", "update email", "update name", "delete", "refused (23505)", "transactions", "rollbacks", "rollbacks after an error"} {
-		parts = append(parts, fmt.Sprintf("%d %s", w.counts[k], k))
+	report := func(w *workload, n int) string {
+		var parts []string
+		for _, k := range []string{"insert", "update email", "update name", "delete", "refused (23505)", "transactions", "rollbacks", "rollbacks after an error", "concurrency aborts"} {
+			parts = append(parts, fmt.Sprintf("%d %s", w.counts[k], k))
+		}
+		out := fmt.Sprintf("%d ops: %s", n, strings.Join(parts, ", "))
+		if !w.free {
+			out += fmt.Sprintf("; %d rows at the end", len(w.model))
+		}
+		return out
 	}
-	t.Logf("%s: %d ops in %v: %s; %d rows at the end", engine, ops, time.Since(start).Round(time.Millisecond), strings.Join(parts, ", "), len(w.model))
+	t.Logf("%s in %v: client 1 %s", engine, time.Since(start).Round(time.Millisecond), report(w, ops))
+	t.Logf("%s: client 2 (simple protocol, concurrent with client 1's first 400) %s", engine, report(w2, ops2))
+
+	// Both clients on the same ids, emails and names at once: no model,
+	// but the lookup tables must still agree with the rows.
+	const shared = 300
+	start = time.Now()
+	for _, x := range []*workload{w, w2} {
+		x.free, x.base, x.emails, x.names, x.counts = true, 0, w.emails, w.names, map[string]int{}
+	}
+	go func() { errc <- w2.run(shared) }()
+	err = w.run(shared)
+	if err2 := <-errc; err2 != nil {
+		t.Fatalf("second client on shared rows: %v", err2)
+	}
+	if err != nil {
+		t.Fatalf("first client on shared rows: %v", err)
+	}
+	t.Logf("%s in %v: shared rows, client 1 %s", engine, time.Since(start).Round(time.Millisecond), report(w, shared))
+	t.Logf("%s: shared rows, client 2 %s", engine, report(w2, shared))
+	for _, x := range []*workload{w, w2} {
+		for state, msg := range x.aborts {
+			t.Logf("%s: e.g. %s: %s", engine, state, msg)
+		}
+	}
+	users := checkLookups(t, w.c, "after two clients on shared rows")
+	t.Logf("%s: %d rows after the shared phase", engine, len(users))
+	for _, e := range w.emails {
+		var want []int64
+		for id, r := range users {
+			if r.email != nil && *r.email == e {
+				want = append(want, id)
+			}
+		}
+		if got := sameRowsViaLookup(t, w.c, "email", e); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("shared rows: users WHERE email = %q: %v, the table says %v", e, got, want)
+		}
+	}
+	for _, n := range w.names {
+		sameRowsViaLookup(t, w.c, "name", n)
+	}
 }
 
 // TestKeyspacesQualified: a client of database lookup sees keyspace
 // lookup's tables; from main, lookup.table reaches them; a statement
 // mixing keyspaces is refused; an unknown database is refused at connect.
+// (TestKeyspaces, in e2e_more_test.go, covers an unsharded keyspace alone.)
 func TestKeyspacesQualified(t *testing.T) { forEachEngine(t, testKeyspacesQualified) }
 
 func testKeyspacesQualified(t *testing.T, engine string) {
@@ -1099,7 +1315,7 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 	if want := map[bool]string{false: "0A000", true: "42P01"}[relayed]; sqlState(err) != want {
 		t.Errorf("join of main.users from database lookup: want %s, got %v", want, err)
 	}
-	rows, err := lc.Query(ctx, `SELECT id FROM main.users WHERE email = 'b@x'`)
+	rows, err := lc.Query(ctx, `SELECT id FROM main.users WHERE id = 2`) // by lookup: TestLookupFromForeignKeyspace
 	if err == nil {
 		var ids []int64
 		ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
@@ -1118,5 +1334,96 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 			bad.Close(ctx)
 		}
 		t.Errorf("connect to an unknown database: want 3D000, got %v", err)
+	}
+}
+
+// TestLookupFromForeignKeyspace: a statement on main.users from a session of
+// database lookup (not relayed: SQLite) uses and maintains users' lookup
+// vindexes as it does from database main.
+func TestLookupFromForeignKeyspace(t *testing.T) {
+	g := startVindexGate(t, "sqlite")
+	ctx := context.Background()
+	c := g.connect(t)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann'), (2, 'b@x', 'bob')`)
+	lc, err := pgx.Connect(ctx, g.url("lookup"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Close(ctx)
+	for _, q := range []struct{ sql, want string }{
+		{`SELECT id FROM main.users WHERE id = 2`, "[2]"},
+		{`SELECT id FROM main.users WHERE email = 'b@x'`, "[2]"},
+		{`SELECT id FROM main.users WHERE name = 'ann'`, "[1]"},
+		{`INSERT INTO main.users (id, email, name) VALUES (3, 'c@x', 'cy') RETURNING id`, "[3]"},
+		{`UPDATE main.users SET email = 'd@x', name = 'dee' WHERE id = 3 RETURNING id`, "[3]"},
+		{`DELETE FROM main.users WHERE email = 'a@x' RETURNING id`, "[1]"},
+	} {
+		rows, err := lc.Query(ctx, q.sql)
+		var ids []int64
+		if err == nil {
+			ids, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+		if err != nil || fmt.Sprint(ids) != q.want {
+			t.Errorf("%s from database lookup: %v %v, want %s", q.sql, ids, err, q.want)
+		}
+	}
+	users := checkLookups(t, c, "after writes from database lookup")
+	if d := diffUsers(map[int64]userRow{2: {email: strp("b@x"), name: strp("bob")}, 3: {email: strp("d@x"), name: strp("dee")}}, users); d != "" {
+		t.Errorf("users (want/got): %s", d)
+	}
+}
+
+// TestVindexNonIntegerConstants: an integer vindex column compared with a
+// numeric constant that is not an int64 (200.5, 1e20) is valid SQL:
+// Postgres compares as numeric. The gate must not refuse it.
+func TestVindexNonIntegerConstants(t *testing.T) {
+	g := startVindexGate(t, "sqlite")
+	c := g.connect(t)
+	ctx := context.Background()
+	mustExec(t, c, `INSERT INTO events (ts, v) VALUES (50, 'a'), (150, 'b'), (250, 'c'), (350, 'd')`)
+	mustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann')`)
+	var bug []string
+	for _, q := range []struct{ sql, want string }{
+		{`SELECT ts FROM events WHERE ts < 1e3`, "[50 150 250 350]"}, // passes today
+		{`SELECT ts FROM events WHERE ts < 200.5`, "[50 150]"},
+		{`SELECT ts FROM events WHERE ts > 99.5 AND ts < 300`, "[150 250]"},
+		{`SELECT ts FROM events WHERE ts < 99999999999999999999`, "[50 150 250 350]"},
+		{`SELECT ts FROM events WHERE ts = 250.5`, "[]"},
+		{`SELECT id FROM users WHERE id = 1.5`, "[]"},
+	} {
+		rows, err := c.Query(ctx, q.sql)
+		var got []int64
+		if err == nil {
+			got, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		}
+		if err != nil && strings.Contains(err.Error(), "invalid input syntax for type bigint") {
+			bug = append(bug, fmt.Sprintf("%s: %v", q.sql, err))
+			continue
+		}
+		sort.Slice(got, func(i, j int) bool { return got[i] < got[j] })
+		if err != nil || fmt.Sprint(got) != q.want {
+			t.Errorf("%s: %v %v, want %s", q.sql, got, err, q.want)
+		}
+	}
+	if len(bug) > 0 {
+		t.Errorf("an integer vindex column compared with a non-int64 numeric constant: %s", strings.Join(bug, "; "))
+	}
+}
+
+// TestLookupMultiStatementQuery: the statements of one simple Query
+// message run as one implicit transaction in Postgres: when one fails,
+// the ones before it are rolled back too (with their lookup entries).
+
+func TestLookupMultiStatementQuery(t *testing.T) {
+	g := startVindexGate(t, "sqlite")
+	c := g.connect(t)
+	ctx := context.Background()
+	_, err := c.PgConn().Exec(ctx, `INSERT INTO users (id, email, name) VALUES (90, 'm1@x', 'm'); INSERT INTO users (id, email, name) VALUES (91, 'm1@x', 'm')`).ReadAll()
+	if sqlState(err) != "23505" {
+		t.Fatalf("want 23505, got %v", err)
+	}
+	users := checkLookups(t, c, "after a failed multi-statement query")
+	if len(users) != 0 {
+		t.Errorf("rows after the failed query: %d", len(users))
 	}
 }

@@ -169,7 +169,7 @@ func constValue(n *pg_query.Node) (Value, bool) {
 		if i, err := strconv.ParseInt(c.GetFval().Fval, 10, 64); err == nil {
 			return Value{Lit: i}, true
 		}
-		return Value{Lit: c.GetFval().Fval}, true
+		return Value{Lit: NumericLit(c.GetFval().Fval)}, true
 	case c.GetSval() != nil:
 		return Value{Lit: c.GetSval().Sval}, true
 	case c.GetBoolval() != nil:
@@ -187,6 +187,8 @@ func constText(n *pg_query.Node) ([]byte, bool) {
 	switch x := v.Lit.(type) {
 	case nil:
 		return nil, true
+	case NumericLit:
+		return []byte(x), true
 	case int64:
 		return []byte(strconv.FormatInt(x, 10)), true
 	case string:

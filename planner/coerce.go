@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -18,6 +19,13 @@ func Coerce(v any, oid uint32) (any, error) {
 	switch sqltypes.CategoryOf(oid) {
 	case sqltypes.CatInt:
 		switch x := v.(type) {
+		case NumericLit:
+			if d, err := sqltypes.ParseDecimal(string(x)); err == nil {
+				if n, ok := integralDecimal(d); ok {
+					return n, nil
+				}
+			}
+			return nil, notIntegralError{sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), string(x))}
 		case int64:
 			return x, nil
 		case int:
@@ -46,6 +54,8 @@ func Coerce(v any, oid uint32) (any, error) {
 		switch x := v.(type) {
 		case string:
 			s = x
+		case NumericLit:
+			s = string(x)
 		case []byte:
 			s = string(x)
 		case int64:
@@ -66,6 +76,25 @@ func Coerce(v any, oid uint32) (any, error) {
 		return nil, sqltypes.Unsupported("vindex on a column of type %s (use an integer, text or uuid column)", sqltypes.TypeName(oid))
 	}
 	return v, nil
+}
+
+// NumericLit is a numeric literal with a fraction or beyond int64 (1.5,
+// 1e30): Postgres compares it with an integer column as a number, so that
+// no integer equals it, unlike the string '1.5', which it refuses.
+type NumericLit string
+
+// notIntegralError is Coerce's error for a NumericLit that no value of an
+// integer column equals.
+type notIntegralError struct{ err error }
+
+func (e notIntegralError) Error() string { return e.err.Error() }
+func (e notIntegralError) Unwrap() error { return e.err }
+
+// isNotIntegral reports Coerce's error for a number no integer equals:
+// equality on it matches no row, and a range bound of it does not prune.
+func isNotIntegral(err error) bool {
+	var ni notIntegralError
+	return errors.As(err, &ni)
 }
 
 // integralDecimal returns d as an int64 when it has no fraction.

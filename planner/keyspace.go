@@ -41,6 +41,14 @@ func (e keyspaceEnv) DescribeConn(ctx context.Context, shard string) (Conn, erro
 	return e.k.DescribeConnIn(ctx, e.keyspace, shard)
 }
 
+func (e keyspaceEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	return e.k.ConnIn(ctx, keyspace, shard)
+}
+
+func (e keyspaceEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+	return e.k.DescribeConnIn(ctx, keyspace, shard)
+}
+
 func (e keyspaceEnv) ReadBarrier() func() {
 	if rb, ok := e.Env.(ReadBarrier); ok {
 		return rb.ReadBarrier()

@@ -179,6 +179,9 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 			continue // col = NULL matches no row
 		}
 		t, err := LookupText(val, r.ColType)
+		if isNotIntegral(err) {
+			continue // no integer equals 1.5
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -221,6 +224,9 @@ func (r *Route) rangeTargets(args []any) ([]string, error) {
 			return router.Bound{}, false, nil // col < NULL matches no row
 		}
 		cv, err := Coerce(v, r.ColType)
+		if isNotIntegral(err) {
+			return router.Bound{}, true, nil // ts < 200.5: no pruning by it
+		}
 		if err != nil {
 			return router.Bound{}, false, err
 		}

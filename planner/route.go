@@ -126,6 +126,9 @@ func (r *Route) Targets(args []any) ([]string, error) {
 			continue // col = NULL matches no row
 		}
 		cv, err := Coerce(val, r.ColType)
+		if isNotIntegral(err) {
+			continue // no integer equals 1.5: no row matches
+		}
 		if err != nil {
 			return nil, err
 		}

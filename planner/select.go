@@ -246,6 +246,9 @@ func valueString(v *Value) string {
 	if s, ok := v.Lit.(string); ok {
 		return s
 	}
+	if s, ok := v.Lit.(NumericLit); ok {
+		return string(s)
+	}
 	return v.String()
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -547,6 +548,13 @@ func (c *conn) simpleQuery(sql string) {
 		c.sendError(err)
 		return
 	}
+	// Several statements outside a transaction run in an implicit one.
+	var implicit ImplicitTransactor
+	if it, ok := c.sess.(ImplicitTransactor); ok && len(parts) > 1 && !hasTransactionControl(parts) && c.sess.TxStatus() == 'I' {
+		if it.BeginImplicit(c.ctx) == nil {
+			implicit = it
+		}
+	}
 	ran := false
 	for _, q := range parts {
 		if q == "" {
@@ -557,15 +565,67 @@ func (c *conn) simpleQuery(sql string) {
 		err := c.track(cancel, func() error { return c.runSimple(ctx, q) })
 		cancel()
 		if err != nil {
+			if implicit != nil {
+				implicit.EndImplicit(c.ctx, false)
+			}
 			c.sendError(err)
 			return
 		}
 		if c.werr != nil {
+			if implicit != nil {
+				implicit.EndImplicit(c.ctx, false)
+			}
+			return
+		}
+	}
+	if implicit != nil {
+		if err := implicit.EndImplicit(c.ctx, true); err != nil {
+			c.sendError(err)
 			return
 		}
 	}
 	if !ran {
 		c.send(&pgproto3.EmptyQueryResponse{})
+	}
+}
+
+// hasTransactionControl reports a statement that begins or ends a
+// transaction among a query string's statements: then the statements run
+// as written, without an implicit transaction around them.
+func hasTransactionControl(parts []string) bool {
+	for _, q := range parts {
+		switch strings.ToUpper(firstWord(q)) {
+		case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "VACUUM":
+			return true
+		}
+	}
+	return false
+}
+
+// firstWord is a statement's first keyword, after comments.
+func firstWord(q string) string {
+	for {
+		q = strings.TrimLeft(q, " \t\r\n")
+		switch {
+		case strings.HasPrefix(q, "--"):
+			i := strings.IndexByte(q, '\n')
+			if i < 0 {
+				return ""
+			}
+			q = q[i+1:]
+		case strings.HasPrefix(q, "/*"):
+			i := strings.Index(q, "*/")
+			if i < 0 {
+				return ""
+			}
+			q = q[i+2:]
+		default:
+			end := strings.IndexFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
+			if end < 0 {
+				return q
+			}
+			return q[:end]
+		}
 	}
 }
 

@@ -36,6 +36,14 @@ type Session interface {
 // SimplePreparer is implemented by sessions that plan simple-protocol
 // statements their own way (by the statement with its literals normalized
 // away, so that a new constant does not mean a new plan).
+// ImplicitTransactor is a session that can run the statements of one
+// multi-statement Query message in one transaction, as Postgres does: all
+// of them commit, or none.
+type ImplicitTransactor interface {
+	BeginImplicit(ctx context.Context) error
+	EndImplicit(ctx context.Context, commit bool) error
+}
+
 type SimplePreparer interface {
 	PrepareSimple(ctx context.Context, sql string) (Statement, error)
 }

@@ -792,6 +792,28 @@ func transactionKindName(k pg_query.TransactionStmtKind) string {
 	return "this transaction statement"
 }
 
+// BeginImplicit implements ImplicitTransactor.
+func (s *session) BeginImplicit(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inTx {
+		return fmt.Errorf("already in a transaction")
+	}
+	s.inTx, s.failed, s.txs, s.txLocal, s.spoints, s.txOpts = true, false, map[string]planner.Tx{}, nil, nil, txOptions{}
+	return nil
+}
+
+// EndImplicit implements ImplicitTransactor: it commits (atomically over
+// every shard the statements touched) or rolls back.
+func (s *session) EndImplicit(ctx context.Context, commit bool) error {
+	kind := pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK
+	if commit {
+		kind = pg_query.TransactionStmtKind_TRANS_STMT_COMMIT
+	}
+	_, err := s.transaction(ctx, &pg_query.TransactionStmt{Kind: kind})
+	return err
+}
+
 func (s *session) endTxLocked() {
 	if len(s.txs) > 0 {
 		s.changed[paramTxShards] = ""

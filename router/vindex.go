@@ -63,6 +63,9 @@ func NewVindex(cfg VindexConfig, shards *ShardMap) (Vindex, error) {
 	registryMu.RLock()
 	f, ok := registry[cfg.Type]
 	registryMu.RUnlock()
+	if !ok && cfg.Type == "" {
+		return nil, fmt.Errorf("vindex has no type (known types: %s; in YAML write type: \"null\" in quotes, a bare null is no value)", strings.Join(VindexTypes(), ", "))
+	}
 	if !ok {
 		return nil, fmt.Errorf("unknown vindex type %q (known types: %s)", cfg.Type, strings.Join(VindexTypes(), ", "))
 	}
