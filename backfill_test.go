@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/sdk"
 )
 
 // TestVindexBackfill empties and corrupts the lookup tables of rows that
@@ -107,5 +109,26 @@ func testVindexBackfill(t *testing.T, engine string) {
 	}
 	if err := backfillCommand(&out, addr, "main", "nope", "email_lookup"); err == nil || !strings.Contains(err.Error(), "42P01") {
 		t.Errorf("unknown table: %v", err)
+	}
+
+	// The vschema document names every vindex type and the lookups.
+	docs, _, err := fetchDocs[sdk.VSchema](addr, "/vschema", "main")
+	if err != nil || len(docs) != 1 {
+		t.Fatalf("vschema: %v %v", docs, err)
+	}
+	users := docs[0].Tables["users"]
+	if users.Vindex == nil || users.Vindex.Type != "hash" {
+		t.Errorf("users vindex: %+v", users.Vindex)
+	}
+	if l := users.Lookups["email_lookup"]; l.Type != "lookup" || l.LookupTable != "lookup.users_email" || !l.Unique || len(l.Columns) != 1 || l.Columns[0] != "email" {
+		t.Errorf("users lookups: %+v", users.Lookups)
+	}
+	if l := users.Lookups["users_name"]; l.LookupTable != "main.users_name" || l.Unique {
+		t.Errorf("users lookups: %+v", users.Lookups)
+	}
+	for table, typ := range map[string]string{"events": "range", "ring": "consistent_hash", "solo": "null"} {
+		if v := docs[0].Tables[table].Vindex; v == nil || v.Type != typ {
+			t.Errorf("%s vindex: %+v, want %s", table, v, typ)
+		}
 	}
 }

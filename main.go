@@ -240,6 +240,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := checkTwoPhase(ctx, vs, shardMap); err != nil {
 		return nil, err
 	}
+	shards.SetLockWait(time.Duration(cfg.Transactions.LockWait))
 	visibility := &sync.RWMutex{}
 	coord := &shards.Coordinator{
 		Log:        g.meta,

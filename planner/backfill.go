@@ -2,7 +2,11 @@ package planner
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
@@ -56,7 +60,23 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 		return res, err
 	}
 	for _, shard := range ks.Shards {
-		rows, entries, err := p.backfillShard(ctx, ks, t, lt, shard, commit)
+		var rows, entries int64
+		var err error
+		// A writer may hold the lookup table's shard while it waits for
+		// this data shard: the deadlock (or lock timeout) rolls the
+		// backfill's part back, and it is tried again.
+		for attempt := 1; ; attempt++ {
+			rows, entries, err = p.backfillShard(ctx, ks, t, lt, shard, commit)
+			var pe *pgconn.PgError
+			if err == nil || attempt == 10 || !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001" && pe.Code != "55P03") {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+			}
+		}
 		if err != nil {
 			return res, fmt.Errorf("shard %s: %w", shard, err)
 		}
@@ -68,6 +88,8 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 }
 
 func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *LookupTable, shard string, commit Committer) (int64, int64, error) {
+	// The shards' lock graph sees the backfill as one more transaction.
+	ctx = sqltypes.WithTxOwner(ctx, sqltypes.NewTxOwner())
 	env := &txEnv{p: p, txs: map[[2]string]Tx{}}
 	defer env.rollback(ctx)
 	data, err := env.ConnIn(ctx, ks.Name, shard)

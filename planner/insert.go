@@ -113,8 +113,18 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 		}
 		byShard[shard] = append(byShard[shard], i)
 	}
-	if err := ins.addLookups(ctx, env, values, ksids, args); err != nil {
-		return nil, err
+	if len(ins.Lookups) > 0 {
+		// Join the rows' shards before writing the lookup tables: UPDATE
+		// and DELETE lock the rows before their lookup entries too, and
+		// one order means no lock cycle between them.
+		for _, shard := range order {
+			if _, err := env.Conn(ctx, shard); err != nil {
+				return nil, err
+			}
+		}
+		if err := ins.addLookups(ctx, env, values, ksids, args); err != nil {
+			return nil, err
+		}
 	}
 	targets := order
 	if ins.Table.Type == router.Reference {

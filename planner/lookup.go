@@ -92,7 +92,15 @@ func (lt *LookupTable) Find(ctx context.Context, env Env, vals []string) ([][]by
 		for i := range vs {
 			marks[i] = "$" + strconv.Itoa(i+1)
 		}
-		c, err := EnvIn(env, lt.Ks.Name).Conn(ctx, shard)
+		// Read in the transaction when the lookup shard is in it (it sees
+		// its own entries), else outside it: a read need not lock the
+		// lookup shard for the rest of the transaction.
+		e := EnvIn(env, lt.Ks.Name)
+		conn := e.Conn
+		if d, ok := e.(DescribeEnv); ok {
+			conn = d.DescribeConn
+		}
+		c, err := conn(ctx, shard)
 		if err != nil {
 			return nil, err
 		}

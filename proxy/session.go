@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -37,7 +36,6 @@ type Gate struct {
 	Visibility *sync.RWMutex
 }
 
-var sessionIDs atomic.Uint64
 
 // Committer commits the shard transactions of one client transaction.
 type Committer interface {
@@ -69,7 +67,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 		sort.Strings(names)
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
-	s := &session{id: sessionIDs.Add(1), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
+	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
 		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
 	if s.mode == "" {
 		s.mode = PoolSession

@@ -30,6 +30,9 @@ type TransactionsConfig struct {
 	AbortAfter Duration `yaml:"abortAfter" json:"abortAfter"`
 	// ResolveInterval: how often the resolver looks (default 10s).
 	ResolveInterval Duration `yaml:"resolveInterval" json:"resolveInterval"`
+	// LockWait bounds a transaction's wait for a SQLite shard another
+	// transaction holds (default 10s); then the statement fails with 55P03.
+	LockWait Duration `yaml:"lockWait" json:"lockWait"`
 }
 
 // UserConfig is one client login.

@@ -3,6 +3,7 @@ package sqltypes
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -80,6 +81,12 @@ type txOwnerKey struct{}
 func WithTxOwner(ctx context.Context, owner uint64) context.Context {
 	return context.WithValue(ctx, txOwnerKey{}, owner)
 }
+
+var txOwners atomic.Uint64
+
+// NewTxOwner returns an owner id no other caller in the process gets: one
+// per client session, one per gate-run job (a backfill).
+func NewTxOwner() uint64 { return txOwners.Add(1) }
 
 // TxOwner is the session WithTxOwner set, or 0.
 func TxOwner(ctx context.Context) uint64 {
