@@ -72,7 +72,7 @@ func runDifferential(t *testing.T, engine string) {
 		n++
 	}
 	var rowsLoaded int64
-	if err := ref.QueryRow(ctx, `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM countries) + (SELECT count(*) FROM events) + (SELECT count(*) FROM accounts)`).Scan(&rowsLoaded); err != nil {
+	if err := ref.QueryRow(ctx, `SELECT (SELECT count(*) FROM customers) + (SELECT count(*) FROM orders) + (SELECT count(*) FROM countries) + (SELECT count(*) FROM events) + (SELECT count(*) FROM accounts) + (SELECT count(*) FROM visits) + (SELECT count(*) FROM pings)`).Scan(&rowsLoaded); err != nil {
 		t.Fatal(err)
 	}
 	if rowsLoaded < 2000 {
@@ -361,6 +361,21 @@ func generateData() []string {
 		}
 		stmts = append(stmts, "INSERT INTO events (ts, kind, val) VALUES "+strings.Join(vals, ", "))
 	}
+	// visits and pings: placed by range vindexes on a date and a timestamp.
+	base := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	var visits, pings []string
+	seenAt := map[string]bool{}
+	for id := 1; id <= 400; id++ {
+		day := base.AddDate(0, 0, r.Intn(900)).Format("2006-01-02")
+		visits = append(visits, fmt.Sprintf("(%d, '%s', %s)", id, day, maybe(0.1, strconv.Itoa(r.Intn(100)))))
+		at := base.Add(time.Duration(r.Int63n(900*24*3600)) * time.Second).Format("2006-01-02 15:04:05")
+		if seenAt[at] {
+			continue
+		}
+		seenAt[at] = true
+		pings = append(pings, fmt.Sprintf("('%s', %d)", at, r.Intn(50)))
+	}
+	stmts = append(stmts, "INSERT INTO visits (id, day, amount) VALUES "+strings.Join(visits, ", "), "INSERT INTO pings (at, v) VALUES "+strings.Join(pings, ", "))
 	regions := []string{"EU", "AM", "AS"}
 	for start := 1; start <= 600; start += 100 {
 		var vals []string

@@ -33,19 +33,21 @@ const vindexMainYAML = `    vindexes:
         vindex: {type: consistent_hash, columns: [k]}
       solo:
         vindex: {type: "null", columns: [id]}
+      days:
+        vindex: {type: range, columns: [day], ranges: {"-40": [null, "2024-01-01"], "40-80": ["2024-01-01", "2024-07-01"], "80-c0": ["2024-07-01", "2025-01-01"], "c0-": ["2025-01-01", null]}}
 `
 
 // vindexShards are main's shards in the vindex tests.
 var vindexShards = []string{"-40", "40-80", "80-c0", "c0-"}
 
-// startVindexGate starts a gate with keyspace main (4 shards on engine,
-// vschema vindexMainYAML) and the unsharded keyspace lookup (a SQLite file
-// for engine sqlite, a Postgres database otherwise), and creates the tables
-// users, events, ring and solo through it.
 // vindexTxYAML shortens the wait for a SQLite shard held by another
 // transaction: two clients can wait for each other across engines.
 const vindexTxYAML = "transactions: {lockWait: 2s}\n"
 
+// startVindexGate starts a gate with keyspace main (4 shards on engine,
+// vschema vindexMainYAML) and the unsharded keyspace lookup (a SQLite file
+// for engine sqlite, a Postgres database otherwise), and creates the tables
+// users, events, ring, solo and days through it.
 func startVindexGate(t *testing.T, engine string) *testGate {
 	t.Helper()
 	var o options
@@ -71,6 +73,7 @@ func startVindexGate(t *testing.T, engine string) *testGate {
 	mustExec(t, c, `CREATE TABLE events (ts bigint PRIMARY KEY, v text)`)
 	mustExec(t, c, `CREATE TABLE ring (k bigint PRIMARY KEY, v text)`)
 	mustExec(t, c, `CREATE TABLE solo (id bigint PRIMARY KEY, v text)`)
+	mustExec(t, c, `CREATE TABLE days (day date PRIMARY KEY, v text)`)
 	return g
 }
 
@@ -1429,5 +1432,47 @@ func TestLookupMultiStatementQuery(t *testing.T) {
 	users := checkLookups(t, c, "after a failed multi-statement query")
 	if len(users) != 0 {
 		t.Errorf("rows after the failed query: %d", len(users))
+	}
+}
+
+// TestRangeVindexDates: a range vindex with date bounds places a date
+// column's rows by date, and date comparisons prune its shards.
+func TestRangeVindexDates(t *testing.T) { forEachEngine(t, testRangeVindexDates) }
+
+func testRangeVindexDates(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	c := g.connect(t)
+	mustExec(t, c, `INSERT INTO days (day, v) VALUES ('2023-05-01', 'a'), ('2024-01-01', 'b'), ('2024-06-30', 'c'), ('2024-07-01', 'd'), ('2025-01-01', 'e'), ('2026-02-03', 'f')`)
+	wantExplain(t, c, `SELECT * FROM days WHERE day = '2024-06-30'`, "type=single_shard", "shards=40-80")
+	wantExplain(t, c, `SELECT * FROM days WHERE day >= '2024-06-01' AND day < '2024-08-01'`, "shards=40-80,80-c0")
+	wantExplain(t, c, `SELECT * FROM days WHERE day < '2024-01-01'`, "shards=-40")
+	wantExplain(t, c, `SELECT * FROM days WHERE day BETWEEN '2025-01-01' AND '2030-01-01'`, "shards=c0-")
+	for _, tc := range []struct{ where, want string }{
+		{`day = '2024-07-01'`, "d"},
+		{`day >= '2024-06-30' AND day < '2025-01-01'`, "c,d"},
+		{`day < '2024-01-01'`, "a"},
+		{`day BETWEEN '2024-01-01' AND '2024-12-31'`, "b,c,d"},
+		{`day > '2025-01-01'`, "f"},
+	} {
+		rows, err := c.Query(context.Background(), "SELECT v FROM days WHERE "+tc.where+" ORDER BY v")
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil || strings.Join(vs, ",") != tc.want {
+			t.Errorf("%s: %v %v, want %s", tc.where, vs, err, tc.want)
+		}
+	}
+	// Where the rows are: each on the shard its half-year names.
+	urls := g.cfg.Keyspaces["main"].Shards
+	want := map[string]int{"-40": 1, "40-80": 2, "80-c0": 1, "c0-": 2}
+	for shard, n := range want {
+		if got := shardInts(t, urls[shard], "SELECT count(*) FROM days"); len(got) != 1 || got[0] != int64(n) {
+			t.Errorf("shard %s holds %v rows of days, want %d", shard, got, n)
+		}
+	}
+	// A date the gate cannot read is refused where it would pick the shard.
+	if _, err := c.Exec(context.Background(), `SELECT * FROM days WHERE day = 'Jan 5 2024'`); sqlState(err) != "0A000" {
+		t.Errorf("unreadable date: want 0A000, got %v", err)
 	}
 }

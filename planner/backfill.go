@@ -117,7 +117,7 @@ func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *rou
 	counts := map[entry]int64{}
 	var order []entry
 	for _, row := range rows {
-		cv, err := Coerce(string(row[0]), fields[0].OID)
+		cv, err := CoerceFor(t, string(row[0]), fields[0].OID)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -3,9 +3,11 @@ package planner
 import (
 	"errors"
 	"math"
+	"time"
 	"strconv"
 	"strings"
 
+	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -78,6 +80,52 @@ func Coerce(v any, oid uint32) (any, error) {
 	return v, nil
 }
 
+// CoerceFor converts a vindex column's value for the table's vindex: a
+// range vindex with date bounds takes date and timestamp columns (as
+// times without zone); everything else goes through Coerce.
+func CoerceFor(t *router.Table, v any, oid uint32) (any, error) {
+	rv, isRange := t.Vindex.(*router.Range)
+	if !isRange || sqltypes.CategoryOf(oid) != sqltypes.CatTime {
+		return Coerce(v, oid)
+	}
+	if oid != sqltypes.OIDDate && oid != sqltypes.OIDTimestamp {
+		return nil, sqltypes.Unsupported("range vindex on a column of type %s (use date or timestamp: a %s literal depends on the session's TimeZone)", sqltypes.TypeName(oid), sqltypes.TypeName(oid))
+	}
+	if !rv.Times() {
+		return nil, sqltypes.Unsupported("range vindex on %s column %s: its ranges are not dates (write them as 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS')", sqltypes.TypeName(oid), t.VindexColumn())
+	}
+	var tm time.Time
+	switch x := v.(type) {
+	case time.Time:
+		tm = time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), time.UTC)
+	case string, []byte:
+		var s string
+		if b, ok := x.([]byte); ok {
+			s = string(b)
+		} else {
+			s = x.(string)
+		}
+		var ok bool
+		if tm, ok = router.ParseRangeTime(s); !ok {
+			return nil, unprunableError{sqltypes.Unsupported("range vindex on %s column %s: the gate reads values written as 'YYYY-MM-DD[ HH:MM:SS[.ffffff]]', not %q", sqltypes.TypeName(oid), t.VindexColumn(), s)}
+		}
+	default:
+		return nil, sqltypes.Errorf("22007", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), v)
+	}
+	if oid == sqltypes.OIDDate {
+		tm = time.Date(tm.Year(), tm.Month(), tm.Day(), 0, 0, 0, 0, time.UTC)
+	}
+	return tm, nil
+}
+
+// unprunableError is CoerceFor's error for a value the gate cannot read
+// but the shard can: a range bound of it does not prune, and anything that
+// needs its shard is refused.
+type unprunableError struct{ err error }
+
+func (e unprunableError) Error() string { return e.err.Error() }
+func (e unprunableError) Unwrap() error { return e.err }
+
 // NumericLit is a numeric literal with a fraction or beyond int64 (1.5,
 // 1e30): Postgres compares it with an integer column as a number, so that
 // no integer equals it, unlike the string '1.5', which it refuses.
@@ -95,6 +143,11 @@ func (e notIntegralError) Unwrap() error { return e.err }
 func isNotIntegral(err error) bool {
 	var ni notIntegralError
 	return errors.As(err, &ni)
+}
+
+func isUnprunable(err error) bool {
+	var u unprunableError
+	return errors.As(err, &u) || isNotIntegral(err)
 }
 
 // integralDecimal returns d as an int64 when it has no fraction.

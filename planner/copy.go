@@ -808,7 +808,7 @@ func (op *CopyFrom) shardOf(vals [][]byte) (string, error) {
 			return "", err
 		}
 	}
-	cv, err := Coerce(key, op.VColType)
+	cv, err := CoerceFor(op.Table, key, op.VColType)
 	if err != nil {
 		return "", err
 	}

@@ -92,7 +92,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			if val == nil {
 				return nil, sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
 			}
-			cv, err := Coerce(val, ins.VColType)
+			cv, err := CoerceFor(ins.Table, val, ins.VColType)
 			if err != nil {
 				return nil, err
 			}

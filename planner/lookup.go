@@ -223,7 +223,9 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 // predicate of the route.
 func (r *Route) rangeTargets(args []any) ([]string, error) {
 	rv, ok := r.Table.Vindex.(*router.Range)
-	if !ok {
+	if !ok || (rv.Text() && sqltypes.CategoryOf(r.ColType) != sqltypes.CatTime) {
+		// Text ranges do not prune: the shards compare text in their
+		// collation, the vindex in bytes.
 		return r.Keyspace.Shards, nil
 	}
 	eval := func(b RangeValue) (router.Bound, bool, error) {
@@ -231,8 +233,8 @@ func (r *Route) rangeTargets(args []any) ([]string, error) {
 		if v == nil {
 			return router.Bound{}, false, nil // col < NULL matches no row
 		}
-		cv, err := Coerce(v, r.ColType)
-		if isNotIntegral(err) {
+		cv, err := CoerceFor(r.Table, v, r.ColType)
+		if isUnprunable(err) {
 			return router.Bound{}, true, nil // ts < 200.5: no pruning by it
 		}
 		if err != nil {

@@ -66,7 +66,7 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 		if row[0] == nil {
 			continue // a row without a vindex value cannot exist; nothing to move
 		}
-		cv, err := Coerce(string(row[0]), d.VColType)
+		cv, err := CoerceFor(d.Table, string(row[0]), d.VColType)
 		if err != nil {
 			return nil, err
 		}

@@ -125,7 +125,7 @@ func (r *Route) Targets(args []any) ([]string, error) {
 		if val == nil {
 			continue // col = NULL matches no row
 		}
-		cv, err := Coerce(val, r.ColType)
+		cv, err := CoerceFor(r.Table, val, r.ColType)
 		if isNotIntegral(err) {
 			continue // no integer equals 1.5: no row matches
 		}

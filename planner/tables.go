@@ -413,7 +413,7 @@ func (c *colocation) rangeColumn(n *pg_query.Node) (*tableRef, bool) {
 		return nil, false
 	}
 	rv, isRange := ref.table.Vindex.(*router.Range)
-	return ref, isRange && !rv.Text()
+	return ref, isRange && (!rv.Text() || rv.Times())
 }
 
 // resolveLookup maps a column reference to a sharded table with a lookup

@@ -124,7 +124,7 @@ func (ins *InsertSplit) targets(args []any) ([]string, error) {
 		if !ok || ins.VCol == ins.SeqCol {
 			return ins.Keyspace.Shards, nil
 		}
-		cv, err := Coerce(v.eval(args), ins.VColType)
+		cv, err := CoerceFor(ins.Table, v.eval(args), ins.VColType)
 		if err != nil {
 			return nil, err
 		}

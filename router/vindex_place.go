@@ -6,6 +6,8 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
+	"time"
 )
 
 // shardStart is the keyspace id a placing vindex (range, consistent_hash)
@@ -134,6 +136,7 @@ func (c *ConsistentHash) Same(o Vindex) bool {
 // no shard: writing it is an error.
 type Range struct {
 	parts  []RangePart // sorted by From
+	tparts []RangePart // the string bounds read as dates/timestamps, when they all are
 	starts map[string][]byte
 	text   bool
 }
@@ -236,8 +239,52 @@ func NewRange(shards *ShardMap, parts []RangePart) (*Range, error) {
 			return nil, fmt.Errorf("range vindex: the ranges of shards %s and %s overlap", prev.Shard, cur.Shard)
 		}
 	}
+	if r.text {
+		r.tparts = timeParts(r.parts)
+	}
 	return r, nil
 }
+
+// timeParts reads string bounds as dates or timestamps; nil unless every
+// bound is one. ISO dates sort as their strings do, so the order and the
+// overlap checks of the strings hold for the times.
+func timeParts(parts []RangePart) []RangePart {
+	out := make([]RangePart, len(parts))
+	for i, p := range parts {
+		out[i].Shard = p.Shard
+		for j, b := range []any{p.From, p.To} {
+			if b == nil {
+				continue
+			}
+			t, ok := ParseRangeTime(b.(string))
+			if !ok {
+				return nil
+			}
+			if j == 0 {
+				out[i].From = t
+			} else {
+				out[i].To = t
+			}
+		}
+	}
+	return out
+}
+
+// ParseRangeTime reads a date or timestamp written in ISO form
+// (YYYY-MM-DD, optionally with " HH:MM:SS[.ffffff]" or "T..."), as a
+// time without zone (UTC).
+func ParseRangeTime(s string) (time.Time, bool) {
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, strings.TrimSpace(s), time.UTC); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// Times reports whether the bounds are dates or timestamps, so that date
+// and timestamp columns can use the vindex.
+func (r *Range) Times() bool { return r.tparts != nil }
 
 // lessFrom orders lower bounds, nil (unbounded) first.
 func lessFrom(a, b any) bool {
@@ -268,6 +315,8 @@ func compareBound(a, b any) int {
 			return 1
 		}
 		return 0
+	case time.Time:
+		return x.Compare(b.(time.Time))
 	}
 	return 0
 }
@@ -286,6 +335,11 @@ func (r *Range) value(v any) (any, error) {
 	switch x := v.(type) {
 	case nil:
 		return nil, fmt.Errorf("range vindex: cannot place NULL")
+	case time.Time:
+		if r.tparts == nil {
+			return nil, fmt.Errorf("range vindex: the ranges are not dates, got the time %s", x.Format(time.RFC3339))
+		}
+		return x, nil
 	case string:
 		if !r.text {
 			return nil, fmt.Errorf("range vindex: the ranges are integers, got the string %q", x)
@@ -320,13 +374,22 @@ func asSignedInt(v any) (int64, bool) {
 	return int64(u), ok
 }
 
-// Shard returns the shard whose range holds value.
+// partsOf are the ranges to compare a converted value with.
+func (r *Range) partsOf(v any) []RangePart {
+	if _, isTime := v.(time.Time); isTime {
+		return r.tparts
+	}
+	return r.parts
+}
+
+// Shard returns the shard whose range holds value (int64, string, or
+// time.Time when the bounds are dates).
 func (r *Range) Shard(value any) (string, error) {
 	v, err := r.value(value)
 	if err != nil {
 		return "", err
 	}
-	for _, p := range r.parts {
+	for _, p := range r.partsOf(v) {
 		if (p.From == nil || compareBound(p.From, v) <= 0) && (p.To == nil || compareBound(v, p.To) < 0) {
 			return p.Shard, nil
 		}
@@ -363,8 +426,14 @@ func (r *Range) ShardsFor(lo, hi Bound) ([]string, error) {
 			return nil, err
 		}
 	}
+	parts := r.parts
+	if lo.Value != nil {
+		parts = r.partsOf(lo.Value)
+	} else if hi.Value != nil {
+		parts = r.partsOf(hi.Value)
+	}
 	var out []string
-	for _, p := range r.parts {
+	for _, p := range parts {
 		// Below the range: the predicate's upper end is under its From.
 		if hi.Value != nil && p.From != nil {
 			if c := compareBound(hi.Value, p.From); c < 0 || (c == 0 && !hi.Inclusive) {

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // evenShardMap is the ShardMap of EvenShards(n).
@@ -1046,5 +1047,66 @@ func TestNewRangeDirect(t *testing.T) {
 	ksid, _ := r.Map(int64(1))
 	if f, _ := m.Find(ksid); f != s {
 		t.Errorf("NewRange does not check that the parts' shards belong to the ShardMap (only newRange does); for shard %q Shard returns %q but Map returns %x, which routes to %q", "nope", s, ksid, f)
+	}
+}
+
+func TestRangeDates(t *testing.T) {
+	m := evenShardMap(t, 4)
+	v, err := NewVindex(VindexConfig{Type: "range", Ranges: map[string][]any{
+		"-40": {nil, "2024-01-01"}, "40-80": {"2024-01-01", "2024-07-01"}, "80-c0": {"2024-07-01", "2025-01-01 12:00:00"}, "c0-": {"2025-01-01 12:00:00", nil},
+	}}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := v.(*Range)
+	if !r.Times() || !r.Text() {
+		t.Fatalf("Times %v Text %v", r.Times(), r.Text())
+	}
+	day := func(s string) time.Time {
+		tm, ok := ParseRangeTime(s)
+		if !ok {
+			t.Fatalf("ParseRangeTime(%q) failed", s)
+		}
+		return tm
+	}
+	for in, want := range map[string]string{
+		"2023-12-31 23:59:59.999999": "-40", "2024-01-01": "40-80", "2024-06-30T23:00:00": "40-80",
+		"2024-07-01": "80-c0", "2025-01-01 11:59": "80-c0", "2025-01-01 12:00:00": "c0-", "0001-01-01": "-40", "9999-12-31": "c0-",
+	} {
+		s, err := r.Shard(day(in))
+		if err != nil || s != want {
+			t.Errorf("Shard(%s) = %q, %v; want %s", in, s, err, want)
+		}
+		ksid, _ := r.Map(day(in))
+		if f, _ := m.Find(ksid); f != want {
+			t.Errorf("Find(Map(%s)) = %s, want %s", in, f, want)
+		}
+	}
+	got, err := r.ShardsFor(Bound{Value: day("2024-06-01"), Inclusive: true}, Bound{Value: day("2024-07-01")})
+	if err != nil || strings.Join(got, ",") != "40-80" {
+		t.Errorf("[2024-06-01, 2024-07-01) -> %v %v", got, err)
+	}
+	got, _ = r.ShardsFor(Bound{Value: day("2024-06-01"), Inclusive: true}, Bound{Value: day("2024-07-01"), Inclusive: true})
+	if strings.Join(got, ",") != "40-80,80-c0" {
+		t.Errorf("[2024-06-01, 2024-07-01] -> %v", got)
+	}
+	// Strings still place as strings; not every string is a date.
+	if s, _ := r.Shard("2024-03-01"); s != "40-80" {
+		t.Errorf("Shard(string) = %s", s)
+	}
+	for _, bad := range []string{"Jan 5 2024", "2024-13-01", "2024-01-01 25:00", ""} {
+		if _, ok := ParseRangeTime(bad); ok {
+			t.Errorf("ParseRangeTime(%q) accepted", bad)
+		}
+	}
+	notDates, err := NewVindex(VindexConfig{Type: "range", Ranges: map[string][]any{"-80": {nil, "m"}, "80-": {"m", nil}}}, evenShardMap(t, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if notDates.(*Range).Times() {
+		t.Error("ranges of words read as dates")
+	}
+	if _, err := notDates.Map(day("2024-01-01")); err == nil {
+		t.Error("a time placed by ranges of words")
 	}
 }

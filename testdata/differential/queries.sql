@@ -194,3 +194,18 @@ SELECT status, count(*) FROM orders WHERE status = 'Shipped' GROUP BY status
 SELECT count(*) FROM orders WHERE status = 'lost'
 ordered: SELECT id, amount FROM orders WHERE status = $1 ORDER BY id LIMIT 5 ;; ["shipped"]
 SELECT * FROM orders WHERE status = 'paid' AND customer_id = 42
+# Range vindexes on a date and a timestamp (shards split at 2024-01-01, 2024-07-01, 2025-01-01)
+SELECT * FROM visits WHERE day = '2024-03-05'
+SELECT * FROM visits WHERE day = '2023-12-31'
+SELECT id, day FROM visits WHERE day BETWEEN '2024-06-15' AND '2024-07-15'
+SELECT count(*), sum(amount) FROM visits WHERE day >= '2025-01-01'
+SELECT count(*) FROM visits WHERE day < '2024-01-01'
+SELECT count(*) FROM visits WHERE day > '2024-06-30' AND day <= '2024-07-01'
+ordered: SELECT day, count(*) FROM visits WHERE day >= '2024-12-20' AND day < '2025-01-10' GROUP BY day ORDER BY day
+SELECT * FROM visits WHERE day = $1 ;; ["2024-05-05"]
+SELECT * FROM visits WHERE day IN ('2024-01-01', '2024-07-01', '2025-01-01')
+refuse: SELECT * FROM visits WHERE day = 'Jan 5 2024'
+SELECT * FROM pings WHERE at >= '2024-06-30 12:00:00' AND at < '2024-07-01 12:00:00'
+SELECT count(*), max(at), min(v) FROM pings WHERE at < '2024-01-01'
+SELECT count(*) FROM pings WHERE at BETWEEN '2024-12-31 23:00' AND '2025-01-01 01:00'
+ordered: SELECT at, v FROM pings WHERE at >= '2025-03-01' ORDER BY at LIMIT 5

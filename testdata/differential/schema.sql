@@ -3,3 +3,5 @@ CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL, amount 
 CREATE TABLE countries (code text PRIMARY KEY, name text, region text);
 CREATE TABLE events (ts bigint PRIMARY KEY, kind text, val integer);
 CREATE TABLE accounts (id bigint PRIMARY KEY, email text, region text, amount numeric(10,2));
+CREATE TABLE visits (id bigint PRIMARY KEY, day date NOT NULL, amount integer);
+CREATE TABLE pings (at timestamp PRIMARY KEY, v integer);
