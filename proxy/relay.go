@@ -409,15 +409,16 @@ func (rl *relayLoop) watchShutdown() {
 func isGateCommand(q []byte) bool {
 	i := skipBlank(q, 0)
 	w, i := word(q, i)
-	switch string(bytes.ToLower(w)) {
-	case "explain":
+	// EqualFold, not ToLower: this runs on every relayed query.
+	switch {
+	case bytes.EqualFold(w, []byte("explain")):
 		i = skipBlank(q, i)
 		if i >= len(q) || q[i] != '(' {
 			return false
 		}
 		w, _ = word(q, skipBlank(q, i+1))
 		return bytes.EqualFold(w, []byte("route"))
-	case "show":
+	case bytes.EqualFold(w, []byte("show")):
 		w, _ = word(q, skipBlank(q, i))
 		return len(w) > len("vitess_") && bytes.EqualFold(w[:len("vitess_")], []byte("vitess_"))
 	}

@@ -12,7 +12,9 @@
 #
 #   SECONDS_PER_RUN=30 ROUNDS=1 CLIENTS=8 SCALE=10 scripts/bench-pgbench.sh
 # (MODES="prepared" for one mode, GATE_GOMAXPROCS=N for the gate's Go
-# scheduler, PROFILE=dir for CPU profiles, STRACE=file for syscall counts.)
+# scheduler, PROFILE=dir for CPU profiles, STRACE=file for syscall counts,
+# BACKEND=unix to connect the gate and PgBouncer to PostgreSQL over its Unix
+# socket instead of TCP, as when they run on the database's host.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-${T:-30}}
@@ -20,6 +22,7 @@ ROUNDS=${ROUNDS:-1}
 CLIENTS=${CLIENTS:-8}
 SCALE=${SCALE:-10}
 MODES=${MODES:-"simple extended prepared"}
+BACKEND=${BACKEND:-tcp}
 BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 WORK=$(mktemp -d /tmp/vitess-pgbench.XXXXXX)
 chmod 755 "$WORK"
@@ -45,11 +48,18 @@ psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE
 pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench >/dev/null 2>&1
 
 go build -o "$WORK/vitess" .
+if [ "$BACKEND" = unix ]; then
+  GATE_BACKEND_URL="postgres://postgres@/bench?host=$WORK/pg&port=$PGPORT&sslmode=disable&pool_size=$((CLIENTS + 4))"
+  BOUNCER_BACKEND="host=$WORK/pg port=$PGPORT"
+else
+  GATE_BACKEND_URL="postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"
+  BOUNCER_BACKEND="host=127.0.0.1 port=$PGPORT"
+fi
 cat > "$WORK/gate.yaml" <<YAML
 keyspaces:
   bench:
     sharded: false
-    shards: {"-": "postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"}
+    shards: {"-": "$GATE_BACKEND_URL"}
 YAML
 GOMAXPROCS=${GATE_GOMAXPROCS:-$(nproc)} "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
 GATEPID=$!
@@ -59,7 +69,7 @@ if command -v pgbouncer >/dev/null; then
   mkdir -p "$WORK/bouncer"
   cat > "$WORK/bouncer/pgbouncer.ini" <<INI
 [databases]
-bench = host=127.0.0.1 port=$PGPORT dbname=bench user=postgres
+bench = $BOUNCER_BACKEND dbname=bench user=postgres
 [pgbouncer]
 listen_addr = 127.0.0.1
 listen_port = $BOUNCERPORT
