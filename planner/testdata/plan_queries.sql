@@ -36,3 +36,21 @@ SELECT nosuch FROM missing
 -- COPY
 COPY users (tenant_id, name) FROM STDIN
 COPY (SELECT id, name FROM users ORDER BY id) TO STDOUT WITH (FORMAT csv)
+-- vindex types: range (integer bounds prune), consistent_hash, lookups
+SELECT * FROM events WHERE ts = 150
+SELECT * FROM events WHERE ts >= 100 AND ts < 200
+SELECT * FROM events WHERE ts BETWEEN $1 AND $2
+SELECT count(*) FROM events WHERE 250 < ts
+SELECT * FROM events WHERE ts < 200.5
+SELECT * FROM ring WHERE k = 7
+SELECT * FROM users WHERE name = 'ann'
+SELECT * FROM users WHERE name IN ('ann', 'bob') ORDER BY id
+SELECT * FROM events WHERE kind = 'click'
+SELECT * FROM users WHERE id = 3 AND name = 'ann'
+INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob')
+UPDATE users SET name = $1 WHERE id = $2
+UPDATE users SET score = 1 WHERE name = 'ann'
+DELETE FROM users WHERE name = 'ann'
+DELETE FROM events WHERE ts > 250
+-- another keyspace's tables
+SELECT * FROM lookup.users_name WHERE name = 'ann'
