@@ -82,6 +82,7 @@ func TestCopyRefusals(t *testing.T) {
 		`COPY users FROM STDIN WHERE id > 1`:              "0A000",
 		`COPY users FROM STDIN (FORCE_NULL (name))`:       "0A000",
 		`COPY nosuch FROM STDIN`:                          "42P01",
+		`COPY members FROM STDIN`:                         "0A000",
 		`COPY orders (id, amount) FROM STDIN`:             "23502",
 		`COPY users FROM STDIN (FORMAT csv, FORMAT text)`: "42601",
 	} {

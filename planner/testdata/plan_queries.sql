@@ -43,14 +43,14 @@ SELECT * FROM events WHERE ts BETWEEN $1 AND $2
 SELECT count(*) FROM events WHERE 250 < ts
 SELECT * FROM events WHERE ts < 200.5
 SELECT * FROM ring WHERE k = 7
-SELECT * FROM users WHERE name = 'ann'
-SELECT * FROM users WHERE name IN ('ann', 'bob') ORDER BY id
+SELECT * FROM members WHERE name = 'ann'
+SELECT * FROM members WHERE name IN ('ann', 'bob') ORDER BY id
 SELECT * FROM events WHERE kind = 'click'
-SELECT * FROM users WHERE id = 3 AND name = 'ann'
-INSERT INTO users (id, name) VALUES (1, 'ann'), (2, 'bob')
-UPDATE users SET name = $1 WHERE id = $2
-UPDATE users SET score = 1 WHERE name = 'ann'
-DELETE FROM users WHERE name = 'ann'
+SELECT * FROM members WHERE id = 3 AND name = 'ann'
+INSERT INTO members (id, name) VALUES (1, 'ann'), (2, 'bob')
+UPDATE members SET name = $1 WHERE id = $2
+UPDATE members SET score = 1 WHERE name = 'ann'
+DELETE FROM members WHERE name = 'ann'
 DELETE FROM events WHERE ts > 250
 -- another keyspace's tables
-SELECT * FROM lookup.users_name WHERE name = 'ann'
+SELECT * FROM lookup.members_name WHERE name = 'ann'
