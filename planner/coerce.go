@@ -3,9 +3,9 @@ package planner
 import (
 	"errors"
 	"math"
-	"time"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
