@@ -36,7 +36,6 @@ type Gate struct {
 	Visibility *sync.RWMutex
 }
 
-
 // Committer commits the shard transactions of one client transaction.
 type Committer interface {
 	Commit(ctx context.Context, parts []planner.Participant) error
