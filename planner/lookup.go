@@ -216,6 +216,12 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 			out = append(out, s)
 		}
 	}
+	if len(out) == 0 {
+		// No row has the values: one shard still runs the statement, so
+		// that its errors (text = integer) and command tag are Postgres's;
+		// it finds no row either.
+		out = r.Keyspace.Shards[:1]
+	}
 	return out, nil
 }
 
