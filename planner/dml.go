@@ -88,21 +88,34 @@ func (w *refWrite) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows
 	if err != nil {
 		return nil, err
 	}
+	rows, tags, err := readEach(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
 	var first []sqltypes.Row
 	var tag string
+	if len(rows) > 0 {
+		first, tag = rows[0], tags[0]
+	}
+	return &sqltypes.Buffered{Cols: w.r.Fields, Data: first, Command: tag}, nil
+}
+
+// readEach reads every stream to its end: each one's rows and command
+// tag. On an error the streams not yet read are closed.
+func readEach(ctx context.Context, streams []sqltypes.Rows) ([][]sqltypes.Row, []string, error) {
+	rows := make([][]sqltypes.Row, len(streams))
+	tags := make([]string, len(streams))
 	for i, s := range streams {
-		rows, err := sqltypes.ReadAll(ctx, s)
-		if err != nil {
+		var err error
+		if rows[i], err = sqltypes.ReadAll(ctx, s); err != nil {
 			for _, rest := range streams[i+1:] {
 				rest.Close()
 			}
-			return nil, err
+			return nil, nil, err
 		}
-		if i == 0 {
-			first, tag = rows, s.Tag()
-		}
+		tags[i] = s.Tag()
 	}
-	return &sqltypes.Buffered{Cols: w.r.Fields, Data: first, Command: tag}, nil
+	return rows, tags, nil
 }
 
 func (w *refWrite) Explain() *ExplainNode {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -210,12 +209,7 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 		}
 		want[s] = true
 	}
-	var out []string
-	for _, s := range r.Keyspace.Shards {
-		if want[s] {
-			out = append(out, s)
-		}
-	}
+	out := inKeyOrder(r.Keyspace, want)
 	if len(out) == 0 {
 		// No row has the values: one shard still runs the statement, so
 		// that its errors (text = integer) and command tag are Postgres's;
@@ -284,13 +278,11 @@ func (r *Route) rangeTargets(args []any) ([]string, error) {
 			pairs++
 		}
 	}
-	var out []string
-	for _, s := range r.Keyspace.Shards {
-		if count[s] == pairs {
-			out = append(out, s)
-		}
+	want := map[string]bool{}
+	for s, n := range count {
+		want[s] = n == pairs
 	}
-	return out, nil
+	return inKeyOrder(r.Keyspace, want), nil
 }
 
 func (r *Route) rangeText() string {
@@ -329,14 +321,4 @@ func (b *builder) applyChoice(r *Route, ch vindexChoice) error {
 		}
 	}
 	return nil
-}
-
-// sortedKeys returns a map's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

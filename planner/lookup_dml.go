@@ -51,15 +51,12 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 	if err != nil {
 		return nil, err
 	}
+	read, _, err := readEach(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
 	var old []sqltypes.Row
-	for i, s := range streams {
-		rows, err := sqltypes.ReadAll(ctx, s)
-		if err != nil {
-			for _, rest := range streams[i+1:] {
-				rest.Close()
-			}
-			return nil, err
-		}
+	for _, rows := range read {
 		old = append(old, rows...)
 	}
 	for _, row := range old {
@@ -102,18 +99,13 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 	if err != nil {
 		return nil, err
 	}
+	written, tags, err := readEach(ctx, streams)
+	if err != nil {
+		return nil, err
+	}
 	var out []sqltypes.Row
-	var tags []string
-	for i, s := range streams {
-		rows, err := sqltypes.ReadAll(ctx, s)
-		if err != nil {
-			for _, rest := range streams[i+1:] {
-				rest.Close()
-			}
-			return nil, err
-		}
+	for _, rows := range written {
 		out = append(out, rows...)
-		tags = append(tags, s.Tag())
 	}
 	tag := d.Write.EmptyTag
 	if len(tags) > 0 {
@@ -154,6 +146,18 @@ func (b *builder) maintainLookups(pl *Plan, n *pg_query.Node, t *router.Table, r
 	var rel *pg_query.RangeVar
 	var where *pg_query.Node
 	d := &LookupDML{Write: r, Table: t}
+	add := func(l *router.Lookup, newValue *Value) error {
+		lt, err := b.lookupTable(l)
+		if err != nil {
+			return err
+		}
+		colType, err := b.colType(t.Name, l.Column)
+		if err != nil {
+			return err
+		}
+		d.Lookups = append(d.Lookups, dmlLookup{LT: lt, ColType: colType, New: newValue})
+		return nil
+	}
 	if u := n.GetUpdateStmt(); u != nil {
 		rel, where, d.Command = u.Relation, u.WhereClause, "UPDATE"
 		for _, tgt := range u.TargetList {
@@ -169,7 +173,9 @@ func (b *builder) maintainLookups(pl *Plan, n *pg_query.Node, t *router.Table, r
 				if !ok {
 					return nil, unsupported("UPDATE of lookup vindex column %s.%s: the new value must be a constant or a parameter", t.Name, l.Column)
 				}
-				d.Lookups = append(d.Lookups, dmlLookup{New: &v, LT: &LookupTable{L: l}})
+				if err := add(l, &v); err != nil {
+					return nil, err
+				}
 			}
 		}
 		if len(d.Lookups) == 0 {
@@ -185,22 +191,15 @@ func (b *builder) maintainLookups(pl *Plan, n *pg_query.Node, t *router.Table, r
 			return nil, unsupported("DELETE ... USING of table %s, which has lookup vindexes", t.Name)
 		}
 		for _, l := range t.Lookups {
-			d.Lookups = append(d.Lookups, dmlLookup{LT: &LookupTable{L: l}})
+			if err := add(l, nil); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if where != nil && hasCurrentOf(where) {
 		return nil, unsupported("WHERE CURRENT OF on table %s, which has lookup vindexes", t.Name)
 	}
 	var err error
-	for i := range d.Lookups {
-		l := d.Lookups[i].LT.L
-		if d.Lookups[i].LT, err = b.lookupTable(l); err != nil {
-			return nil, err
-		}
-		if d.Lookups[i].ColType, err = b.colType(t.Name, l.Column); err != nil {
-			return nil, err
-		}
-	}
 	if d.VColType, err = b.colType(t.Name, t.VindexColumn()); err != nil {
 		return nil, err
 	}

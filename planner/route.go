@@ -138,13 +138,18 @@ func (r *Route) Targets(args []any) ([]string, error) {
 		}
 		want[s] = true
 	}
+	return inKeyOrder(r.Keyspace, want), nil
+}
+
+// inKeyOrder lists the keyspace's shards that want holds, in key order.
+func inKeyOrder(ks *router.Keyspace, want map[string]bool) []string {
 	var out []string
-	for _, s := range r.Keyspace.Shards {
+	for _, s := range ks.Shards {
 		if want[s] {
 			out = append(out, s)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // OpenEach starts the statement on every target shard at once and returns

@@ -594,39 +594,14 @@ func (c *conn) simpleQuery(sql string) {
 // as written, without an implicit transaction around them.
 func hasTransactionControl(parts []string) bool {
 	for _, q := range parts {
-		switch strings.ToUpper(firstWord(q)) {
+		b := []byte(q)
+		w, _ := word(b, skipBlank(b, 0))
+		switch strings.ToUpper(string(w)) {
 		case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "VACUUM":
 			return true
 		}
 	}
 	return false
-}
-
-// firstWord is a statement's first keyword, after comments.
-func firstWord(q string) string {
-	for {
-		q = strings.TrimLeft(q, " \t\r\n")
-		switch {
-		case strings.HasPrefix(q, "--"):
-			i := strings.IndexByte(q, '\n')
-			if i < 0 {
-				return ""
-			}
-			q = q[i+1:]
-		case strings.HasPrefix(q, "/*"):
-			i := strings.Index(q, "*/")
-			if i < 0 {
-				return ""
-			}
-			q = q[i+2:]
-		default:
-			end := strings.IndexFunc(q, func(r rune) bool { return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') })
-			if end < 0 {
-				return q
-			}
-			return q[:end]
-		}
-	}
 }
 
 func (c *conn) runSimple(ctx context.Context, q string) error {
