@@ -1476,3 +1476,47 @@ func testRangeVindexDates(t *testing.T, engine string) {
 		t.Errorf("unreadable date: want 0A000, got %v", err)
 	}
 }
+
+// TestLookupColumnDefault: an INSERT that leaves out a lookup vindex
+// column the shard would fill itself (a DEFAULT other than NULL, a
+// generated column) is refused, since the gate could not add the row's
+// lookup entry; a column whose default is NULL may be left out.
+func TestLookupColumnDefault(t *testing.T) { forEachEngine(t, testLookupColumnDefault) }
+
+func testLookupColumnDefault(t *testing.T, engine string) {
+	g := startVindexGate(t, engine)
+	c := g.connect(t)
+	ctx := context.Background()
+	refused := func(sql, fragment string) {
+		t.Helper()
+		_, err := c.Exec(ctx, sql)
+		if sqlState(err) != "0A000" || !strings.Contains(err.Error(), fragment) {
+			t.Errorf("%s: want 0A000 naming %q, got %v", sql, fragment, err)
+		}
+	}
+	recreate := func(ddl string) {
+		t.Helper()
+		mustExec(t, c, `DROP TABLE users`)
+		mustExec(t, c, ddl)
+	}
+
+	recreate(`CREATE TABLE users (id bigint PRIMARY KEY, email text DEFAULT 'none@x', name text)`)
+	refused(`INSERT INTO users (id, name) VALUES (1, 'ann')`, "lookup vindex column email, which has DEFAULT")
+	mustExec(t, c, `INSERT INTO users (id, email) VALUES (2, 'b@x')`) // name takes NULL
+	mustExec(t, c, `INSERT INTO users VALUES (3, 'c@x', 'cat')`)
+	if users := checkLookups(t, c, "email with a DEFAULT"); len(users) != 2 {
+		t.Errorf("rows: %v", users)
+	}
+	if ids := sameRowsViaLookup(t, c, "email", "none@x"); len(ids) != 0 {
+		t.Errorf("none@x: %v", ids)
+	}
+
+	recreate(`CREATE TABLE users (id bigint PRIMARY KEY, email text DEFAULT NULL, name text)`)
+	mustExec(t, c, `INSERT INTO users (id, name) VALUES (1, 'ann')`)
+	checkLookups(t, c, "email DEFAULT NULL")
+
+	if engine == "postgres" {
+		recreate(`CREATE TABLE users (id bigint PRIMARY KEY, email text, name text GENERATED ALWAYS AS (upper(email)) STORED)`)
+		refused(`INSERT INTO users (id, email) VALUES (1, 'a@x')`, "lookup vindex column name, which has DEFAULT GENERATED")
+	}
+}

@@ -362,7 +362,10 @@ func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
 		for _, l := range t.Lookups {
 			il := insertLookup{Col: indexOf(cols, l.Column)}
 			if il.Col < 0 {
-				continue // the column takes its default; refused below if that is not NULL
+				if err := b.checkLeftOut(name, l); err != nil {
+					return nil, err
+				}
+				continue // the column is NULL, which is never looked up
 			}
 			if il.LT, err = b.lookupTable(l); err != nil {
 				return nil, err
@@ -392,6 +395,25 @@ func (b *builder) insertPlan(n *pg_query.Node) (*Plan, error) {
 		typ = "insert_reference"
 	}
 	return &Plan{Type: typ, Root: op, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+}
+
+// checkLeftOut refuses an INSERT that leaves out a lookup vindex column
+// the shard would fill itself (a DEFAULT other than NULL, a generated
+// column): the gate would not know the value, and the row would be missing
+// from the lookup table.
+func (b *builder) checkLeftOut(table string, l *router.Lookup) error {
+	cd, ok := b.firstShard().(ColumnDefaulter)
+	if !ok {
+		return nil
+	}
+	def, err := cd.ColumnDefault(b.ctx, table, l.Column)
+	if err != nil {
+		return err
+	}
+	if def != "" {
+		return unsupported("INSERT into %s that leaves out lookup vindex column %s, which has DEFAULT %s (the gate would not know its value; name the column in the INSERT)", table, l.Column, def)
+	}
+	return nil
 }
 
 func indexOf(list []string, s string) int {

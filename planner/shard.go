@@ -34,6 +34,13 @@ type Reserved interface {
 	Release()
 }
 
+// ColumnDefaulter is a shard that reports what a table column takes when
+// an INSERT leaves it out: its DEFAULT expression, "GENERATED ..." for a
+// column the shard computes, "" for NULL.
+type ColumnDefaulter interface {
+	ColumnDefault(ctx context.Context, table, column string) (string, error)
+}
+
 // Describer is a connection that can describe statements itself (a
 // session's reserved connection sees its temp tables).
 type Describer interface {

@@ -979,3 +979,36 @@ func (r *pgReserved) Broken() bool {
 	}
 	return r.h.b == nil || r.h.b.broken || r.h.b.conn.PgConn().IsClosed()
 }
+
+// ColumnDefault reports what a column takes when an INSERT leaves it out:
+// its DEFAULT expression, "GENERATED ..." for a generated or identity
+// column, or "" when it takes NULL (or the table is not there).
+func (e *Postgres) ColumnDefault(ctx context.Context, table, column string) (string, error) {
+	r, err := e.Query(ctx, `SELECT coalesce(pg_get_expr(d.adbin, d.adrelid), ''), a.attgenerated::text, a.attidentity::text
+FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = to_regclass($1) AND a.attname = $2 AND NOT a.attisdropped`, []any{sqltypes.QuoteIdent(table), column})
+	if err != nil {
+		return "", err
+	}
+	rows, err := sqltypes.ReadAll(ctx, r)
+	if err != nil || len(rows) == 0 {
+		return "", err
+	}
+	def, generated, identity := string(rows[0][0]), string(rows[0][1]), string(rows[0][2])
+	switch {
+	case generated != "":
+		return "GENERATED ALWAYS AS (" + def + ") STORED", nil
+	case identity != "":
+		return "GENERATED AS IDENTITY", nil
+	}
+	return nullDefault(def), nil
+}
+
+// nullDefault is def, or "" when def only says NULL.
+func nullDefault(def string) string {
+	d := strings.ToUpper(strings.TrimSpace(def))
+	if d == "NULL" || strings.HasPrefix(d, "NULL::") {
+		return ""
+	}
+	return def
+}

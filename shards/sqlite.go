@@ -368,3 +368,21 @@ func (t *sqliteTx) Rollback(ctx context.Context) error {
 	}
 	return dialect.MapError(err)
 }
+
+// ColumnDefault reports what a column takes when an INSERT leaves it out:
+// its DEFAULT expression, "GENERATED ..." for a generated column, or ""
+// when it takes NULL (or the table is not there).
+func (s *SQLite) ColumnDefault(ctx context.Context, table, column string) (string, error) {
+	var def sql.NullString
+	var hidden int
+	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, table, column).Scan(&def, &hidden)
+	switch {
+	case err == sql.ErrNoRows:
+		return "", nil
+	case err != nil:
+		return "", err
+	case hidden == 2 || hidden == 3:
+		return "GENERATED ALWAYS", nil
+	}
+	return nullDefault(def.String), nil
+}

@@ -227,6 +227,20 @@ func (t *Tablet) Describe(ctx context.Context, sql string, paramOIDs []uint32) (
 	return p, f, t.wrap(err)
 }
 
+// ColumnDefault reports what a table column takes when an INSERT leaves
+// it out ("" for NULL), as planner.ColumnDefaulter.
+func (t *Tablet) ColumnDefault(ctx context.Context, table, column string) (string, error) {
+	defer t.enter()()
+	cd, ok := t.eng().(interface {
+		ColumnDefault(ctx context.Context, table, column string) (string, error)
+	})
+	if !ok {
+		return "", fmt.Errorf("shard %s/%s: %s engine cannot report column defaults", t.Keyspace, t.name, t.eng().Kind())
+	}
+	def, err := cd.ColumnDefault(ctx, table, column)
+	return def, t.wrap(err)
+}
+
 // Begin opens a transaction on this shard.
 func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
 	return t.begin(func(e Engine) (planner.Tx, error) { return e.Begin(ctx) })
