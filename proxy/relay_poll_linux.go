@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -213,9 +214,11 @@ func (p *pollPipe) read(fd int) (int, error) {
 	}
 }
 
-// write writes the framed bytes; blocked is set when the socket is full.
-func (p *pollPipe) write(fd int) error {
+// write writes the framed bytes and reports how many it wrote; blocked is
+// set when the socket is full.
+func (p *pollPipe) write(fd int) (int, error) {
 	p.blocked = false
+	wrote := 0
 	for p.off < p.clear {
 		n, err := rawWrite(fd, p.buf[p.off:p.clear])
 		if err == unix.EINTR {
@@ -223,12 +226,13 @@ func (p *pollPipe) write(fd int) error {
 		}
 		if err == unix.EAGAIN {
 			p.blocked = true
-			return nil
+			return wrote, nil
 		}
 		if err != nil {
-			return err
+			return wrote, err
 		}
 		p.off += n
+		wrote += n
 	}
 	if p.off == len(p.buf) {
 		p.buf, p.off, p.clear = p.buf[:0], 0, 0
@@ -236,7 +240,7 @@ func (p *pollPipe) write(fd int) error {
 			p.buf = make([]byte, 0, pollBufSize) // a large message has passed
 		}
 	}
-	return nil
+	return wrote, nil
 }
 
 // passBody clears the read part of the message body being passed and
@@ -457,9 +461,13 @@ func (pp *pollPair) flushUp() {
 	if pp.ended {
 		return
 	}
-	if err := pp.up.write(pp.bfd); err != nil {
+	n, err := pp.up.write(pp.bfd)
+	if err != nil {
 		pp.backendGone()
 		return
+	}
+	if n > 0 {
+		yieldToPeer()
 	}
 	if pp.terminating && !pp.up.pendingOut() {
 		pp.end()
@@ -470,8 +478,29 @@ func (pp *pollPair) flushDown() {
 	if pp.ended {
 		return
 	}
-	if err := pp.down.write(pp.cfd); err != nil {
+	n, err := pp.down.write(pp.cfd)
+	if err != nil {
 		pp.clientGone()
+		return
+	}
+	if n > 0 {
+		yieldToPeer()
+	}
+}
+
+// relayYield is off when VITESS_RELAY_YIELD=0 (to measure without it).
+var relayYield = os.Getenv("VITESS_RELAY_YIELD") != "0"
+
+// yieldToPeer gives the CPU up after a write has handed a message on. A
+// socket write wakes its reader, often on this CPU (the kernel expects a
+// writer to wait for the answer, as a client does); letting it run now,
+// rather than after the loop's next round, is what a blocking client
+// would do. Measured with pgbench -S (8 clients, 2 cores, alternating
+// runs): 12-20% more queries per second. When nothing else is runnable,
+// sched_yield returns at once.
+func yieldToPeer() {
+	if relayYield {
+		unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }
 
@@ -596,7 +625,7 @@ func (pp *pollPair) gateCommand(sql string) {
 func (pp *pollPair) refuse(err error) {
 	msg, _ := errorResponse(fatal(err)).Encode(nil)
 	pp.down.insert(msg)
-	_ = pp.down.write(pp.cfd)
+	_, _ = pp.down.write(pp.cfd)
 	pp.end()
 }
 
@@ -615,7 +644,7 @@ func (pp *pollPair) clientGone() {
 
 // backendGone passes on what the server sent last and ends the client.
 func (pp *pollPair) backendGone() {
-	_ = pp.down.write(pp.cfd)
+	_, _ = pp.down.write(pp.cfd)
 	pp.end()
 }
 

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# A/B of two gate settings on the relayed (single-shard) path.
+#
+# Starts a throwaway PostgreSQL 15 (as the postgres user when run as root)
+# loaded with pgbench -i -s SCALE, and two gates built from this tree in
+# front of it, gate A with the environment A_ENV and gate B with B_ENV.
+# Each round runs pgbench -S -M MODE -c 8 -j 2 -T SECONDS directly, then
+# through A and B, alternating which of the two goes first (A B, B A, ...)
+# so that neither gains from its place. Prints each round's tps and the
+# geometric mean of B/A. On a shared 2-core machine single runs move by
+# 10% or more, so read the mean over many rounds, and check the harness
+# with A_ENV equal to B_ENV first.
+#
+#   A_ENV="VITESS_RELAY_YIELD=0" B_ENV="" MODE=prepared ROUNDS=10 T=8 scripts/bench-relay-ab.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=${T:-8}
+ROUNDS=${ROUNDS:-10}
+MODE=${MODE:-prepared}
+CLIENTS=${CLIENTS:-8}
+SCALE=${SCALE:-10}
+A_ENV=${A_ENV:-}
+B_ENV=${B_ENV:-}
+BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+WORK=$(mktemp -d /tmp/vitess-ab.XXXXXX)
+chmod 755 "$WORK"
+RUNAS=()
+[ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
+as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+PGPORT=$(free_port); PORT_A=$(free_port); PORT_B=$(free_port)
+cleanup() {
+  kill ${PID_A:-} ${PID_B:-} 2>/dev/null || true
+  as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
+as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
+as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
+psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
+pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench >/dev/null 2>&1
+
+go build -o "$WORK/vitess" .
+cat > "$WORK/gate.yaml" <<YAML
+keyspaces:
+  bench:
+    sharded: false
+    shards: {"-": "postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"}
+YAML
+start_gate() { # port env dir
+  env $2 "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$1" --admin off --data-dir "$WORK/$3" 2>"$WORK/$3.log" &
+}
+start_gate "$PORT_A" "$A_ENV" a; PID_A=$!
+start_gate "$PORT_B" "$B_ENV" b; PID_B=$!
+for port in $PORT_A $PORT_B; do
+  for i in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 0.2; done
+done
+
+run() { pgbench -n -S -M "$MODE" -c "$CLIENTS" -j 2 -T "$T" -h 127.0.0.1 -p "$1" -U postgres bench 2>&1 | awk '/^tps = /{print $3; exit}'; }
+
+echo "pgbench -S -M $MODE -c $CLIENTS -j 2 -T $T; A: ${A_ENV:-(default)}; B: ${B_ENV:-(default)}"
+for r in $(seq "$ROUNDS"); do
+  d=$(run "$PGPORT")
+  if [ $((r % 2)) = 1 ]; then a=$(run "$PORT_A"); b=$(run "$PORT_B"); else b=$(run "$PORT_B"); a=$(run "$PORT_A"); fi
+  echo "$r $d $a $b"
+done | awk '{
+  printf "round %d: direct %.0f  A %.0f (%.2f)  B %.0f (%.2f)  B/A %.3f\n", $1, $2, $3, $3/$2, $4, $4/$2, $4/$3
+  l += log($4/$3); ra += $3/$2; rb += $4/$2; n++
+} END { if (n) printf "mean A/direct %.3f, B/direct %.3f, geometric mean B/A %.3f over %d rounds\n", ra/n, rb/n, exp(l/n), n }'
