@@ -25,29 +25,21 @@ CLIENTS=${CLIENTS:-8}
 SCALE=${SCALE:-10}
 MODES=${MODES:-"simple extended prepared"}
 BACKEND=${BACKEND:-tcp}
-BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 WORK=$(mktemp -d /tmp/vitess-pgbench.XXXXXX)
 chmod 755 "$WORK"
-RUNAS=()
-[ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
-as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. scripts/pglib.sh
 
 PGPORT=$(free_port); GATEPORT=$(free_port); BOUNCERPORT=$(free_port); ADMINPORT=$(free_port)
 cleanup() {
   [ -n "${GATEPID:-}" ] && kill "$GATEPID" 2>/dev/null || true
   [ -f "$WORK/bouncer/pid" ] && kill "$(cat "$WORK/bouncer/pid")" 2>/dev/null || true
-  as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true
+  pg_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
 command -v pgbouncer >/dev/null || { apt-get install -y -qq pgbouncer >/dev/null 2>&1 || true; }
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
-as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
-as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
-psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
-pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench >/dev/null 2>&1
+pg_bench_db "$PGPORT" "$SCALE"
 
 go build -o "$WORK/vitess" .
 if [ "$BACKEND" = unix ]; then
@@ -128,6 +120,9 @@ run() { # target port mode -> "tps latency_ms proxy_cpu_us_per_query|- idle_perc
   lat=$(echo "$out" | awk '/^latency average = /{print $4; exit}')
   n=$(echo "$out" | awk '/number of transactions actually processed/{split($NF,a,"/"); print a[1]; exit}')
   idle=$(awk -v i=$(( $(idle_ticks) - idle0 )) -v hz="$TICK" -v t="$SECONDS_PER_RUN" -v c="$(nproc)" 'BEGIN{printf "%.1f", 100 * i / hz / t / c}')
+  # Backends that served the run exit as their clients leave; their time
+  # counts once the postmaster has reaped them.
+  sleep 1
   pgcpu=$(per_query $(( $(pg_ticks) - pg0 )) "$n")
   if [ -n "$pid" ]; then
     after=$(cpu_ticks "$pid")

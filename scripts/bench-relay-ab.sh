@@ -21,27 +21,19 @@ CLIENTS=${CLIENTS:-8}
 SCALE=${SCALE:-10}
 A_ENV=${A_ENV:-}
 B_ENV=${B_ENV:-}
-BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 WORK=$(mktemp -d /tmp/vitess-ab.XXXXXX)
 chmod 755 "$WORK"
-RUNAS=()
-[ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
-as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+. scripts/pglib.sh
 
 PGPORT=$(free_port); PORT_A=$(free_port); PORT_B=$(free_port)
 cleanup() {
   kill ${PID_A:-} ${PID_B:-} 2>/dev/null || true
-  as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true
+  pg_stop
   rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
-as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
-as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
-psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
-pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$PGPORT" -U postgres bench >/dev/null 2>&1
+pg_bench_db "$PGPORT" "$SCALE"
 
 go build -o "$WORK/vitess" .
 cat > "$WORK/gate.yaml" <<YAML

@@ -1,0 +1,21 @@
+# Shared by the benchmark scripts (source it): a throwaway PostgreSQL in
+# $WORK/pg loaded with pgbench's tables, run as the postgres user when the
+# script runs as root.
+#   pg_bench_db PORT SCALE   initdb, start on PORT, create and load "bench"
+#   pg_stop                  stop it (for the script's cleanup)
+BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
+RUNAS=()
+[ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
+as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+pg_bench_db() {
+  local port=$1 scale=$2
+  mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
+  as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
+  as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
+  psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
+  pgbench -i -q -s "$scale" -h 127.0.0.1 -p "$port" -U postgres bench >/dev/null 2>&1
+}
+
+pg_stop() { as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true; }
