@@ -1100,28 +1100,25 @@ func (w *workload) check(step string) {
 	if d := diffUsers(w.model, mine); d != "" {
 		t.Fatalf("%s: users disagree with the model (model/table): %s", step, d)
 	}
-	for _, e := range w.emails {
+	w.checkColumn(step, "email", w.emails, func(r userRow) *string { return r.email })
+	w.checkColumn(step, "name", w.names, func(r userRow) *string { return r.name })
+}
+
+// checkColumn asks for the rows WHERE col = v (routed by col's lookup
+// vindex) for each of values, and compares them with the model's.
+func (w *workload) checkColumn(step, col string, values []string, of func(userRow) *string) {
+	t := w.t
+	t.Helper()
+	for _, v := range values {
 		var want []int64
 		for id, r := range w.model {
-			if r.email != nil && *r.email == e {
+			if p := of(r); p != nil && *p == v {
 				want = append(want, id)
 			}
 		}
 		sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
-		if got := queryIDs(t, w.c, `SELECT id FROM users WHERE email = $1`, e); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: users WHERE email = %q: %v, model %v", step, e, got, want)
-		}
-	}
-	for _, n := range w.names {
-		var want []int64
-		for id, r := range w.model {
-			if r.name != nil && *r.name == n {
-				want = append(want, id)
-			}
-		}
-		sort.Slice(want, func(i, j int) bool { return want[i] < want[j] })
-		if got := queryIDs(t, w.c, `SELECT id FROM users WHERE name = $1`, n); fmt.Sprint(got) != fmt.Sprint(want) {
-			t.Errorf("%s: users WHERE name = %q: %v, model %v", step, n, got, want)
+		if got := queryIDs(t, w.c, `SELECT id FROM users WHERE `+col+` = $1`, v); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: users WHERE %s = %q: %v, model %v", step, col, v, got, want)
 		}
 	}
 }

@@ -47,17 +47,9 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 	for i, j := range d.ReadArgs {
 		readArgs[i] = args[j]
 	}
-	streams, err := d.Read.openOn(ctx, env, readArgs, targets)
+	old, _, err := readAllOn(ctx, env, d.Read, readArgs, targets)
 	if err != nil {
 		return nil, err
-	}
-	read, _, err := readEach(ctx, streams)
-	if err != nil {
-		return nil, err
-	}
-	var old []sqltypes.Row
-	for _, rows := range read {
-		old = append(old, rows...)
 	}
 	for _, row := range old {
 		if row[0] == nil {
@@ -95,17 +87,9 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 			}
 		}
 	}
-	streams, err = d.Write.openOn(ctx, env, args, targets)
+	out, tags, err := readAllOn(ctx, env, d.Write, args, targets)
 	if err != nil {
 		return nil, err
-	}
-	written, tags, err := readEach(ctx, streams)
-	if err != nil {
-		return nil, err
-	}
-	var out []sqltypes.Row
-	for _, rows := range written {
-		out = append(out, rows...)
 	}
 	tag := d.Write.EmptyTag
 	if len(tags) > 0 {
@@ -115,6 +99,24 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 		return nil, sqltypes.Errorf("40001", "could not serialize access: %s of %s changed %d rows, but %d matched when its lookup vindexes were updated (a concurrent write); retry the transaction", d.Command, d.Table.Name, n, len(old))
 	}
 	return &sqltypes.Buffered{Cols: d.Write.Fields, Data: out, Command: tag}, nil
+}
+
+// readAllOn runs r on targets and returns every shard's rows, in target
+// order, and each shard's command tag.
+func readAllOn(ctx context.Context, env Env, r *Route, args []any, targets []string) ([]sqltypes.Row, []string, error) {
+	streams, err := r.openOn(ctx, env, args, targets)
+	if err != nil {
+		return nil, nil, err
+	}
+	each, tags, err := readEach(ctx, streams)
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows []sqltypes.Row
+	for _, rs := range each {
+		rows = append(rows, rs...)
+	}
+	return rows, tags, nil
 }
 
 // tagCount is the row count at the end of a command tag ("UPDATE 3").
