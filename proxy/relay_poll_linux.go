@@ -496,7 +496,7 @@ var relayYield = os.Getenv("VITESS_RELAY_YIELD") != "0"
 // writer to wait for the answer, as a client does); letting it run now,
 // rather than after the loop's next round, is what a blocking client
 // would do. Measured with pgbench -S (8 clients, 2 cores, alternating
-// runs): 12-20% more queries per second. When nothing else is runnable,
+// runs): 10-20% more queries per second. When nothing else is runnable,
 // sched_yield returns at once.
 func yieldToPeer() {
 	if relayYield {
