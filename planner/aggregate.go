@@ -22,6 +22,9 @@ const (
 	AggMin   AggFunc = "min"
 	AggMax   AggFunc = "max"
 	AggAvg   AggFunc = "avg"
+	// AggFirst keeps the first value of a group: an expression over the
+	// group keys, the same on every shard.
+	AggFirst AggFunc = "first"
 )
 
 // AggSpec merges one aggregate from the shards' partial results.
@@ -190,6 +193,10 @@ func (r *aggRows) add(acc []accum, row sqltypes.Row) error {
 			if err := addSum(ac, g.InOID, v); err != nil {
 				return err
 			}
+		case AggFirst:
+			if ac.cnt == 0 {
+				ac.bytes, ac.cnt = v, 1
+			}
 		case AggMin, AggMax:
 			if v == nil {
 				continue
@@ -253,6 +260,8 @@ func (r *aggRows) finish(keys sqltypes.Row, acc []accum) (sqltypes.Row, error) {
 		switch g.Func {
 		case AggCount:
 			v = []byte(strconv.FormatInt(ac.i, 10))
+		case AggFirst:
+			v = ac.bytes
 		case AggMin, AggMax:
 			if !ac.null {
 				v = ac.bytes

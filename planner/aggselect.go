@@ -67,6 +67,46 @@ func (l *aggLayout) aggIndex(fc *pg_query.FuncCall) (int, error) {
 	return len(l.keys) + len(l.aggs) - 1, nil
 }
 
+// keyDependent reports whether n is computed from the group keys alone
+// (SELECT age / 10 ... GROUP BY age): every column it names is a key, so
+// each shard computes the same value for a group.
+func (l *aggLayout) keyDependent(n *pg_query.Node) bool {
+	ok := true
+	walk(n, func(m proto.Message) bool {
+		switch x := m.(type) {
+		case *pg_query.ColumnRef:
+			if l.keyIndex(&pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: x}}) < 0 {
+				ok = false
+			}
+			return false
+		case *pg_query.SubLink, *pg_query.SelectStmt:
+			ok = false
+		case *pg_query.FuncCall:
+			if x.Over != nil {
+				ok = false
+			}
+		}
+		return ok
+	})
+	return ok
+}
+
+// firstIndex returns the gate column of a key-dependent expression: the
+// shards compute it per group and the gate keeps the first shard's value.
+func (l *aggLayout) firstIndex(n *pg_query.Node) int {
+	t := "\x00first " + exprText(n)
+	for i, a := range l.aggText {
+		if a == t {
+			return len(l.keys) + i
+		}
+	}
+	l.aggs = append(l.aggs, nil)
+	l.aggText = append(l.aggText, t)
+	l.specs = append(l.specs, AggSpec{Func: AggFirst, Col: len(l.keys) + len(l.partials), Label: exprText(n)})
+	l.partials = append(l.partials, n)
+	return len(l.keys) + len(l.aggs) - 1
+}
+
 // gateColumn maps an expression of the select list, HAVING or ORDER BY to a
 // gate column: a group key or a (possibly new) aggregate.
 func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
@@ -78,6 +118,9 @@ func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
 	}
 	if containsAggregate(n) {
 		return 0, unsupported("expression over aggregates across shards: %s", exprText(n))
+	}
+	if l.keyDependent(n) {
+		return l.firstIndex(n), nil
 	}
 	return 0, sqltypes.Errorf("42803", "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
 }

@@ -180,7 +180,7 @@ func constValue(n *pg_query.Node) (Value, bool) {
 
 // constText is a literal's Postgres text form, for gate-side comparisons.
 func constText(n *pg_query.Node) ([]byte, bool) {
-	v, ok := constValue(n)
+	v, ok := routeValue(n)
 	if !ok || v.Param > 0 {
 		return nil, false
 	}
@@ -249,3 +249,137 @@ func opName(e *pg_query.A_Expr) string {
 func intConst(v int64) *pg_query.Node { return pg_query.MakeAConstIntNode(v, -1) }
 
 func unsupported(format string, args ...any) error { return sqltypes.Unsupported(format, args...) }
+
+// walkScoped calls fn for every RangeVar under m, telling whether it names
+// a CTE in scope there. A CTE is visible in the statement that defines it
+// and in later sibling CTEs; under WITH RECURSIVE also in its own body and
+// earlier siblings. Anywhere else the name is a table (WITH users AS
+// (SELECT * FROM users) reads the table users inside the CTE).
+func walkScoped(m proto.Message, ctes map[string]bool, fn func(rv *pg_query.RangeVar, cte bool)) {
+	walk(m, func(x proto.Message) bool {
+		switch v := x.(type) {
+		case *pg_query.RangeVar:
+			fn(v, v.Schemaname == "" && ctes[v.Relname])
+			return true
+		case *pg_query.WithClause:
+			return x == m // reached through its owner, which scoped it
+		}
+		wc := withClauseOf(x)
+		if wc == nil || len(wc.Ctes) == 0 {
+			return true
+		}
+		inner := map[string]bool{}
+		for k := range ctes {
+			inner[k] = true
+		}
+		if wc.Recursive {
+			for _, c := range wc.Ctes {
+				inner[c.GetCommonTableExpr().GetCtename()] = true
+			}
+		}
+		for _, c := range wc.Ctes {
+			cte := c.GetCommonTableExpr()
+			if cte == nil {
+				continue
+			}
+			walkScoped(cte.Ctequery, inner, fn)
+			inner[cte.Ctename] = true
+		}
+		eachChild(x, "with_clause", func(child proto.Message) { walkScoped(child, inner, fn) })
+		return false
+	})
+}
+
+// withClauseOf returns the WITH clause of a statement node, if any.
+func withClauseOf(m proto.Message) *pg_query.WithClause {
+	switch v := m.(type) {
+	case *pg_query.SelectStmt:
+		return v.WithClause
+	case *pg_query.InsertStmt:
+		return v.WithClause
+	case *pg_query.UpdateStmt:
+		return v.WithClause
+	case *pg_query.DeleteStmt:
+		return v.WithClause
+	case *pg_query.MergeStmt:
+		return v.WithClause
+	}
+	return nil
+}
+
+// eachChild calls fn for every message field of m but the one named skip.
+func eachChild(m proto.Message, skip string, fn func(proto.Message)) {
+	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		if string(fd.Name()) == skip || fd.Message() == nil || fd.IsMap() {
+			return true
+		}
+		if fd.IsList() {
+			l := v.List()
+			for i := 0; i < l.Len(); i++ {
+				fn(l.Get(i).Message().Interface())
+			}
+			return true
+		}
+		fn(v.Message().Interface())
+		return true
+	})
+}
+
+// routeValue returns a literal or parameter whose value the gate may hash
+// or compare itself: uncast, or cast to a type that cannot change it
+// (integers to an integer type that holds them, text to text or varchar,
+// numbers to numeric). 2.5::int is 3 and 9007199254740993::float8 equals
+// 9007199254740992: such values are computed only by a shard.
+func routeValue(n *pg_query.Node) (Value, bool) {
+	tc := n.GetTypeCast()
+	if tc == nil {
+		return constValue(n)
+	}
+	if tc.Arg.GetTypeCast() != nil || tc.TypeName == nil || len(tc.TypeName.Typmods) > 0 || len(tc.TypeName.ArrayBounds) > 0 {
+		return Value{}, false
+	}
+	v, ok := constValue(tc.Arg)
+	if !ok {
+		return Value{}, false
+	}
+	names := stringsOf(tc.TypeName.Names)
+	typ := names[len(names)-1]
+	if v.Param > 0 || v.Lit == nil {
+		switch typ {
+		case "int2", "int4", "int8", "text", "varchar", "numeric":
+			return v, true // a parameter's value arrives as the client typed it
+		}
+		return Value{}, false
+	}
+	switch typ {
+	case "int2", "int4", "int8":
+		bits := map[string]int{"int2": 16, "int4": 32, "int8": 64}[typ]
+		var i int64
+		switch x := v.Lit.(type) {
+		case int64:
+			i = x
+		case string:
+			p, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
+			if err != nil {
+				return Value{}, false
+			}
+			i = p
+		default:
+			return Value{}, false
+		}
+		if bits < 64 && (i < -(1<<(bits-1)) || i >= 1<<(bits-1)) {
+			return Value{}, false
+		}
+		return Value{Lit: i}, true
+	case "text", "varchar":
+		if s, ok := v.Lit.(string); ok {
+			return Value{Lit: s}, true
+		}
+	case "numeric":
+		switch v.Lit.(type) {
+		case int64, NumericLit:
+			return v, true
+		}
+	}
+	return Value{}, false
+}

@@ -179,6 +179,11 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 				}
 				c, err := compareMixed(oid, lv, rv)
 				if err != nil {
+					if k := constSide(lo, ro); k != nil {
+						if _, cerr := compareMixed(oid, k, k); cerr != nil {
+							return 0, unsupported("HAVING compares with constant '%s', which the gate cannot read as %s (write it in ISO form with a time zone offset, or compare on one shard)", k, sqltypes.TypeName(oid))
+						}
+					}
 					return 0, err
 				}
 				ok := false
@@ -210,6 +215,17 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 	}
 	fe.eval = f
 	return fe, nil
+}
+
+// constSide returns the constant of a comparison, if one side is.
+func constSide(l, r operand) []byte {
+	if l.col < 0 {
+		return l.value
+	}
+	if r.col < 0 {
+		return r.value
+	}
+	return nil
 }
 
 // compareMixed compares a column value with a constant; integer columns

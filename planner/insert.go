@@ -84,7 +84,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 		shard := ins.Keyspace.Shards[0]
 		if ins.Table.Type == router.Sharded {
 			item := row.GetList().Items[ins.VCol]
-			v, ok := constValue(item)
+			v, ok := routeValue(item)
 			if !ok {
 				return nil, unsupported("INSERT into %s: the value of vindex column %s must be a constant or a parameter", ins.Table.Name, ins.Table.VindexColumn())
 			}
@@ -206,7 +206,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 func (ins *InsertSplit) addLookups(ctx context.Context, env Env, values []*pg_query.Node, ksids [][]byte, args []any) error {
 	for _, l := range ins.Lookups {
 		for i, row := range values {
-			v, ok := constValue(row.GetList().Items[l.Col])
+			v, ok := routeValue(row.GetList().Items[l.Col])
 			if !ok {
 				return unsupported("INSERT into %s: the value of lookup vindex column %s must be a constant or a parameter", ins.Table.Name, l.LT.L.Column)
 			}

@@ -195,7 +195,7 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 		vals = append(vals, t)
 	}
 	if len(vals) == 0 {
-		return nil, nil
+		return r.Keyspace.Shards[:1], nil // no value can match: see Targets
 	}
 	ksids, err := r.Lookup.Find(ctx, env, vals)
 	if err != nil {

@@ -171,7 +171,7 @@ func (b *builder) maintainLookups(pl *Plan, n *pg_query.Node, t *router.Table, r
 				if len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
 					return nil, unsupported("UPDATE of lookup vindex column %s.%s in a multiple-column or subscripted assignment", t.Name, l.Column)
 				}
-				v, ok := constValue(rt.Val)
+				v, ok := routeValue(rt.Val)
 				if !ok {
 					return nil, unsupported("UPDATE of lookup vindex column %s.%s: the new value must be a constant or a parameter", t.Name, l.Column)
 				}

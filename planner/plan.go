@@ -1,7 +1,3 @@
-// Package planner turns a parsed statement into a plan: a small tree of
-// operators (Route, MergeSort, Aggregate, Sort, Limit, Distinct, Trim,
-// InsertSplit, Broadcast) that each do one thing. EXPLAIN (ROUTE) prints the
-// same tree that runs.
 package planner
 
 import (

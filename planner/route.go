@@ -105,8 +105,19 @@ type Route struct {
 	Lows, Highs []RangeValue
 }
 
-// Targets resolves the shards the route runs on, in key order.
+// Targets resolves the shards the route runs on, in key order. When the
+// values name no shard (col = NULL, an integer column = 1.5, a range gap),
+// no row anywhere matches, so one shard answers for all: its answer (no
+// rows, or one row of aggregates over none) and its errors are Postgres's.
 func (r *Route) Targets(args []any) ([]string, error) {
+	out, err := r.targets(args)
+	if err == nil && len(out) == 0 {
+		out = r.Keyspace.Shards[:1]
+	}
+	return out, err
+}
+
+func (r *Route) targets(args []any) ([]string, error) {
 	switch r.Opcode {
 	case Scatter, AllShards:
 		return r.Keyspace.Shards, nil

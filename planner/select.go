@@ -1,8 +1,10 @@
 package planner
 
 import (
+	"errors"
 	"math"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
@@ -42,9 +44,9 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 			return nil, unsupported("subquery or CTE on sharded table %s (it would run on each shard alone)", r.table.Name)
 		}
 	}
-	col.usingJoins(sel.FromClause)
 	where := conjuncts(sel.WhereClause)
-	if err := col.check(append(where, joinQuals(sel.FromClause)...)); err != nil {
+	place, err := b.placeFrom(sel.FromClause, where, col)
+	if err != nil {
 		return nil, err
 	}
 	ch := col.vindexRoute(where)
@@ -61,11 +63,11 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 		route.Fields, route.EmptyTag = fields, "SELECT 0"
 		return &Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
-	return b.scatterSelect(sel, route, col)
+	return b.scatterSelect(sel, route, col, place)
 }
 
 // scatterSelect plans a SELECT that runs on several shards and merges.
-func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *colocation) (*Plan, error) {
+func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *colocation, place *placement) (*Plan, error) {
 	if containsWindow(sel) {
 		return nil, unsupported("window functions over several shards")
 	}
@@ -78,9 +80,12 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 	if len(sel.LockingClause) > 0 && (sel.LimitCount != nil || sel.LimitOffset != nil) {
 		return nil, unsupported("FOR UPDATE with LIMIT over several shards")
 	}
-	groups := b.resolveTargetRefs(sel, sel.GroupClause)
+	groups, err := b.resolveTargetRefs(sel, sel.GroupClause)
+	if err != nil {
+		return nil, err
+	}
 	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAggregate(&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause})
-	if hasAgg && !(len(sel.GroupClause) > 0 && col.hasVindexColumn(groups)) {
+	if hasAgg && !(len(sel.GroupClause) > 0 && place.groupsOnOneShard(groups, col)) {
 		if err := checkMergeable(sel); err != nil {
 			return nil, err
 		}
@@ -93,11 +98,11 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 	if route.Opcode == MultiShard {
 		typ = "multi_shard"
 	}
-	if hasAgg && !(len(sel.GroupClause) > 0 && col.hasVindexColumn(groups)) {
+	if hasAgg && !(len(sel.GroupClause) > 0 && place.groupsOnOneShard(groups, col)) {
 		return b.aggregateSelect(sel, route, visible, groups)
 	}
 	distinct := len(sel.DistinctClause) > 0
-	if distinct && col.hasVindexColumn(targetExprs(sel)) {
+	if distinct && place.groupsOnOneShard(targetExprs(sel), col) {
 		distinct = false // equal rows share the vindex value, so one shard
 	}
 	return b.mergeSelect(sel, route, visible, distinct, typ)
@@ -113,14 +118,60 @@ func targetExprs(sel *pg_query.SelectStmt) []*pg_query.Node {
 	return out
 }
 
-// resolveTargetRefs replaces positional (GROUP BY 1) and alias references to
-// the target list with the target expressions.
-func (b *builder) resolveTargetRefs(sel *pg_query.SelectStmt, items []*pg_query.Node) []*pg_query.Node {
+// resolveTargetRefs resolves GROUP BY items as Postgres does: a number is
+// a position in the select list; a bare name is an input column when the
+// FROM clause has one of that name, else an output column's alias (ORDER BY
+// is the other way round: there the alias wins).
+func (b *builder) resolveTargetRefs(sel *pg_query.SelectStmt, items []*pg_query.Node) ([]*pg_query.Node, error) {
 	var out []*pg_query.Node
 	for _, it := range items {
+		if q, c, ok := colRef(it); ok && q == "" && aliased(sel, c) {
+			in, err := b.isInputColumn(sel, c)
+			if err != nil {
+				return nil, err
+			}
+			if in {
+				out = append(out, it)
+				continue
+			}
+		}
 		out = append(out, targetFor(sel, it))
 	}
-	return out
+	return out, nil
+}
+
+// aliased reports whether a select list item is named name with AS.
+func aliased(sel *pg_query.SelectStmt, name string) bool {
+	for _, t := range sel.TargetList {
+		if rt := t.GetResTarget(); rt != nil && rt.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// isInputColumn asks a shard whether the statement's FROM clause provides a
+// column named name (an ambiguous name counts: Postgres then refuses it).
+func (b *builder) isInputColumn(sel *pg_query.SelectStmt, name string) (bool, error) {
+	probe := &pg_query.SelectStmt{
+		TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithVal(pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(name)}, -1), -1)},
+		FromClause: sel.FromClause, WithClause: sel.WithClause,
+	}
+	sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: probe}})
+	if err != nil {
+		return false, err
+	}
+	_, _, err = b.describe(sql)
+	var pe *pgconn.PgError
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.As(err, &pe) && pe.Code == "42703":
+		return false, nil
+	case errors.As(err, &pe) && pe.Code == "42702":
+		return true, nil
+	}
+	return false, err
 }
 
 func targetFor(sel *pg_query.SelectStmt, it *pg_query.Node) *pg_query.Node {

@@ -15,18 +15,13 @@ type tableRef struct {
 	alias string // alias, or the table name
 	table *router.Table
 	top   bool // in the top-level FROM (not inside a subquery or CTE)
+	rv    *pg_query.RangeVar
 }
 
 // refs finds every table the statement names. Top-level FROM tables are
-// marked, so that sharded tables inside subqueries can be refused.
+// marked, so that sharded tables inside subqueries can be refused. A name
+// in scope of a WITH that defines it is the CTE, not a table.
 func (b *builder) refs(stmt proto.Message, topFrom []*pg_query.Node) ([]*tableRef, error) {
-	ctes := map[string]bool{}
-	walk(stmt, func(m proto.Message) bool {
-		if c, ok := m.(*pg_query.CommonTableExpr); ok {
-			ctes[c.Ctename] = true
-		}
-		return true
-	})
 	top := map[*pg_query.RangeVar]bool{}
 	var markTop func(n *pg_query.Node)
 	markTop = func(n *pg_query.Node) {
@@ -43,41 +38,41 @@ func (b *builder) refs(stmt proto.Message, topFrom []*pg_query.Node) ([]*tableRe
 	}
 	var out []*tableRef
 	var err error
-	walk(stmt, func(m proto.Message) bool {
-		rv, ok := m.(*pg_query.RangeVar)
-		if !ok || err != nil {
-			return err == nil
+	walkScoped(stmt, nil, func(rv *pg_query.RangeVar, cte bool) {
+		if err != nil || cte {
+			return
 		}
-		if rv.Schemaname == "" && ctes[rv.Relname] {
-			return true
+		var r *tableRef
+		if r, err = b.tableRef(rv); r != nil {
+			r.top, r.rv = top[rv], rv
+			out = append(out, r)
 		}
-		if isCatalog(rv) {
-			if _, declared := b.ks.Table(rv.Relname); !declared || rv.Schemaname != "" {
-				out = append(out, &tableRef{alias: rv.Relname, table: &router.Table{Name: rv.Relname, Type: catalogTable}, top: top[rv]})
-				return true
-			}
-		}
-		if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != b.ks.Name {
-			err = unsupported("table %s.%s: only tables of keyspace %s can be named here", rv.Schemaname, rv.Relname, b.ks.Name)
-			return false
-		}
-		t, found := b.ks.Table(rv.Relname)
-		if !found {
-			if !b.ks.Sharded {
-				t = &router.Table{Name: rv.Relname, Type: router.Unsharded}
-			} else {
-				err = sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rv.Relname)
-				return false
-			}
-		}
-		alias := rv.Relname
-		if rv.Alias != nil && rv.Alias.Aliasname != "" {
-			alias = rv.Alias.Aliasname
-		}
-		out = append(out, &tableRef{alias: alias, table: t, top: top[rv]})
-		return true
 	})
 	return out, err
+}
+
+// tableRef resolves one table name of a statement.
+func (b *builder) tableRef(rv *pg_query.RangeVar) (*tableRef, error) {
+	if isCatalog(rv) {
+		if _, declared := b.ks.Table(rv.Relname); !declared || rv.Schemaname != "" {
+			return &tableRef{alias: rv.Relname, table: &router.Table{Name: rv.Relname, Type: catalogTable}}, nil
+		}
+	}
+	if rv.Schemaname != "" && rv.Schemaname != "public" && rv.Schemaname != b.ks.Name {
+		return nil, unsupported("table %s.%s: only tables of keyspace %s can be named here", rv.Schemaname, rv.Relname, b.ks.Name)
+	}
+	t, found := b.ks.Table(rv.Relname)
+	if !found {
+		if b.ks.Sharded {
+			return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rv.Relname)
+		}
+		t = &router.Table{Name: rv.Relname, Type: router.Unsharded}
+	}
+	alias := rv.Relname
+	if rv.Alias != nil && rv.Alias.Aliasname != "" {
+		alias = rv.Alias.Aliasname
+	}
+	return &tableRef{alias: alias, table: t}, nil
 }
 
 // catalogTable marks the system catalogs: the same on every shard, read from
@@ -94,32 +89,10 @@ func isCatalog(rv *pg_query.RangeVar) bool {
 	return false
 }
 
-// colocation checks that the sharded tables of a query are joined on their
-// vindex columns, so each shard can answer its part alone, and finds the
-// vindex predicates that narrow the shards.
+// colocation maps column references to the sharded tables of a query
+// and finds the vindex predicates that narrow the shards.
 type colocation struct {
 	sharded []*tableRef
-	parent  map[string]string // union-find over "alias.col"
-}
-
-func (c *colocation) find(x string) string {
-	for c.parent[x] != "" && c.parent[x] != x {
-		x = c.parent[x]
-	}
-	return x
-}
-
-func (c *colocation) union(a, b string) {
-	ra, rb := c.find(a), c.find(b)
-	if c.parent[ra] == "" {
-		c.parent[ra] = ra
-	}
-	if c.parent[rb] == "" {
-		c.parent[rb] = rb
-	}
-	if ra != rb {
-		c.parent[ra] = rb
-	}
 }
 
 // resolve maps a column reference to "alias.col" of a sharded table, when the
@@ -149,7 +122,7 @@ func (c *colocation) resolve(n *pg_query.Node) (*tableRef, string, bool) {
 }
 
 func newColocation(refs []*tableRef) *colocation {
-	c := &colocation{parent: map[string]string{}}
+	c := &colocation{}
 	for _, r := range refs {
 		if r.table.Type == router.Sharded {
 			c.sharded = append(c.sharded, r)
@@ -158,100 +131,10 @@ func newColocation(refs []*tableRef) *colocation {
 	return c
 }
 
-// joinQuals collects the ON conditions of the FROM clause's joins.
-func joinQuals(from []*pg_query.Node) []*pg_query.Node {
-	var out []*pg_query.Node
-	var visit func(n *pg_query.Node)
-	visit = func(n *pg_query.Node) {
-		j := n.GetJoinExpr()
-		if j == nil {
-			return
-		}
-		out = append(out, conjuncts(j.Quals)...)
-		visit(j.Larg)
-		visit(j.Rarg)
-	}
-	for _, n := range from {
-		visit(n)
-	}
-	return out
-}
-
-// usingJoins records USING (col) joins between co-located tables.
-func (c *colocation) usingJoins(from []*pg_query.Node) {
-	var visit func(n *pg_query.Node) []string
-	// visit returns the aliases in a join subtree.
-	visit = func(n *pg_query.Node) []string {
-		if rv := n.GetRangeVar(); rv != nil {
-			a := rv.Relname
-			if rv.Alias != nil && rv.Alias.Aliasname != "" {
-				a = rv.Alias.Aliasname
-			}
-			return []string{a}
-		}
-		j := n.GetJoinExpr()
-		if j == nil {
-			return nil
-		}
-		l, r := visit(j.Larg), visit(j.Rarg)
-		for _, u := range stringsOf(j.UsingClause) {
-			for _, la := range l {
-				for _, ra := range r {
-					lr, rr := c.byAlias(la), c.byAlias(ra)
-					if lr != nil && rr != nil && lr.table.VindexColumn() == u && rr.table.VindexColumn() == u {
-						c.union(la+"."+u, ra+"."+u)
-					}
-				}
-			}
-		}
-		return append(l, r...)
-	}
-	for _, n := range from {
-		visit(n)
-	}
-}
-
-func (c *colocation) byAlias(a string) *tableRef {
+func (c *colocation) byRangeVar(rv *pg_query.RangeVar) *tableRef {
 	for _, r := range c.sharded {
-		if r.alias == a {
+		if r.rv == rv {
 			return r
-		}
-	}
-	return nil
-}
-
-// check unions vindex columns equated by the conditions and verifies that
-// every sharded table ends up in one class with the same vindex type.
-func (c *colocation) check(conds []*pg_query.Node) error {
-	for _, r := range c.sharded {
-		k := r.alias + "." + r.table.VindexColumn()
-		if c.parent[k] == "" {
-			c.parent[k] = k
-		}
-	}
-	for _, cond := range conds {
-		e := cond.GetAExpr()
-		if e == nil || e.Kind != pg_query.A_Expr_Kind_AEXPR_OP || opName(e) != "=" {
-			continue
-		}
-		_, l, ok1 := c.resolve(e.Lexpr)
-		_, r, ok2 := c.resolve(e.Rexpr)
-		if ok1 && ok2 {
-			c.union(l, r)
-		}
-	}
-	if len(c.sharded) < 2 {
-		return nil
-	}
-	first := c.sharded[0]
-	root := c.find(first.alias + "." + first.table.VindexColumn())
-	for _, r := range c.sharded[1:] {
-		if !router.SameVindex(r.table.Vindex, first.table.Vindex) {
-			return unsupported("join between %s and %s: their vindexes differ (%s, %s), a cross-shard join", first.table.Name, r.table.Name, first.table.VindexType, r.table.VindexType)
-		}
-		if c.find(r.alias+"."+r.table.VindexColumn()) != root {
-			return unsupported("cross-shard join between %s and %s: join them on their vindex columns (%s.%s = %s.%s)",
-				first.table.Name, r.table.Name, first.alias, first.table.VindexColumn(), r.alias, r.table.VindexColumn())
 		}
 	}
 	return nil
@@ -288,7 +171,7 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 		switch {
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP && opName(e) == "=":
 			for _, pair := range [][2]*pg_query.Node{{e.Lexpr, e.Rexpr}, {e.Rexpr, e.Lexpr}} {
-				v, ok := constValue(pair[1])
+				v, ok := routeValue(pair[1])
 				if !ok {
 					continue
 				}
@@ -323,11 +206,11 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP:
 			op := opName(e)
 			col, val := e.Lexpr, e.Rexpr
-			if _, ok := constValue(col); ok {
+			if _, ok := routeValue(col); ok {
 				col, val, op = val, col, flipComparison(op)
 			}
 			ref, ok := c.rangeColumn(col)
-			v, isConst := constValue(val)
+			v, isConst := routeValue(val)
 			if !ok || !isConst {
 				continue
 			}
@@ -348,8 +231,8 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 			if !ok || list == nil || len(list.Items) != 2 {
 				continue
 			}
-			lo, ok1 := constValue(list.Items[0])
-			hi, ok2 := constValue(list.Items[1])
+			lo, ok1 := routeValue(list.Items[0])
+			hi, ok2 := routeValue(list.Items[1])
 			if !ok1 || !ok2 {
 				continue
 			}
@@ -381,7 +264,7 @@ func constList(n *pg_query.Node) []Value {
 	}
 	var vals []Value
 	for _, item := range list.Items {
-		v, ok := constValue(item)
+		v, ok := routeValue(item)
 		if !ok {
 			return nil
 		}
@@ -441,13 +324,3 @@ func (c *colocation) resolveLookup(n *pg_query.Node) (*tableRef, *router.Lookup,
 	return hit, hitL, hit != nil
 }
 
-// groupedByVindex reports whether a GROUP BY list (or DISTINCT target list)
-// holds a sharded table's vindex column: then every group lives on one shard.
-func (c *colocation) hasVindexColumn(exprs []*pg_query.Node) bool {
-	for _, e := range exprs {
-		if _, _, ok := c.resolve(e); ok {
-			return true
-		}
-	}
-	return false
-}

@@ -120,7 +120,7 @@ func (ins *InsertSplit) targets(args []any) ([]string, error) {
 	}
 	set := map[string]bool{}
 	for _, row := range ins.Stmt.SelectStmt.GetSelectStmt().ValuesLists {
-		v, ok := constValue(row.GetList().Items[ins.VCol])
+		v, ok := routeValue(row.GetList().Items[ins.VCol])
 		if !ok || ins.VCol == ins.SeqCol {
 			return ins.Keyspace.Shards, nil
 		}

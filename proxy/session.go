@@ -398,7 +398,7 @@ func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, err
 	// The normalized text is planned speculatively: a Postgres shard
 	// describes it under a savepoint inside a transaction (a normalized
 	// text may not describe: an operator that needs the literals' types).
-	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, nil)
+	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, planner.LiteralOIDs(lits))
 	if err != nil || !p.PassesThrough() {
 		return s.Prepare(ctx, sql, nil)
 	}

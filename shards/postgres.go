@@ -660,6 +660,7 @@ func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw
 func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw bool) (*pgStream, error) {
 	var src rowSource
 	var fields []pgconn.FieldDescription
+	var sd *pgconn.StatementDescription
 	pc := b.conn.PgConn()
 	switch {
 	case raw && bnd.Raw == nil && allText(bnd.ResultFormats), !raw && len(bnd.ArgsOf()) == 0:
@@ -679,7 +680,8 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 			// with them so the server reads them alike.
 			oids = bnd.ParamOIDs
 		}
-		sd, err := b.statement(ctx, sql, oids)
+		var err error
+		sd, err = b.statement(ctx, sql, oids)
 		if err != nil {
 			return nil, err
 		}
@@ -712,6 +714,9 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 			fields = rr.FieldDescriptions()
 			src = resultSource{rr}
 		}
+	}
+	if sd != nil && sd.Fields == nil {
+		fields = nil // NoData; the result reader gives an empty slice
 	}
 	st := &pgStream{ctx: ctx, b: b, sql: sql, src: src, fields: pgFields(fields)}
 	if vals, ok := src.next(); ok {
@@ -899,8 +904,8 @@ func copyRow(vals [][]byte) sqltypes.Row {
 }
 
 func pgFields(fds []pgconn.FieldDescription) []sqltypes.Field {
-	if len(fds) == 0 {
-		return nil
+	if fds == nil {
+		return nil // NoData: the statement returns no rows
 	}
 	out := make([]sqltypes.Field, len(fds))
 	for i, f := range fds {

@@ -434,7 +434,8 @@ func parseTimeKey(oid uint32, v []byte) (timeKey, error) {
 		}
 		ok = ok && mo >= 1 && mo <= 12 && d >= 1 && d <= 31
 		var tod, frac, off int64
-		if ok && oid != OIDDate {
+		// A timestamp constant may be a bare date (midnight), as Postgres reads it.
+		if ok && oid != OIDDate && !(oid == OIDTimestamp && s.done()) {
 			ok = s.lit(' ')
 			if ok {
 				tod, frac, ok = s.clock()

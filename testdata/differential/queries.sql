@@ -209,3 +209,55 @@ SELECT * FROM pings WHERE at >= '2024-06-30 12:00:00' AND at < '2024-07-01 12:00
 SELECT count(*), max(at), min(v) FROM pings WHERE at < '2024-01-01'
 SELECT count(*) FROM pings WHERE at BETWEEN '2024-12-31 23:00' AND '2025-01-01 01:00'
 ordered: SELECT at, v FROM pings WHERE at >= '2025-03-01' ORDER BY at LIMIT 5
+# Soundness (issue 11). Outer joins whose preserved side is not sharded are refused.
+refuse: SELECT c.code, count(cu.id) FROM countries c LEFT JOIN customers cu ON cu.country = c.code GROUP BY c.code
+refuse: SELECT v.k, cu.name FROM (VALUES (1), (4), (999), (5000)) v(k) LEFT JOIN customers cu ON cu.id = v.k
+refuse: SELECT g, cu.id FROM generate_series(-5, 12) g LEFT JOIN customers cu ON cu.id = g
+refuse: SELECT cu.id, c.code FROM customers cu RIGHT JOIN countries c ON cu.country = c.code
+refuse: SELECT count(*) FROM countries c FULL JOIN customers cu ON cu.country = c.code
+refuse: SELECT count(*) FROM customers cu FULL JOIN countries c ON cu.country = c.code
+SELECT cu.id, c.name FROM customers cu LEFT JOIN countries c ON c.code = cu.country
+SELECT c.name, cu.id FROM countries c RIGHT JOIN customers cu ON c.code = cu.country
+SELECT cu.id, c.name FROM countries c JOIN customers cu ON c.code = cu.country WHERE cu.score > 90
+# Grouping by the nullable side's vindex column puts the NULL group on several shards
+SELECT o.customer_id, count(*) FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id GROUP BY o.customer_id
+SELECT DISTINCT o.customer_id FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id
+SELECT cu.id, count(*) FROM orders o FULL JOIN customers cu ON o.customer_id = cu.id GROUP BY cu.id
+SELECT cu.id, count(o.id) FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id GROUP BY cu.id
+SELECT count(*), count(o.id) FROM customers cu FULL JOIN orders o ON o.customer_id = cu.id
+# A LEFT JOIN tied to two tables on its left that are not co-located
+refuse: SELECT count(*) FROM customers a JOIN orders o ON o.qty = a.score LEFT JOIN customers b ON o.customer_id = b.id AND b.id = a.id
+SELECT count(*) FROM customers a JOIN orders o ON o.customer_id = a.id LEFT JOIN customers b ON o.customer_id = b.id AND b.id = a.id
+SELECT count(*) FROM customers a JOIN orders o ON true LEFT JOIN customers b ON b.id = o.customer_id WHERE a.id = o.customer_id
+# GROUP BY names an input column before an output alias; ORDER BY the other way round
+SELECT score / 10 AS score, count(*) FROM customers GROUP BY score
+SELECT score / 10 AS score, count(*) FROM customers GROUP BY score HAVING score > 50
+SELECT score / 10 AS s, count(*) FROM customers GROUP BY s
+SELECT upper(country) AS country, count(*) FROM customers GROUP BY country
+SELECT customer_id / 100 AS customer_id, count(*) FROM orders GROUP BY customer_id
+SELECT score % 7 AS k, count(*) FROM customers GROUP BY 1
+# Casts on vindex values prune only on what Postgres compares
+SELECT id FROM customers WHERE id IN (2.5::int, 3.7::int)
+SELECT id FROM customers WHERE id = 3.7::int
+SELECT id FROM customers WHERE id = '7'::int8
+SELECT id FROM customers WHERE id = 17::numeric
+SELECT id FROM customers WHERE id = 9007199254740992::float8
+SELECT count(*) FROM orders WHERE customer_id = 42.4::int
+# A CTE named like the table it reads
+refuse: WITH customers AS (SELECT * FROM customers WHERE id = 5) SELECT count(*) FROM customers
+WITH c AS (SELECT code FROM countries) SELECT count(*) FROM c
+# Zero columns; col = NULL matches no row but aggregates still return theirs
+SELECT FROM customers WHERE score > 78
+SELECT FROM customers WHERE id = 5
+SELECT avg(id) FROM customers WHERE id = NULL
+SELECT count(*), max(name) FROM customers WHERE id = NULL
+SELECT id FROM customers WHERE id IN (NULL, 5)
+SELECT count(*) FROM customers WHERE id = 1.5
+# HAVING with constants the gate must read as the column's type, or leave to the shards
+SELECT v, max(at) FROM pings GROUP BY v HAVING max(at) > '2024-12-01'
+SELECT country, count(*) FROM customers GROUP BY country HAVING count(*) > 2.5::int
+# Result column names and types
+SELECT 1 FROM customers WHERE id < 5
+SELECT 2.50 FROM customers WHERE id < 5
+SELECT c.id, v.w FROM customers c CROSS JOIN (VALUES ('FR', 3)) AS v(code, w) WHERE c.id < 5
+SELECT true FROM customers WHERE id < 3
