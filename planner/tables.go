@@ -323,4 +323,3 @@ func (c *colocation) resolveLookup(n *pg_query.Node) (*tableRef, *router.Lookup,
 	}
 	return hit, hitL, hit != nil
 }
-
