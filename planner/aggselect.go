@@ -102,7 +102,7 @@ func (l *aggLayout) firstIndex(n *pg_query.Node) int {
 	}
 	l.aggs = append(l.aggs, nil)
 	l.aggText = append(l.aggText, t)
-	l.specs = append(l.specs, AggSpec{Func: AggFirst, Col: len(l.keys) + len(l.partials), Label: exprText(n)})
+	l.specs = append(l.specs, AggSpec{Func: AggFirst, Col: len(l.keys) + len(l.partials), Label: "first(" + exprText(n) + ")"})
 	l.partials = append(l.partials, n)
 	return len(l.keys) + len(l.aggs) - 1
 }

@@ -18,6 +18,20 @@ SELECT id, count(*) FROM users GROUP BY id
 SELECT u.name, o.amount FROM users u JOIN orders o ON o.user_id = u.id WHERE u.id = 5
 SELECT u.name, c.name FROM users u JOIN countries c ON c.code = u.name
 SELECT u.id FROM users u JOIN orders o ON o.id = u.id
+-- Outer joins: the preserved side must be sharded and tied on vindex columns
+SELECT u.id, o.amount FROM users u LEFT JOIN orders o ON o.user_id = u.id
+SELECT o.user_id, count(*) FROM users u LEFT JOIN orders o ON o.user_id = u.id GROUP BY o.user_id
+SELECT u.id, count(*) FROM users u LEFT JOIN orders o ON o.user_id = u.id GROUP BY u.id
+SELECT c.code, u.id FROM countries c LEFT JOIN users u ON u.name = c.code
+SELECT v.k, u.name FROM (VALUES (1), (4)) v(k) LEFT JOIN users u ON u.id = v.k
+SELECT count(*) FROM users u FULL JOIN orders o ON o.user_id = u.id
+SELECT count(*) FROM users u JOIN orders o ON o.amount = u.score LEFT JOIN users u2 ON u2.id = o.user_id AND u2.id = u.id
+-- Names and values
+SELECT score / 10 AS score, count(*) FROM users GROUP BY score
+SELECT * FROM users WHERE id IN (2.5::int, 3)
+SELECT * FROM users WHERE id = '7'::int8
+SELECT count(*) FROM users WHERE id = NULL
+WITH users AS (SELECT * FROM users WHERE id = 5) SELECT count(*) FROM users
 -- Writes
 INSERT INTO users (tenant_id, name) VALUES (1, 'a'), (2, 'b')
 INSERT INTO users (id, name) VALUES ($1, $2)
