@@ -18,6 +18,9 @@ type ex struct {
 	t   typ
 }
 
+// isoLike matches time literals in ISO form, the only one translated.
+var isoLike = regexp.MustCompile(`^\s*(\d{4,}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2})`)
+
 func (t *translator) cond(n *pg.Node, sc *scope) string {
 	e := t.expr(n, sc, mk(sqltypes.OIDBool))
 	if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
@@ -352,6 +355,11 @@ func coerceString(s string, hint typ) ex {
 		return ex{parenNeg(out), ty}
 	case sqltypes.OIDDate, sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
 		c, ok := canonicalTime(s, hint.oid)
+		if !ok && !isoLike.MatchString(s) {
+			// 'Jan 5 2024', 'today': Postgres reads them, the translation
+			// does not; refuse rather than claim the input is invalid.
+			unsupported("%s literal %q on SQLite shards (write it in ISO 8601 form, e.g. 2024-01-05)", sqltypes.TypeName(hint.oid), s)
+		}
 		if !ok {
 			fail("22007", "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
 		}

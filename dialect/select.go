@@ -197,6 +197,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 		}
 		parts = append(parts, c.sql+" AS "+sqltypes.QuoteIdent(c.name))
 	}
+	if len(parts) == 0 {
+		parts = []string{"NULL"} // SELECT FROM t: rows of no columns; SQLite needs one
+	}
 	b.WriteString(strings.Join(parts, ", "))
 	if from != "" {
 		b.WriteString(" FROM " + from)

@@ -257,6 +257,25 @@ func IsGateSetting(name string) bool {
 	return len(name) > len("vitess_") && strings.EqualFold(name[:len("vitess_")], "vitess_")
 }
 
+// NormalizesLiterals reports whether simple-protocol statements of the
+// keyspace may be planned with their literals as parameters: only when
+// every shard is PostgreSQL, which types a parameter from the literal types
+// the gate gives it (LiteralOIDs); SQLite shards infer result types from
+// the statement text, where a parameter has none.
+func (p *Planner) NormalizesLiterals(keyspace string) bool {
+	ks, ok := p.VSchema.Keyspaces[keyspace]
+	if !ok {
+		return false
+	}
+	for _, s := range ks.Shards {
+		e, ok := p.Shards[keyspace][s].(interface{ Engine() string })
+		if !ok || e.Engine() != "postgres" {
+			return false
+		}
+	}
+	return true
+}
+
 // isPostgres reports whether a shard is a PostgreSQL server.
 func (b *builder) isPostgres(shard string) bool {
 	e, ok := b.shards[shard].(interface{ Engine() string })

@@ -390,6 +390,9 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 // statement through unchanged, and then the client's own text is sent: a
 // plan that rewrites SQL is made from the literal text instead.
 func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, error) {
+	if !s.gate.Planner.NormalizesLiterals(s.keyspace) {
+		return s.Prepare(ctx, sql, nil)
+	}
 	norm, lits, ok := planner.Normalize(sql)
 	if !ok || len(lits) == 0 {
 		return s.Prepare(ctx, sql, nil)

@@ -295,6 +295,10 @@ func (r *sqliteRows) Next(ctx context.Context) (sqltypes.Row, error) {
 		}
 		return nil, sqltypes.EOF
 	}
+	if len(r.vals) == 0 {
+		r.n++ // SELECT FROM t: the SQL has a placeholder column, the rows none
+		return sqltypes.Row{}, nil
+	}
 	ptrs := make([]any, len(r.vals))
 	for i := range r.vals {
 		ptrs[i] = &r.vals[i]
