@@ -261,3 +261,13 @@ SELECT 1 FROM customers WHERE id < 5
 SELECT 2.50 FROM customers WHERE id < 5
 SELECT c.id, v.w FROM customers c CROSS JOIN (VALUES ('FR', 3)) AS v(code, w) WHERE c.id < 5
 SELECT true FROM customers WHERE id < 3
+SELECT id FROM customers WHERE id = true::int
+SELECT id FROM customers WHERE id = $1::float8 ;; [17]
+SELECT id FROM customers WHERE id = $1::int8 ;; [17]
+SELECT id FROM customers WHERE id IN ($1::int, 3) ;; [5]
+SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = 2.5::int
+SELECT cu.id, o.id FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id WHERE cu.id IN (3, 4, 5)
+SELECT count(*) FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id WHERE o.customer_id = 42
+refuse: SELECT o.customer_id, count(*) FROM customers cu LEFT JOIN orders o USING (id) GROUP BY o.customer_id
+SELECT 1, count(*) FROM customers
+SELECT country, 'x', count(*) FROM customers GROUP BY country
