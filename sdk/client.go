@@ -62,6 +62,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Token != "" {
 		pc.ConnConfig.Password = cfg.Token
 	}
+	// The gate reports vitess_last_insert_id and vitess_tx_shards (read by
+	// Execute and Tx) only to clients that ask.
+	pc.ConnConfig.RuntimeParams[paramReport] = "on"
 	pc.MaxConns = 4
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
@@ -227,6 +230,7 @@ func execute(ctx context.Context, conn *pgx.Conn, sql string, args []any) (*Exec
 }
 
 const (
+	paramReport       = "vitess_report" // startup parameter: send the two below
 	paramLastInsertID = "vitess_last_insert_id"
 	paramTxShards     = "vitess_tx_shards"
 )
