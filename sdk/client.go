@@ -245,53 +245,6 @@ func lastInsertID(conn *pgx.Conn, before string, tag pgconn.CommandTag) int64 {
 	return id
 }
 
-// Statement is one statement of a batch.
-type Statement struct {
-	SQL    string
-	Params []any
-}
-
-// BatchResult is a batch's outcome: the results of the statements that
-// ran, and where it stopped.
-type BatchResult struct {
-	Results  []ExecuteResult
-	Success  bool
-	FailedAt int // index of the failed statement, -1 when all succeeded
-	Error    error
-}
-
-// Batch sends the statements pipelined, in one round trip, and runs them
-// in order; it stops at the first failure. Statements are not wrapped in a
-// transaction: use Transaction for all-or-nothing.
-func (c *Client) Batch(ctx context.Context, stmts []Statement) (*BatchResult, error) {
-	ctx, cancel := c.bound(ctx)
-	defer cancel()
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer conn.Release()
-	var b pgx.Batch
-	for _, s := range stmts {
-		b.Queue(s.SQL, s.Params...)
-	}
-	br := conn.SendBatch(ctx, &b)
-	res := &BatchResult{FailedAt: -1}
-	for i := range stmts {
-		tag, err := br.Exec()
-		if err != nil {
-			res.FailedAt, res.Error = i, wrap(err)
-			break
-		}
-		res.Results = append(res.Results, ExecuteResult{Affected: tag.RowsAffected()})
-	}
-	if err := br.Close(); err != nil && res.Error == nil {
-		res.FailedAt, res.Error = len(res.Results), wrap(err)
-	}
-	res.Success = res.Error == nil
-	return res, nil
-}
-
 // Isolation is a transaction isolation level.
 type Isolation string
 

@@ -1,0 +1,59 @@
+package sdk_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dotdo/vitess/sdk"
+)
+
+// TestBatchStopsAtFailure: a statement that fails (to plan, or while
+// running) is reported at its own index, after the statements before it
+// ran and kept their effect (a batch is not a transaction); the ones after
+// it do not run.
+func TestBatchStopsAtFailure(t *testing.T) { forEngines(t, testBatchStopsAtFailure) }
+
+func testBatchStopsAtFailure(t *testing.T, c *sdk.Client, engine, _ string) {
+	ctx := context.Background()
+	for _, sql := range []string{`DROP TABLE IF EXISTS b_items`, `CREATE TABLE b_items (id bigint PRIMARY KEY, qty int)`,
+		`INSERT INTO b_items VALUES (1, 10), (2, 20), (3, 30)`} {
+		if _, err := c.Execute(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, fail := range []struct {
+		name, sql string
+		code      string
+	}{
+		{"plan", `SELECT no_such_column FROM b_items`, sdk.CodeNotFound},
+		{"run", `SELECT 1 / (qty - 20) FROM b_items WHERE id = 2`, sdk.CodeType},
+	} {
+		t.Run(fail.name, func(t *testing.T) {
+			b, err := c.Batch(ctx, []sdk.Statement{
+				{SQL: `UPDATE b_items SET qty = qty + 1 WHERE id = $1`, Params: []any{1}},
+				{SQL: fail.sql},
+				{SQL: `UPDATE b_items SET qty = qty + 100 WHERE id = $1`, Params: []any{3}},
+				{SQL: `SELECT 1`},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b.Success || b.FailedAt != 1 || len(b.Results) != 1 || b.Results[0].Affected != 1 {
+				t.Fatalf("batch: %+v", b)
+			}
+			if e := sdkErr(t, b.Error); e.Code != fail.code {
+				t.Errorf("error: %v", e)
+			}
+		})
+	}
+	res, err := c.Query(ctx, `SELECT id, qty FROM b_items ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []int64{12, 20, 30} // both UPDATEs of id 1 kept, id 3 never reached
+	for i, r := range res.Rows {
+		if got := int64(r["qty"].(int32)); got != want[i] {
+			t.Errorf("id %v: qty %d, want %d", r["id"], got, want[i])
+		}
+	}
+}
