@@ -102,14 +102,14 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 }
 
 // retry runs f, again after a failure that happened before anything was
-// sent (pgconn.SafeToRetry), up to Retry.MaxAttempts, within the timeout.
+// sent (see retryable), up to Retry.MaxAttempts, within the timeout.
 func (c *Client) retry(ctx context.Context, f func(context.Context) error) error {
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
 	wait := c.cfg.Retry.Backoff
 	var err error
 	for attempt := 1; ; attempt++ {
-		if err = f(ctx); err == nil || attempt >= c.cfg.Retry.MaxAttempts || !pgconn.SafeToRetry(err) {
+		if err = f(ctx); err == nil || attempt >= c.cfg.Retry.MaxAttempts || !retryable(err) {
 			return wrap(err)
 		}
 		select {
@@ -324,7 +324,7 @@ func Transaction[T any](ctx context.Context, c *Client, fn func(*Tx) (T, error),
 	wait := c.cfg.Retry.Backoff
 	for attempt := 1; ; attempt++ {
 		v, err := runTx(ctx, c, fn, opts, timeout)
-		if err == nil || attempt >= c.cfg.Retry.MaxAttempts || !(retryableTx(err) || pgconn.SafeToRetry(err)) {
+		if err == nil || attempt >= c.cfg.Retry.MaxAttempts || !(retryableTx(err) || retryable(err)) {
 			if err != nil {
 				return zero, wrap(err)
 			}

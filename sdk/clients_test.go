@@ -3,6 +3,7 @@ package sdk_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/dotdo/vitess/sdk"
 )
@@ -55,5 +56,43 @@ func testBatchStopsAtFailure(t *testing.T, c *sdk.Client, engine, _ string) {
 		if got := int64(r["qty"].(int32)); got != want[i] {
 			t.Errorf("id %v: qty %d, want %d", r["id"], got, want[i])
 		}
+	}
+}
+
+// TestConnectRetries: Connect retries a refused connection until the gate
+// comes up, within Retry.MaxAttempts.
+func TestConnectRetries(t *testing.T) {
+	addr, err := freeAddr()
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		c   *sdk.Client
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		c, err := sdk.Connect(context.Background(), sdk.Config{Endpoint: "postgres://app@" + addr + "/main?sslmode=disable",
+			Token: token, Retry: sdk.Retry{MaxAttempts: 8, Backoff: 50 * time.Millisecond}})
+		done <- result{c, err}
+	}()
+	time.Sleep(300 * time.Millisecond)
+	select {
+	case r := <-done:
+		t.Fatalf("Connect returned before the gate was up: %v", r.err)
+	default:
+	}
+	_, stop, err := startGateAt(gateBin, gateDir, "late", "users:\n  - {name: app, password: s3cret}\n", addr, "--shards", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("Connect: %v", r.err)
+	}
+	defer r.c.Close()
+	if _, err := r.c.Query(context.Background(), `SELECT 1`); err != nil {
+		t.Fatal(err)
 	}
 }
