@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/lib/pq"
@@ -104,5 +108,36 @@ func TestReportParam(t *testing.T) {
 		if c == asking && strings.Count(shards, ",") != 1 {
 			t.Errorf("after COPY on both shards: vitess_tx_shards=%q", shards)
 		}
+	}
+}
+
+// TestServeUnknownConfigKey: `vitess serve` refuses a config with a key it
+// does not know, naming the key and its place, instead of running without
+// the setting.
+func TestServeUnknownConfigKey(t *testing.T) {
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "vitess")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	cfg := filepath.Join(dir, "bad.yaml")
+	config := `keyspaces:
+  main:
+    sharded: true
+    shards: {"-": "sqlite:` + filepath.Join(dir, "main.db") + `"}
+    tables:
+      users:
+        vindex: {type: hash, columns: [id]}
+        secondaryVindexes: [email_lookup]
+`
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "serve", "--config", cfg, "--listen", freeAddr(t), "--admin", "off", "--data-dir", dir).CombinedOutput()
+	want := `keyspaces.main.tables.users: unknown key "secondaryVindexes" (line 8)`
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), want) || !strings.Contains(string(out), cfg) {
+		t.Fatalf("serve: %v\n%s\nwant an error with %q", err, out, want)
 	}
 }
