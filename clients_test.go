@@ -141,3 +141,25 @@ func TestServeUnknownConfigKey(t *testing.T) {
 		t.Fatalf("serve: %v\n%s\nwant an error with %q", err, out, want)
 	}
 }
+
+// TestReportParamRelay: a relayed client's startup parameters go to its
+// PostgreSQL server, which would refuse vitess_report: the gate keeps it.
+// A pipeline there is PostgreSQL's one implicit transaction (as the SDK's
+// Batch documents): a failure rolls back the statements before it.
+func TestReportParamRelay(t *testing.T) {
+	g, _ := startUnshardedPG(t, "session", 0)
+	c := connectDB(t, g, "app", "vitess_report=on", "default_query_exec_mode=exec") // the SDK Batch's messages
+	ctx := context.Background()
+	mustExec(t, c, `CREATE TABLE rp (id bigint PRIMARY KEY, v int)`)
+	mustExec(t, c, `INSERT INTO rp VALUES (1, 1)`)
+	b := &pgx.Batch{}
+	b.Queue(`UPDATE rp SET v = 2 WHERE id = 1`)
+	b.Queue(`SELECT no_such_column FROM rp`)
+	if err := c.SendBatch(ctx, b).Close(); err == nil {
+		t.Fatal("the batch did not fail")
+	}
+	var v int
+	if err := c.QueryRow(ctx, `SELECT v FROM rp WHERE id = 1`).Scan(&v); err != nil || v != 1 {
+		t.Fatalf("after the failed pipeline: v = %d %v", v, err)
+	}
+}
