@@ -61,6 +61,10 @@ type conn struct {
 	werr     error // first write error; the connection is done
 	scratch  [][]byte
 
+	report bool              // the client asked for vitess_* ParameterStatus
+	copied bool              // a COPY ran since the last ReadyForQuery
+	held   map[string]string // vitess_* reports held back after a COPY
+
 	mu       sync.Mutex // guards running and canceled (CancelRequest)
 	running  context.CancelFunc
 	canceled bool
@@ -161,7 +165,8 @@ func (c *conn) serve() {
 		"default_transaction_read_only": "off",
 		"in_hot_standby":                "off",
 	}
-	for k, v := range sess.ParameterStatus() {
+	c.report = info.Report
+	for k, v := range c.reportable(sess.ParameterStatus()) {
 		params[k] = v
 	}
 	c.sendParams(params)
@@ -239,6 +244,7 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		if info.Database == "" {
 			info.Database = info.User
 		}
+		info.Report = takeReportParam(params)
 		info.Params = params
 		return info, true
 	}
@@ -501,7 +507,7 @@ func (c *conn) sendParams(params map[string]string) {
 }
 
 func (c *conn) readyForQuery() {
-	if ps := c.sess.ParameterStatus(); len(ps) > 0 {
+	if ps := c.reportable(c.sess.ParameterStatus()); len(ps) > 0 {
 		c.sendParams(ps)
 	}
 	c.send(&pgproto3.ReadyForQuery{TxStatus: c.sess.TxStatus()})

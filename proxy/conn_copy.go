@@ -21,6 +21,7 @@ func (c *conn) runCopy(ctx context.Context, stmt Statement, b *sqltypes.Bound) (
 	if !isCopy {
 		return "", false, nil
 	}
+	c.copied = true
 	if in {
 		tag, err = c.copyIn(ctx, cs, b, overall, cols)
 	} else {

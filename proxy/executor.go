@@ -11,6 +11,10 @@ import (
 type StartupInfo struct {
 	User, Database string
 	Params         map[string]string
+	// Report is set when the client asked for the gate's own vitess_*
+	// ParameterStatus reports (startup parameter vitess_report=on); it is
+	// not among Params.
+	Report bool
 }
 
 // SessionFactory opens the gate-side session for an authenticated client

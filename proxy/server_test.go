@@ -322,7 +322,7 @@ func wantCode(t *testing.T, err error, code string) *pgconn.PgError {
 
 func TestServerStartupParams(t *testing.T) {
 	ts := startServer(t, Config{})
-	c := connect(t, ts, "application_name=myapp")
+	c := connect(t, ts, "application_name=myapp&vitess_report=on")
 	pc := c.PgConn()
 	for k, want := range map[string]string{
 		"server_version": "15.0", "server_encoding": "UTF8", "client_encoding": "UTF8",
@@ -339,6 +339,10 @@ func TestServerStartupParams(t *testing.T) {
 	}
 	if pc.TxStatus() != 'I' {
 		t.Errorf("TxStatus %c", pc.TxStatus())
+	}
+	// The gate's own vitess_* parameters only go to clients that ask.
+	if got := connect(t, ts, "").PgConn().ParameterStatus("vitess_keyspace"); got != "" {
+		t.Errorf("vitess_keyspace = %q without vitess_report", got)
 	}
 }
 

@@ -119,9 +119,27 @@ func LoadConfig(path string) (*Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	var c Config
-	if err := yaml.Unmarshal(data, &c); err != nil {
+	c, err := ParseConfig(data)
+	if err != nil {
 		return nil, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// ParseConfig reads a YAML or JSON config. A key the gate does not know is
+// an error naming it and where it is: a misspelt setting would otherwise
+// be dropped silently and the gate run without it.
+func ParseConfig(data []byte) (*Config, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, err
+	}
+	if err := checkKnownKeys(&doc); err != nil {
+		return nil, err
+	}
+	var c Config
+	if err := doc.Decode(&c); err != nil {
+		return nil, err
 	}
 	return &c, nil
 }

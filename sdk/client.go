@@ -62,6 +62,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.Token != "" {
 		pc.ConnConfig.Password = cfg.Token
 	}
+	// The gate reports vitess_last_insert_id and vitess_tx_shards (read by
+	// Execute and Tx) only to clients that ask.
+	pc.ConnConfig.RuntimeParams[paramReport] = "on"
 	pc.MaxConns = 4
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
@@ -99,14 +102,14 @@ func (c *Client) bound(ctx context.Context) (context.Context, context.CancelFunc
 }
 
 // retry runs f, again after a failure that happened before anything was
-// sent (pgconn.SafeToRetry), up to Retry.MaxAttempts, within the timeout.
+// sent (see retryable), up to Retry.MaxAttempts, within the timeout.
 func (c *Client) retry(ctx context.Context, f func(context.Context) error) error {
 	ctx, cancel := c.bound(ctx)
 	defer cancel()
 	wait := c.cfg.Retry.Backoff
 	var err error
 	for attempt := 1; ; attempt++ {
-		if err = f(ctx); err == nil || attempt >= c.cfg.Retry.MaxAttempts || !pgconn.SafeToRetry(err) {
+		if err = f(ctx); err == nil || attempt >= c.cfg.Retry.MaxAttempts || !retryable(err) {
 			return wrap(err)
 		}
 		select {
@@ -227,6 +230,7 @@ func execute(ctx context.Context, conn *pgx.Conn, sql string, args []any) (*Exec
 }
 
 const (
+	paramReport       = "vitess_report" // startup parameter: send the two below
 	paramLastInsertID = "vitess_last_insert_id"
 	paramTxShards     = "vitess_tx_shards"
 )
@@ -239,53 +243,6 @@ func lastInsertID(conn *pgx.Conn, before string, tag pgconn.CommandTag) int64 {
 	}
 	id, _ := strconv.ParseInt(now, 10, 64)
 	return id
-}
-
-// Statement is one statement of a batch.
-type Statement struct {
-	SQL    string
-	Params []any
-}
-
-// BatchResult is a batch's outcome: the results of the statements that
-// ran, and where it stopped.
-type BatchResult struct {
-	Results  []ExecuteResult
-	Success  bool
-	FailedAt int // index of the failed statement, -1 when all succeeded
-	Error    error
-}
-
-// Batch sends the statements pipelined, in one round trip, and runs them
-// in order; it stops at the first failure. Statements are not wrapped in a
-// transaction: use Transaction for all-or-nothing.
-func (c *Client) Batch(ctx context.Context, stmts []Statement) (*BatchResult, error) {
-	ctx, cancel := c.bound(ctx)
-	defer cancel()
-	conn, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return nil, wrap(err)
-	}
-	defer conn.Release()
-	var b pgx.Batch
-	for _, s := range stmts {
-		b.Queue(s.SQL, s.Params...)
-	}
-	br := conn.SendBatch(ctx, &b)
-	res := &BatchResult{FailedAt: -1}
-	for i := range stmts {
-		tag, err := br.Exec()
-		if err != nil {
-			res.FailedAt, res.Error = i, wrap(err)
-			break
-		}
-		res.Results = append(res.Results, ExecuteResult{Affected: tag.RowsAffected()})
-	}
-	if err := br.Close(); err != nil && res.Error == nil {
-		res.FailedAt, res.Error = len(res.Results), wrap(err)
-	}
-	res.Success = res.Error == nil
-	return res, nil
 }
 
 // Isolation is a transaction isolation level.
@@ -367,7 +324,7 @@ func Transaction[T any](ctx context.Context, c *Client, fn func(*Tx) (T, error),
 	wait := c.cfg.Retry.Backoff
 	for attempt := 1; ; attempt++ {
 		v, err := runTx(ctx, c, fn, opts, timeout)
-		if err == nil || attempt >= c.cfg.Retry.MaxAttempts || !(retryableTx(err) || pgconn.SafeToRetry(err)) {
+		if err == nil || attempt >= c.cfg.Retry.MaxAttempts || !(retryableTx(err) || retryable(err)) {
 			if err != nil {
 				return zero, wrap(err)
 			}

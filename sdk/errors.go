@@ -106,6 +106,19 @@ func isConnError(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &ce)
 }
 
+// retryable reports a failure before anything reached the gate: what
+// pgconn calls safe to retry, and a connection that could not be opened
+// (refused, unreachable: pgx does not mark those). A connection the gate
+// refused with an error (wrong token, unknown keyspace) is not retried.
+func retryable(err error) bool {
+	if pgconn.SafeToRetry(err) {
+		return true
+	}
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	return errors.As(err, &ce) && !errors.As(err, &pe)
+}
+
 // retryableTx reports a failure after which a whole transaction may run
 // again: a serialization failure or a deadlock.
 func retryableTx(err error) bool {

@@ -21,6 +21,10 @@ var endpoint, endpointPG string
 
 var pgShard2 *pgtest.Server
 
+// gateBin and gateDir are the built `vitess` binary and the tests' temp
+// dir, for tests that start a gate of their own.
+var gateBin, gateDir string
+
 const token = "s3cret"
 
 func TestMain(m *testing.M) {
@@ -37,6 +41,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "vitess")
+	gateBin, gateDir = bin, dir
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
@@ -93,18 +98,32 @@ keyspaces:
 	return m.Run()
 }
 
-// startGate runs `vitess serve` with the config and returns its endpoint.
+// startGate runs `vitess serve` with the config on a free port and returns
+// its endpoint.
 func startGate(bin, dir, name, config string, args ...string) (string, func(), error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return "", nil, err
+	}
+	return startGateAt(bin, dir, name, config, addr, args...)
+}
+
+// freeAddr reserves a free local port and releases it for the caller.
+func freeAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// startGateAt is startGate on the given address.
+func startGateAt(bin, dir, name, config, addr string, args ...string) (string, func(), error) {
 	cfg := filepath.Join(dir, name+".yaml")
 	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
 		return "", nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	addr := l.Addr().String()
-	l.Close()
 	gate := exec.Command(bin, append([]string{"serve", "--config", cfg, "--listen", addr, "--admin", "off", "--data-dir", filepath.Join(dir, name+"-data")}, args...)...)
 	if os.Getenv("VITESS_TEST_LOG") != "" {
 		gate.Stderr = os.Stderr

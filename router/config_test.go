@@ -1,0 +1,124 @@
+package router
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestParseConfigUnknownKeys: a key no setting takes is an error naming
+// the key and its place, anywhere in a YAML or JSON config.
+func TestParseConfigUnknownKeys(t *testing.T) {
+	for _, tc := range []struct{ name, config, want string }{
+		{"top", "listen: x\nlisen: y\n", `top level: unknown key "lisen" (line 2)`},
+		{"table", `
+keyspaces:
+  main:
+    shards: {"-": "sqlite:x.db"}
+    tables:
+      users:
+        vindex: {type: hash, columns: [id]}
+        secondaryVindexes: [email_lookup]
+`, `keyspaces.main.tables.users: unknown key "secondaryVindexes" (line 8)`},
+		{"inline lookup", `
+keyspaces:
+  main:
+    tables:
+      users:
+        lookups: [email_lookup, {type: lookup, columns: [name], tabel: users_name}]
+`, `keyspaces.main.tables.users.lookups[1]: unknown key "tabel"`},
+		{"inline vindex", "keyspaces: {main: {tables: {t: {vindex: {type: hash, column: [id]}}}}}\n",
+			`keyspaces.main.tables.t.vindex: unknown key "column"`},
+		{"keyspace vindex", "keyspaces:\n  main:\n    vindexes:\n      v: {type: lookup, columns: [a], table: t, uniq: true}\n",
+			`keyspaces.main.vindexes.v: unknown key "uniq"`},
+		{"keyspace", "keyspaces:\n  main:\n    shard: {}\n", `keyspaces.main: unknown key "shard"`},
+		{"pool", "keyspaces:\n  main:\n    pool: {mode: session, max: 3}\n", `keyspaces.main.pool: unknown key "max"`},
+		{"auto increment", "keyspaces: {main: {tables: {t: {autoIncrement: {column: id, seq: s}}}}}\n",
+			`keyspaces.main.tables.t.autoIncrement: unknown key "seq"`},
+		{"user", "users:\n  - {name: app, passwd: x}\n", `users[0]: unknown key "passwd"`},
+		{"transactions", "transactions: {abortAfter: 1s, lockwait: 2s}\n", `transactions: unknown key "lockwait"`},
+		{"merge", "base: &b {type: hash, columns: [id], extra: 1}\n", `top level: unknown key "base"`},
+		{"merged in", "keyspaces:\n  main:\n    vindexes:\n      a: &a {type: hash, columns: [id], colums: [x]}\n      b: {<<: *a}\n", `keyspaces.main.vindexes.a: unknown key "colums"`},
+		{"json", `{"keyspaces": {"main": {"tables": {"users": {"vindex": {"type": "hash", "columns": ["id"]}, "secondaryVindexes": []}}}}}`,
+			`keyspaces.main.tables.users: unknown key "secondaryVindexes" (line 1)`},
+		{"json top", `{"listen": "x", "Listen": "y"}`, `top level: unknown key "Listen"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseConfig([]byte(tc.config))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseConfigKnownKeys: every key the config types take is accepted,
+// vindexes by name and inline, merge keys, JSON, an empty file.
+func TestParseConfigKnownKeys(t *testing.T) {
+	for _, config := range []string{"", "{}", `
+listen: 127.0.0.1:1
+admin: "off"
+metadata: sqlite:m.db
+dataDir: d
+transactions: {abortAfter: 30s, resolveInterval: 10s, lockWait: 10s}
+users: [{name: app, password: x}]
+keyspaces:
+  main:
+    sharded: true
+    maxTransactions: 10
+    pool: {mode: session, size: 20}
+    shards: {"-80": "sqlite:a.db", "80-": "sqlite:b.db"}
+    vindexes:
+      h: &h {type: hash, columns: [id]}
+      r: {type: range, columns: [d], ranges: {"-80": [null, 5], "80-": [5, null]}}
+      c: {type: consistent_hash, columns: [k], virtualNodes: 16}
+      l: {type: lookup, columns: [e], table: lookup.t, unique: true}
+    tables:
+      a: {vindex: h, lookups: [l, {type: lookup, columns: [n], table: a_n}], autoIncrement: {column: id, sequence: s}}
+      b: {vindex: {<<: *h}}
+      c: {type: reference}
+`, `{"keyspaces": {"main": {"sharded": true, "shards": {"-": "sqlite:x.db"}, "tables": {"t": {"vindex": {"type": "hash", "columns": ["id"]}}}}}}`} {
+		c, err := ParseConfig([]byte(config))
+		if err != nil {
+			t.Fatalf("%q: %v", config, err)
+		}
+		if strings.Contains(config, "maxTransactions") && (c.Keyspaces["main"].Tables["b"].Vindex.Type != "hash" || c.Keyspaces["main"].Tables["a"].Vindex.Name != "h") {
+			t.Errorf("decoded: %+v", c.Keyspaces["main"].Tables)
+		}
+	}
+}
+
+// TestReadmeConfigsLoad: the complete configs in the README (those with a
+// top-level keyspaces:) and in testdata have no unknown keys.
+func TestReadmeConfigsLoad(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(data, -1)
+	n := 0
+	for _, b := range blocks {
+		if !regexp.MustCompile(`(?m)^keyspaces:`).Match(b[1]) {
+			continue
+		}
+		n++
+		if _, err := ParseConfig(b[1]); err != nil {
+			t.Errorf("README config:\n%s\n%v", b[1], err)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no configs found in README.md")
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "*", "*.yaml"))
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ParseConfig(data); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
