@@ -75,9 +75,7 @@ func (l *aggLayout) keyDependent(n *pg_query.Node) bool {
 	walk(n, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.ColumnRef:
-			if l.keyIndex(&pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: x}}) < 0 {
-				ok = false
-			}
+			ok = l.isKeyColumn(&pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: x}})
 			return false
 		case *pg_query.SubLink, *pg_query.SelectStmt:
 			ok = false
@@ -89,6 +87,26 @@ func (l *aggLayout) keyDependent(n *pg_query.Node) bool {
 		return ok
 	})
 	return ok
+}
+
+// isKeyColumn reports whether a column reference names a group key column:
+// t.id and id are the same column when either is unqualified (were id
+// ambiguous, the shard would refuse the grouping itself).
+func (l *aggLayout) isKeyColumn(n *pg_query.Node) bool {
+	if l.keyIndex(n) >= 0 {
+		return true
+	}
+	q, c, ok := colRef(n)
+	if !ok {
+		return false
+	}
+	for _, k := range l.keys {
+		kq, kc, ok := colRef(k)
+		if ok && kc == c && (kq == q || kq == "" || q == "") {
+			return true
+		}
+	}
+	return false
 }
 
 // firstIndex returns the gate column of a key-dependent expression: the
