@@ -467,3 +467,25 @@ func TestRegressions(t *testing.T) {
 		t.Errorf("numeric assignment rounding: %s", got)
 	}
 }
+
+// TestPG15Literals checks that literals mean what PostgreSQL 15 (the
+// reported server_version) makes of them, not what pg_query's PG 17 lexer
+// does; the wanted values were read from a PostgreSQL 15 server.
+func TestPG15Literals(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`SELECT E'a\vb'`, `SELECT E'avb'`},
+		{`SELECT E'a\\vb', e'\\\v'`, `SELECT E'a\\vb', e'\\v'`},
+		{"SELECT E'a'\n'\\vb', '\\v'", "SELECT E'a'\n'vb', '\\v'"},
+		{`SELECT t1_x FROM t`, `SELECT t1_x FROM t`},
+	} {
+		got, err := pg15Text(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("pg15Text(%q) = %q, %v; want %q", c.in, got, err, c.want)
+		}
+	}
+	for _, in := range []string{"SELECT 0x1F", "SELECT 1_000", "SELECT 0b101 + 1", "SELECT 1.5_0"} {
+		if _, err := Translate(in, nil); err == nil || !strings.Contains(err.Error(), "trailing junk") {
+			t.Errorf("Translate(%q): want 42601 trailing junk, got %v", in, err)
+		}
+	}
+}

@@ -886,7 +886,15 @@ func figureName(n *pg.Node) (string, int) {
 			return names[len(names)-1].GetString_().GetSval(), 1
 		}
 	case *pg.Node_CaseExpr:
+		// the ELSE result's name when it is a real one
+		if name, st := figureName(x.CaseExpr.Defresult); st > 1 {
+			return name, st
+		}
 		return "case", 1
+	case *pg.Node_AArrayExpr:
+		return "array", 2
+	case *pg.Node_RowExpr:
+		return "row", 2
 	case *pg.Node_CoalesceExpr:
 		return "coalesce", 2
 	case *pg.Node_MinMaxExpr:
@@ -907,18 +915,19 @@ func figureName(n *pg.Node) (string, int) {
 		switch x.SubLink.SubLinkType {
 		case pg.SubLinkType_EXISTS_SUBLINK:
 			return "exists", 2
+		case pg.SubLinkType_ARRAY_SUBLINK:
+			return "array", 2
 		case pg.SubLinkType_EXPR_SUBLINK:
+			// the subquery's column name, strong even when it is "?column?"
+			// (Postgres reads the already analysed subquery's resname)
 			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
 				rt := sel.TargetList[0].GetResTarget()
 				if rt.GetName() != "" {
 					return rt.Name, 2
 				}
-				return figureName(rt.GetVal())
+				name, _ := figureName(rt.GetVal())
+				return name, 2
 			}
-		}
-	case *pg.Node_AConst:
-		if _, ok := x.AConst.Val.(*pg.A_Const_Boolval); ok {
-			return "bool", 1
 		}
 	case *pg.Node_CollateClause:
 		return figureName(x.CollateClause.Arg)

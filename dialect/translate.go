@@ -48,6 +48,10 @@ type Translation struct {
 
 // Translate rewrites exactly one Postgres statement for a SQLite shard.
 func Translate(pgSQL string, cat Catalog) (tr *Translation, err error) {
+	pgSQL, lerr := pg15Text(pgSQL)
+	if lerr != nil {
+		return nil, lerr
+	}
 	res, perr := pg.Parse(pgSQL)
 	if perr != nil {
 		return nil, sqltypes.Errorf("42601", "%s", perr.Error())

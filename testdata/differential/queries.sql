@@ -209,3 +209,10 @@ SELECT * FROM pings WHERE at >= '2024-06-30 12:00:00' AND at < '2024-07-01 12:00
 SELECT count(*), max(at), min(v) FROM pings WHERE at < '2024-01-01'
 SELECT count(*) FROM pings WHERE at BETWEEN '2024-12-31 23:00' AND '2025-01-01 01:00'
 ordered: SELECT at, v FROM pings WHERE at >= '2025-03-01' ORDER BY at LIMIT 5
+# String and number literals read as PostgreSQL 15 reads them (E'\v' is v)
+SELECT id, E'a\vb', E'a\\vb', E'\t\x41\101\u00e9', length(E'a\vb') FROM customers WHERE id = 17
+# Result column names (FigureColname) and types of constants and expressions
+SELECT true, false, 1, 2.50, 'x', 'x'::text, 1::int8, CAST(2 AS integer), NULL, 1 + 2, -id, (SELECT 1), EXISTS (SELECT 1) FROM customers WHERE id = 17
+SELECT CASE WHEN id = 17 THEN 'x' ELSE name END, CASE WHEN id = 17 THEN 'x' ELSE 'y'::text END, CASE WHEN id > 0 THEN name END, CASE id WHEN 17 THEN name ELSE coalesce(name, 'z') END FROM customers WHERE id IN (17, 18)
+SELECT coalesce(name, 'n'), nullif(score, 0), greatest(score, 1), least(score, 1), upper(name), name::varchar(3), score::bigint, score IS NULL, active IS TRUE, name LIKE 'A%', NOT active FROM customers WHERE id IN (1, 2, 3)
+SELECT c.name, v.code, v.w, v.code || c.country FROM customers c CROSS JOIN (VALUES ('FR', 3)) AS v(code, w) WHERE c.id = 5
