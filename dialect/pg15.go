@@ -19,7 +19,7 @@ import (
 //     numeric literal", 42601).
 //
 // pg15Text rewrites the statement so that pg_query reads it as PostgreSQL 15
-// would: every \v escape in an E” string becomes a plain v, and PG 16
+// would: every \v escape in an E'...' string becomes a plain v, and PG 16
 // number forms are refused. The other escapes (\b \f \n \r \t, octal, \x,
 // \u, \U) mean the same in both versions, so the rewritten text is still
 // decoded by pg_query itself.
