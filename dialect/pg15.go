@@ -58,7 +58,7 @@ func pg15Text(sql string) (string, error) {
 var rePG16Number = regexp.MustCompile(`(^|[^A-Za-z0-9_$])0[xXoObB]|[0-9]_`)
 
 // plainV replaces each \v escape (a v after an odd number of backslashes)
-// in an E” literal's text by v.
+// in an E'...' literal's text by v.
 func plainV(text string) string {
 	var b strings.Builder
 	run := 0 // backslashes just before this byte
