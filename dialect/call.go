@@ -164,11 +164,11 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		nargs(2, 3)
 		as := args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
 		textOperand(as[0].t)
-		if len(as) == 3 {
-			// Postgres: a negative length is an error; SQLite counts backwards
-			return ex{"substr(" + as[0].sql + ", " + as[1].sql + ", pg_nonneg(" + as[2].sql + "))", textT}
+		if as[0].t.oid == sqltypes.OIDBPChar {
+			unsupported("substr of character(n)")
 		}
-		return ex{"substr(" + as[0].sql + ", " + as[1].sql + ")", textT}
+		// pg_substr: SQLite counts a negative start from the end
+		return ex{"pg_substr(" + join(as) + ")", textT}
 	case "btrim", "ltrim", "rtrim":
 		nargs(1, 2)
 		as := args(textT, textT)

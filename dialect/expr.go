@@ -398,6 +398,9 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
 					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
 				}
+				if e.t.cat() == sqltypes.CatInt {
+					return ex{intOp("(- "+e.sql+")", e.t.oid), e.t.computed()}
+				}
 				return ex{"(- " + e.sql + ")", e.t.computed()}
 			case "+":
 				return e
@@ -443,16 +446,20 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			default:
 				unsupported("operator %s on %s", op, sqltypes.TypeName(ty.oid))
 			}
+			s := "(" + l.sql + " " + op + " " + r.sql + ")"
 			switch op {
 			case "/":
 				if ty.cat() == sqltypes.CatFloat {
 					return ex{"(CAST(" + l.sql + " AS REAL) / pg_nz(" + r.sql + "))", ty}
 				}
-				return ex{"(" + l.sql + " / pg_nz(" + r.sql + "))", ty}
+				s = "(" + l.sql + " / pg_nz(" + r.sql + "))"
 			case "%":
-				return ex{"(" + l.sql + " % pg_nz(" + r.sql + "))", ty}
+				s = "(" + l.sql + " % pg_nz(" + r.sql + "))"
 			}
-			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", ty}
+			if ty.cat() == sqltypes.CatInt {
+				s = intOp(s, ty.oid) // 22003 where SQLite would widen
+			}
+			return ex{s, ty}
 		case "||":
 			l, r := t.pair(a.Lexpr, a.Rexpr, sc, mk(sqltypes.OIDText))
 			textOperand(l.t)

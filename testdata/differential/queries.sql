@@ -216,3 +216,11 @@ SELECT true, false, 1, 2.50, 'x', 'x'::text, 1::int8, CAST(2 AS integer), NULL, 
 SELECT CASE WHEN id = 17 THEN 'x' ELSE name END, CASE WHEN id = 17 THEN 'x' ELSE 'y'::text END, CASE WHEN id > 0 THEN name END, CASE id WHEN 17 THEN name ELSE coalesce(name, 'z') END FROM customers WHERE id IN (17, 18)
 SELECT coalesce(name, 'n'), nullif(score, 0), greatest(score, 1), least(score, 1), upper(name), name::varchar(3), score::bigint, score IS NULL, active IS TRUE, name LIKE 'A%', NOT active FROM customers WHERE id IN (1, 2, 3)
 SELECT c.name, v.code, v.w, v.code || c.country FROM customers c CROSS JOIN (VALUES ('FR', 3)) AS v(code, w) WHERE c.id = 5
+# Built-ins whose SQLite form differs from Postgres: substr positions, ASCII-only case mapping (LC_CTYPE C), LIKE case, byte order of text
+SELECT id, substr(name, -1, 3), substr(name, -1), substr(name, 0, 2), substr(name, 2), substr(name, 3, 1), substring(name, 2, 2) FROM customers WHERE id < 40
+SELECT id, upper(name), lower(name), name ILIKE 'ä%', name ILIKE 'z%', name LIKE 'Z%', name LIKE 'z%', name LIKE '%ë%', name ILIKE '%B_B%', name ILIKE 'É%' FROM customers WHERE id < 80
+SELECT id, score / 7, score % 7, -score, score * 21474836, score / -1 FROM customers WHERE id < 40
+ordered: SELECT name, id FROM customers WHERE name IS NOT NULL ORDER BY name, id
+SELECT min(name), max(name), min(note), max(note) FROM customers, orders WHERE orders.customer_id = customers.id
+SELECT count(*) FROM customers WHERE name < 'Zoë' AND name > 'B'
+SELECT id, name || NULL, concat(name, NULL, 'x'), length(name), name || '-' || id FROM customers WHERE id < 20
