@@ -93,7 +93,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				ty = mk(sqltypes.OIDInt8)
 			case sqltypes.OIDInt8, sqltypes.OIDNumeric:
 				// exact, keeping the largest display scale of the values
-				return t.exactAgg("pg_sum("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
+				return t.exactAgg("pg_sum("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
 			case 0:
 				ty = mk(sqltypes.OIDNumeric)
 			}
@@ -104,7 +104,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				ty = mk(sqltypes.OIDFloat8)
 			case sqltypes.CatInt, sqltypes.CatNumeric:
 				// exact; the display scale depends on the values (DivAvg)
-				return t.exactAgg("pg_avg("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
+				return t.exactAgg("pg_avg("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
 			default:
 				ty = mk(sqltypes.OIDNumeric)
 			}

@@ -401,6 +401,9 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 				if e.t.cat() == sqltypes.CatInt {
 					return ex{intOp("(- "+e.sql+")", e.t.oid), e.t.computed()}
 				}
+				if _, exact := t.exact[e.sql]; exact {
+					return t.numericArith("-", ex{"0", mk(sqltypes.OIDInt4)}, e, nil, a.Rexpr, e.t.computed())
+				}
 				return ex{"(- " + e.sql + ")", e.t.computed()}
 			case "+":
 				return e
@@ -440,9 +443,10 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 					fail("42883", "operator does not exist: double precision %% double precision")
 				}
 			case sqltypes.CatNumeric:
-				if op == "/" || op == "%" {
-					unsupported("numeric division")
+				if op == "%" {
+					unsupported("numeric modulo")
 				}
+				return t.numericArith(op, l, r, a.Lexpr, a.Rexpr, ty)
 			default:
 				unsupported("operator %s on %s", op, sqltypes.TypeName(ty.oid))
 			}

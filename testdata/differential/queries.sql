@@ -224,3 +224,11 @@ ordered: SELECT name, id FROM customers WHERE name IS NOT NULL ORDER BY name, id
 SELECT min(name), max(name), min(note), max(note) FROM customers, orders WHERE orders.customer_id = customers.id
 SELECT count(*) FROM customers WHERE name < 'Zoë' AND name > 'B'
 SELECT id, name || NULL, concat(name, NULL, 'x'), length(name), name || '-' || id FROM customers WHERE id < 20
+# Exact numeric arithmetic: PostgreSQL's result types and display scales, division by select_div_scale
+SELECT ts, coalesce(91.00, 7.00) * (ts * 9007199254740), ts * 1.5, ts + 0.1, -(ts * 1.25), ts / 7.0, 1.0 / ts FROM events WHERE ts > 4000
+SELECT id, amount * qty, amount / 3, amount / qty, amount - 0.005, amount + amount * 2 FROM orders WHERE customer_id < 30 AND qty <> 0
+SELECT id, balance * balance, balance * -1.5, balance / 0.07, balance - score FROM customers WHERE id < 100
+SELECT customer_id, sum(amount * qty), sum(amount / 7), avg(amount * 1.5) FROM orders GROUP BY customer_id
+ordered: SELECT id, amount * qty FROM orders WHERE qty > 0 AND amount IS NOT NULL ORDER BY amount * qty DESC, id LIMIT 10
+SELECT count(*) FROM orders WHERE amount * qty > 500 AND amount / 2 < 90
+SELECT 2.50, 1.0 / 3, 7.00 / 2, 0.1 + 0.2, 1e3 * 2, 10 / 4.0 FROM countries WHERE code = 'DE'

@@ -1,0 +1,91 @@
+package dialect
+
+import (
+	"database/sql/driver"
+	"errors"
+	"strconv"
+
+	"github.com/dotdo/vitess/sqltypes"
+	"github.com/jackc/pgx/v5/pgconn"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"modernc.org/sqlite"
+)
+
+// Numeric + - * / on SQLite shards are computed exactly with
+// sqltypes.Decimal by the functions pg_nadd, pg_nsub, pg_nmul and pg_ndiv
+// (a, scale of a, b, scale of b), which return the result's text: SQLite's
+// own arithmetic is binary floating point (91.00 * 9007199254730223 would
+// lose its last four digits). The scale arguments are the operands' display
+// scales (-1: not known), which SQLite's INTEGER/REAL storage has lost; a
+// REAL is read as the decimal with that many digits.
+func init() {
+	for name, op := range map[string]func(a, b sqltypes.Decimal) (sqltypes.Decimal, error){
+		"pg_nadd": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Add(b), nil },
+		"pg_nsub": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Sub(b), nil },
+		"pg_nmul": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Mul(b), nil },
+		"pg_ndiv": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Div(b) },
+	} {
+		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: numericFunc(op)})
+	}
+}
+
+func numericFunc(op func(a, b sqltypes.Decimal) (sqltypes.Decimal, error)) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
+	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		if args[0] == nil || args[2] == nil {
+			return nil, nil
+		}
+		var ds [2]sqltypes.Decimal
+		for i := range ds {
+			scale, _ := args[2*i+1].(int64)
+			d, err := toDecimal(args[2*i], int(scale))
+			if err != nil {
+				return nil, err
+			}
+			ds[i] = d
+		}
+		r, err := op(ds[0], ds[1])
+		if err != nil {
+			var pe *pgconn.PgError
+			if errors.As(err, &pe) {
+				return nil, errors.New("pgerr:" + pe.Code + ":" + pe.Message)
+			}
+			return nil, err
+		}
+		return r.String(), nil
+	}
+}
+
+// numericArith prints l op r for a numeric result (ty): an exact pg_n*
+// call whose TEXT the outermost SELECT returns as is (see exactAgg). An
+// operand that is itself exact is passed as its text, a numeric literal as
+// its written digits, so that no step goes through a REAL.
+func (t *translator) numericArith(op string, l, r ex, ln, rn *pg.Node, ty typ) ex {
+	fn := map[string]string{"+": "pg_nadd", "-": "pg_nsub", "*": "pg_nmul", "/": "pg_ndiv"}[op]
+	if fn == "" {
+		unsupported("numeric operator %s", op)
+	}
+	if op == "/" && (l.t.dscale() < 0 || r.t.dscale() < 0) {
+		// the quotient's scale depends on the operands' display scales
+		unsupported("numeric division of a value whose display scale is not known")
+	}
+	if op == "/" {
+		ty = numT(-1) // select_div_scale: depends on the values
+	}
+	call := fn + "(" + t.exactOperand(l, ln) + ", " + strconv.Itoa(l.t.dscale()) + ", " +
+		t.exactOperand(r, rn) + ", " + strconv.Itoa(r.t.dscale()) + ")"
+	return t.exactAgg(call, ty)
+}
+
+// exactOperand is the SQL that gives operand e of an exact numeric function
+// without loss.
+func (t *translator) exactOperand(e ex, n *pg.Node) string {
+	if raw, ok := t.exact[e.sql]; ok {
+		return raw
+	}
+	if c := n.GetAConst(); c != nil {
+		if f, ok := c.Val.(*pg.A_Const_Fval); ok {
+			return sqltypes.QuoteLiteral(f.Fval.Fval)
+		}
+	}
+	return e.sql
+}
