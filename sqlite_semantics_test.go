@@ -72,3 +72,39 @@ func TestSQLiteIntegerRange(t *testing.T) {
 		})
 	})
 }
+
+// TestIdentifierCase: unquoted names fold to lower case and quoted names
+// keep theirs, so mixedcase and "MixedCase" are two tables (and Val and
+// "Val" two columns), on SQLite shards too.
+func TestIdentifierCase(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		g := startEngineGate(t, engine, 2, "")
+		sameAsPostgres(t, g, []string{
+			`CREATE TABLE MixedCase (id int PRIMARY KEY, Val int, "Val" text)`,
+			`CREATE TABLE "MixedCase" (id int PRIMARY KEY, "A^b" text DEFAULT 'd', "UP" int NOT NULL)`,
+			`INSERT INTO mixedcase VALUES (1, 10, 'ten'), (2, 20, 'twenty')`,
+			`INSERT INTO "MixedCase" (id, "UP") VALUES (1, 5)`,
+			`INSERT INTO "MixedCase" VALUES (2, 'y', 6), (3, 'z', 7)`,
+			`SELECT * FROM MixedCase`,
+			`SELECT * FROM "MixedCase"`,
+			`SELECT val, "Val", VAL, m.* FROM MIXEDCASE m`,
+			`SELECT "A^b", "UP" + 1, "UP" AS "Up", "MixedCase".id FROM "MixedCase"`,
+			`SELECT m.id, n."UP" FROM mixedcase m JOIN "MixedCase" n ON n.id = m.id`,
+			`CREATE INDEX "Idx" ON "MixedCase" ("A^b")`,
+			`CREATE INDEX idx ON mixedcase (val)`,
+			`INSERT INTO "MixedCase" VALUES (1, 'dup', 1)`,
+			`INSERT INTO "MixedCase" (id, "A^b") VALUES (9, 'no up')`,
+			`SELECT "up" FROM "MixedCase"`,
+			`SELECT * FROM mixedCASE_missing`,
+			`UPDATE "MixedCase" SET "UP" = "UP" * 10 WHERE id = 2`,
+			`ALTER TABLE "MixedCase" RENAME COLUMN "A^b" TO "B"`,
+			`ALTER TABLE "MixedCase" ADD COLUMN "New" text`,
+			`SELECT "B", "UP", "New" FROM "MixedCase"`,
+			`DELETE FROM "MixedCase" WHERE "UP" = 7`,
+			`SELECT count(*) FROM "MixedCase"`,
+			`DROP INDEX "Idx"`,
+			`DROP TABLE "MixedCase"`,
+			`SELECT count(*) FROM mixedcase`,
+		})
+	})
+}

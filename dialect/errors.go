@@ -53,6 +53,9 @@ func MapError(err error) error {
 			break
 		}
 	}
+	// SQLite names the tables, columns and constraints by their encoded
+	// names (names.go)
+	msg, detail = PGName(msg), PGName(detail)
 	switch code {
 	case sqliteConstraintPK, sqliteConstraintUniq:
 		table, cols := constraintCols(msg)

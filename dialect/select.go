@@ -78,10 +78,10 @@ func (t *translator) with(w *pg.WithClause, sc *scope) string {
 			if i < len(cte.Aliascolnames) {
 				cols[i].name = cte.Aliascolnames[i].GetString_().GetSval()
 			}
-			names = append(names, sqltypes.QuoteIdent(cols[i].name))
+			names = append(names, ident(cols[i].name))
 		}
 		sc.ctes[cte.Ctename] = cols
-		parts = append(parts, sqltypes.QuoteIdent(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
+		parts = append(parts, ident(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
 	}
 	return "WITH " + strings.Join(parts, ", ") + " "
 }
@@ -118,7 +118,7 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 				ty = numT(sameScale(l.cols[i].t, r.cols[i].t))
 			}
 		}
-		cols[i] = outCol{sql: sqltypes.QuoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
+		cols[i] = outCol{sql: ident(l.cols[i].name), name: l.cols[i].name, t: ty}
 	}
 	return selResult{sql: l.sql + " " + op + " " + r.sql, cols: cols}
 }
@@ -169,7 +169,7 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 		rows = append(rows, "("+strings.Join(parts, ", ")+")")
 	}
 	for i := range cols {
-		cols[i].sql = sqltypes.QuoteIdent(cols[i].name)
+		cols[i].sql = ident(cols[i].name)
 	}
 	return selResult{sql: "VALUES " + strings.Join(rows, ", "), cols: cols}
 }
@@ -195,7 +195,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 			cols[i].key, cols[i].sql = c.sql, raw
 			c.sql = raw
 		}
-		parts = append(parts, c.sql+" AS "+sqltypes.QuoteIdent(c.name))
+		parts = append(parts, c.sql+" AS "+ident(c.name))
 	}
 	b.WriteString(strings.Join(parts, ", "))
 	if from != "" {
@@ -319,13 +319,13 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 			}
 		}
-		name, sqlText := rv.Relname, sqltypes.QuoteIdent(rv.Relname)
+		name, sqlText := rv.Relname, ident(rv.Relname)
 		if rv.Alias != nil {
 			name = rv.Alias.Aliasname
-			sqlText += " AS " + sqltypes.QuoteIdent(name)
+			sqlText += " AS " + ident(name)
 			renameCols(cols, rv.Alias.Colnames)
 		}
-		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(name), cols: cols}
+		r := &rel{name: name, sqlRef: ident(name), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_RangeSubselect:
@@ -348,15 +348,15 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 			renameCols(cols, rs.Alias.Colnames)
 		}
 		// name the subquery's columns explicitly so the outer references hold
-		sqlText := "(" + sub.sql + ") AS " + sqltypes.QuoteIdent(alias)
+		sqlText := "(" + sub.sql + ") AS " + ident(alias)
 		if rs.Alias != nil && len(rs.Alias.Colnames) > 0 {
 			var sel []string
 			for i, c := range sub.cols {
-				sel = append(sel, sqltypes.QuoteIdent(c.name)+" AS "+sqltypes.QuoteIdent(cols[i].name))
+				sel = append(sel, ident(c.name)+" AS "+ident(cols[i].name))
 			}
-			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + sqltypes.QuoteIdent(alias)
+			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + ident(alias)
 		}
-		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(alias), cols: cols}
+		r := &rel{name: name, sqlRef: ident(alias), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_JoinExpr:
@@ -434,7 +434,7 @@ func (t *translator) join(j *pg.JoinExpr, sc *scope) (string, []outCol) {
 			}
 			merged = append(merged, m)
 			used[name] = true
-			names = append(names, sqltypes.QuoteIdent(name))
+			names = append(names, ident(name))
 		}
 		out += " USING (" + strings.Join(names, ", ") + ")"
 		sc.merged = append(sc.merged, merged...)

@@ -315,9 +315,9 @@ func (sc *scope) cte(name string) ([]col, bool) {
 
 func (sc *scope) colSQL(r *rel, c string) string {
 	if sc.bare || r.sqlRef == "" {
-		return sqltypes.QuoteIdent(c)
+		return ident(c)
 	}
-	return r.sqlRef + "." + sqltypes.QuoteIdent(c)
+	return r.sqlRef + "." + ident(c)
 }
 
 func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {

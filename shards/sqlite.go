@@ -65,7 +65,7 @@ func (s *SQLite) Table(name string) ([]dialect.Column, bool) {
 	if ok {
 		return c, c != nil
 	}
-	rows, err := s.db.Query(`SELECT name, type, "notnull" FROM pragma_table_info(?)`, name)
+	rows, err := s.db.Query(`SELECT name, type, "notnull" FROM pragma_table_info(?)`, dialect.SQLiteName(name))
 	if err != nil {
 		return nil, false
 	}
@@ -77,7 +77,7 @@ func (s *SQLite) Table(name string) ([]dialect.Column, bool) {
 			return nil, false
 		}
 		oid, mod := dialect.ColumnType(typ)
-		c = append(c, dialect.Column{Name: n, OID: oid, TypeMod: mod, NotNull: nn != 0})
+		c = append(c, dialect.Column{Name: dialect.PGName(n), OID: oid, TypeMod: mod, NotNull: nn != 0})
 	}
 	s.mu.Lock()
 	s.cols[name] = c
@@ -375,7 +375,7 @@ func (t *sqliteTx) Rollback(ctx context.Context) error {
 func (s *SQLite) ColumnDefault(ctx context.Context, table, column string) (string, error) {
 	var def sql.NullString
 	var hidden int
-	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, table, column).Scan(&def, &hidden)
+	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, dialect.SQLiteName(table), dialect.SQLiteName(column)).Scan(&def, &hidden)
 	switch {
 	case err == sql.ErrNoRows:
 		return "", nil
