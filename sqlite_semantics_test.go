@@ -69,6 +69,10 @@ func TestSQLiteIntegerRange(t *testing.T) {
 			"SELECT id - 1, i - 1 FROM ir WHERE id = 1",
 			"UPDATE ir SET i = i + 1 WHERE id = 9223372036854775807",
 			"SELECT substr('abc', 1, -1)",
+			"SELECT abs(i) FROM ir",
+			"SELECT abs(s) FROM ir",
+			"SELECT abs(id) FROM ir",
+			"SELECT abs(i), abs(s) FROM ir WHERE id = 1",
 		})
 	})
 }

@@ -138,6 +138,10 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		nargs(1, 1)
 		a := args(hint)[0]
 		num(a)
+		if a.t.cat() == sqltypes.CatInt {
+			// abs of the type's minimum is out of its range in Postgres
+			return ex{intOp("abs("+a.sql+")", a.t.oid), a.t.computed()}
+		}
 		return ex{"abs(" + a.sql + ")", a.t.computed()}
 	case "round":
 		nargs(1, 2)

@@ -232,3 +232,4 @@ SELECT customer_id, sum(amount * qty), sum(amount / 7), avg(amount * 1.5) FROM o
 ordered: SELECT id, amount * qty FROM orders WHERE qty > 0 AND amount IS NOT NULL ORDER BY amount * qty DESC, id LIMIT 10
 SELECT count(*) FROM orders WHERE amount * qty > 500 AND amount / 2 < 90
 SELECT 2.50, 1.0 / 3, 7.00 / 2, 0.1 + 0.2, 1e3 * 2, 10 / 4.0 FROM countries WHERE code = 'DE'
+SELECT 1::int, '1'::numeric(5,2), CAST(name AS varchar(3)), name IS NULL, (id = 1) IS TRUE, NOT (id = 1), pg_catalog.upper(name), id IN (1), id BETWEEN 1 AND 2, name COLLATE "C", +id, -1.5, 'a'::varchar, 1::float8, '2024-01-01'::date, CASE WHEN true THEN 1 ELSE CASE WHEN false THEN 2 ELSE score END END, CASE WHEN true THEN name ELSE nullif(name, 'x') END FROM customers WHERE id = 17
