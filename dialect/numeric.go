@@ -89,3 +89,53 @@ func (t *translator) exactOperand(e ex, n *pg.Node) string {
 	}
 	return e.sql
 }
+
+// arith prints + - * / % over numbers with Postgres's result type: integer
+// results checked against their type's range, numeric ones exact.
+func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
+	l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
+	ty := promote(l.t, r.t, false)
+	if ty.oid == 0 {
+		ty = mk(sqltypes.OIDInt4)
+	}
+	if ty.oid == sqltypes.OIDNumeric {
+		// Postgres's result display scale: max of the scales for + and -,
+		// their sum for *
+		ls, rs := l.t.dscale(), r.t.dscale()
+		switch {
+		case ls < 0 || rs < 0:
+		case op == "*":
+			ty = numT(ls + rs)
+		case op == "+" || op == "-":
+			ty = numT(max(ls, rs))
+		}
+	}
+	switch ty.cat() {
+	case sqltypes.CatInt:
+	case sqltypes.CatFloat:
+		if op == "%" {
+			fail("42883", "operator does not exist: double precision %% double precision")
+		}
+	case sqltypes.CatNumeric:
+		if op == "%" {
+			unsupported("numeric modulo")
+		}
+		return t.numericArith(op, l, r, a.Lexpr, a.Rexpr, ty)
+	default:
+		unsupported("operator %s on %s", op, sqltypes.TypeName(ty.oid))
+	}
+	s := "(" + l.sql + " " + op + " " + r.sql + ")"
+	switch op {
+	case "/":
+		if ty.cat() == sqltypes.CatFloat {
+			return ex{"(CAST(" + l.sql + " AS REAL) / pg_nz(" + r.sql + "))", ty}
+		}
+		s = "(" + l.sql + " / pg_nz(" + r.sql + "))"
+	case "%":
+		s = "(" + l.sql + " % pg_nz(" + r.sql + "))"
+	}
+	if ty.cat() == sqltypes.CatInt {
+		s = intOp(s, ty.oid) // 22003 where SQLite would widen
+	}
+	return ex{s, ty}
+}
