@@ -131,6 +131,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 	if !ok {
 		unsupported("column type %s", sqltypes.TypeName(ty.oid))
 	}
+	exactNumericColumn(ty)
 	parts := []string{ident(cd.Colname), decl}
 	notNull := serial || pk || cd.IsNotNull
 	var rest []string

@@ -65,7 +65,8 @@
 // ORDER BY always carries explicit NULLS FIRST/LAST with Postgres's
 // defaults. FOR UPDATE/FOR SHARE are dropped: SQLite serialises writers.
 //
-// Refused (0A000): DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
+// Refused (0A000): numeric columns without a typmod or with more than 15
+// digits (a REAL would change their values or display scale), DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
 // recursive CTEs, NATURAL joins, LATERAL, arrays, row comparisons, numeric
 // modulo, float to integer casts, text rendering of float/numeric/bool
 // values inside SQL (||, concat, ::text), UPDATE ... FROM, DELETE ... USING,

@@ -55,6 +55,26 @@ func numericFunc(op func(a, b sqltypes.Decimal) (sqltypes.Decimal, error)) func(
 	}
 }
 
+// maxNumericDigits is how many significant digits a SQLite REAL keeps
+// exactly (DBL_DIG).
+const maxNumericDigits = 15
+
+// exactNumericColumn refuses numeric columns whose values SQLite's REAL
+// storage would change: without a typmod Postgres keeps each value's own
+// display scale (1.50 stays 1.50, a REAL gives 1.5), and beyond 15 digits
+// a REAL rounds the value itself.
+func exactNumericColumn(ty typ) {
+	if ty.oid != sqltypes.OIDNumeric {
+		return
+	}
+	if ty.mod < 4 {
+		unsupported("numeric column without precision and scale (SQLite keeps a REAL, which loses the display scale); declare numeric(p,s) with p <= %d", maxNumericDigits)
+	}
+	if p := (ty.mod - 4) >> 16; p > maxNumericDigits {
+		unsupported("numeric(%d,%d) column: SQLite's REAL keeps %d digits exactly", p, (ty.mod-4)&0xffff, maxNumericDigits)
+	}
+}
+
 // numericArith prints l op r for a numeric result (ty): an exact pg_n*
 // call whose TEXT the outermost SELECT returns as is (see exactAgg). An
 // operand that is itself exact is passed as its text, a numeric literal as

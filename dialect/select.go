@@ -191,6 +191,10 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 	var parts []string
 	for i, c := range cols {
 		if raw, ok := t.exact[c.sql]; ok && top {
+			if len(s.DistinctClause) > 0 && c.t.dscale() < 0 {
+				// equal values of varying scale (2.0000, 2.00) are distinct texts
+				unsupported("SELECT DISTINCT over a numeric whose display scale varies (a quotient or average)")
+			}
 			// the statement's result: the exact aggregate's text, sorted as a number
 			cols[i].key, cols[i].sql = c.sql, raw
 			c.sql = raw
