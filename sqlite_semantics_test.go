@@ -112,3 +112,23 @@ func TestIdentifierCase(t *testing.T) {
 		})
 	})
 }
+
+// TestSQLiteCharN: character(n) ignores trailing spaces in comparisons and
+// pads on output, as Postgres does.
+func TestSQLiteCharN(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		g := startEngineGate(t, engine, 2, "")
+		sameAsPostgres(t, g, []string{
+			"CREATE TABLE cn (id int PRIMARY KEY, c char(4), k char(1), v varchar(5), t text)",
+			"INSERT INTO cn VALUES (1, 'a', 'x', 'a ', 'a'), (2, 'b  ', 'y  ', 'b', 'b  '), (3, NULL, NULL, NULL, NULL)",
+			"INSERT INTO cn VALUES (4, 'toolong', 'z', 'v', 't')",
+			"INSERT INTO cn (id, c, k, t) VALUES (5, lower('B  '), 'w', 'x')",
+			"UPDATE cn SET c = 'ab  ' WHERE id = 1",
+			"SELECT id, c, k, c = 'ab', c = 'ab   ', c < 'b', c = 'b', length(c), v = 'a' FROM cn",
+			"SELECT id FROM cn WHERE c = 'b'",
+			"SELECT id FROM cn WHERE c IN ('ab ', 'zz')",
+			"SELECT c, count(*) FROM cn GROUP BY c",
+			"SELECT id, 'ab  '::char(4) = c, 'q  '::char(3) FROM cn WHERE id = 1",
+		})
+	})
+}

@@ -112,6 +112,11 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
 				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
 			}
+			if a.t.oid == sqltypes.OIDBPChar {
+				// Postgres returns the value padded to its column's width,
+				// typed character without a typmod to pad it by
+				unsupported("%s over character(n)", name)
+			}
 			if a.t.oid == sqltypes.OIDVarchar {
 				// min/max(varchar) resolve to min/max(text)
 				ty = mk(sqltypes.OIDText)

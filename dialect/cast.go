@@ -66,6 +66,9 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 			if r := []rune(s); len(r) > int(to.mod-4) {
 				s = string(r[:to.mod-4])
 			}
+			if to.oid == sqltypes.OIDBPChar {
+				s = strings.TrimRight(s, " ") // stored form, see coerceString
+			}
 			return ex{sqltypes.QuoteLiteral(s), to}
 		}
 		if to.oid == sqltypes.OIDNumeric && to.mod < 0 {

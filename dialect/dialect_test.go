@@ -418,8 +418,9 @@ func TestRegressions(t *testing.T) {
 		// 2. star expansion plus the same column again (as the gate sends it)
 		{`SELECT *, id FROM orders ORDER BY amount DESC NULLS LAST, id`, "1|12.50|0|b|x  |9223372036854775807|0.1|1;2|1.25|3|a|y  |1|0.2|2;3|NULL|2|NULL|NULL|NULL|NULL|3", ""},
 		{`SELECT id, id FROM orders ORDER BY id LIMIT 1`, "1|1", ""},
-		// 3. min/max(varchar) are the text aggregates; bpchar stays bpchar
-		{`SELECT max(note), min(note), max(code) FROM orders`, "b|a|y", "max:25:-1 min:25:-1 max:1042:-1"},
+		// 3. min/max(varchar) are the text aggregates (max(bpchar), which
+		// Postgres pads to the column's width, is refused)
+		{`SELECT max(note), min(note) FROM orders`, "b|a", "max:25:-1 min:25:-1"},
 		{`SELECT upper(note) FROM orders WHERE id = 1`, "B", "upper:25:-1"},
 		// 4. numeric display scale
 		{`SELECT amount * qty, amount + 1, amount - 0.125, -amount, abs(amount), round(amount, 1), round(amount), 1.50 * 2 FROM orders WHERE id = 1`,

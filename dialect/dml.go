@@ -259,6 +259,9 @@ func assignSQL(to typ, e ex) string {
 	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
 		return e.sql
 	}
+	if to.oid == sqltypes.OIDBPChar && from.oid != sqltypes.OIDBPChar {
+		return "rtrim(" + e.sql + ", ' ')" // the stored form of character(n)
+	}
 	if timeAssignable(to, from) {
 		switch {
 		case to.oid == sqltypes.OIDDate && from.oid != sqltypes.OIDDate:

@@ -306,8 +306,12 @@ func coerceString(s string, hint typ) ex {
 		fail("22P02", "invalid input syntax for type %s: %q", name, s)
 	}
 	switch hint.oid {
-	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDBPChar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
+	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
 		return ex{sqltypes.QuoteLiteral(s), hint}
+	case sqltypes.OIDBPChar:
+		// character(n) is stored without its trailing spaces, which Postgres
+		// ignores in comparisons; output pads them back (RenderValue)
+		return ex{sqltypes.QuoteLiteral(strings.TrimRight(s, " ")), hint}
 	case sqltypes.OIDBool:
 		b, ok := parseBool(s)
 		if !ok {

@@ -457,6 +457,8 @@ func BindArg(v any, oid uint32) any {
 			return []byte(x)
 		case sqltypes.OIDUUID:
 			return strings.ToLower(x)
+		case sqltypes.OIDBPChar:
+			return strings.TrimRight(x, " ") // character(n)'s stored form
 		}
 	}
 	return v
