@@ -47,8 +47,8 @@ func sameAsPostgres(t *testing.T, g *testGate, stmts []string) {
 	}
 }
 
-// TestSQLiteIntegerRange: integer arithmetic raises 22003 where SQLite
-// would widen to 64 bits or to a REAL.
+// TestSQLiteIntegerRange: integer and float arithmetic raise 22003 where
+// SQLite would widen to 64 bits, to a REAL or to infinity.
 func TestSQLiteIntegerRange(t *testing.T) {
 	forEachEngine(t, func(t *testing.T, engine string) {
 		g := startEngineGate(t, engine, 2, "")
@@ -73,6 +73,21 @@ func TestSQLiteIntegerRange(t *testing.T) {
 			"SELECT abs(s) FROM ir",
 			"SELECT abs(id) FROM ir",
 			"SELECT abs(i), abs(s) FROM ir WHERE id = 1",
+			"CREATE TABLE fr (id int PRIMARY KEY, d float8, r float4)",
+			"INSERT INTO fr VALUES (1, 1e308, 3e38), (2, 1e-300, 1e-30), (3, 0.1, 0.1)",
+			"SELECT d * 10 FROM fr WHERE id = 1",
+			"SELECT d * d FROM fr WHERE id = 2",
+			"SELECT r * r FROM fr WHERE id = 1",
+			"SELECT r * r FROM fr WHERE id = 2",
+			"SELECT d / 0 FROM fr WHERE id = 3",
+			"SELECT d + d, d * 3, d / 3, d - 1, r + r, r * 3::float4, r / 3::float4, d + r FROM fr WHERE id = 3",
+			"SELECT id, d * 2 FROM fr",
+			"SELECT d + 1e308::float8 FROM fr WHERE id = 1",
+			"SELECT id FROM fr WHERE r = 0.1",
+			"SELECT id, r::float8, '0.1'::float4::float8, 0.1::float4 = 0.1 FROM fr",
+			"INSERT INTO fr VALUES (4, 1, 1e39)",
+			"INSERT INTO fr VALUES (5, 1, '1e39')",
+			"UPDATE fr SET r = d WHERE id = 1",
 		})
 	})
 }

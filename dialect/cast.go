@@ -92,6 +92,9 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 	case tc == sqltypes.CatFloat:
 		switch fc {
 		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
+			if to.oid == sqltypes.OIDFloat4 {
+				return ex{"pg_f4(" + e.sql + ")", to}
+			}
 			return ex{"CAST(" + e.sql + " AS REAL)", to}
 		}
 	case tc == sqltypes.CatNumeric:

@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"errors"
 	"encoding/hex"
 	"math"
 	"math/big"
@@ -328,7 +329,14 @@ func coerceString(s string, hint typ) ex {
 		}
 		return ex{parenNeg(strconv.FormatInt(n, 10)), hint}
 	case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		bits := 64
+		if hint.oid == sqltypes.OIDFloat4 {
+			bits = 32 // a float4 holds the float32 nearest the text
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
+		if errors.Is(err, strconv.ErrRange) {
+			fail("22003", "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
 		}

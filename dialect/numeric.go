@@ -136,6 +136,11 @@ func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
 		if op == "%" {
 			fail("42883", "operator does not exist: double precision %% double precision")
 		}
+		bits := "64"
+		if ty.oid == sqltypes.OIDFloat4 {
+			bits = "32"
+		}
+		return ex{"pg_float('" + op + "', " + l.sql + ", " + r.sql + ", " + bits + ")", ty}
 	case sqltypes.CatNumeric:
 		if op == "%" {
 			unsupported("numeric modulo")
@@ -147,9 +152,6 @@ func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
 	s := "(" + l.sql + " " + op + " " + r.sql + ")"
 	switch op {
 	case "/":
-		if ty.cat() == sqltypes.CatFloat {
-			return ex{"(CAST(" + l.sql + " AS REAL) / pg_nz(" + r.sql + "))", ty}
-		}
 		s = "(" + l.sql + " / pg_nz(" + r.sql + "))"
 	case "%":
 		s = "(" + l.sql + " % pg_nz(" + r.sql + "))"
