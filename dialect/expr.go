@@ -1,8 +1,8 @@
 package dialect
 
 import (
-	"errors"
 	"encoding/hex"
+	"errors"
 	"math"
 	"math/big"
 	"regexp"
