@@ -83,11 +83,11 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 	case from.oid == to.oid && from.mod == to.mod:
 		return ex{e.sql, e.t}
 	case tc == sqltypes.CatInt:
-		switch fc {
-		case sqltypes.CatInt, sqltypes.CatBool:
+		if fc == sqltypes.CatBool {
 			return ex{e.sql, to}
-		case sqltypes.CatNumeric:
-			return ex{"CAST(pg_round(" + e.sql + ", 0) AS INTEGER)", to}
+		}
+		if s, ok := toInt(to, e); ok {
+			return ex{s, to}
 		}
 	case tc == sqltypes.CatFloat:
 		switch fc {

@@ -259,6 +259,11 @@ func assignSQL(to typ, e ex) string {
 	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
 		return e.sql
 	}
+	if to.cat() == sqltypes.CatInt {
+		if s, ok := toInt(to, e); ok {
+			return s
+		}
+	}
 	if to.oid == sqltypes.OIDFloat4 && from.oid != sqltypes.OIDFloat4 {
 		return "pg_f4(" + e.sql + ")" // a float4 holds a float32
 	}

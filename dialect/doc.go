@@ -68,7 +68,7 @@
 // Refused (0A000): numeric columns without a typmod or with more than 15
 // digits (a REAL would change their values or display scale), DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
 // recursive CTEs, NATURAL joins, LATERAL, arrays, row comparisons, numeric
-// modulo, float to integer casts, text rendering of float/numeric/bool
+// modulo, text rendering of float/numeric/bool
 // values inside SQL (||, concat, ::text), UPDATE ... FROM, DELETE ... USING,
 // ON CONFLICT ON CONSTRAINT, DROP ... CASCADE, TRUNCATE ... RESTART
 // IDENTITY/CASCADE, multi-command ALTER TABLE, interval and unknown types,

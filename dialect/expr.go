@@ -323,7 +323,10 @@ func coerceString(s string, hint typ) ex {
 		}
 		return ex{"0", hint}
 	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 8<<intRank(hint.oid))
+		if errors.Is(err, strconv.ErrRange) {
+			fail("22003", "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
 		}

@@ -22,6 +22,7 @@ func init() {
 	} {
 		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: r.check})
 	}
+	sqlite.MustRegisterFunction("pg_rint", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: rintFunc})
 	sqlite.MustRegisterFunction("pg_substr", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: substrFunc})
 }
 
@@ -93,4 +94,49 @@ func substrFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, e
 		return "", nil
 	}
 	return string(rs[start-1 : end-1]), nil
+}
+
+// intRank orders the integer types by width.
+func intRank(oid uint32) int {
+	switch oid {
+	case sqltypes.OIDInt2:
+		return 1
+	case sqltypes.OIDInt4, sqltypes.OIDOid:
+		return 2
+	}
+	return 3
+}
+
+// toInt is e converted to integer type to as Postgres's casts (and
+// assignments) do: a narrower type is range-checked, a numeric rounded half
+// away from zero and a float to the nearest even (rint), both then checked;
+// ok is false when from is not a number.
+func toInt(to typ, e ex) (string, bool) {
+	switch e.t.cat() {
+	case sqltypes.CatInt:
+		if intRank(e.t.oid) <= intRank(to.oid) {
+			return e.sql, true
+		}
+		return intOp(e.sql, to.oid), true
+	case sqltypes.CatNumeric:
+		// pg_round gives a REAL when the value leaves int64: pg_i8 refuses it
+		return intOp("pg_round("+e.sql+", 0)", to.oid), true
+	case sqltypes.CatFloat:
+		return intOp("pg_rint("+e.sql+")", to.oid), true
+	}
+	return "", false
+}
+
+// rintFunc is pg_rint(x): a float rounded to the nearest integer, halves to
+// even, as an INTEGER; a REAL (refused by pg_i8) when it leaves int64.
+func rintFunc(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	switch x := args[0].(type) {
+	case float64:
+		r := math.RoundToEven(x)
+		if r >= -(1<<63) && r < 1<<63 {
+			return int64(r), nil
+		}
+		return r, nil
+	}
+	return args[0], nil
 }
