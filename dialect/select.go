@@ -86,6 +86,44 @@ func (t *translator) with(w *pg.WithClause, sc *scope) string {
 	return "WITH " + strings.Join(parts, ", ") + " "
 }
 
+// valuesType is the type of a VALUES column whose rows so far have type
+// have and the next row type next (Postgres's select_common_type): the
+// promoted type, with a typmod and display scale only when all rows share
+// them.
+func valuesType(have, next typ) typ {
+	switch {
+	case have.oid == 0:
+		return next
+	case next.oid == 0 || next == have:
+		return have
+	case !comparable(have, next):
+		fail("42804", "VALUES types %s and %s cannot be matched", sqltypes.TypeName(have.oid), sqltypes.TypeName(next.oid))
+	}
+	ty := promote(have, next, true)
+	if ty.oid == have.oid && ty.oid == next.oid && have.mod != next.mod {
+		ty.mod = -1
+	}
+	if ty.oid == sqltypes.OIDNumeric && ty.mod < 0 {
+		ty = numT(sameScale(have, next))
+	}
+	return ty
+}
+
+// shortScale tells whether a SQLite number for e shows e's display scale
+// by itself: an integer, a numeric of scale 0, or a numeric literal without
+// trailing zeros in its fraction (1.5, not 1.50).
+func shortScale(e ex, n *pg.Node) bool {
+	if e.t.oid != sqltypes.OIDNumeric || e.t.dscale() == 0 {
+		return true
+	}
+	if c := n.GetAConst(); c != nil {
+		if f, ok := c.Val.(*pg.A_Const_Fval); ok {
+			return !strings.ContainsAny(f.Fval.Fval, "eE") && !strings.HasSuffix(f.Fval.Fval, "0")
+		}
+	}
+	return false
+}
+
 func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 	branch := func(b *pg.SelectStmt, right bool) selResult {
 		r := t.selectStmt(b, sc, false)
@@ -137,6 +175,7 @@ func setOpName(op pg.SetOperation) string {
 func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult {
 	var rows []string
 	var cols []outCol
+	var zeros []bool // per column: a value whose display scale a REAL loses
 	for ri, l := range lists {
 		items := l.GetList().GetItems()
 		if ri > 0 && len(items) != len(cols) {
@@ -159,14 +198,20 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 			}
 			if ri == 0 {
 				cols = append(cols, outCol{name: "column" + strconv.Itoa(i+1), t: e.t})
-			} else if cols[i].t.oid == 0 {
-				cols[i].t = e.t
-			} else if e.t.oid == cols[i].t.oid && (e.t.mod != cols[i].t.mod || e.t.dscale() != cols[i].t.dscale()) {
-				// rows of one type but different typmods or display scales
-				cols[i].t = typ{e.t.oid, -1, int32(sameScale(e.t, cols[i].t))}
+				zeros = append(zeros, false)
+			} else {
+				cols[i].t = valuesType(cols[i].t, e.t)
 			}
+			zeros[i] = zeros[i] || !shortScale(e, it)
 		}
 		rows = append(rows, "("+strings.Join(parts, ", ")+")")
+	}
+	for i := len(hints); i < len(cols); i++ {
+		if cols[i].t.oid == sqltypes.OIDNumeric && cols[i].t.dscale() < 0 && zeros[i] {
+			// each value would need its own display scale; SQLite's REAL
+			// has dropped the trailing zeros (2.50 would read 2.5)
+			unsupported("VALUES column of numerics with different display scales")
+		}
 	}
 	for i := range cols {
 		cols[i].sql = ident(cols[i].name)

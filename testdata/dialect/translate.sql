@@ -71,3 +71,6 @@ SELECT balance * age, balance / 3, -(balance * 2), abs(age), substr(name, -1, 2)
 SELECT CASE WHEN active THEN name ELSE email END, CASE WHEN active THEN 'x' END, true FROM users
 SELECT DISTINCT balance * 2 FROM users
 SELECT DISTINCT balance / 2 FROM users
+SELECT * FROM (VALUES (2.50), (1)) v(x)
+SELECT * FROM (VALUES (2.5), (1), (3000000000)) v(x)
+SELECT * FROM (VALUES (1), ('a'::text)) v(x)
