@@ -201,6 +201,9 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		if len(args) == 1 {
 			return ex{args[0], ty}
 		}
+		if texts, ok := t.exactTexts(x.CoalesceExpr.Args, sc, ty); ok {
+			return t.exactAgg("coalesce("+strings.Join(texts, ", ")+")", ty)
+		}
 		return ex{"coalesce(" + strings.Join(args, ", ") + ")", ty}
 	case *pg.Node_MinMaxExpr:
 		args, ty := t.sameTypeArgs(x.MinMaxExpr.Args, sc, hint)
@@ -210,6 +213,9 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		}
 		if len(args) == 1 {
 			return ex{args[0], ty}
+		}
+		if texts, ok := t.exactTexts(x.MinMaxExpr.Args, sc, ty); ok {
+			return t.exactAgg("pg_n"+fn+"("+strings.Join(texts, ", ")+")", ty)
 		}
 		// Postgres ignores NULL arguments; SQLite's max/min return NULL.
 		var alts []string
@@ -590,7 +596,8 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 	if c.Defresult == nil {
 		ty = ty.computed() // the implicit ELSE NULL has no typmod
 	}
-	for _, w := range c.Args {
+	texts, exact := t.exactTexts(results, sc, ty)
+	for i, w := range c.Args {
 		cw := w.GetCaseWhen()
 		var cond string
 		if c.Arg != nil {
@@ -600,12 +607,23 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 		} else {
 			cond = t.cond(cw.Expr, sc)
 		}
-		b.WriteString(" WHEN " + cond + " THEN " + t.expr(cw.Result, sc, ty).sql)
+		res := t.expr(cw.Result, sc, ty).sql
+		if exact {
+			res = texts[i]
+		}
+		b.WriteString(" WHEN " + cond + " THEN " + res)
 	}
 	if c.Defresult != nil {
-		b.WriteString(" ELSE " + t.expr(c.Defresult, sc, ty).sql)
+		res := t.expr(c.Defresult, sc, ty).sql
+		if exact {
+			res = texts[len(texts)-1]
+		}
+		b.WriteString(" ELSE " + res)
 	}
 	b.WriteString(" END")
+	if exact {
+		return t.exactAgg(b.String(), ty)
+	}
 	return ex{b.String(), ty}
 }
 

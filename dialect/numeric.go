@@ -27,6 +27,9 @@ func init() {
 	} {
 		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: numericFunc(op)})
 	}
+	sqlite.MustRegisterFunction("pg_ntext", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: numericText})
+	sqlite.MustRegisterFunction("pg_nmax", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(1)})
+	sqlite.MustRegisterFunction("pg_nmin", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(-1)})
 }
 
 func numericFunc(op func(a, b sqltypes.Decimal) (sqltypes.Decimal, error)) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
@@ -160,4 +163,82 @@ func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
 		s = intOp(s, ty.oid) // 22003 where SQLite would widen
 	}
 	return ex{s, ty}
+}
+
+// Numerics whose display scale varies by row (COALESCE, CASE, GREATEST and
+// LEAST over values of different scales: coalesce(amount, 0) is 12.50 or
+// 0) cannot be rendered from one column scale, and a REAL has dropped the
+// trailing zeros. Such a result is computed as the text of the chosen
+// value, each argument printed with its own scale (pg_ntext), and returned
+// as that text by the outermost SELECT (see exactAgg).
+
+// numText is SQL giving numeric e's text with its display scale.
+func (t *translator) numText(e ex, n *pg.Node) (string, bool) {
+	if raw, ok := t.exact[e.sql]; ok {
+		return raw, true
+	}
+	if c := n.GetAConst(); c != nil && c.Isnull {
+		return "NULL", true
+	}
+	if s := e.t.dscale(); s >= 0 {
+		return "pg_ntext(" + e.sql + ", " + strconv.Itoa(s) + ")", true
+	}
+	return "", false
+}
+
+// exactTexts prints args as texts for a numeric result of type ty whose
+// display scale varies; ok is false when ty's scale is fixed or an
+// argument's scale is not known.
+func (t *translator) exactTexts(args []*pg.Node, sc *scope, ty typ) ([]string, bool) {
+	if ty.oid != sqltypes.OIDNumeric || ty.dscale() >= 0 || len(args) < 2 {
+		return nil, false
+	}
+	var out []string
+	for _, a := range args {
+		s, ok := t.numText(t.expr(a, sc, ty.bare()), a)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
+}
+
+// numericText is pg_ntext(x, scale): x's text with scale decimals.
+func numericText(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[0] == nil {
+		return nil, nil
+	}
+	scale, _ := args[1].(int64)
+	d, err := toDecimal(args[0], int(scale))
+	if err != nil {
+		return nil, err
+	}
+	return d.String(), nil
+}
+
+// extremeFunc is pg_nmax/pg_nmin(text, ...): GREATEST/LEAST over numeric
+// texts, ignoring NULLs; of equal values the first is kept, as Postgres
+// keeps it.
+func extremeFunc(sign int) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
+	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var best driver.Value
+		var bestD sqltypes.Decimal
+		for _, a := range args {
+			if a == nil {
+				continue
+			}
+			d, err := toDecimal(a, -1)
+			if err != nil {
+				return nil, err
+			}
+			if best == nil || d.Cmp(bestD)*sign > 0 {
+				best, bestD = a, d
+			}
+		}
+		if best == nil {
+			return nil, nil
+		}
+		return bestD.String(), nil
+	}
 }

@@ -235,3 +235,7 @@ SELECT 2.50, 1.0 / 3, 7.00 / 2, 0.1 + 0.2, 1e3 * 2, 10 / 4.0 FROM countries WHER
 SELECT 1::int, '1'::numeric(5,2), CAST(name AS varchar(3)), name IS NULL, (id = 1) IS TRUE, NOT (id = 1), pg_catalog.upper(name), id IN (1), id BETWEEN 1 AND 2, name COLLATE "C", +id, -1.5, 'a'::varchar, 1::float8, '2024-01-01'::date, CASE WHEN true THEN 1 ELSE CASE WHEN false THEN 2 ELSE score END END, CASE WHEN true THEN name ELSE nullif(name, 'x') END FROM customers WHERE id = 17
 SELECT c.id, v.* FROM customers c CROSS JOIN (VALUES ('FR', 3, 2.5, true, NULL, 1), ('DE', 4, 1, false, 1.5, 3000000000)) AS v(code, w, x, b, n, big) WHERE c.id = 5
 SELECT 1, 2.50, true, 'x', NULL, 1.5e3, 3000000000, -1, 'x'::text || 'y', 2.5::float4, 1::smallint FROM countries WHERE code = 'FR'
+# Numerics whose display scale varies by row: COALESCE/CASE/GREATEST/LEAST over different scales
+SELECT id, coalesce(amount, 0), CASE WHEN qty > 5 THEN amount ELSE 1 END, greatest(amount, 100), least(amount, 50.5, 20.25), coalesce(amount, 0) * 2, coalesce(NULL, amount, '3.000') FROM orders WHERE customer_id < 60
+ordered: SELECT id, coalesce(balance, 0) FROM customers ORDER BY coalesce(balance, 0) DESC, id LIMIT 20
+SELECT count(*) FROM customers WHERE coalesce(balance, 0) > 100
