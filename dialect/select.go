@@ -154,6 +154,11 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 			ty = promote(ty, r.cols[i].t, true)
 			if ty.oid == sqltypes.OIDNumeric && ty.mod < 0 {
 				ty = numT(sameScale(l.cols[i].t, r.cols[i].t))
+				if ty.dscale() < 0 && (l.cols[i].t.dscale() != 0 || r.cols[i].t.dscale() != 0) {
+					// each row would need its own display scale, which the
+					// REALs have dropped (12.50 would read 12.5)
+					unsupported("%s of numerics with different display scales", op)
+				}
 			}
 		}
 		cols[i] = outCol{sql: ident(l.cols[i].name), name: l.cols[i].name, t: ty}

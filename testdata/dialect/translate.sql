@@ -74,3 +74,6 @@ SELECT DISTINCT balance / 2 FROM users
 SELECT * FROM (VALUES (2.50), (1)) v(x)
 SELECT * FROM (VALUES (2.5), (1), (3000000000)) v(x)
 SELECT * FROM (VALUES (1), ('a'::text)) v(x)
+SELECT balance FROM users UNION SELECT 0
+SELECT balance FROM users UNION ALL SELECT 1.25
+SELECT age FROM users UNION SELECT 2
