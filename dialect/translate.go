@@ -43,7 +43,7 @@ type Translation struct {
 	Scales    []int            // per result column: display scale of a numeric column (-1 = the value's own)
 	ParamOIDs []uint32         // inferred type of $1..$n (0 = unknown)
 	Tag       string           // command tag verb
-	Table     string           // table affected by DDL/DML (lower case, unqualified)
+	Table     string           // table affected by DDL/DML (its Postgres name, unqualified)
 }
 
 // Translate rewrites exactly one Postgres statement for a SQLite shard.
