@@ -163,3 +163,34 @@ func TestSQLiteCharN(t *testing.T) {
 		})
 	})
 }
+
+// TestSQLiteDDLInTransaction: statements after DDL in the same transaction
+// (or the same multi-statement query) see the new tables and columns, and
+// ROLLBACK takes them away, as in Postgres.
+func TestSQLiteDDLInTransaction(t *testing.T) {
+	forEachEngine(t, func(t *testing.T, engine string) {
+		g := startEngineGate(t, engine, 2, "")
+		sameAsPostgres(t, g, []string{
+			"BEGIN",
+			`CREATE TABLE tx1 (id int PRIMARY KEY, "V" text)`,
+			"INSERT INTO tx1 VALUES (1, 'a'), (2, 'b')",
+			"SELECT * FROM tx1",
+			`UPDATE tx1 SET "V" = 'c' WHERE id = 1`,
+			"COMMIT",
+			"SELECT * FROM tx1",
+			"BEGIN",
+			"ALTER TABLE tx1 ADD COLUMN w int",
+			"UPDATE tx1 SET w = id * 2",
+			"SELECT * FROM tx1",
+			"COMMIT",
+			"SELECT * FROM tx1",
+			"BEGIN",
+			"CREATE TABLE tx2 (id int PRIMARY KEY)",
+			"INSERT INTO tx2 VALUES (1)",
+			"ROLLBACK",
+			"SELECT * FROM tx2",
+			"CREATE TABLE tx3 (id int PRIMARY KEY, v int); INSERT INTO tx3 VALUES (1, 2), (3, 4); SELECT * FROM tx3",
+			"SELECT * FROM tx3",
+		})
+	})
+}
