@@ -206,24 +206,7 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		}
 		return ex{"coalesce(" + strings.Join(args, ", ") + ")", ty}
 	case *pg.Node_MinMaxExpr:
-		args, ty := t.sameTypeArgs(x.MinMaxExpr.Args, sc, hint)
-		fn := "max"
-		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
-			fn = "min"
-		}
-		if len(args) == 1 {
-			return ex{args[0], ty}
-		}
-		if texts, ok := t.exactTexts(x.MinMaxExpr.Args, sc, ty); ok {
-			return t.exactAgg("pg_n"+fn+"("+strings.Join(texts, ", ")+")", ty)
-		}
-		// Postgres ignores NULL arguments; SQLite's max/min return NULL.
-		var alts []string
-		for i := range args {
-			rest := append([]string{args[i]}, append(append([]string{}, args[:i]...), args[i+1:]...)...)
-			alts = append(alts, "coalesce("+strings.Join(rest, ", ")+")")
-		}
-		return ex{fn + "(" + strings.Join(alts, ", ") + ")", ty}
+		return t.minMax(x.MinMaxExpr, sc, hint)
 	case *pg.Node_SqlvalueFunction:
 		switch x.SqlvalueFunction.Op {
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
@@ -662,4 +645,26 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 	}
 	unsupported("subquery kind %s", s.SubLinkType)
 	return ex{}
+}
+
+// minMax prints GREATEST/LEAST, which ignore NULL arguments in Postgres.
+func (t *translator) minMax(m *pg.MinMaxExpr, sc *scope, hint typ) ex {
+	args, ty := t.sameTypeArgs(m.Args, sc, hint)
+	fn := "max"
+	if m.Op == pg.MinMaxOp_IS_LEAST {
+		fn = "min"
+	}
+	if len(args) == 1 {
+		return ex{args[0], ty}
+	}
+	if texts, ok := t.exactTexts(m.Args, sc, ty); ok {
+		return t.exactAgg("pg_n"+fn+"("+strings.Join(texts, ", ")+")", ty)
+	}
+	// Postgres ignores NULL arguments; SQLite's max/min return NULL.
+	var alts []string
+	for i := range args {
+		rest := append([]string{args[i]}, append(append([]string{}, args[:i]...), args[i+1:]...)...)
+		alts = append(alts, "coalesce("+strings.Join(rest, ", ")+")")
+	}
+	return ex{fn + "(" + strings.Join(alts, ", ") + ")", ty}
 }
