@@ -93,7 +93,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				ty = mk(sqltypes.OIDInt8)
 			case sqltypes.OIDInt8, sqltypes.OIDNumeric:
 				// exact, keeping the largest display scale of the values
-				return t.exactAgg("pg_sum("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
+				return t.exactAgg("pg_sum("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
 			case 0:
 				ty = mk(sqltypes.OIDNumeric)
 			}
@@ -104,13 +104,18 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				ty = mk(sqltypes.OIDFloat8)
 			case sqltypes.CatInt, sqltypes.CatNumeric:
 				// exact; the display scale depends on the values (DivAvg)
-				return t.exactAgg("pg_avg("+distinct+a.sql+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
+				return t.exactAgg("pg_avg("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
 			default:
 				ty = mk(sqltypes.OIDNumeric)
 			}
 		default:
 			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
 				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
+			}
+			if a.t.oid == sqltypes.OIDBPChar {
+				// Postgres returns the value padded to its column's width,
+				// typed character without a typmod to pad it by
+				unsupported("%s over character(n)", name)
 			}
 			if a.t.oid == sqltypes.OIDVarchar {
 				// min/max(varchar) resolve to min/max(text)
@@ -138,6 +143,10 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		nargs(1, 1)
 		a := args(hint)[0]
 		num(a)
+		if a.t.cat() == sqltypes.CatInt {
+			// abs of the type's minimum is out of its range in Postgres
+			return ex{intOp("abs("+a.sql+")", a.t.oid), a.t.computed()}
+		}
 		return ex{"abs(" + a.sql + ")", a.t.computed()}
 	case "round":
 		nargs(1, 2)
@@ -164,11 +173,11 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		nargs(2, 3)
 		as := args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
 		textOperand(as[0].t)
-		if len(as) == 3 {
-			// Postgres: a negative length is an error; SQLite counts backwards
-			return ex{"substr(" + as[0].sql + ", " + as[1].sql + ", pg_nonneg(" + as[2].sql + "))", textT}
+		if as[0].t.oid == sqltypes.OIDBPChar {
+			unsupported("substr of character(n)")
 		}
-		return ex{"substr(" + as[0].sql + ", " + as[1].sql + ")", textT}
+		// pg_substr: SQLite counts a negative start from the end
+		return ex{"pg_substr(" + join(as) + ")", textT}
 	case "btrim", "ltrim", "rtrim":
 		nargs(1, 2)
 		as := args(textT, textT)

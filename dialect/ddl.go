@@ -29,7 +29,7 @@ func nodeNames(list []*pg.Node) []string {
 func quoteAll(names []string) string {
 	var q []string
 	for _, n := range names {
-		q = append(q, sqltypes.QuoteIdent(n))
+		q = append(q, ident(n))
 	}
 	return strings.Join(q, ", ")
 }
@@ -113,7 +113,7 @@ func (t *translator) createTable(s *pg.CreateStmt) *Translation {
 	if s.IfNotExists {
 		sqlText += "IF NOT EXISTS "
 	}
-	sqlText += sqltypes.QuoteIdent(name) + " (" + strings.Join(defs, ", ") + ")"
+	sqlText += ident(name) + " (" + strings.Join(defs, ", ") + ")"
 	return &Translation{SQL: sqlText, Kind: KindDDL, Tag: "CREATE TABLE", Table: name}
 }
 
@@ -131,7 +131,8 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 	if !ok {
 		unsupported("column type %s", sqltypes.TypeName(ty.oid))
 	}
-	parts := []string{sqltypes.QuoteIdent(cd.Colname), decl}
+	exactNumericColumn(ty)
+	parts := []string{ident(cd.Colname), decl}
 	notNull := serial || pk || cd.IsNotNull
 	var rest []string
 	for _, n := range cd.Constraints {
@@ -141,7 +142,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 		}
 		named := ""
 		if c.Conname != "" {
-			named = "CONSTRAINT " + sqltypes.QuoteIdent(c.Conname) + " "
+			named = "CONSTRAINT " + ident(c.Conname) + " "
 		}
 		switch c.Contype {
 		case pg.ConstrType_CONSTR_NOTNULL:
@@ -156,7 +157,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 			rest = append(rest, "DEFAULT "+t.defaultExpr(c.RawExpr, ty))
 		case pg.ConstrType_CONSTR_CHECK:
 			if named == "" {
-				named = "CONSTRAINT " + sqltypes.QuoteIdent(table+"_"+cd.Colname+"_check") + " "
+				named = "CONSTRAINT " + ident(table+"_"+cd.Colname+"_check") + " "
 			}
 			rest = append(rest, named+"CHECK ("+t.cond(c.RawExpr, sc)+")")
 		case pg.ConstrType_CONSTR_PRIMARY:
@@ -188,7 +189,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 		if ty.oid == sqltypes.OIDBPChar {
 			kind = "char"
 		}
-		parts = append(parts, "CONSTRAINT "+sqltypes.QuoteIdent("pglen_"+kind+"_"+n+"_"+cd.Colname)+" CHECK (length("+sqltypes.QuoteIdent(cd.Colname)+") <= "+n+")")
+		parts = append(parts, "CONSTRAINT "+ident("pglen_"+kind+"_"+n+"_"+cd.Colname)+" CHECK (length("+ident(cd.Colname)+") <= "+n+")")
 	}
 	return strings.Join(parts, " ")
 }
@@ -210,7 +211,7 @@ func (t *translator) references(c *pg.Constraint) string {
 	if c.Deferrable {
 		unsupported("deferrable constraints")
 	}
-	s := "REFERENCES " + sqltypes.QuoteIdent(plainTable(c.Pktable))
+	s := "REFERENCES " + ident(plainTable(c.Pktable))
 	if len(c.PkAttrs) > 0 {
 		s += " (" + quoteAll(nodeNames(c.PkAttrs)) + ")"
 	}
@@ -239,7 +240,7 @@ func (t *translator) references(c *pg.Constraint) string {
 func (t *translator) tableConstraint(table string, c *pg.Constraint, sc *scope) string {
 	named := ""
 	if c.Conname != "" {
-		named = "CONSTRAINT " + sqltypes.QuoteIdent(c.Conname) + " "
+		named = "CONSTRAINT " + ident(c.Conname) + " "
 	}
 	if c.Deferrable || c.Initdeferred {
 		unsupported("deferrable constraints")
@@ -262,7 +263,7 @@ func (t *translator) tableConstraint(table string, c *pg.Constraint, sc *scope) 
 		return named + kw + " (" + quoteAll(keys) + ")"
 	case pg.ConstrType_CONSTR_CHECK:
 		if named == "" {
-			named = "CONSTRAINT " + sqltypes.QuoteIdent(table+"_check") + " "
+			named = "CONSTRAINT " + ident(table+"_check") + " "
 		}
 		return named + "CHECK (" + t.cond(c.RawExpr, sc) + ")"
 	case pg.ConstrType_CONSTR_FOREIGN:
@@ -292,9 +293,9 @@ func (t *translator) drop(s *pg.DropStmt) *Translation {
 	}
 	switch s.RemoveType {
 	case pg.ObjectType_OBJECT_TABLE:
-		return &Translation{SQL: "DROP TABLE " + ifExists + sqltypes.QuoteIdent(names[0]), Kind: KindDDL, Tag: "DROP TABLE", Table: names[0]}
+		return &Translation{SQL: "DROP TABLE " + ifExists + ident(names[0]), Kind: KindDDL, Tag: "DROP TABLE", Table: names[0]}
 	case pg.ObjectType_OBJECT_INDEX:
-		return &Translation{SQL: "DROP INDEX " + ifExists + sqltypes.QuoteIdent(names[0]), Kind: KindDDL, Tag: "DROP INDEX"}
+		return &Translation{SQL: "DROP INDEX " + ifExists + ident(names[0]), Kind: KindDDL, Tag: "DROP INDEX"}
 	}
 	unsupported("DROP %s", s.RemoveType)
 	return nil
@@ -313,7 +314,7 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *Translation {
 	}
 	cmd := s.Cmds[0].GetAlterTableCmd()
 	tr := &Translation{Kind: KindDDL, Tag: "ALTER TABLE", Table: name}
-	prefix := "ALTER TABLE " + sqltypes.QuoteIdent(name) + " "
+	prefix := "ALTER TABLE " + ident(name) + " "
 	switch cmd.Subtype {
 	case pg.AlterTableType_AT_AddColumn:
 		if cmd.MissingOk {
@@ -339,7 +340,7 @@ func (t *translator) alterTable(s *pg.AlterTableStmt) *Translation {
 		if cmd.Behavior == pg.DropBehavior_DROP_CASCADE {
 			unsupported("DROP COLUMN ... CASCADE")
 		}
-		tr.SQL = prefix + "DROP COLUMN " + sqltypes.QuoteIdent(cmd.Name)
+		tr.SQL = prefix + "DROP COLUMN " + ident(cmd.Name)
 	default:
 		unsupported("ALTER TABLE action %s", cmd.Subtype)
 	}
@@ -353,13 +354,13 @@ func (t *translator) rename(s *pg.RenameStmt) *Translation {
 	switch s.RenameType {
 	case pg.ObjectType_OBJECT_TABLE:
 		name := plainTable(s.Relation)
-		return &Translation{SQL: "ALTER TABLE " + sqltypes.QuoteIdent(name) + " RENAME TO " + sqltypes.QuoteIdent(s.Newname), Kind: KindDDL, Tag: "ALTER TABLE", Table: name}
+		return &Translation{SQL: "ALTER TABLE " + ident(name) + " RENAME TO " + ident(s.Newname), Kind: KindDDL, Tag: "ALTER TABLE", Table: name}
 	case pg.ObjectType_OBJECT_COLUMN:
 		if s.RelationType != pg.ObjectType_OBJECT_TABLE {
 			unsupported("RENAME on %s", s.RelationType)
 		}
 		name := plainTable(s.Relation)
-		return &Translation{SQL: "ALTER TABLE " + sqltypes.QuoteIdent(name) + " RENAME COLUMN " + sqltypes.QuoteIdent(s.Subname) + " TO " + sqltypes.QuoteIdent(s.Newname), Kind: KindDDL, Tag: "ALTER TABLE", Table: name}
+		return &Translation{SQL: "ALTER TABLE " + ident(name) + " RENAME COLUMN " + ident(s.Subname) + " TO " + ident(s.Newname), Kind: KindDDL, Tag: "ALTER TABLE", Table: name}
 	}
 	unsupported("RENAME of %s", s.RenameType)
 	return nil
@@ -382,7 +383,7 @@ func (t *translator) createIndex(s *pg.IndexStmt) *Translation {
 		if len(ie.Opclass) > 0 || len(ie.Collation) > 0 {
 			unsupported("index operator class/collation")
 		}
-		k := sqltypes.QuoteIdent(ie.Name)
+		k := ident(ie.Name)
 		switch ie.Ordering {
 		case pg.SortByDir_SORTBY_DESC:
 			k += " DESC"
@@ -407,7 +408,7 @@ func (t *translator) createIndex(s *pg.IndexStmt) *Translation {
 	if s.IfNotExists {
 		sqlText += "IF NOT EXISTS "
 	}
-	sqlText += sqltypes.QuoteIdent(idx) + " ON " + sqltypes.QuoteIdent(table) + " (" + strings.Join(keys, ", ") + ")"
+	sqlText += ident(idx) + " ON " + ident(table) + " (" + strings.Join(keys, ", ") + ")"
 	if s.WhereClause != nil {
 		var cols []col
 		for _, c := range t.table(table) {
@@ -430,5 +431,5 @@ func (t *translator) truncate(s *pg.TruncateStmt) *Translation {
 		unsupported("TRUNCATE ... CASCADE")
 	}
 	name := plainTable(s.Relations[0].GetRangeVar())
-	return &Translation{SQL: "DELETE FROM " + sqltypes.QuoteIdent(name), Kind: KindDDL, Tag: "TRUNCATE TABLE", Table: name}
+	return &Translation{SQL: "DELETE FROM " + ident(name), Kind: KindDDL, Tag: "TRUNCATE TABLE", Table: name}
 }

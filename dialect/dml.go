@@ -21,12 +21,12 @@ func (t *translator) targetRel(rv *pg.RangeVar) (*scope, *rel, string) {
 	for _, c := range t.table(rv.Relname) {
 		cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 	}
-	name, sqlText := rv.Relname, sqltypes.QuoteIdent(rv.Relname)
+	name, sqlText := rv.Relname, ident(rv.Relname)
 	if rv.Alias != nil {
 		name = rv.Alias.Aliasname
-		sqlText += " AS " + sqltypes.QuoteIdent(name)
+		sqlText += " AS " + ident(name)
 	}
-	r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(name), cols: cols}
+	r := &rel{name: name, sqlRef: ident(name), cols: cols}
 	sc := &scope{rels: []*rel{r}}
 	sc.items = [][]outCol{relStar(sc, r)}
 	return sc, r, sqlText
@@ -39,7 +39,7 @@ func (t *translator) returning(list []*pg.Node, sc *scope, tr *Translation) stri
 	cols := t.targetList(list, sc)
 	var parts []string
 	for _, c := range cols {
-		parts = append(parts, c.sql+" AS "+sqltypes.QuoteIdent(c.name))
+		parts = append(parts, c.sql+" AS "+ident(c.name))
 	}
 	tr.Fields = fields(cols)
 	tr.Scales = scales(cols)
@@ -121,7 +121,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 		}
 		for i, c := range cols {
 			if keep[i] {
-				names = append(names, sqltypes.QuoteIdent(c.name))
+				names = append(names, ident(c.name))
 				hints = append(hints, c.t)
 			}
 		}
@@ -141,7 +141,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 		}
 		var names []string
 		for i := range v.cols {
-			names = append(names, sqltypes.QuoteIdent(cols[i].name))
+			names = append(names, ident(cols[i].name))
 		}
 		b.WriteString(" (" + strings.Join(names, ", ") + ") ")
 		if s.OnConflictClause != nil {
@@ -166,7 +166,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 				if _, ok := findColIn(r.cols, ie.Name); !ok {
 					fail("42703", "column %q does not exist", ie.Name)
 				}
-				keys = append(keys, sqltypes.QuoteIdent(ie.Name))
+				keys = append(keys, ident(ie.Name))
 			}
 			b.WriteString(" (" + strings.Join(keys, ", ") + ")")
 			if oc.Infer.WhereClause != nil {
@@ -217,7 +217,7 @@ func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 		}
 		e := t.expr(rt.Val, sc, c.t)
 		assignable(c.t, e.t, c.name)
-		parts = append(parts, sqltypes.QuoteIdent(c.name)+" = "+assignSQL(c.t, e))
+		parts = append(parts, ident(c.name)+" = "+assignSQL(c.t, e))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -258,6 +258,17 @@ func assignSQL(to typ, e ex) string {
 	from := e.t
 	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
 		return e.sql
+	}
+	if to.cat() == sqltypes.CatInt {
+		if s, ok := toInt(to, e); ok {
+			return s
+		}
+	}
+	if to.oid == sqltypes.OIDFloat4 && from.oid != sqltypes.OIDFloat4 {
+		return "pg_f4(" + e.sql + ")" // a float4 holds a float32
+	}
+	if to.oid == sqltypes.OIDBPChar && from.oid != sqltypes.OIDBPChar {
+		return "rtrim(" + e.sql + ", ' ')" // the stored form of character(n)
 	}
 	if timeAssignable(to, from) {
 		switch {

@@ -49,6 +49,11 @@
 //
 // # Expressions
 //
+// Integer + - * / and unary minus are wrapped in pg_i2/pg_i4/pg_i8, which
+// raise 22003 when the result leaves the type's range (SQLite computes in 64
+// bits and turns an int64 overflow into a REAL). substr is pg_substr:
+// SQLite counts a negative start from the end of the string.
+//
 // LIKE is case-sensitive in Postgres and case-insensitive in SQLite: a LIKE
 // with a literal pattern becomes GLOB with the pattern converted; any other
 // LIKE, and every ILIKE, calls the SQL functions pg_like/pg_ilike that this
@@ -60,9 +65,10 @@
 // ORDER BY always carries explicit NULLS FIRST/LAST with Postgres's
 // defaults. FOR UPDATE/FOR SHARE are dropped: SQLite serialises writers.
 //
-// Refused (0A000): DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
+// Refused (0A000): numeric columns without a typmod or with more than 15
+// digits (a REAL would change their values or display scale), DISTINCT ON, window functions, aggregate FILTER/ORDER BY,
 // recursive CTEs, NATURAL joins, LATERAL, arrays, row comparisons, numeric
-// division, float to integer casts, text rendering of float/numeric/bool
+// modulo, text rendering of float/numeric/bool
 // values inside SQL (||, concat, ::text), UPDATE ... FROM, DELETE ... USING,
 // ON CONFLICT ON CONSTRAINT, DROP ... CASCADE, TRUNCATE ... RESTART
 // IDENTITY/CASCADE, multi-command ALTER TABLE, interval and unknown types,
@@ -101,8 +107,13 @@
 // decimals (rounded half away from zero, as Postgres rounds). A numeric
 // whose scale is not known (coalesce over different scales, float casts,
 // parameters) renders the stored value, a REAL with 15 significant digits
-// (what Postgres's float8 -> numeric cast gives). Arithmetic on numeric
-// values is therefore binary floating point on SQLite shards; rounding
+// (what Postgres's float8 -> numeric cast gives). Numeric + - * / are
+// decimal: pg_nadd/pg_nsub/pg_nmul/pg_ndiv (numeric.go) compute them with
+// sqltypes.Decimal from the operands and their display scales and return
+// the result's text, which the outermost SELECT returns as is (like the
+// exact aggregates below); a comparison or a subquery sees it CAST to a
+// number. Division needs both display scales (its result scale is
+// select_div_scale's) and is refused when one is not known. Rounding
 // (round(), casts and assignments to numeric(p,s)) is decimal: pg_round
 // reads a REAL as its 15-digit decimal first.
 //

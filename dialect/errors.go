@@ -53,6 +53,9 @@ func MapError(err error) error {
 			break
 		}
 	}
+	// SQLite names the tables, columns and constraints by their encoded
+	// names (names.go)
+	msg, detail = PGName(msg), PGName(detail)
 	switch code {
 	case sqliteConstraintPK, sqliteConstraintUniq:
 		table, cols := constraintCols(msg)
@@ -120,6 +123,9 @@ func MapError(err error) error {
 		name := strings.TrimSuffix(detail, " already exists")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "table "), "index ")
 		return sqltypes.Errorf("42P07", "relation %q already exists", strings.Trim(name, `"`))
+	case detail == "integer overflow":
+		// SQLite's abs/sum over int64; the Postgres types involved are bigint
+		return sqltypes.Errorf("22003", "bigint out of range")
 	case strings.Contains(detail, "division by zero"):
 		return sqltypes.Errorf("22012", "division by zero")
 	}

@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"encoding/hex"
+	"errors"
 	"math"
 	"math/big"
 	"regexp"
@@ -203,23 +204,12 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		if len(args) == 1 {
 			return ex{args[0], ty}
 		}
+		if texts, ok := t.exactTexts(x.CoalesceExpr.Args, sc, ty); ok {
+			return t.exactAgg("coalesce("+strings.Join(texts, ", ")+")", ty)
+		}
 		return ex{"coalesce(" + strings.Join(args, ", ") + ")", ty}
 	case *pg.Node_MinMaxExpr:
-		args, ty := t.sameTypeArgs(x.MinMaxExpr.Args, sc, hint)
-		fn := "max"
-		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
-			fn = "min"
-		}
-		if len(args) == 1 {
-			return ex{args[0], ty}
-		}
-		// Postgres ignores NULL arguments; SQLite's max/min return NULL.
-		var alts []string
-		for i := range args {
-			rest := append([]string{args[i]}, append(append([]string{}, args[:i]...), args[i+1:]...)...)
-			alts = append(alts, "coalesce("+strings.Join(rest, ", ")+")")
-		}
-		return ex{fn + "(" + strings.Join(alts, ", ") + ")", ty}
+		return t.minMax(x.MinMaxExpr, sc, hint)
 	case *pg.Node_SqlvalueFunction:
 		switch x.SqlvalueFunction.Op {
 		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
@@ -309,8 +299,12 @@ func coerceString(s string, hint typ) ex {
 		fail("22P02", "invalid input syntax for type %s: %q", name, s)
 	}
 	switch hint.oid {
-	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDBPChar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
+	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
 		return ex{sqltypes.QuoteLiteral(s), hint}
+	case sqltypes.OIDBPChar:
+		// character(n) is stored without its trailing spaces, which Postgres
+		// ignores in comparisons; output pads them back (RenderValue)
+		return ex{sqltypes.QuoteLiteral(strings.TrimRight(s, " ")), hint}
 	case sqltypes.OIDBool:
 		b, ok := parseBool(s)
 		if !ok {
@@ -321,13 +315,23 @@ func coerceString(s string, hint typ) ex {
 		}
 		return ex{"0", hint}
 	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 8<<intRank(hint.oid))
+		if errors.Is(err, strconv.ErrRange) {
+			fail("22003", "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
 		}
 		return ex{parenNeg(strconv.FormatInt(n, 10)), hint}
 	case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		bits := 64
+		if hint.oid == sqltypes.OIDFloat4 {
+			bits = 32 // a float4 holds the float32 nearest the text
+		}
+		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
+		if errors.Is(err, strconv.ErrRange) {
+			fail("22003", "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
 		}
@@ -406,6 +410,12 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
 					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
 				}
+				if e.t.cat() == sqltypes.CatInt {
+					return ex{intOp("(- "+e.sql+")", e.t.oid), e.t.computed()}
+				}
+				if _, exact := t.exact[e.sql]; exact {
+					return t.numericArith("-", ex{"0", mk(sqltypes.OIDInt4)}, e, nil, a.Rexpr, e.t.computed())
+				}
 				return ex{"(- " + e.sql + ")", e.t.computed()}
 			case "+":
 				return e
@@ -421,46 +431,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			}
 			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", boolT}
 		case "+", "-", "*", "/", "%":
-			l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
-			ty := promote(l.t, r.t, false)
-			if ty.oid == 0 {
-				ty = mk(sqltypes.OIDInt4)
-			}
-			if ty.oid == sqltypes.OIDNumeric {
-				// Postgres's result display scale: max of the scales for + and -,
-				// their sum for *
-				ls, rs := l.t.dscale(), r.t.dscale()
-				switch {
-				case ls < 0 || rs < 0:
-				case op == "*":
-					ty = numT(ls + rs)
-				case op == "+" || op == "-":
-					ty = numT(max(ls, rs))
-				}
-			}
-			switch ty.cat() {
-			case sqltypes.CatInt:
-			case sqltypes.CatFloat:
-				if op == "%" {
-					fail("42883", "operator does not exist: double precision %% double precision")
-				}
-			case sqltypes.CatNumeric:
-				if op == "/" || op == "%" {
-					unsupported("numeric division")
-				}
-			default:
-				unsupported("operator %s on %s", op, sqltypes.TypeName(ty.oid))
-			}
-			switch op {
-			case "/":
-				if ty.cat() == sqltypes.CatFloat {
-					return ex{"(CAST(" + l.sql + " AS REAL) / pg_nz(" + r.sql + "))", ty}
-				}
-				return ex{"(" + l.sql + " / pg_nz(" + r.sql + "))", ty}
-			case "%":
-				return ex{"(" + l.sql + " % pg_nz(" + r.sql + "))", ty}
-			}
-			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", ty}
+			return t.arith(a, op, sc, hint)
 		case "||":
 			l, r := t.pair(a.Lexpr, a.Rexpr, sc, mk(sqltypes.OIDText))
 			textOperand(l.t)
@@ -536,74 +507,6 @@ func textOperand(ty typ) {
 	if ty.oid == sqltypes.OIDTimestamptz || ty.oid == sqltypes.OIDBPChar {
 		unsupported("text conversion of %s", sqltypes.TypeName(ty.oid))
 	}
-}
-
-func (t *translator) like(a *pg.A_Expr, op string, sc *scope) ex {
-	l := t.expr(a.Lexpr, sc, mk(sqltypes.OIDText))
-	if fc := a.Rexpr.GetFuncCall(); fc != nil {
-		unsupported("LIKE ... ESCAPE")
-	}
-	r := t.expr(a.Rexpr, sc, mk(sqltypes.OIDText))
-	for _, ty := range []typ{l.t, r.t} {
-		if ty.oid != 0 && ty.cat() != sqltypes.CatString {
-			fail("42883", "operator does not exist: %s ~~ %s", sqltypes.TypeName(l.t.oid), sqltypes.TypeName(r.t.oid))
-		}
-	}
-	if l.t.oid == sqltypes.OIDBPChar {
-		unsupported("LIKE on character(n)")
-	}
-	not := strings.HasPrefix(op, "!")
-	ilike := strings.HasSuffix(op, "*")
-	var s string
-	if c := a.Rexpr.GetAConst(); c != nil && !ilike {
-		if sv, ok := c.Val.(*pg.A_Const_Sval); ok {
-			if g, ok := likeToGlob(sv.Sval.Sval); ok {
-				s = l.sql + " GLOB " + sqltypes.QuoteLiteral(g)
-			}
-		}
-	}
-	if s == "" {
-		fn := "pg_like"
-		if ilike {
-			fn = "pg_ilike"
-		}
-		s = fn + "(" + l.sql + ", " + r.sql + ")"
-	}
-	if not {
-		s = "NOT " + s
-	}
-	return ex{"(" + s + ")", mk(sqltypes.OIDBool)}
-}
-
-// likeToGlob converts a LIKE pattern (escape '\') into an equivalent GLOB
-// pattern.
-func likeToGlob(p string) (string, bool) {
-	var b strings.Builder
-	rs := []rune(p)
-	for i := 0; i < len(rs); i++ {
-		switch r := rs[i]; r {
-		case '%':
-			b.WriteByte('*')
-		case '_':
-			b.WriteByte('?')
-		case '*', '?', '[':
-			b.WriteString("[" + string(r) + "]")
-		case '\\':
-			i++
-			if i == len(rs) {
-				return "", false
-			}
-			switch rs[i] {
-			case '*', '?', '[':
-				b.WriteString("[" + string(rs[i]) + "]")
-			default:
-				b.WriteRune(rs[i])
-			}
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String(), true
 }
 
 // sameTypeArgs prints arguments that resolve to one common type
@@ -684,7 +587,8 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 	if c.Defresult == nil {
 		ty = ty.computed() // the implicit ELSE NULL has no typmod
 	}
-	for _, w := range c.Args {
+	texts, exact := t.exactTexts(results, sc, ty)
+	for i, w := range c.Args {
 		cw := w.GetCaseWhen()
 		var cond string
 		if c.Arg != nil {
@@ -694,12 +598,23 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 		} else {
 			cond = t.cond(cw.Expr, sc)
 		}
-		b.WriteString(" WHEN " + cond + " THEN " + t.expr(cw.Result, sc, ty).sql)
+		res := t.expr(cw.Result, sc, ty).sql
+		if exact {
+			res = texts[i]
+		}
+		b.WriteString(" WHEN " + cond + " THEN " + res)
 	}
 	if c.Defresult != nil {
-		b.WriteString(" ELSE " + t.expr(c.Defresult, sc, ty).sql)
+		res := t.expr(c.Defresult, sc, ty).sql
+		if exact {
+			res = texts[len(texts)-1]
+		}
+		b.WriteString(" ELSE " + res)
 	}
 	b.WriteString(" END")
+	if exact {
+		return t.exactAgg(b.String(), ty)
+	}
 	return ex{b.String(), ty}
 }
 
@@ -740,196 +655,24 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 	return ex{}
 }
 
-// castType resolves the type named in a cast or column definition.
-func castType(tn *pg.TypeName) (typ, string) {
-	if tn == nil {
-		unsupported("missing type")
+// minMax prints GREATEST/LEAST, which ignore NULL arguments in Postgres.
+func (t *translator) minMax(m *pg.MinMaxExpr, sc *scope, hint typ) ex {
+	args, ty := t.sameTypeArgs(m.Args, sc, hint)
+	fn := "max"
+	if m.Op == pg.MinMaxOp_IS_LEAST {
+		fn = "min"
 	}
-	if len(tn.ArrayBounds) > 0 {
-		unsupported("array types")
+	if len(args) == 1 {
+		return ex{args[0], ty}
 	}
-	if tn.PctType || tn.Setof {
-		unsupported("%TYPE/SETOF")
+	if texts, ok := t.exactTexts(m.Args, sc, ty); ok {
+		return t.exactAgg("pg_n"+fn+"("+strings.Join(texts, ", ")+")", ty)
 	}
-	var names []string
-	for _, n := range tn.Names {
-		names = append(names, n.GetString_().GetSval())
+	// Postgres ignores NULL arguments; SQLite's max/min return NULL.
+	var alts []string
+	for i := range args {
+		rest := append([]string{args[i]}, append(append([]string{}, args[:i]...), args[i+1:]...)...)
+		alts = append(alts, "coalesce("+strings.Join(rest, ", ")+")")
 	}
-	if len(names) == 2 && names[0] == "pg_catalog" {
-		names = names[1:]
-	}
-	if len(names) != 1 {
-		unsupported("type %s", strings.Join(names, "."))
-	}
-	name := names[0]
-	spec := name
-	if len(tn.Typmods) > 0 {
-		var mods []string
-		for _, m := range tn.Typmods {
-			c := m.GetAConst()
-			if c == nil {
-				unsupported("type modifier")
-			}
-			iv, ok := c.Val.(*pg.A_Const_Ival)
-			if !ok {
-				unsupported("type modifier")
-			}
-			mods = append(mods, strconv.Itoa(int(iv.Ival.Ival)))
-		}
-		spec += "(" + strings.Join(mods, ",") + ")"
-	}
-	oid, mod, ok := sqltypes.ParseTypeName(spec)
-	if !ok || oid == sqltypes.OIDInterval || oid == sqltypes.OIDName || oid == sqltypes.OIDOid {
-		unsupported("type %s", name)
-	}
-	return colT(oid, mod), name
-}
-
-func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
-	to, _ := castType(c.TypeName)
-	if isUnknownLiteral(c.Arg) {
-		e := t.expr(c.Arg, sc, to)
-		if c.Arg.GetParamRef() != nil && to.oid != sqltypes.OIDText {
-			return ex{e.sql, to}
-		}
-		// a string literal: coerced already; varchar(n)/char(n) truncate
-		if sv := c.Arg.GetAConst(); sv != nil && !sv.Isnull && (to.oid == sqltypes.OIDVarchar || to.oid == sqltypes.OIDBPChar) && to.mod >= 4 {
-			s := sv.GetSval().GetSval()
-			if r := []rune(s); len(r) > int(to.mod-4) {
-				s = string(r[:to.mod-4])
-			}
-			return ex{sqltypes.QuoteLiteral(s), to}
-		}
-		if to.oid == sqltypes.OIDNumeric && to.mod < 0 {
-			return ex{e.sql, numT(e.t.dscale())}
-		}
-		return ex{e.sql, to}
-	}
-	e := t.expr(c.Arg, sc, to)
-	from := e.t
-	fc, tc := from.cat(), to.cat()
-	switch {
-	case from.oid == to.oid && from.mod == to.mod:
-		return ex{e.sql, e.t}
-	case tc == sqltypes.CatInt:
-		switch fc {
-		case sqltypes.CatInt, sqltypes.CatBool:
-			return ex{e.sql, to}
-		case sqltypes.CatNumeric:
-			return ex{"CAST(pg_round(" + e.sql + ", 0) AS INTEGER)", to}
-		}
-	case tc == sqltypes.CatFloat:
-		switch fc {
-		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
-			return ex{"CAST(" + e.sql + " AS REAL)", to}
-		}
-	case tc == sqltypes.CatNumeric:
-		switch fc {
-		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
-			if s := sqltypes.NumericScale(to.mod); s >= 0 {
-				return ex{"pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")", to}
-			}
-			return ex{e.sql, numT(from.dscale())}
-		}
-	case to.oid == sqltypes.OIDText || to.oid == sqltypes.OIDVarchar:
-		textOperand(from)
-		s := "CAST(" + e.sql + " AS TEXT)"
-		if to.oid == sqltypes.OIDVarchar && to.mod >= 4 {
-			s = "substr(" + s + ", 1, " + strconv.Itoa(int(to.mod-4)) + ")"
-		}
-		if fc == sqltypes.CatString || fc == sqltypes.CatInt || fc == sqltypes.CatTime {
-			return ex{s, to}
-		}
-	case tc == sqltypes.CatBool:
-		if fc == sqltypes.CatInt {
-			return ex{"(" + e.sql + " <> 0)", to}
-		}
-	case to.oid == sqltypes.OIDDate:
-		if from.oid == sqltypes.OIDTimestamp || from.oid == sqltypes.OIDTimestamptz {
-			return ex{"substr(" + e.sql + ", 1, 10)", to}
-		}
-	case to.oid == sqltypes.OIDTimestamp || to.oid == sqltypes.OIDTimestamptz:
-		if from.oid == sqltypes.OIDTimestamp || from.oid == sqltypes.OIDTimestamptz {
-			return ex{e.sql, to}
-		}
-		if from.oid == sqltypes.OIDDate {
-			return ex{"(" + e.sql + " || ' 00:00:00')", to}
-		}
-	case to.oid == sqltypes.OIDJSON || to.oid == sqltypes.OIDJSONB:
-		if fc == sqltypes.CatString && from.oid != sqltypes.OIDBPChar {
-			return ex{e.sql, to}
-		}
-	}
-	unsupported("cast from %s to %s", sqltypes.TypeName(from.oid), sqltypes.TypeName(to.oid))
-	return ex{}
-}
-
-// figureName is Postgres's FigureColname: the output name of an unnamed
-// target, with its strength (2 = a real name, 1 = a fallback, 0 = none).
-func figureName(n *pg.Node) (string, int) {
-	if n == nil {
-		return "?column?", 0
-	}
-	switch x := n.Node.(type) {
-	case *pg.Node_ColumnRef:
-		f := x.ColumnRef.Fields
-		if len(f) > 0 {
-			if s := f[len(f)-1].GetString_(); s != nil {
-				return s.Sval, 2
-			}
-		}
-	case *pg.Node_FuncCall:
-		f := x.FuncCall.Funcname
-		return f[len(f)-1].GetString_().GetSval(), 2
-	case *pg.Node_AExpr:
-		if x.AExpr.Kind == pg.A_Expr_Kind_AEXPR_NULLIF {
-			return "nullif", 2
-		}
-	case *pg.Node_TypeCast:
-		if name, st := figureName(x.TypeCast.Arg); st > 1 {
-			return name, st
-		}
-		names := x.TypeCast.TypeName.GetNames()
-		if len(names) > 0 {
-			return names[len(names)-1].GetString_().GetSval(), 1
-		}
-	case *pg.Node_CaseExpr:
-		return "case", 1
-	case *pg.Node_CoalesceExpr:
-		return "coalesce", 2
-	case *pg.Node_MinMaxExpr:
-		if x.MinMaxExpr.Op == pg.MinMaxOp_IS_LEAST {
-			return "least", 2
-		}
-		return "greatest", 2
-	case *pg.Node_SqlvalueFunction:
-		switch x.SqlvalueFunction.Op {
-		case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
-			return "current_date", 2
-		case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP_N:
-			return "current_timestamp", 2
-		case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP_N:
-			return "localtimestamp", 2
-		}
-	case *pg.Node_SubLink:
-		switch x.SubLink.SubLinkType {
-		case pg.SubLinkType_EXISTS_SUBLINK:
-			return "exists", 2
-		case pg.SubLinkType_EXPR_SUBLINK:
-			if sel := x.SubLink.Subselect.GetSelectStmt(); sel != nil && len(sel.TargetList) > 0 {
-				rt := sel.TargetList[0].GetResTarget()
-				if rt.GetName() != "" {
-					return rt.Name, 2
-				}
-				return figureName(rt.GetVal())
-			}
-		}
-	case *pg.Node_AConst:
-		if _, ok := x.AConst.Val.(*pg.A_Const_Boolval); ok {
-			return "bool", 1
-		}
-	case *pg.Node_CollateClause:
-		return figureName(x.CollateClause.Arg)
-	}
-	return "?column?", 0
+	return ex{fn + "(" + strings.Join(alts, ", ") + ")", ty}
 }

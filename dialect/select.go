@@ -78,12 +78,50 @@ func (t *translator) with(w *pg.WithClause, sc *scope) string {
 			if i < len(cte.Aliascolnames) {
 				cols[i].name = cte.Aliascolnames[i].GetString_().GetSval()
 			}
-			names = append(names, sqltypes.QuoteIdent(cols[i].name))
+			names = append(names, ident(cols[i].name))
 		}
 		sc.ctes[cte.Ctename] = cols
-		parts = append(parts, sqltypes.QuoteIdent(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
+		parts = append(parts, ident(cte.Ctename)+"("+strings.Join(names, ", ")+") AS ("+r.sql+")")
 	}
 	return "WITH " + strings.Join(parts, ", ") + " "
+}
+
+// valuesType is the type of a VALUES column whose rows so far have type
+// have and the next row type next (Postgres's select_common_type): the
+// promoted type, with a typmod and display scale only when all rows share
+// them.
+func valuesType(have, next typ) typ {
+	switch {
+	case have.oid == 0:
+		return next
+	case next.oid == 0 || next == have:
+		return have
+	case !comparable(have, next):
+		fail("42804", "VALUES types %s and %s cannot be matched", sqltypes.TypeName(have.oid), sqltypes.TypeName(next.oid))
+	}
+	ty := promote(have, next, true)
+	if ty.oid == have.oid && ty.oid == next.oid && have.mod != next.mod {
+		ty.mod = -1
+	}
+	if ty.oid == sqltypes.OIDNumeric && ty.mod < 0 {
+		ty = numT(sameScale(have, next))
+	}
+	return ty
+}
+
+// shortScale tells whether a SQLite number for e shows e's display scale
+// by itself: an integer, a numeric of scale 0, or a numeric literal without
+// trailing zeros in its fraction (1.5, not 1.50).
+func shortScale(e ex, n *pg.Node) bool {
+	if e.t.oid != sqltypes.OIDNumeric || e.t.dscale() == 0 {
+		return true
+	}
+	if c := n.GetAConst(); c != nil {
+		if f, ok := c.Val.(*pg.A_Const_Fval); ok {
+			return !strings.ContainsAny(f.Fval.Fval, "eE") && !strings.HasSuffix(f.Fval.Fval, "0")
+		}
+	}
+	return false
 }
 
 func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
@@ -116,9 +154,14 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 			ty = promote(ty, r.cols[i].t, true)
 			if ty.oid == sqltypes.OIDNumeric && ty.mod < 0 {
 				ty = numT(sameScale(l.cols[i].t, r.cols[i].t))
+				if ty.dscale() < 0 && (l.cols[i].t.dscale() != 0 || r.cols[i].t.dscale() != 0) {
+					// each row would need its own display scale, which the
+					// REALs have dropped (12.50 would read 12.5)
+					unsupported("%s of numerics with different display scales", op)
+				}
 			}
 		}
-		cols[i] = outCol{sql: sqltypes.QuoteIdent(l.cols[i].name), name: l.cols[i].name, t: ty}
+		cols[i] = outCol{sql: ident(l.cols[i].name), name: l.cols[i].name, t: ty}
 	}
 	return selResult{sql: l.sql + " " + op + " " + r.sql, cols: cols}
 }
@@ -137,6 +180,7 @@ func setOpName(op pg.SetOperation) string {
 func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult {
 	var rows []string
 	var cols []outCol
+	var zeros []bool // per column: a value whose display scale a REAL loses
 	for ri, l := range lists {
 		items := l.GetList().GetItems()
 		if ri > 0 && len(items) != len(cols) {
@@ -159,17 +203,23 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 			}
 			if ri == 0 {
 				cols = append(cols, outCol{name: "column" + strconv.Itoa(i+1), t: e.t})
-			} else if cols[i].t.oid == 0 {
-				cols[i].t = e.t
-			} else if e.t.oid == cols[i].t.oid && (e.t.mod != cols[i].t.mod || e.t.dscale() != cols[i].t.dscale()) {
-				// rows of one type but different typmods or display scales
-				cols[i].t = typ{e.t.oid, -1, int32(sameScale(e.t, cols[i].t))}
+				zeros = append(zeros, false)
+			} else {
+				cols[i].t = valuesType(cols[i].t, e.t)
 			}
+			zeros[i] = zeros[i] || !shortScale(e, it)
 		}
 		rows = append(rows, "("+strings.Join(parts, ", ")+")")
 	}
+	for i := len(hints); i < len(cols); i++ {
+		if cols[i].t.oid == sqltypes.OIDNumeric && cols[i].t.dscale() < 0 && zeros[i] {
+			// each value would need its own display scale; SQLite's REAL
+			// has dropped the trailing zeros (2.50 would read 2.5)
+			unsupported("VALUES column of numerics with different display scales")
+		}
+	}
 	for i := range cols {
-		cols[i].sql = sqltypes.QuoteIdent(cols[i].name)
+		cols[i].sql = ident(cols[i].name)
 	}
 	return selResult{sql: "VALUES " + strings.Join(rows, ", "), cols: cols}
 }
@@ -191,11 +241,15 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 	var parts []string
 	for i, c := range cols {
 		if raw, ok := t.exact[c.sql]; ok && top {
+			if len(s.DistinctClause) > 0 && c.t.dscale() < 0 {
+				// equal values of varying scale (2.0000, 2.00) are distinct texts
+				unsupported("SELECT DISTINCT over a numeric whose display scale varies (a quotient or average)")
+			}
 			// the statement's result: the exact aggregate's text, sorted as a number
 			cols[i].key, cols[i].sql = c.sql, raw
 			c.sql = raw
 		}
-		parts = append(parts, c.sql+" AS "+sqltypes.QuoteIdent(c.name))
+		parts = append(parts, c.sql+" AS "+ident(c.name))
 	}
 	if len(parts) == 0 {
 		parts = []string{"NULL"} // SELECT FROM t: rows of no columns; SQLite needs one
@@ -322,13 +376,13 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
 			}
 		}
-		name, sqlText := rv.Relname, sqltypes.QuoteIdent(rv.Relname)
+		name, sqlText := rv.Relname, ident(rv.Relname)
 		if rv.Alias != nil {
 			name = rv.Alias.Aliasname
-			sqlText += " AS " + sqltypes.QuoteIdent(name)
+			sqlText += " AS " + ident(name)
 			renameCols(cols, rv.Alias.Colnames)
 		}
-		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(name), cols: cols}
+		r := &rel{name: name, sqlRef: ident(name), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_RangeSubselect:
@@ -351,15 +405,15 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 			renameCols(cols, rs.Alias.Colnames)
 		}
 		// name the subquery's columns explicitly so the outer references hold
-		sqlText := "(" + sub.sql + ") AS " + sqltypes.QuoteIdent(alias)
+		sqlText := "(" + sub.sql + ") AS " + ident(alias)
 		if rs.Alias != nil && len(rs.Alias.Colnames) > 0 {
 			var sel []string
 			for i, c := range sub.cols {
-				sel = append(sel, sqltypes.QuoteIdent(c.name)+" AS "+sqltypes.QuoteIdent(cols[i].name))
+				sel = append(sel, ident(c.name)+" AS "+ident(cols[i].name))
 			}
-			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + sqltypes.QuoteIdent(alias)
+			sqlText = "(SELECT " + strings.Join(sel, ", ") + " FROM (" + sub.sql + ")) AS " + ident(alias)
 		}
-		r := &rel{name: name, sqlRef: sqltypes.QuoteIdent(alias), cols: cols}
+		r := &rel{name: name, sqlRef: ident(alias), cols: cols}
 		sc.rels = append(sc.rels, r)
 		return sqlText, relStar(sc, r)
 	case *pg.Node_JoinExpr:
@@ -437,7 +491,7 @@ func (t *translator) join(j *pg.JoinExpr, sc *scope) (string, []outCol) {
 			}
 			merged = append(merged, m)
 			used[name] = true
-			names = append(names, sqltypes.QuoteIdent(name))
+			names = append(names, ident(name))
 		}
 		out += " USING (" + strings.Join(names, ", ") + ")"
 		sc.merged = append(sc.merged, merged...)

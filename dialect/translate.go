@@ -43,11 +43,15 @@ type Translation struct {
 	Scales    []int            // per result column: display scale of a numeric column (-1 = the value's own)
 	ParamOIDs []uint32         // inferred type of $1..$n (0 = unknown)
 	Tag       string           // command tag verb
-	Table     string           // table affected by DDL/DML (lower case, unqualified)
+	Table     string           // table affected by DDL/DML (its Postgres name, unqualified)
 }
 
 // Translate rewrites exactly one Postgres statement for a SQLite shard.
 func Translate(pgSQL string, cat Catalog) (tr *Translation, err error) {
+	pgSQL, lerr := pg15Text(pgSQL)
+	if lerr != nil {
+		return nil, lerr
+	}
 	res, perr := pg.Parse(pgSQL)
 	if perr != nil {
 		return nil, sqltypes.Errorf("42601", "%s", perr.Error())
@@ -311,9 +315,9 @@ func (sc *scope) cte(name string) ([]col, bool) {
 
 func (sc *scope) colSQL(r *rel, c string) string {
 	if sc.bare || r.sqlRef == "" {
-		return sqltypes.QuoteIdent(c)
+		return ident(c)
 	}
-	return r.sqlRef + "." + sqltypes.QuoteIdent(c)
+	return r.sqlRef + "." + ident(c)
 }
 
 func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {

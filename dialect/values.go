@@ -420,6 +420,10 @@ func BindArg(v any, oid uint32) any {
 		return int64(x)
 	case float32:
 		return float64(x)
+	case float64:
+		if oid == sqltypes.OIDFloat4 {
+			return float64(float32(x)) // a float4 holds a float32
+		}
 	case string:
 		switch oid {
 		case sqltypes.OIDBool:
@@ -434,7 +438,11 @@ func BindArg(v any, oid uint32) any {
 				return n
 			}
 		case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
-			if f, err := strconv.ParseFloat(strings.TrimSpace(x), 64); err == nil {
+			bits := 64
+			if oid == sqltypes.OIDFloat4 {
+				bits = 32
+			}
+			if f, err := strconv.ParseFloat(strings.TrimSpace(x), bits); err == nil {
 				return f
 			}
 		case sqltypes.OIDNumeric:
@@ -457,6 +465,8 @@ func BindArg(v any, oid uint32) any {
 			return []byte(x)
 		case sqltypes.OIDUUID:
 			return strings.ToLower(x)
+		case sqltypes.OIDBPChar:
+			return strings.TrimRight(x, " ") // character(n)'s stored form
 		}
 	}
 	return v

@@ -65,24 +65,50 @@ func (s *SQLite) Table(name string) ([]dialect.Column, bool) {
 	if ok {
 		return c, c != nil
 	}
-	rows, err := s.db.Query(`SELECT name, type, "notnull" FROM pragma_table_info(?)`, name)
+	c, err := tableColumnsOf(context.Background(), s.db, name)
 	if err != nil {
 		return nil, false
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var n, typ string
-		var nn int
-		if err := rows.Scan(&n, &typ, &nn); err != nil {
-			return nil, false
-		}
-		oid, mod := dialect.ColumnType(typ)
-		c = append(c, dialect.Column{Name: n, OID: oid, TypeMod: mod, NotNull: nn != 0})
 	}
 	s.mu.Lock()
 	s.cols[name] = c
 	s.mu.Unlock()
 	return c, c != nil
+}
+
+// tableColumnsOf reads the columns of a table (by its Postgres name) from
+// SQLite's catalog; nil when there is no such table.
+func tableColumnsOf(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, name string) ([]dialect.Column, error) {
+	rows, err := q.QueryContext(ctx, `SELECT name, type, "notnull" FROM pragma_table_info(?)`, dialect.SQLiteName(name))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var c []dialect.Column
+	for rows.Next() {
+		var n, typ string
+		var nn int
+		if err := rows.Scan(&n, &typ, &nn); err != nil {
+			return nil, err
+		}
+		oid, mod := dialect.ColumnType(typ)
+		c = append(c, dialect.Column{Name: dialect.PGName(n), OID: oid, TypeMod: mod, NotNull: nn != 0})
+	}
+	return c, rows.Err()
+}
+
+// txCatalog is the catalog a transaction sees after its own DDL (the
+// shard's cached catalog is read on other connections, which do not see
+// uncommitted tables and columns).
+type txCatalog struct {
+	ctx context.Context
+	tx  *sql.Tx
+}
+
+func (c txCatalog) Table(name string) ([]dialect.Column, bool) {
+	cols, err := tableColumnsOf(c.ctx, c.tx, name)
+	return cols, err == nil && cols != nil
 }
 
 func (s *SQLite) translate(sqlText string) (*dialect.Translation, error) {
@@ -120,13 +146,19 @@ func (s *SQLite) Describe(ctx context.Context, sqlText string, paramOIDs []uint3
 	if err != nil {
 		return nil, nil, err
 	}
+	return describeParams(tr, paramOIDs), tr.Fields, nil
+}
+
+// describeParams is the translation's parameter types, those the client
+// gave taking precedence.
+func describeParams(tr *dialect.Translation, paramOIDs []uint32) []uint32 {
 	params := append([]uint32(nil), tr.ParamOIDs...)
 	for i, o := range paramOIDs {
 		if i < len(params) && o != 0 {
 			params[i] = o
 		}
 	}
-	return params, tr.Fields, nil
+	return params
 }
 
 // Query runs one statement in autocommit mode.
@@ -197,9 +229,21 @@ func (d directQuerier) QueryContext(ctx context.Context, args ...any) (*sql.Rows
 	return d.db.QueryContext(ctx, d.sql, args...)
 }
 
-// run executes a statement in tx, or in autocommit mode when tx is nil.
-func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any) (sqltypes.Rows, error) {
-	tr, err := s.translate(sqlText)
+// run executes a statement in transaction t, or in autocommit mode when t
+// is nil.
+func (s *SQLite) run(ctx context.Context, t *sqliteTx, sqlText string, args []any) (sqltypes.Rows, error) {
+	var tx *sql.Tx
+	var tr *dialect.Translation
+	var err error
+	if t != nil {
+		tx = t.tx
+	}
+	if t != nil && t.ddl {
+		// after its own DDL a transaction translates against what it sees
+		tr, err = dialect.Translate(sqlText, txCatalog{ctx, tx})
+	} else {
+		tr, err = s.translate(sqlText)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,6 +263,7 @@ func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any
 		var err error
 		if tx != nil {
 			_, err = tx.ExecContext(ctx, tr.SQL, bound...)
+			t.ddl = true
 		} else {
 			_, err = s.db.ExecContext(ctx, tr.SQL, bound...)
 		}
@@ -230,8 +275,10 @@ func (s *SQLite) run(ctx context.Context, tx *sql.Tx, sqlText string, args []any
 	}
 	var q querier
 	switch {
-	case len(tr.SQL) > maxCachedSQL:
-		// Long statements (bulk INSERTs) are not kept prepared.
+	case len(tr.SQL) > maxCachedSQL || t != nil && t.ddl:
+		// Long statements (bulk INSERTs) are not kept prepared, nor those
+		// of a transaction after its DDL (preparing on another connection
+		// would not see its tables).
 		q = directQuerier{db: s.db, tx: tx, sql: tr.SQL}
 	default:
 		st, err := s.prepared(ctx, tr.SQL)
@@ -353,19 +400,41 @@ type sqliteTx struct {
 	conn    *sql.Conn
 	capture *redoCapture
 	unlock  func() // the shard's transaction lock (sqlite_locks.go)
+	ddl     bool   // the transaction has run DDL (see run)
 }
 
 func (t *sqliteTx) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
-	return t.s.run(ctx, t.tx, sqlText, args)
+	return t.s.run(ctx, t, sqlText, args)
+}
+
+// Describe is SQLite.Describe as the transaction sees the schema (after
+// its own DDL, tables the shard's catalog does not show yet).
+func (t *sqliteTx) Describe(ctx context.Context, sqlText string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	if !t.ddl {
+		return t.s.Describe(ctx, sqlText, paramOIDs)
+	}
+	tr, err := dialect.Translate(sqlText, txCatalog{ctx, t.tx})
+	if err != nil {
+		return nil, nil, err
+	}
+	return describeParams(tr, paramOIDs), tr.Fields, nil
 }
 
 func (t *sqliteTx) Commit(ctx context.Context) error {
 	defer t.finish()
+	if t.ddl {
+		// translations other connections cached during the transaction
+		// read the schema it replaced
+		defer t.s.schemaChanged()
+	}
 	return dialect.MapError(t.tx.Commit())
 }
 
 func (t *sqliteTx) Rollback(ctx context.Context) error {
 	defer t.finish()
+	if t.ddl {
+		defer t.s.schemaChanged() // the cached catalog may hold the undone DDL
+	}
 	err := t.tx.Rollback()
 	if err == sql.ErrTxDone {
 		return nil
@@ -379,7 +448,7 @@ func (t *sqliteTx) Rollback(ctx context.Context) error {
 func (s *SQLite) ColumnDefault(ctx context.Context, table, column string) (string, error) {
 	var def sql.NullString
 	var hidden int
-	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, table, column).Scan(&def, &hidden)
+	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, dialect.SQLiteName(table), dialect.SQLiteName(column)).Scan(&def, &hidden)
 	switch {
 	case err == sql.ErrNoRows:
 		return "", nil

@@ -231,6 +231,29 @@ func (d Decimal) Neg() Decimal {
 // Sub returns d - e.
 func (d Decimal) Sub(e Decimal) Decimal { return d.Add(e.Neg()) }
 
+// Mul returns d * e with the sum of the two scales, exactly, as Postgres's
+// numeric multiplication does (its result scale is the sum of the display
+// scales, so no digit is rounded away). NaN times anything and an infinity
+// times zero are NaN; an infinity times a non-zero value is an infinity
+// with the product's sign.
+func (d Decimal) Mul(e Decimal) Decimal {
+	if d.kind != decFinite || e.kind != decFinite {
+		if d.kind == decNaN || e.kind == decNaN || d.Sign() == 0 || e.Sign() == 0 {
+			return NaNDecimal
+		}
+		if d.Sign()*e.Sign() < 0 {
+			return Decimal{kind: decNegInf}
+		}
+		return Decimal{kind: decPosInf}
+	}
+	scale := min(d.scale+e.scale, numericMaxDisplayScale)
+	u := new(big.Int).Mul(d.unscaled(), e.unscaled())
+	if extra := d.scale + e.scale - scale; extra > 0 {
+		u.Quo(u, pow10(int(extra))) // beyond Postgres's maximum display scale
+	}
+	return Decimal{u: u, scale: scale}
+}
+
 // rank orders the kinds as Postgres sorts numerics: -Infinity, finite
 // values, Infinity, NaN.
 func (d Decimal) rank() int {

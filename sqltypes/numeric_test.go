@@ -200,3 +200,25 @@ func TestDecimalDiv(t *testing.T) {
 		t.Error("division by zero succeeded")
 	}
 }
+
+// TestDecimalMul: the products PostgreSQL 15 gives (scale = sum of scales).
+func TestDecimalMul(t *testing.T) {
+	for _, tt := range []struct{ a, b, want string }{
+		{"1.50", "2.25", "3.3750"},
+		{"-0.10", "3", "-0.30"},
+		{"91.00", "9007199254730223", "819655132180450293.00"},
+		{"0.000", "5", "0.000"},
+		{"1.5", "-0.0", "0.00"},
+		{"Infinity", "0", "NaN"},
+		{"Infinity", "-2.5", "-Infinity"},
+		{"NaN", "0", "NaN"},
+	} {
+		a, b := MustParseDecimal(tt.a), MustParseDecimal(tt.b)
+		if got := a.Mul(b).String(); got != tt.want {
+			t.Errorf("%s * %s = %s, want %s", tt.a, tt.b, got, tt.want)
+		}
+		if got := b.Mul(a).String(); got != tt.want {
+			t.Errorf("%s * %s = %s, want %s", tt.b, tt.a, got, tt.want)
+		}
+	}
+}

@@ -59,3 +59,21 @@ WITH RECURSIVE r AS (SELECT 1) SELECT * FROM r
 CREATE TABLE x (a interval)
 SELECT 1; SELECT 2
 WITH a AS (SELECT id FROM users) SELECT * FROM (SELECT id FROM a) s
+-- numeric columns SQLite's REAL would change
+CREATE TABLE x (a numeric)
+CREATE TABLE x (a numeric(20,2))
+CREATE TABLE x (a numeric(15,2), b numeric(15))
+-- quoted names with upper-case letters are stored encoded
+CREATE TABLE "MixedCase" ("Id" int PRIMARY KEY, "A^b" text, lower_ok int)
+CREATE INDEX "Idx" ON "MixedCase" ("A^b")
+-- exact numeric and integer range checks
+SELECT balance * age, balance / 3, -(balance * 2), abs(age), substr(name, -1, 2) FROM users
+SELECT CASE WHEN active THEN name ELSE email END, CASE WHEN active THEN 'x' END, true FROM users
+SELECT DISTINCT balance * 2 FROM users
+SELECT DISTINCT balance / 2 FROM users
+SELECT * FROM (VALUES (2.50), (1)) v(x)
+SELECT * FROM (VALUES (2.5), (1), (3000000000)) v(x)
+SELECT * FROM (VALUES (1), ('a'::text)) v(x)
+SELECT balance FROM users UNION SELECT 0
+SELECT balance FROM users UNION ALL SELECT 1.25
+SELECT age FROM users UNION SELECT 2

@@ -271,3 +271,33 @@ SELECT count(*) FROM customers cu LEFT JOIN orders o ON o.customer_id = cu.id WH
 refuse: SELECT o.customer_id, count(*) FROM customers cu LEFT JOIN orders o USING (id) GROUP BY o.customer_id
 SELECT 1, count(*) FROM customers
 SELECT country, 'x', count(*) FROM customers GROUP BY country
+# String and number literals read as PostgreSQL 15 reads them (E'\v' is v)
+SELECT id, E'a\vb', E'a\\vb', E'\t\x41\101\u00e9', length(E'a\vb') FROM customers WHERE id = 17
+# Result column names (FigureColname) and types of constants and expressions
+SELECT true, false, 1, 2.50, 'x', 'x'::text, 1::int8, CAST(2 AS integer), NULL, 1 + 2, -id, (SELECT 1), EXISTS (SELECT 1) FROM customers WHERE id = 17
+SELECT CASE WHEN id = 17 THEN 'x' ELSE name END, CASE WHEN id = 17 THEN 'x' ELSE 'y'::text END, CASE WHEN id > 0 THEN name END, CASE id WHEN 17 THEN name ELSE coalesce(name, 'z') END FROM customers WHERE id IN (17, 18)
+SELECT coalesce(name, 'n'), nullif(score, 0), greatest(score, 1), least(score, 1), upper(name), name::varchar(3), score::bigint, score IS NULL, active IS TRUE, name LIKE 'A%', NOT active FROM customers WHERE id IN (1, 2, 3)
+SELECT c.name, v.code, v.w, v.code || c.country FROM customers c CROSS JOIN (VALUES ('FR', 3)) AS v(code, w) WHERE c.id = 5
+# Built-ins whose SQLite form differs from Postgres: substr positions, ASCII-only case mapping (LC_CTYPE C), LIKE case, byte order of text
+SELECT id, substr(name, -1, 3), substr(name, -1), substr(name, 0, 2), substr(name, 2), substr(name, 3, 1), substring(name, 2, 2) FROM customers WHERE id < 40
+SELECT id, upper(name), lower(name), name ILIKE 'ä%', name ILIKE 'z%', name LIKE 'Z%', name LIKE 'z%', name LIKE '%ë%', name ILIKE '%B_B%', name ILIKE 'É%' FROM customers WHERE id < 80
+SELECT id, score / 7, score % 7, -score, score * 21474836, score / -1 FROM customers WHERE id < 40
+ordered: SELECT name, id FROM customers WHERE name IS NOT NULL ORDER BY name, id
+SELECT min(name), max(name), min(note), max(note) FROM customers, orders WHERE orders.customer_id = customers.id
+SELECT count(*) FROM customers WHERE name < 'Zoë' AND name > 'B'
+SELECT id, name || NULL, concat(name, NULL, 'x'), length(name), name || '-' || id FROM customers WHERE id < 20
+# Exact numeric arithmetic: PostgreSQL's result types and display scales, division by select_div_scale
+SELECT ts, coalesce(91.00, 7.00) * (ts * 9007199254740), ts * 1.5, ts + 0.1, -(ts * 1.25), ts / 7.0, 1.0 / ts FROM events WHERE ts > 4000
+SELECT id, amount * qty, amount / 3, amount / qty, amount - 0.005, amount + amount * 2 FROM orders WHERE customer_id < 30 AND qty <> 0
+SELECT id, balance * balance, balance * -1.5, balance / 0.07, balance - score FROM customers WHERE id < 100
+SELECT customer_id, sum(amount * qty), sum(amount / 7), avg(amount * 1.5) FROM orders GROUP BY customer_id
+ordered: SELECT id, amount * qty FROM orders WHERE qty > 0 AND amount IS NOT NULL ORDER BY amount * qty DESC, id LIMIT 10
+SELECT count(*) FROM orders WHERE amount * qty > 500 AND amount / 2 < 90
+SELECT 2.50, 1.0 / 3, 7.00 / 2, 0.1 + 0.2, 1e3 * 2, 10 / 4.0 FROM countries WHERE code = 'DE'
+SELECT 1::int, '1'::numeric(5,2), CAST(name AS varchar(3)), name IS NULL, (id = 1) IS TRUE, NOT (id = 1), pg_catalog.upper(name), id IN (1), id BETWEEN 1 AND 2, name COLLATE "C", +id, -1.5, 'a'::varchar, 1::float8, '2024-01-01'::date, CASE WHEN true THEN 1 ELSE CASE WHEN false THEN 2 ELSE score END END, CASE WHEN true THEN name ELSE nullif(name, 'x') END FROM customers WHERE id = 17
+SELECT c.id, v.* FROM customers c CROSS JOIN (VALUES ('FR', 3, 2.5, true, NULL, 1), ('DE', 4, 1, false, 1.5, 3000000000)) AS v(code, w, x, b, n, big) WHERE c.id = 5
+SELECT 1, 2.50, true, 'x', NULL, 1.5e3, 3000000000, -1, 'x'::text || 'y', 2.5::float4, 1::smallint FROM countries WHERE code = 'FR'
+# Numerics whose display scale varies by row: COALESCE/CASE/GREATEST/LEAST over different scales
+SELECT id, coalesce(amount, 0), CASE WHEN qty > 5 THEN amount ELSE 1 END, greatest(amount, 100), least(amount, 50.5, 20.25), coalesce(amount, 0) * 2, coalesce(NULL, amount, '3.000') FROM orders WHERE customer_id < 60
+ordered: SELECT id, coalesce(balance, 0) FROM customers ORDER BY coalesce(balance, 0) DESC, id LIMIT 20
+SELECT count(*) FROM customers WHERE coalesce(balance, 0) > 100

@@ -1,0 +1,90 @@
+package dialect
+
+import (
+	"database/sql/driver"
+	"errors"
+	"math"
+
+	"modernc.org/sqlite"
+)
+
+// pg_float(op, a, b, bits) is float4/float8 + - * / as Postgres computes
+// it: in the type's precision (float4 in 32 bits), with 22003 when a finite
+// computation overflows to infinity or a non-zero one underflows to zero,
+// and 22012 for a zero divisor. SQLite would return Inf, 0 or NULL.
+func init() {
+	sqlite.MustRegisterFunction("pg_float", &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: floatArith})
+	sqlite.MustRegisterFunction("pg_f4", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: toFloat4})
+}
+
+// toFloat4 is pg_f4(x): x as a float4 holds it, the nearest float32 (22003
+// when that overflows or underflows), as Postgres's casts to real do.
+func toFloat4(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[0] == nil {
+		return nil, nil
+	}
+	f, ok := asFloat(args[0])
+	if !ok {
+		return nil, errors.New("pgerr:42804:cannot convert to real")
+	}
+	r := float64(float32(f))
+	if math.IsInf(r, 0) && !math.IsInf(f, 0) {
+		return nil, errors.New("pgerr:22003:value out of range: overflow")
+	}
+	if r == 0 && f != 0 {
+		return nil, errors.New("pgerr:22003:value out of range: underflow")
+	}
+	return r, nil
+}
+
+func floatArith(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[1] == nil || args[2] == nil {
+		return nil, nil
+	}
+	op, _ := args[0].(string)
+	bits, _ := args[3].(int64)
+	a, ok1 := asFloat(args[1])
+	b, ok2 := asFloat(args[2])
+	if !ok1 || !ok2 {
+		return nil, errors.New("pgerr:42883:operator needs numeric operands")
+	}
+	if bits == 32 {
+		a, b = float64(float32(a)), float64(float32(b))
+	}
+	var r float64
+	switch op {
+	case "+":
+		r = a + b
+	case "-":
+		r = a - b
+	case "*":
+		r = a * b
+	case "/":
+		if b == 0 {
+			return nil, errors.New("pgerr:22012:division by zero")
+		}
+		r = a / b
+	default:
+		return nil, errors.New("pgerr:42883:operator " + op + " does not exist for floats")
+	}
+	if bits == 32 {
+		r = float64(float32(r))
+	}
+	switch {
+	case math.IsInf(r, 0) && !math.IsInf(a, 0) && !math.IsInf(b, 0):
+		return nil, errors.New("pgerr:22003:value out of range: overflow")
+	case r == 0 && a != 0 && (op == "*" && b != 0 || op == "/" && !math.IsInf(b, 0)):
+		return nil, errors.New("pgerr:22003:value out of range: underflow")
+	}
+	return r, nil
+}
+
+func asFloat(v driver.Value) (float64, bool) {
+	switch x := v.(type) {
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	}
+	return 0, false
+}
