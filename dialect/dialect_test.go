@@ -479,9 +479,9 @@ func TestPG15Literals(t *testing.T) {
 		{"SELECT E'a'\n'\\vb', '\\v'", "SELECT E'a'\n'vb', '\\v'"},
 		{`SELECT t1_x FROM t`, `SELECT t1_x FROM t`},
 	} {
-		got, err := pg15Text(c.in)
+		got, err := sqltypes.PG15Text(c.in)
 		if err != nil || got != c.want {
-			t.Errorf("pg15Text(%q) = %q, %v; want %q", c.in, got, err, c.want)
+			t.Errorf("sqltypes.PG15Text(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
 	}
 	for _, in := range []string{"SELECT 0x1F", "SELECT 1_000", "SELECT 0b101 + 1", "SELECT 1.5_0"} {

@@ -48,7 +48,7 @@ type Translation struct {
 
 // Translate rewrites exactly one Postgres statement for a SQLite shard.
 func Translate(pgSQL string, cat Catalog) (tr *Translation, err error) {
-	pgSQL, lerr := pg15Text(pgSQL)
+	pgSQL, lerr := sqltypes.PG15Text(pgSQL)
 	if lerr != nil {
 		return nil, lerr
 	}

@@ -150,8 +150,19 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
 	}
 	b := &builder{p: p, env: env, ctx: ctx, ks: ks, shards: p.Shards[keyspace], sql: sql, paramOIDs: paramOIDs}
-	res, err := pg_query.Parse(sql)
 	native := !ks.Sharded && b.isPostgres(ks.Shards[0])
+	if !native {
+		// Read literals as the PostgreSQL 15 the gate reports (E'\v' is v),
+		// so values route where the shards store them.
+		text, err := sqltypes.PG15Text(sql)
+		if err != nil {
+			return nil, err
+		}
+		if text != sql {
+			b.sql, b.rewritten = text, true
+		}
+	}
+	res, err := pg_query.Parse(b.sql)
 	if err != nil {
 		if isExplainRoute(sql) {
 			// EXPLAIN (ROUTE) of what Postgres cannot EXPLAIN (COPY).

@@ -1,10 +1,9 @@
-package dialect
+package sqltypes
 
 import (
 	"regexp"
 	"strings"
 
-	"github.com/dotdo/vitess/sqltypes"
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -18,12 +17,13 @@ import (
 //     PostgreSQL 16 on; PostgreSQL 15 refuses them ("trailing junk after
 //     numeric literal", 42601).
 //
-// pg15Text rewrites the statement so that pg_query reads it as PostgreSQL 15
+// PG15Text rewrites the statement so that pg_query reads it as PostgreSQL 15
 // would: every \v escape in an E'...' string becomes a plain v, and PG 16
 // number forms are refused. The other escapes (\b \f \n \r \t, octal, \x,
 // \u, \U) mean the same in both versions, so the rewritten text is still
-// decoded by pg_query itself.
-func pg15Text(sql string) (string, error) {
+// decoded by pg_query itself. The planner and the SQLite translation both
+// read statements through it, so a value routes as the shard stores it.
+func PG15Text(sql string) (string, error) {
 	if !strings.Contains(sql, `\v`) && !rePG16Number.MatchString(sql) {
 		return sql, nil // fast path: nothing either rule can touch
 	}
@@ -45,7 +45,7 @@ func pg15Text(sql string) (string, error) {
 			last = int(tok.End)
 		case pg.Token_ICONST, pg.Token_FCONST:
 			if rePG16Number.MatchString(text) {
-				return "", sqltypes.Errorf("42601", "trailing junk after numeric literal at or near %q", text)
+				return "", Errorf("42601", "trailing junk after numeric literal at or near %q", text)
 			}
 		}
 	}
