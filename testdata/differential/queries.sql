@@ -301,3 +301,4 @@ SELECT 1, 2.50, true, 'x', NULL, 1.5e3, 3000000000, -1, 'x'::text || 'y', 2.5::f
 SELECT id, coalesce(amount, 0), CASE WHEN qty > 5 THEN amount ELSE 1 END, greatest(amount, 100), least(amount, 50.5, 20.25), coalesce(amount, 0) * 2, coalesce(NULL, amount, '3.000') FROM orders WHERE customer_id < 60
 ordered: SELECT id, coalesce(balance, 0) FROM customers ORDER BY coalesce(balance, 0) DESC, id LIMIT 20
 SELECT count(*) FROM customers WHERE coalesce(balance, 0) > 100
+SELECT CASE WHEN id = 18 THEN 1 ELSE (SELECT 2) END FROM customers WHERE id < 20
