@@ -245,6 +245,9 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 	if len(partialFields) != len(l.keys)+len(l.partials) {
 		return nil, fmt.Errorf("pushed aggregation returned %d columns, want %d", len(partialFields), len(l.keys)+len(l.partials))
 	}
+	if sql, err = b.bytewiseGroups(pushed, sql, partialFields[:len(l.keys)]); err != nil {
+		return nil, err
+	}
 	route.SQL = sql
 	route.Passthrough = false
 	route.Fields = partialFields
@@ -260,6 +263,11 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		s := &l.specs[i]
 		in := partialFields[s.Col]
 		s.InOID = in.OID
+		if s.Func == AggMin || s.Func == AggMax {
+			if err := b.gateTextOrder(sel, in.OID, string(s.Func)+"()"); err != nil {
+				return nil, err
+			}
+		}
 		out := in
 		switch s.Func {
 		case AggCount:
@@ -302,6 +310,9 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 	}
 	if len(items) > 0 {
 		for _, it := range items {
+			if err := b.gateTextOrder(sel, projFields[it.col].OID, "ORDER BY"); err != nil {
+				return nil, err
+			}
 			sortKeys = append(sortKeys, SortKey{Col: it.col, Desc: it.desc, NullsFirst: it.nf, OID: projFields[it.col].OID})
 		}
 		root = &Sort{Input: root, Keys: sortKeys}

@@ -22,14 +22,15 @@ type Planner struct {
 	Shards  map[string]map[string]Shard // keyspace -> shard name -> shard
 	Seq     *router.Sequences
 
-	gen      atomic.Uint64 // bumped by every schema change
-	mu       sync.Mutex
-	colTypes map[string]uint32
+	gen        atomic.Uint64 // bumped by every schema change
+	mu         sync.Mutex
+	colTypes   map[string]uint32
+	textOrders map[string]textOrder // by keyspace
 }
 
 // New returns a planner.
 func New(vs *router.VSchema, shards map[string]map[string]Shard, seq *router.Sequences) *Planner {
-	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}}
+	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}, textOrders: map[string]textOrder{}}
 }
 
 // SessionStmt is a statement the session handles itself.

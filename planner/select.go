@@ -369,6 +369,9 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 	if len(keys) > 0 {
 		var sk []SortKey
 		for _, k := range keys {
+			if err := b.gateTextOrder(sel, fields[k.col].OID, "ORDER BY"); err != nil {
+				return nil, err
+			}
 			sk = append(sk, SortKey{Col: k.col, Desc: k.desc, NullsFirst: k.nf, OID: fields[k.col].OID})
 		}
 		root = &MergeSort{Input: route, Keys: sk}

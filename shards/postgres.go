@@ -40,6 +40,7 @@ type Postgres struct {
 	healthMu sync.Mutex
 	health   *pgBackend
 	closed   atomic.Bool
+	coll     pgCollation
 }
 
 var _ Engine = (*Postgres)(nil)
