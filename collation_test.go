@@ -73,6 +73,7 @@ func TestShardCollation(t *testing.T) {
 		"SELECT w FROM words ORDER BY w, id",
 		"SELECT min(w) FROM words",
 		"SELECT w, count(*) FROM words GROUP BY w ORDER BY w",
+		"SELECT w, count(*) FROM words GROUP BY w HAVING w > 'b'",
 	} {
 		_, _, err := runText(ctx, gw, q)
 		var pe *pgconn.PgError

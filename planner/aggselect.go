@@ -292,6 +292,11 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 	var root Operator = &Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
 	if having != nil {
 		having.fields = gateFields
+		for _, c := range having.ordered {
+			if err := b.gateTextOrder(sel, gateFields[c].OID, "HAVING comparison"); err != nil {
+				return nil, err
+			}
+		}
 		root = &Filter{Input: root, Cond: having}
 	}
 	projFields := make([]sqltypes.Field, len(outCols))

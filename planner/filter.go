@@ -68,6 +68,9 @@ type filterExpr struct {
 	text   string
 	fields []sqltypes.Field
 	eval   func(sqltypes.Row) (tri, error)
+	// ordered lists the gate columns compared with < <= > >=, whose text
+	// order must be the gate's (bytewise).
+	ordered []int
 }
 
 type operand struct {
@@ -159,6 +162,13 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 			ro, err := operandOf(e.Rexpr)
 			if err != nil {
 				return nil, err
+			}
+			if op != "=" && op != "<>" && op != "!=" {
+				for _, c := range []int{lo.col, ro.col} {
+					if c >= 0 {
+						fe.ordered = append(fe.ordered, c)
+					}
+				}
 			}
 			if lo.col < 0 && ro.col < 0 {
 				return nil, unsupported("HAVING comparison of two constants over several shards")
