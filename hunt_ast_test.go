@@ -2,6 +2,7 @@ package main
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -77,18 +78,50 @@ type hDML struct {
 }
 
 // hStmt is one generated statement: a query or a DML statement (run
-// inside a transaction that is rolled back on both sides).
+// inside a transaction that is rolled back on both sides). Parameters are
+// written as paramMark + index into Args + paramMark, numbered $1, $2...
+// in the order they appear when rendered, so a shrunk statement keeps
+// only the parameters it still uses.
 type hStmt struct {
 	Sel  *hSelect
 	DML  *hDML
 	Args []any
 }
 
+const paramMark = "¤"
+
+// SQL renders the statement with $n parameters.
 func (s *hStmt) SQL() string {
+	sql, _ := s.render()
+	return sql
+}
+
+// Params are the parameters of SQL(), in order.
+func (s *hStmt) Params() []any {
+	_, args := s.render()
+	return args
+}
+
+func (s *hStmt) render() (string, []any) {
+	raw := ""
 	if s.DML != nil {
-		return s.DML.SQL()
+		raw = s.DML.SQL()
+	} else {
+		raw = s.Sel.SQL()
 	}
-	return s.Sel.SQL()
+	parts := strings.Split(raw, paramMark)
+	var b strings.Builder
+	var args []any
+	for i, p := range parts {
+		if i%2 == 0 {
+			b.WriteString(p)
+			continue
+		}
+		k, _ := strconv.Atoi(p)
+		args = append(args, s.Args[k])
+		b.WriteString("$" + strconv.Itoa(len(args)))
+	}
+	return b.String(), args
 }
 
 // Ordered tells whether rows must come in the same order: the ORDER BY
@@ -245,7 +278,7 @@ func (s *hStmt) Features() []string {
 	} else {
 		s.Sel.features(set)
 	}
-	if len(s.Args) > 0 {
+	if len(s.Params()) > 0 {
 		set["params"] = true
 	}
 	var out []string
@@ -270,7 +303,13 @@ func (q *hSelect) features(set map[string]bool) {
 	for _, it := range q.Items {
 		add(it.F)
 	}
-	for _, f := range q.From {
+	joinFeat := map[string]string{"JOIN": "join_inner", "LEFT JOIN": "join_left", "RIGHT JOIN": "join_right", "FULL JOIN": "join_full", "CROSS JOIN": "join_cross"}
+	for i, f := range q.From {
+		if i > 0 && len(f.On) == 0 {
+			set["join_cross"] = true
+		} else if i > 0 {
+			set[joinFeat[f.Join]] = true
+		}
 		add(f.F)
 		for _, e := range f.On {
 			add(e.F)

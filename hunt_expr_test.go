@@ -200,7 +200,7 @@ func (g *huntGen) vindexValue() (string, []string) {
 			arg = parseInt64(v)
 		}
 		g.args = append(g.args, arg)
-		return "$" + itoa(len(g.args)), []string{"params"}
+		return paramMark + itoa(len(g.args)-1) + paramMark, []string{"params"}
 	}
 	return g.pick(hTenantIDs), nil
 }

@@ -160,7 +160,7 @@ func (g *huntGen) addJoin(q *hSelect, rels *[]*hRel, src hFrom, right *hRel) {
 		k = 0
 	}
 	src.Join = kinds[k]
-	src.F = append(slices.Clone(src.F), feats[k])
+	src.F = slices.Clone(src.F)
 	if nonSharded && k != 0 {
 		src.F = append(src.F, "outer_nonsharded_preserved")
 	}
@@ -168,7 +168,6 @@ func (g *huntGen) addJoin(q *hSelect, rels *[]*hRel, src hFrom, right *hRel) {
 		src.On = g.genOn(left, right)
 		if len(src.On) == 0 {
 			src.Join, k = "CROSS JOIN", 4
-			src.F = append(src.F, "join_cross")
 		}
 	}
 	if k == 1 || k == 3 {

@@ -10,7 +10,8 @@ func (g *huntGen) genItem(rels []*hRel) hItem {
 	case x < 0.1 && g.on("const_targets", 1):
 		return hItem{Expr: g.pick([]string{"1", "2.50", "true", "'x'", "NULL", "NULL::int", "-9223372036854775808", "9007199254740993", "'Zoë'", "1.0e2", "DATE '2024-02-29'"}), F: []string{"const_targets"}}
 	case x < 0.2 && g.on("case_expr", 1):
-		e := "CASE WHEN " + g.compare(r.ref(c), c.Type) + " THEN " + g.pick([]string{"'yes'", "1", "NULL"}) + " ELSE " + g.pick([]string{"'no'", "NULL", "0"}) + " END"
+		then := g.pick([]string{"'yes' ELSE 'no'", "'yes' ELSE NULL", "1 ELSE NULL", "1 ELSE 0", "NULL ELSE 2.5", "NULL ELSE NULL", "true ELSE false", r.ref(c) + " ELSE NULL"})
+		e := "CASE WHEN " + g.compare(r.ref(c), c.Type) + " THEN " + then + " END"
 		return hItem{Expr: e, Alias: g.maybeAlias(), F: []string{"case_expr"}}
 	case x < 0.28 && g.on("numeric_int_mul", 1):
 		if e, ok := g.numMul(rels); ok {

@@ -24,12 +24,17 @@ func hunt(t *testing.T, engine string, seed int64, off map[string]bool) {
 	deadline := time.Now().Add(huntBudget())
 	counts := map[string]int{}
 	findings := map[string]*huntFinding{}
+	reasons := map[string]int{}
+	start := time.Now()
 	var order []string
 	shrinks := 0
 	for n := 0; time.Now().Before(deadline) && (*huntMax == 0 || n < *huntMax); n++ {
 		s := gen.Stmt()
 		res := h.check(s)
 		counts[res.kind]++
+		if res.kind == "refused" || res.kind == "skip" {
+			reasons[res.kind+": "+normalizeMsg(res.msg)]++
+		}
 		if !res.failed() {
 			continue
 		}
@@ -60,7 +65,8 @@ func hunt(t *testing.T, engine string, seed int64, off map[string]bool) {
 	for _, c := range counts {
 		total += c
 	}
-	t.Logf("hunt %s: seed %d, %d statements: %v", engine, seed, total, counts)
+	t.Logf("hunt %s: seed %d, %d statements in %v: %v", engine, seed, total, time.Since(start).Round(time.Second), counts)
+	logTop(t, reasons, 12)
 	reportFindings(t, engine, seed, findings, order)
 }
 
@@ -85,11 +91,24 @@ func reportFindings(t *testing.T, engine string, seed int64, findings map[string
 	t.Logf("hunt %s: features of the minimal failing statements: %s", engine, strings.Join(feats, " "))
 }
 
+// logTop logs the most frequent refusal and skip reasons, so a generator
+// that wastes its time on refused shapes shows.
+func logTop(t *testing.T, reasons map[string]int, n int) {
+	var keys []string
+	for k := range reasons {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return reasons[keys[i]] > reasons[keys[j]] })
+	for _, k := range keys[:min(n, len(keys))] {
+		t.Logf("  %5d  %s", reasons[k], k)
+	}
+}
+
 func argsSuffix(s *hStmt) string {
-	if len(s.Args) == 0 {
+	if len(s.Params()) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("  ;; args %v", s.Args)
+	return fmt.Sprintf("  ;; args %v", s.Params())
 }
 
 // failClass is what a shrunk statement must keep failing with: the kind

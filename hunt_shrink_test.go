@@ -154,6 +154,7 @@ func fromVariants(q *hSelect, with func(func(*hSelect))) []*hSelect {
 			with(func(c *hSelect) {
 				c.From = slices.Clone(q.From)
 				c.From[i].Join = "JOIN"
+				c.From[i].F = slices.DeleteFunc(slices.Clone(f.F), func(s string) bool { return s == "outer_nonsharded_preserved" })
 			})
 		}
 		if f.Sub != nil {

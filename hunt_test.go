@@ -38,6 +38,11 @@ func TestHunt(t *testing.T) {
 		seed = time.Now().UnixNano()
 	}
 	off := huntDisabled()
+	for f := range off {
+		if !slices.Contains(huntFeatures, f) {
+			t.Fatalf("-hunt.disable: unknown feature %q (known: %v)", f, huntFeatures)
+		}
+	}
 	t.Logf("hunt seed %d (rerun with -hunt.seed=%d), disabled features: %v", seed, seed, sortedKeys(off))
 	list := engines
 	if *huntEngines != "" {
@@ -175,7 +180,7 @@ func (h *huntEnv) check(s *hStmt) (res huntResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	defer h.connectAll()
-	sql := s.SQL()
+	sql, args := s.render()
 	if s.DML != nil {
 		if _, err := h.ref.Exec(ctx, "BEGIN"); err != nil {
 			return huntResult{"skip", err.Error()}
@@ -190,11 +195,11 @@ func (h *huntEnv) check(s *hStmt) (res huntResult) {
 			}
 		}()
 	}
-	wf, want, wtag, rerr := runTextTag(ctx, h.ref, sql, s.Args...)
+	wf, want, wtag, rerr := runTextTag(ctx, h.ref, sql, args...)
 	if rerr != nil {
 		return huntResult{"skip", rerr.Error()}
 	}
-	gf, got, gtag, gerr := runTextTag(ctx, h.gw, sql, s.Args...)
+	gf, got, gtag, gerr := runTextTag(ctx, h.gw, sql, args...)
 	if gerr != nil {
 		return h.gateError(ctx, gerr)
 	}
@@ -204,12 +209,12 @@ func (h *huntEnv) check(s *hStmt) (res huntResult) {
 	if s.DML != nil {
 		return h.checkAfterDML(ctx, s, wtag, gtag)
 	}
-	if len(s.Args) == 0 {
+	if len(args) == 0 {
 		return huntResult{kind: "ok"}
 	}
 	// Parameters: the extended protocol sends them as real parameters.
-	_, wantBin, rerr := runBinary(ctx, h.refExt, sql, s.Args...)
-	_, gotBin, gerr := runBinary(ctx, h.gwExt, sql, s.Args...)
+	_, wantBin, rerr := runBinary(ctx, h.refExt, sql, args...)
+	_, gotBin, gerr := runBinary(ctx, h.gwExt, sql, args...)
 	switch {
 	case rerr != nil:
 		return huntResult{"skip", rerr.Error()}
