@@ -180,6 +180,14 @@ func (g *huntGen) fillPlain(q *hSelect, rels []*hRel) {
 	}
 	if g.on("distinct", 0.12) {
 		q.Distinct = true
+		// DISTINCT over the vindex column of an outer join's nullable side:
+		// its NULLs come from every shard.
+		for _, r := range rels {
+			if c, ok := r.vcol(); ok && r.nullable && g.on("group_nullable_vindex", 0.5) {
+				q.Items = append(q.Items, hItem{Expr: r.ref(c), F: []string{"group_nullable_vindex"}})
+				break
+			}
+		}
 	}
 }
 

@@ -38,20 +38,23 @@ func hunt(t *testing.T, engine string, seed int64, off map[string]bool) {
 		if !res.failed() {
 			continue
 		}
-		// Failures of one kind with the same message shape are shrunk once;
-		// the shrinking budget bounds the time spent on a bad run.
-		key := res.kind + ": " + normalizeMsg(res.msg)
-		if f, ok := findings[key]; ok || shrinks >= 40 {
-			if ok {
-				f.count++
-			}
+		// A failure is shrunk once per class and feature set; the minimal
+		// statements then merge by class and features. The shrink budget
+		// bounds the time a bad run spends.
+		class := failClass(res)
+		key := class + " " + strings.Join(s.Features(), ",")
+		if f, ok := findings[key]; ok {
+			f.count++
+			continue
+		}
+		if shrinks >= *huntShrinks {
+			counts["unshrunk"]++
 			continue
 		}
 		shrinks++
-		class := failClass(res)
 		min := shrink(s, func(v *hStmt) bool { return failClass(h.check(v)) == class }, 300)
 		mres := h.check(min)
-		mkey := res.kind + ": " + min.SQL()
+		mkey := class + " " + strings.Join(min.Features(), ",")
 		if f, ok := findings[mkey]; ok {
 			f.count++
 			findings[key] = f
@@ -136,5 +139,9 @@ func normalizeMsg(m string) string {
 	if i := strings.Index(m, " want "); i >= 0 {
 		m = m[:i]
 	}
+	m = shardRE.ReplaceAllString(m, "")
 	return digitsRE.ReplaceAllString(m, "N")
 }
+
+// shardRE matches the shard an error names, which shrinking may change.
+var shardRE = regexp.MustCompile(`shard [0-9a-f]*-[0-9a-f]*: `)

@@ -21,7 +21,7 @@ while [ "$(date +%s)" -lt "$end" ]; do
   seed=$(( $(date +%s%N) % 1000000000 + 1 ))
   echo "== round $round, seed $seed"
   /tmp/vitess-hunt.test -test.run 'TestHunt$' -test.v -test.count=1 -test.timeout=0 \
-    -hunt.seed="$seed" -hunt.duration="$ROUND" -hunt.enable=all "$@" 2>&1 | tee -a "$LOG" |
+    -hunt.seed="$seed" -hunt.duration="$ROUND" -hunt.enable=all -hunt.shrinks=150 "$@" 2>&1 | tee -a "$LOG" |
     grep -E 'hunt (sqlite|postgres|mixed):|HUNT |minimal:|features:' || true
 done
 echo "== done; grep -A3 'HUNT ' $LOG for every difference"
