@@ -20,9 +20,9 @@ func (g *huntGen) genItem(rels []*hRel) hItem {
 	case x < 0.33 && g.on("scalar_subquery", 1) && g.depth == 0:
 		e := g.pick([]string{"(SELECT count(*) FROM plans)", "(SELECT max(t.id) FROM tenants t WHERE t.id = " + g.pick(hTenantIDs) + ")", "(SELECT p.label FROM plans p WHERE p.code = 'pro')"})
 		return hItem{Expr: e, Alias: g.maybeAlias(), F: []string{"scalar_subquery"}}
-	case x < 0.43:
+	case x < 0.43 && g.on("scalar_funcs", 1):
 		e := g.pick(funcsFor(c.Type))
-		return hItem{Expr: replaceX(e, r.ref(c)), Alias: g.maybeAlias()}
+		return hItem{Expr: replaceX(e, r.ref(c)), Alias: g.maybeAlias(), F: []string{"scalar_funcs"}}
 	case x < 0.5 && g.on("shadow_alias", 1):
 		// An alias that names another input column: ORDER BY it sorts the
 		// output, not the column.
