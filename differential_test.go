@@ -179,9 +179,15 @@ type fieldInfo struct {
 
 // runText runs sql and returns the columns and the values as Postgres text.
 func runText(ctx context.Context, c *pgx.Conn, sql string, args ...any) ([]fieldInfo, [][]*string, error) {
+	fields, out, _, err := runTextTag(ctx, c, sql, args...)
+	return fields, out, err
+}
+
+// runTextTag is runText that also returns the command tag.
+func runTextTag(ctx context.Context, c *pgx.Conn, sql string, args ...any) ([]fieldInfo, [][]*string, string, error) {
 	rows, err := c.Query(ctx, sql, append([]any{pgx.QueryExecModeSimpleProtocol}, args...)...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	defer rows.Close()
 	var fields []fieldInfo
@@ -200,7 +206,8 @@ func runText(ctx context.Context, c *pgx.Conn, sql string, args ...any) ([]field
 		}
 		out = append(out, row)
 	}
-	return fields, out, rows.Err()
+	rows.Close()
+	return fields, out, rows.CommandTag().String(), rows.Err()
 }
 
 // runBinary runs sql in the extended protocol with binary results and
