@@ -265,6 +265,27 @@ func rowString(r []*string) string {
 	return b.String()
 }
 
+// sortString orders rows for a multiset comparison; float columns are
+// rounded, so that sums added in another order sort alike.
+func sortString(fields []fieldInfo, r []*string) string {
+	var b strings.Builder
+	for i, v := range r {
+		b.WriteString(" | ")
+		if v == nil {
+			b.WriteString("NULL")
+			continue
+		}
+		if i < len(fields) && (fields[i].oid == 701 || fields[i].oid == 700) {
+			if f, err := strconv.ParseFloat(*v, 64); err == nil {
+				b.WriteString(strconv.FormatFloat(f, 'g', 9, 64))
+				continue
+			}
+		}
+		b.WriteString(strconv.Quote(*v))
+	}
+	return b.String()
+}
+
 // valuesEqual compares texts; float8 results of aggregates may differ in the
 // last bits because the shards add in a different order.
 func valuesEqual(oid uint32, a, b *string) bool {
@@ -290,8 +311,8 @@ func compareResults(ordered bool, wf []fieldInfo, want [][]*string, gf []fieldIn
 		return fmt.Sprintf("row count: want %d got %d", len(want), len(got))
 	}
 	if !ordered {
-		sort.Slice(want, func(i, j int) bool { return rowString(want[i]) < rowString(want[j]) })
-		sort.Slice(got, func(i, j int) bool { return rowString(got[i]) < rowString(got[j]) })
+		sort.Slice(want, func(i, j int) bool { return sortString(wf, want[i]) < sortString(wf, want[j]) })
+		sort.Slice(got, func(i, j int) bool { return sortString(wf, got[i]) < sortString(wf, got[j]) })
 	}
 	for i := range want {
 		for j := range want[i] {
