@@ -127,6 +127,10 @@ func (g *huntGen) genPred(rels []*hRel) hExpr {
 		}
 	}
 	c := r.cols[g.r.Intn(len(r.cols))]
+	if c.Type == "text" && g.on("escape_string", 0.08) {
+		// PostgreSQL 15 reads E'\v' as v; 16 and later as a vertical tab.
+		return hExpr{r.ref(c) + g.pick([]string{" = E'pro\\v'", " <> E'a\\vb'", " >= E'\\v'", " = E'p\\x72o'", " < E'\\u00c9mile'"}), []string{"escape_string"}}
+	}
 	if g.r.Intn(6) == 0 {
 		return hExpr{S: r.ref(c) + g.pick([]string{" IS NULL", " IS NOT NULL"})}
 	}

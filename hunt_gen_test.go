@@ -49,7 +49,7 @@ var huntFeatures = []string{
 	"agg_string", "agg_bool", "zero_column", "const_targets", "case_expr",
 	"numeric_int_mul", "scalar_funcs", "star", "unsharded", "dml_insert", "dml_update",
 	"dml_delete", "dml_upsert", "dml_returning", "dml_reference",
-	"dml_vindex_update",
+	"dml_vindex_update", "escape_string", "having_time",
 }
 
 // huntKnownOpen lists the features disabled by default because main still
@@ -210,10 +210,27 @@ func (g *huntGen) fillAggregate(q *hSelect, rels []*hRel) {
 			op = "IS NOT NULL"
 		}
 		q.Having = append(q.Having, hExpr{a.Expr + " " + op, a.F})
+		if e, ok := g.havingTime(rels); ok {
+			q.Having = append(q.Having, e)
+		}
 	}
 	if g.on("distinct", 0.05) {
 		q.Distinct = true
 	}
+}
+
+// havingTime compares an aggregate of a date column with a literal the
+// gate must read as that type (a bare ISO date, which it once refused).
+func (g *huntGen) havingTime(rels []*hRel) (hExpr, bool) {
+	for _, r := range rels {
+		for _, c := range r.cols {
+			if c.Type == "date" && g.on("having_time", 0.5) {
+				e := g.pick([]string{"max", "min"}) + "(" + r.ref(c) + ")" + g.pick([]string{" > '2022-06-01'", " <= '2023-01-15'", " = '2021-03-04'"})
+				return hExpr{e, []string{"having_time"}}, true
+			}
+		}
+	}
+	return hExpr{}, false
 }
 
 // groupKey picks a grouping key; when it is not nil, *it gets the matching
