@@ -32,9 +32,11 @@ func TestHuntGenerator(t *testing.T) {
 			}
 		}
 	}
-	for _, f := range huntKnownOpen {
-		if !slices.Contains(huntFeatures, f) {
-			t.Errorf("huntKnownOpen names unknown feature %s", f)
+	for engine, fs := range huntKnownOpen {
+		for _, f := range fs {
+			if !slices.Contains(huntFeatures, f) {
+				t.Errorf("huntKnownOpen[%s] names unknown feature %s", engine, f)
+			}
 		}
 	}
 }

@@ -38,28 +38,32 @@ func TestHunt(t *testing.T) {
 	if seed == 0 {
 		seed = time.Now().UnixNano()
 	}
-	off := huntDisabled()
-	for f := range off {
-		if !slices.Contains(huntFeatures, f) {
-			t.Fatalf("-hunt.disable: unknown feature %q (known: %v)", f, huntFeatures)
-		}
-	}
-	t.Logf("hunt seed %d (rerun with -hunt.seed=%d), disabled features: %v", seed, seed, sortedKeys(off))
+	t.Logf("hunt seed %d (rerun with -hunt.seed=%d)", seed, seed)
 	list := engines
 	if *huntEngines != "" {
 		list = strings.Split(*huntEngines, ",")
 	}
 	for _, engine := range list {
-		t.Run(engine, func(t *testing.T) { hunt(t, engine, seed, off) })
+		off := huntDisabled(engine)
+		for f := range off {
+			if !slices.Contains(huntFeatures, f) {
+				t.Fatalf("-hunt.disable: unknown feature %q (known: %v)", f, huntFeatures)
+			}
+		}
+		t.Run(engine, func(t *testing.T) {
+			t.Logf("disabled features on %s: %v", engine, sortedKeys(off))
+			hunt(t, engine, seed, off)
+		})
 	}
 }
 
-// huntDisabled is huntKnownOpen, less -hunt.enable, plus -hunt.disable.
-func huntDisabled() map[string]bool {
+// huntDisabled is huntKnownOpen for the engine, less -hunt.enable, plus
+// -hunt.disable.
+func huntDisabled(engine string) map[string]bool {
 	off := map[string]bool{}
 	if *huntEnable != "all" {
 		enable := strings.Split(*huntEnable, ",")
-		for _, f := range huntKnownOpen {
+		for _, f := range huntKnownOpen[engine] {
 			if !slices.Contains(enable, f) {
 				off[f] = true
 			}
