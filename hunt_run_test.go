@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// maxHuntTimeouts is how many statements may outlast their 10 s in a run.
+const maxHuntTimeouts = 5
+
 // huntFinding is one distinct failure, shrunk.
 type huntFinding struct {
 	kind, msg     string
@@ -34,6 +37,9 @@ func hunt(t *testing.T, engine string, seed int64, off map[string]bool) {
 		counts[res.kind]++
 		if res.kind == "refused" || res.kind == "skip" {
 			reasons[res.kind+": "+normalizeMsg(res.msg)]++
+		}
+		if res.kind == "timeout" {
+			t.Logf("hunt %s: slow (over 10 s, not counted as a failure): %s", engine, s.SQL())
 		}
 		if !res.failed() {
 			continue
@@ -74,6 +80,9 @@ func hunt(t *testing.T, engine string, seed int64, off map[string]bool) {
 		total += c
 	}
 	t.Logf("hunt %s: seed %d, %d statements in %v: %v", engine, seed, total, time.Since(start).Round(time.Second), counts)
+	if counts["timeout"] > maxHuntTimeouts {
+		t.Errorf("hunt %s: %d statements timed out (more than %d: is the gate stuck?)", engine, counts["timeout"], maxHuntTimeouts)
+	}
 	logTop(t, reasons, 12)
 	reportFindings(t, engine, seed, findings, order)
 }

@@ -191,7 +191,7 @@ type huntResult struct {
 }
 
 func (r huntResult) failed() bool {
-	return r.kind == "diff" || r.kind == "false_error" || r.kind == "dropped" || r.kind == "timeout"
+	return r.kind == "diff" || r.kind == "false_error" || r.kind == "dropped"
 }
 
 // check runs s on both sides and compares; DML runs in a transaction that
@@ -273,6 +273,8 @@ func (h *huntEnv) gateError(ctx context.Context, err error) huntResult {
 	var pe *pgconn.PgError
 	switch {
 	case ctx.Err() != nil:
+		// A big join on SQLite shards can outlast the 10 s budget on a
+		// loaded machine: slow, not wrong. Many in a row fail the run.
 		return huntResult{"timeout", err.Error()}
 	case !errors.As(err, &pe) || h.gw.IsClosed():
 		return huntResult{"dropped", err.Error()}
