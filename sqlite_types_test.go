@@ -1,0 +1,29 @@
+package main
+
+import "testing"
+
+// TestSQLiteFloatCompare: an integer or numeric compared with a float is
+// converted to float8 first, as in Postgres (9007199254740993 equals
+// 9007199254740992::float8); VALUES column types and COALESCE scales match.
+func TestSQLiteFloatCompare(t *testing.T) {
+	g := startEngineGate(t, "sqlite", 2, "")
+	sameAsPostgres(t, g, []string{
+		"CREATE TABLE u (id bigint PRIMARY KEY, tenant_id bigint, balance numeric(12,2), price numeric(10,2), f float8, r float4)",
+		"INSERT INTO u VALUES (1, 9007199254740993, 0.00, 34.20, 9007199254740992, 1.5), (2, 5, 10.50, 34.2, 0.1, 2.5), (3, 7, NULL, NULL, NULL, NULL), (4, 5, 10.50, 1.05, 5, 5)",
+		"SELECT count(*) FROM u WHERE tenant_id = 9007199254740992::float8",
+		"SELECT count(*) FROM u WHERE tenant_id IN (5::numeric, 7, 9007199254740992::float8)",
+		"SELECT count(*) FROM u WHERE tenant_id IS NOT DISTINCT FROM 9007199254740992::float8",
+		"SELECT count(*) FROM u WHERE tenant_id < 9007199254740992::float8",
+		"SELECT count(*) FROM u WHERE tenant_id NOT IN (9007199254740992::float8)",
+		"SELECT count(*) FROM u WHERE tenant_id = f",
+		"SELECT count(*) FROM u WHERE tenant_id BETWEEN 9007199254740992::float8 AND 9007199254740992::float8",
+		"SELECT count(*) FROM u WHERE tenant_id NOT BETWEEN 9007199254740992::float8 AND 9007199254740992::float8",
+		"SELECT balance = 10.5::float8, price = 34.2::float8, price < f, tenant_id = r FROM u",
+		"SELECT tenant_id + 0.5::float8, greatest(tenant_id, 1::float8) FROM u",
+		"SELECT * FROM (VALUES (NULL, 'null'), (99, 'none'), (9007199254740993, 'big')) AS v1(k, label)",
+		"SELECT sum(v1.k), max(v1.k), min(v1.k), avg(v1.k) FROM (VALUES (NULL, 'null'), (99, 'none'), (9007199254740993, 'big')) AS v1(k, label)",
+		"SELECT v2.k, count(*) FROM (VALUES (NULL, 'null'), (99, 'none'), (9007199254740993, 'big')) AS v2(k, label) GROUP BY v2.k",
+		"SELECT coalesce(price, 0), coalesce(balance, 0), coalesce(0, balance) FROM u",
+		"SELECT CASE WHEN id > 1 THEN balance ELSE 0 END, greatest(balance, 0), least(balance, 0), nullif(balance, 0) FROM u",
+	})
+}
