@@ -1,6 +1,12 @@
 package main
 
-import "testing"
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
 
 // TestSQLiteFloatCompare: an integer or numeric compared with a float is
 // converted to float8 first, as in Postgres (9007199254740993 equals
@@ -26,4 +32,33 @@ func TestSQLiteFloatCompare(t *testing.T) {
 		"SELECT coalesce(price, 0), coalesce(balance, 0), coalesce(0, balance) FROM u",
 		"SELECT CASE WHEN id > 1 THEN balance ELSE 0 END, greatest(balance, 0), least(balance, 0), nullif(balance, 0) FROM u",
 	})
+}
+
+// TestSQLiteDateArith: date ± integer is a date, date - date an integer;
+// what else Postgres computes with dates (intervals, timestamps) is 0A000.
+func TestSQLiteDateArith(t *testing.T) {
+	g := startEngineGate(t, "sqlite", 2, "")
+	sameAsPostgres(t, g, []string{
+		"CREATE TABLE d (id bigint PRIMARY KEY, created date, i int, s smallint, b bigint)",
+		"INSERT INTO d VALUES (1, '2024-02-28', 3, 2, 1), (2, '2023-12-31', -400, 1, 2), (3, NULL, NULL, NULL, NULL)",
+		"SELECT created + 1, created - 1, 1 + created, created - created, created - '2020-01-01'::date, created - '0001-01-01'::date, created + i, created - s FROM d",
+		"UPDATE d SET created = created + 1 WHERE id = 1",
+		"SELECT id, created FROM d",
+		"SELECT id FROM d WHERE created < created + 1",
+		"SELECT created + b FROM d",
+		"SELECT created * 2 FROM d",
+	})
+	for _, s := range []string{"SELECT created + interval '1 day' FROM d", "SELECT created - now() FROM d", "SELECT created + NULL FROM d"} {
+		if _, _, err := runText(context.Background(), g.connect(t), s); sqlstateOf(err) != "0A000" {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+}
+
+func sqlstateOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
