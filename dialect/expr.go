@@ -493,31 +493,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 	case pg.A_Expr_Kind_AEXPR_ILIKE:
 		return t.like(a, opName(a.Name), sc)
 	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
-		l := t.expr(a.Lexpr, sc, unknownT)
-		bounds := a.Rexpr.GetList().GetItems()
-		if len(bounds) != 2 {
-			unsupported("BETWEEN form")
-		}
-		lo := t.expr(bounds[0], sc, l.t.bare())
-		hi := t.expr(bounds[1], sc, l.t.bare())
-		checkComparable(">=", l.t, lo.t)
-		checkComparable("<=", l.t, hi.t)
-		if isFloat(l.t) || isFloat(lo.t) || isFloat(hi.t) {
-			// each bound is its own comparison, converted to float8 when
-			// one of its sides is a float
-			l1, lo1 := floatPair(l, lo)
-			l2, hi2 := floatPair(l, hi)
-			s := "(" + l1.sql + " >= " + lo1.sql + " AND " + l2.sql + " <= " + hi2.sql + ")"
-			if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
-				s = "(NOT " + s + ")"
-			}
-			return ex{s, boolT}
-		}
-		op := " BETWEEN "
-		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
-			op = " NOT BETWEEN "
-		}
-		return ex{"(" + l.sql + op + lo.sql + " AND " + hi.sql + ")", boolT}
+		return t.between(a, sc)
 	}
 	unsupported("expression kind %s", a.Kind)
 	return ex{}
