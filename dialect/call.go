@@ -92,6 +92,9 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 			case sqltypes.OIDInt2, sqltypes.OIDInt4:
 				ty = mk(sqltypes.OIDInt8)
 			case sqltypes.OIDInt8, sqltypes.OIDNumeric:
+				if f.AggDistinct {
+					return t.distinctExact("pg_sum1", a, f.Args[0], numT(a.t.dscale()))
+				}
 				// exact, keeping the largest display scale of the values
 				return t.exactAgg("pg_sum("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
 			case 0:
@@ -103,6 +106,9 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 			case sqltypes.CatFloat:
 				ty = mk(sqltypes.OIDFloat8)
 			case sqltypes.CatInt, sqltypes.CatNumeric:
+				if f.AggDistinct {
+					return t.distinctExact("pg_avg1", a, f.Args[0], numT(-1))
+				}
 				// exact; the display scale depends on the values (DivAvg)
 				return t.exactAgg("pg_avg("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
 			default:
@@ -222,4 +228,19 @@ func (t *translator) exactAgg(call string, ty typ) ex {
 	}
 	t.exact[e.sql] = call
 	return e
+}
+
+// distinctExact is sum/avg(DISTINCT x) over integers or numerics: x as an
+// integer or as its text with its column's display scale, so that equal
+// values are equal texts for DISTINCT.
+func (t *translator) distinctExact(fn string, a ex, n *pg.Node, ty typ) ex {
+	arg := a.sql
+	if a.t.cat() == sqltypes.CatNumeric {
+		s, ok := t.numText(a, n)
+		if !ok || a.t.dscale() < 0 {
+			unsupported("%s(DISTINCT) over a numeric whose display scale varies", fn[3:6])
+		}
+		arg = s
+	}
+	return t.exactAgg(fn+"(DISTINCT "+arg+")", ty)
 }

@@ -426,6 +426,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
 			l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
 			checkComparable(op, l.t, r.t)
+			l, r = floatPair(l, r)
 			if op == "!=" {
 				op = "<>"
 			}
@@ -444,6 +445,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
 		l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
 		checkComparable("=", l.t, r.t)
+		l, r = floatPair(l, r)
 		op := " IS NOT "
 		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT {
 			op = " IS "
@@ -459,14 +461,27 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		if list == nil {
 			unsupported("IN with a non-list")
 		}
-		var items []string
+		var es []ex
+		anyFloat := isFloat(l.t)
 		for _, it := range list.Items {
 			e := t.expr(it, sc, l.t.bare())
 			checkComparable("=", l.t, e.t)
 			if l.t.oid == 0 && isUnknownLiteral(a.Lexpr) {
 				l = t.expr(a.Lexpr, sc, e.t.bare())
 			}
+			anyFloat = anyFloat || isFloat(e.t)
+			es = append(es, e)
+		}
+		var items []string
+		for _, e := range es {
+			if anyFloat {
+				// the common type of the list is float8
+				e = asFloat8(e)
+			}
 			items = append(items, e.sql)
+		}
+		if anyFloat {
+			l = asFloat8(l)
 		}
 		op := " IN "
 		if opName(a.Name) == "<>" {
@@ -478,20 +493,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 	case pg.A_Expr_Kind_AEXPR_ILIKE:
 		return t.like(a, opName(a.Name), sc)
 	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
-		l := t.expr(a.Lexpr, sc, unknownT)
-		bounds := a.Rexpr.GetList().GetItems()
-		if len(bounds) != 2 {
-			unsupported("BETWEEN form")
-		}
-		lo := t.expr(bounds[0], sc, l.t.bare())
-		hi := t.expr(bounds[1], sc, l.t.bare())
-		checkComparable(">=", l.t, lo.t)
-		checkComparable("<=", l.t, hi.t)
-		op := " BETWEEN "
-		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
-			op = " NOT BETWEEN "
-		}
-		return ex{"(" + l.sql + op + lo.sql + " AND " + hi.sql + ")", boolT}
+		return t.between(a, sc)
 	}
 	unsupported("expression kind %s", a.Kind)
 	return ex{}
@@ -594,7 +596,11 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 		if c.Arg != nil {
 			e := t.expr(cw.Expr, sc, arg.t.bare())
 			checkComparable("=", arg.t, e.t)
+			al, e := floatPair(arg, e)
 			cond = e.sql
+			if al.sql != arg.sql {
+				unsupported("CASE comparing an integer or numeric with a float")
+			}
 		} else {
 			cond = t.cond(cw.Expr, sc)
 		}
@@ -645,6 +651,12 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 			fail("42601", "subquery has too many columns")
 		}
 		checkComparable("=", l.t, r.cols[0].t)
+		if isFloat(l.t) && isExactNum(r.cols[0].t) {
+			unsupported("float IN a subquery of %s", sqltypes.TypeName(r.cols[0].t.oid))
+		}
+		if isFloat(r.cols[0].t) {
+			l = asFloat8(l)
+		}
 		kw := " IN "
 		if s.SubLinkType == pg.SubLinkType_ALL_SUBLINK {
 			kw = " NOT IN "

@@ -26,6 +26,10 @@ func init() {
 	sqlite.MustRegisterFunction("pg_round", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: roundNumeric})
 	sqlite.MustRegisterFunction("pg_sum", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(false)})
 	sqlite.MustRegisterFunction("pg_avg", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(true)})
+	// one-argument forms for DISTINCT (SQLite allows DISTINCT with one
+	// argument only): the argument is the value's exact text
+	sqlite.MustRegisterFunction("pg_sum1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(false)})
+	sqlite.MustRegisterFunction("pg_avg1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(true)})
 }
 
 // asciiLower and asciiUpper change the case of ASCII letters only, as
@@ -106,7 +110,9 @@ func (a *exactAgg) add(args []driver.Value, sign int64) error {
 		return nil
 	}
 	scale := -1
-	if s, ok := args[1].(int64); ok {
+	if len(args) < 2 {
+		// pg_sum1/pg_avg1: integers or exact texts
+	} else if s, ok := args[1].(int64); ok {
 		scale = int(s)
 	}
 	if n, ok := scaled(args[0], scale); ok && (!a.fastUsed || a.fastScale == scale) {

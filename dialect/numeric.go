@@ -117,6 +117,9 @@ func (t *translator) exactOperand(e ex, n *pg.Node) string {
 // results checked against their type's range, numeric ones exact.
 func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
 	l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
+	if e, ok := dateArith(op, l, r); ok {
+		return e
+	}
 	ty := promote(l.t, r.t, false)
 	if ty.oid == 0 {
 		ty = mk(sqltypes.OIDInt4)
