@@ -54,13 +54,7 @@ var huntFeatures = []string{
 
 // huntKnownOpen lists, per engine, the features disabled by default because
 // main still answers them wrongly; empty means everything is hunted.
-var huntKnownOpen = map[string][]string{
-	// SQLite shards: avg/sum(DISTINCT) fail, date + integer has no
-	// operator, and integers compare with float8 exactly instead of as
-	// float8.
-	"sqlite": {"agg_distinct", "float_vindex", "dml_update"},
-	"mixed":  {"agg_distinct", "float_vindex", "dml_update"},
-}
+var huntKnownOpen = map[string][]string{}
 
 // hRel is one FROM entry as expressions see it.
 type hRel struct {
