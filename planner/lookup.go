@@ -195,7 +195,7 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 		vals = append(vals, t)
 	}
 	if len(vals) == 0 {
-		return r.Keyspace.Shards[:1], nil // no value can match: see Targets
+		return oneIfNone(r.Keyspace, nil), nil
 	}
 	ksids, err := r.Lookup.Find(ctx, env, vals)
 	if err != nil {
@@ -209,14 +209,7 @@ func (r *Route) TargetsIn(ctx context.Context, env Env, args []any) ([]string, e
 		}
 		want[s] = true
 	}
-	out := inKeyOrder(r.Keyspace, want)
-	if len(out) == 0 {
-		// No row has the values: one shard still runs the statement, so
-		// that its errors (text = integer) and command tag are Postgres's;
-		// it finds no row either.
-		out = r.Keyspace.Shards[:1]
-	}
-	return out, nil
+	return oneIfNone(r.Keyspace, inKeyOrder(r.Keyspace, want)), nil
 }
 
 // rangeTargets are the shards whose value ranges meet every range

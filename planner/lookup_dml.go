@@ -207,10 +207,7 @@ func (b *builder) maintainLookups(pl *Plan, n *pg_query.Node, t *router.Table, r
 	}
 	// The read: the vindex column and the old lookup values of the rows
 	// the statement's WHERE picks.
-	qual := rel.Relname
-	if rel.Alias != nil && rel.Alias.Aliasname != "" {
-		qual = rel.Alias.Aliasname
-	}
+	qual := rvAlias(rel)
 	sel := &pg_query.SelectStmt{
 		FromClause:    []*pg_query.Node{{Node: &pg_query.Node_RangeVar{RangeVar: proto.Clone(rel).(*pg_query.RangeVar)}}},
 		LockingClause: []*pg_query.Node{{Node: &pg_query.Node_LockingClause{LockingClause: &pg_query.LockingClause{Strength: pg_query.LockClauseStrength_LCS_FORUPDATE, WaitPolicy: pg_query.LockWaitPolicy_LockWaitBlock}}}},

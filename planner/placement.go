@@ -109,10 +109,7 @@ func joinEqualities(j *pg_query.JoinExpr) []*pg_query.Node {
 // sideAliases lists the table aliases of a join subtree.
 func sideAliases(n *pg_query.Node) []string {
 	if rv := n.GetRangeVar(); rv != nil {
-		if rv.Alias != nil && rv.Alias.Aliasname != "" {
-			return []string{rv.Alias.Aliasname}
-		}
-		return []string{rv.Relname}
+		return []string{rvAlias(rv)}
 	}
 	if j := n.GetJoinExpr(); j != nil {
 		return append(sideAliases(j.Larg), sideAliases(j.Rarg)...)

@@ -111,10 +111,19 @@ type Route struct {
 // rows, or one row of aggregates over none) and its errors are Postgres's.
 func (r *Route) Targets(args []any) ([]string, error) {
 	out, err := r.targets(args)
-	if err == nil && len(out) == 0 {
-		out = r.Keyspace.Shards[:1]
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return oneIfNone(r.Keyspace, out), nil
+}
+
+// oneIfNone is targets, or the first shard when no shard can hold a
+// matching row (see Targets; lookups that find nothing do the same).
+func oneIfNone(ks *router.Keyspace, targets []string) []string {
+	if len(targets) == 0 {
+		return ks.Shards[:1]
+	}
+	return targets
 }
 
 func (r *Route) targets(args []any) ([]string, error) {

@@ -85,7 +85,9 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 		return nil, err
 	}
 	hasAgg := len(sel.GroupClause) > 0 || sel.HavingClause != nil || containsAggregate(&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause})
-	if hasAgg && !(len(sel.GroupClause) > 0 && place.groupsOnOneShard(groups, col)) {
+	// Aggregates merge at the gate unless every group lives on one shard.
+	mergeAgg := hasAgg && !(len(sel.GroupClause) > 0 && place.groupsOnOneShard(groups, col))
+	if mergeAgg {
 		if err := checkMergeable(sel); err != nil {
 			return nil, err
 		}
@@ -98,7 +100,7 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 	if route.Opcode == MultiShard {
 		typ = "multi_shard"
 	}
-	if hasAgg && !(len(sel.GroupClause) > 0 && place.groupsOnOneShard(groups, col)) {
+	if mergeAgg {
 		return b.aggregateSelect(sel, route, visible, groups)
 	}
 	distinct := len(sel.DistinctClause) > 0

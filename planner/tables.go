@@ -68,11 +68,16 @@ func (b *builder) tableRef(rv *pg_query.RangeVar) (*tableRef, error) {
 		}
 		t = &router.Table{Name: rv.Relname, Type: router.Unsharded}
 	}
-	alias := rv.Relname
+	return &tableRef{alias: rvAlias(rv), table: t}, nil
+}
+
+// rvAlias is the name a table is known by in its statement: its alias, or
+// its own name.
+func rvAlias(rv *pg_query.RangeVar) string {
 	if rv.Alias != nil && rv.Alias.Aliasname != "" {
-		alias = rv.Alias.Aliasname
+		return rv.Alias.Aliasname
 	}
-	return &tableRef{alias: alias, table: t}, nil
+	return rv.Relname
 }
 
 // catalogTable marks the system catalogs: the same on every shard, read from
