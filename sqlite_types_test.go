@@ -77,3 +77,26 @@ func TestSQLiteDistinctAggs(t *testing.T) {
 		"SELECT sum(DISTINCT balance * 2), avg(DISTINCT balance + 1) FROM a WHERE tenant_id = 7",
 	})
 }
+
+// TestSQLiteWideNumbers: -x of a float keeps the sign of zero, and a
+// numeric constant with more digits than a REAL keeps is exact (an integral
+// one within int8) or refused.
+func TestSQLiteWideNumbers(t *testing.T) {
+	g := startEngineGate(t, "sqlite", 2, "")
+	sameAsPostgres(t, g, []string{
+		"CREATE TABLE w (id bigint PRIMARY KEY, weight float8, n numeric(10,2), i int)",
+		"INSERT INTO w VALUES (1, 0, 0, 0), (2, -0.0, 1.5, 3), (9007199254740993, 2.5, NULL, NULL)",
+		"SELECT id, -weight, -n, -i, -(-weight), weight * -1, -0.0::float8 FROM w",
+		"SELECT 9007199254740993.0, 9007199254740993.0 + 1, -9007199254740993.00, 12345678901234567 * 1.0",
+		"SELECT id FROM w WHERE id = 9007199254740993.0",
+		"SELECT id FROM w WHERE id IN (9007199254740992.0, 9007199254740993.0)",
+		"SELECT count(*) FROM w WHERE id < 9007199254740993.0",
+		"SELECT CASE WHEN id > 1 THEN 9007199254740993.0 END FROM w",
+		"SELECT id FROM w WHERE weight = 9007199254740993.0",
+	})
+	for _, s := range []string{"SELECT 9223372036854775808", "SELECT id FROM w WHERE id < 1234567890123456.5"} {
+		if _, _, err := runText(context.Background(), g.connect(t), s); sqlstateOf(err) != "0A000" {
+			t.Errorf("%s: %v", s, err)
+		}
+	}
+}

@@ -117,6 +117,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 					items = append(items, it)
 				}
 			}
+			t.assign(items...)
 			kept = append(kept, &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}})
 		}
 		for i, c := range cols {
@@ -215,6 +216,7 @@ func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 		if rt.Val.GetSetToDefault() != nil {
 			unsupported("SET column = DEFAULT")
 		}
+		t.assign(rt.Val)
 		e := t.expr(rt.Val, sc, c.t)
 		assignable(c.t, e.t, c.name)
 		parts = append(parts, ident(c.name)+" = "+assignSQL(c.t, e))

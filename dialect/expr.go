@@ -251,6 +251,11 @@ func (t *translator) constant(c *pg.A_Const, hint typ) ex {
 		if _, err := strconv.ParseInt(s, 10, 64); err == nil {
 			return t.numberLiteral(s, mk(sqltypes.OIDInt8), hint)
 		}
+		if !t.assigned[c] {
+			if e, ok := t.wideNumeric(s, mk(sqltypes.OIDNumeric), hint); ok {
+				return e
+			}
+		}
 		return t.numberLiteral(s, mk(sqltypes.OIDNumeric), hint)
 	case *pg.A_Const_Boolval:
 		if v.Boolval.Boolval {
@@ -415,6 +420,11 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 				}
 				if _, exact := t.exact[e.sql]; exact {
 					return t.numericArith("-", ex{"0", mk(sqltypes.OIDInt4)}, e, nil, a.Rexpr, e.t.computed())
+				}
+				if e.t.cat() == sqltypes.CatFloat {
+					// SQLite computes -x as 0 - x, which turns 0 into 0
+					// where Postgres gives -0
+					return ex{"(" + e.sql + " * -1.0)", e.t.computed()}
 				}
 				return ex{"(- " + e.sql + ")", e.t.computed()}
 			case "+":

@@ -3,7 +3,9 @@ package dialect
 import (
 	"database/sql/driver"
 	"errors"
+	"math/big"
 	"strconv"
+	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -243,5 +245,46 @@ func extremeFunc(sign int) func(*sqlite.FunctionContext, []driver.Value) (driver
 			return nil, nil
 		}
 		return bestD.String(), nil
+	}
+}
+
+// wideNumeric is a numeric constant with more significant digits than a
+// REAL keeps (9007199254740993.0) where it is not a value assigned to a
+// column (assignSQL converts those, or fails with 22003): an integral one
+// within int8 is that INTEGER, which SQLite compares exactly, and its text
+// with its display scale where the statement returns it. Another is
+// refused, since SQLite would round it, unless it meets a float, which
+// rounds it as Postgres does.
+func (t *translator) wideNumeric(s string, ty, hint typ) (ex, bool) {
+	mant, _, _ := strings.Cut(strings.ToLower(s), "e")
+	digits := strings.Trim(strings.NewReplacer("-", "", "+", "", ".", "").Replace(mant), "0")
+	r, ok := new(big.Rat).SetString(s)
+	if !ok || len(digits) <= maxNumericDigits || hint.cat() == sqltypes.CatFloat {
+		return ex{}, false
+	}
+	if !r.IsInt() || !r.Num().IsInt64() {
+		unsupported("numeric constant %s: SQLite shards keep %d significant digits exactly", s, maxNumericDigits)
+	}
+	if d, err := sqltypes.ParseDecimal(s); err == nil {
+		ty = numT(d.Scale())
+	}
+	e := ex{"CAST(" + r.Num().String() + " AS INTEGER)", ty}
+	if t.exact == nil {
+		t.exact = map[string]string{}
+	}
+	t.exact[e.sql] = sqltypes.QuoteLiteral(s)
+	return e, true
+}
+
+// assign marks the constants among nodes as values assigned to columns
+// (INSERT VALUES items, UPDATE SET values).
+func (t *translator) assign(nodes ...*pg.Node) {
+	for _, n := range nodes {
+		if c := n.GetAConst(); c != nil {
+			if t.assigned == nil {
+				t.assigned = map[*pg.A_Const]bool{}
+			}
+			t.assigned[c] = true
+		}
 	}
 }

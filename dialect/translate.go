@@ -165,6 +165,8 @@ type translator struct {
 	params []uint32
 	nsub   int
 	exact  map[string]string // exact aggregates: numeric SQL -> TEXT SQL (exactAgg)
+	// assigned holds the constants that are values assigned to columns
+	assigned map[*pg.A_Const]bool
 }
 
 func (t *translator) table(name string) []Column {

@@ -302,3 +302,7 @@ SELECT id, coalesce(amount, 0), CASE WHEN qty > 5 THEN amount ELSE 1 END, greate
 ordered: SELECT id, coalesce(balance, 0) FROM customers ORDER BY coalesce(balance, 0) DESC, id LIMIT 20
 SELECT count(*) FROM customers WHERE coalesce(balance, 0) > 100
 SELECT CASE WHEN id = 18 THEN 1 ELSE (SELECT 2) END FROM customers WHERE id < 20
+# -x of a float keeps the sign of zero; numeric constants beyond a REAL's 15 digits
+SELECT id, -rating, -(rating * 0), -score, -balance FROM customers WHERE id < 40
+SELECT 9007199254740993.0, 9007199254740993.0 + 1, -9007199254740993.00 FROM countries WHERE code = 'FR'
+SELECT count(*) FROM customers WHERE id < 9007199254740993.0
