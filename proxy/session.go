@@ -66,6 +66,9 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 		sort.Strings(names)
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
+	if err := checkStartupReading(info.Params); err != nil {
+		return nil, err
+	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
 		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
 	if s.mode == "" {
@@ -1054,6 +1057,11 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 	}
 	if vs.Kind == pg_query.VariableSetKind_VAR_SET_MULTI && strings.EqualFold(vs.Name, "TRANSACTION") {
 		return s.setTransaction(ctx, vs, sql)
+	}
+	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
+		if err := checkReading(name, val); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
 		return nil, err
