@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"runtime"
 	"testing"
 	"time"
-
-	"github.com/dotdo/vitess/pgtest"
 )
 
 // TestNoLeakAgainstDeadShard: 1,000 statements that need a dead shard
@@ -15,12 +12,7 @@ import (
 // connections) leave no goroutine and no pooled connection behind: both
 // return to their baseline once the clients have gone.
 func TestNoLeakAgainstDeadShard(t *testing.T) {
-	live := pgtest.Shared(t)
-	dead := pgtest.Start(t)
-	_, liveURL := live.CreateDB(t)
-	cfg := fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
-		liveURL, dead.URL("postgres"))
-	g := startTestGateOpts(t, optionsWithConfig(t, cfg))
+	g, dead := twoServerGate(t, "")
 	ctx := context.Background()
 	c := g.connect(t)
 	mustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)

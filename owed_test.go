@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/dotdo/vitess/pgtest"
 )
 
 // TestOwedCommit: when a shard goes down between a multi-shard commit's
@@ -16,12 +13,7 @@ import (
 // even before the resolver runs: the shard finishes the commit it owes
 // before it serves.
 func TestOwedCommit(t *testing.T) {
-	live := pgtest.Shared(t)
-	flaky := pgtest.Start(t)
-	_, liveURL := live.CreateDB(t)
-	cfg := fmt.Sprintf("transactions: {resolveInterval: 1h}\nkeyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
-		liveURL, flaky.URL("postgres"))
-	g := startTestGateOpts(t, optionsWithConfig(t, cfg))
+	g, flaky := twoServerGate(t, "transactions: {resolveInterval: 1h}\n")
 	ctx := context.Background()
 	c := g.connect(t)
 	mustExec(t, c, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint)`)
