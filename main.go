@@ -29,7 +29,15 @@ import (
 var Version = "0.1.0"
 
 func main() {
-	app := &cli.App{
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "vitess:", err)
+		os.Exit(1)
+	}
+}
+
+// newApp is the command line: serve, status, vschema, vindex, version.
+func newApp() *cli.App {
+	return &cli.App{
 		Name:  "vitess",
 		Usage: "a Postgres-compatible sharding gate",
 		Commands: []*cli.Command{
@@ -100,10 +108,6 @@ func main() {
 				},
 			},
 		},
-	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "vitess:", err)
-		os.Exit(1)
 	}
 }
 
