@@ -33,6 +33,10 @@ func adminDo(t *testing.T, method, url, token, contentType, body string, header 
 		req.Header.Set("Content-Type", contentType)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
+		if header[i] == "Host" {
+			req.Host = header[i+1] // the client takes Host from here only
+			continue
+		}
 		req.Header.Set(header[i], header[i+1])
 	}
 	resp, err := http.DefaultClient.Do(req)
@@ -113,7 +117,8 @@ func TestAdminToken(t *testing.T) {
 }
 
 // TestAdminPprof: pprof: true serves /debug/pprof, behind the token; the
-// plain string form of admin: still starts the admin HTTP, with no token.
+// plain string form of admin: still starts the admin HTTP, with no token,
+// answering requests addressed to an IP or localhost only.
 func TestAdminPprof(t *testing.T) {
 	admin := freeAddr(t)
 	o := optionsWithConfig(t, fmt.Sprintf("admin:\n  listen: %q\n  token: %q\n  pprof: true\n", admin, adminToken))
@@ -140,11 +145,24 @@ func TestAdminPprof(t *testing.T) {
 	if code, _, _ := adminDo(t, "GET", "http://"+plain+"/debug/pprof/", "", "", ""); code != 404 {
 		t.Errorf("string form, pprof: %d, want 404", code)
 	}
+	// With no token, only requests addressed to an IP or localhost are
+	// answered (a rebound DNS name is not), but for the probes.
+	port := plain[strings.LastIndex(plain, ":")+1:]
+	for host, want := range map[string]int{"attacker.example:" + port: 403, "localhost:" + port: 200, "LOCALHOST": 200, "[::1]:" + port: 200} {
+		if code, _, body := adminDo(t, "GET", "http://"+plain+"/status", "", "", "", "Host", host); code != want {
+			t.Errorf("Host %s, /status: %d %q, want %d", host, code, body, want)
+		}
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if code, _, _ := adminDo(t, "GET", "http://"+plain+path, "", "", "", "Host", "attacker.example"); code != 200 {
+			t.Errorf("Host attacker.example, %s: %d", path, code)
+		}
+	}
 }
 
 // adminVindexConfig is keyspace main on two SQLite shards with users by
 // hash on id; withLookup adds a unique lookup on email in keyspace lookup.
-func adminVindexConfig(dir, admin string, withLookup bool) string {
+func adminVindexConfig(dir, admin, token string, withLookup bool) string {
 	lookup := ""
 	if withLookup {
 		lookup = ", lookups: [{type: lookup, columns: [email], table: lookup.users_email, unique: true}]"
@@ -159,21 +177,58 @@ keyspaces:
   lookup:
     sharded: false
     shards: {"-": %q}
-`, admin, adminToken, "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db"), lookup, "sqlite:"+filepath.Join(dir, "l.db"))
+`, admin, token, "sqlite:"+filepath.Join(dir, "a.db"), "sqlite:"+filepath.Join(dir, "b.db"), lookup, "sqlite:"+filepath.Join(dir, "l.db"))
+}
+
+// backfillRefusal is one request POST /vindex/backfill must refuse, and
+// the status it gets from a gate with no token and from one with a token
+// (0: not tried there).
+type backfillRefusal struct {
+	name, method, query, token, contentType, body string
+	header                                        []string
+	open, withToken                               int
+}
+
+// backfillRefusals: wrong methods and content types (what a browser's
+// cross-origin form or fetch can send without asking), a missing or
+// wrong token, another site's Origin, a DNS-rebound name, bad bodies.
+// Token "T" stands for the gate's own.
+func backfillRefusals(admin string) []backfillRefusal {
+	q := "?keyspace=main&table=users&vindex=users_email"
+	body := `{"keyspace": "main", "table": "users", "vindex": "users_email"}`
+	rebound := "attacker.example:" + admin[strings.LastIndex(admin, ":")+1:]
+	return []backfillRefusal{
+		{"text/plain", "POST", "", "T", "text/plain", body, nil, 415, 415},
+		{"text/plain query", "POST", q, "T", "text/plain;charset=UTF-8", "", nil, 415, 415},
+		{"form", "POST", q, "T", "application/x-www-form-urlencoded", "keyspace=main&table=users&vindex=users_email", nil, 415, 415},
+		{"multipart", "POST", q, "T", "multipart/form-data; boundary=x", "--x--", nil, 415, 415},
+		{"no content type", "POST", q, "T", "", "", nil, 415, 415},
+		{"GET", "GET", q, "T", "", "", nil, 405, 405},
+		{"PUT", "PUT", "", "T", "application/json", body, nil, 405, 405},
+		{"no token", "POST", "", "", "application/json", body, nil, 0, 401},
+		{"wrong token", "POST", "", "nope", "application/json", body, nil, 0, 401},
+		{"cross-site", "POST", "", "T", "application/json", body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"}, 403, 403},
+		{"other origin", "POST", "", "T", "application/json", body, []string{"Origin", "http://evil.example"}, 403, 403},
+		{"rebound name", "POST", "", "", "application/json", body, []string{"Host", rebound, "Origin", "http://" + rebound, "Sec-Fetch-Site", "same-origin"}, 403, 401},
+		{"unknown field", "POST", "", "T", "application/json", `{"table": "users", "vindex": "users_email", "shard": "-80"}`, nil, 400, 400},
+		{"no table", "POST", "", "T", "application/json", `{"vindex": "users_email"}`, nil, 400, 400},
+		{"two objects", "POST", "", "T", "application/json", body + body, nil, 400, 400},
+	}
 }
 
 // TestAdminBackfillGuards: POST /vindex/backfill runs only as a JSON POST
-// with the token and not from another site's page: text/plain, a form,
-// GET, no token and a cross-site Origin are refused and leave the lookup
-// table as it was (empty: the rows predate the vindex); then the CLI's
-// JSON POST with the token fills it, and the query-string form still
-// works on a JSON POST.
+// (with the token when one is set) and not from another site's page:
+// every backfillRefusals request, on a gate without a token and on one
+// with, gets its status and leaves the lookup table as it was (empty: the
+// rows predate the vindex); then the CLI's JSON POST with the token fills
+// it, and the query-string form still works on a JSON POST.
 func TestAdminBackfillGuards(t *testing.T) {
 	dir := t.TempDir()
 	admin := freeAddr(t)
-	o := optionsWithConfig(t, adminVindexConfig(dir, admin, false))
+	o := optionsWithConfig(t, adminVindexConfig(dir, admin, "", false))
 	o.admin = ""
 	g := startTestGateOpts(t, o)
+	dataDir := g.dir
 	c := g.connect(t)
 	mustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, email text)`)
 	const n = 40
@@ -183,56 +238,54 @@ func TestAdminBackfillGuards(t *testing.T) {
 	c.Close(context.Background())
 	g.Close(context.Background())
 
-	o = optionsWithConfig(t, adminVindexConfig(dir, admin, true))
-	o.admin, o.dataDir = "", g.dir
-	g = startTestGateOpts(t, o)
-	c = g.connect(t)
-	entries := func() int {
-		var k int
-		if err := c.QueryRow(context.Background(), `SELECT count(*) FROM lookup.users_email`, pgx.QueryExecModeSimpleProtocol).Scan(&k); err != nil {
-			t.Fatal(err)
-		}
-		return k
-	}
-	if k := entries(); k != 0 {
-		t.Fatalf("lookup table has %d entries before the backfill", k)
-	}
-	url := "http://" + admin + "/vindex/backfill"
-	query := url + "?keyspace=main&table=users&vindex=users_email"
-	body := `{"keyspace": "main", "table": "users", "vindex": "users_email"}`
-	for _, tc := range []struct {
-		name, method, url, token, contentType, body string
-		header                                      []string
-		want                                        int
-	}{
-		{"text/plain", "POST", url, adminToken, "text/plain", body, nil, 415},
-		{"text/plain query", "POST", query, adminToken, "text/plain;charset=UTF-8", "", nil, 415},
-		{"form", "POST", query, adminToken, "application/x-www-form-urlencoded", "keyspace=main&table=users&vindex=users_email", nil, 415},
-		{"no content type", "POST", query, adminToken, "", "", nil, 415},
-		{"GET", "GET", query, adminToken, "", "", nil, 405},
-		{"PUT", "PUT", url, adminToken, "application/json", body, nil, 405},
-		{"no token", "POST", url, "", "application/json", body, nil, 401},
-		{"wrong token", "POST", url, "nope", "application/json", body, nil, 401},
-		{"cross-site", "POST", url, adminToken, "application/json", body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"}, 403},
-		{"other origin", "POST", url, adminToken, "application/json", body, []string{"Origin", "http://evil.example"}, 403},
-		{"unknown field", "POST", url, adminToken, "application/json", `{"table": "users", "vindex": "users_email", "shard": "-80"}`, nil, 400},
-		{"no table", "POST", url, adminToken, "application/json", `{"vindex": "users_email"}`, nil, 400},
-	} {
-		code, _, resp := adminDo(t, tc.method, tc.url, tc.token, tc.contentType, tc.body, tc.header...)
-		if code != tc.want {
-			t.Errorf("%s: %d %q, want %d", tc.name, code, resp, tc.want)
+	for _, token := range []string{"", adminToken} {
+		o = optionsWithConfig(t, adminVindexConfig(dir, admin, token, true))
+		o.admin, o.dataDir = "", dataDir
+		g = startTestGateOpts(t, o)
+		c = g.connect(t)
+		entries := func() int {
+			var k int
+			if err := c.QueryRow(context.Background(), `SELECT count(*) FROM lookup.users_email`, pgx.QueryExecModeSimpleProtocol).Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			return k
 		}
 		if k := entries(); k != 0 {
-			t.Fatalf("%s: refused, yet the lookup table has %d entries", tc.name, k)
+			t.Fatalf("lookup table has %d entries before the backfill", k)
+		}
+		for _, tc := range backfillRefusals(admin) {
+			want, tok := tc.open, tc.token
+			if token != "" {
+				want = tc.withToken
+			}
+			if tok == "T" {
+				tok = token
+			}
+			if want == 0 {
+				continue
+			}
+			code, _, resp := adminDo(t, tc.method, "http://"+admin+"/vindex/backfill"+tc.query, tok, tc.contentType, tc.body, tc.header...)
+			if code != want {
+				t.Errorf("token %q, %s: %d %q, want %d", token, tc.name, code, resp, want)
+			}
+			if k := entries(); k != 0 {
+				t.Fatalf("token %q, %s: refused, yet the lookup table has %d entries", token, tc.name, k)
+			}
+		}
+		if token == "" {
+			c.Close(context.Background())
+			g.Close(context.Background())
 		}
 	}
 	var out bytes.Buffer
 	if err := backfillCommand(&out, admin, adminToken, "main", "users", "users_email"); err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d lookup entries written", n)) {
 		t.Fatalf("backfill with the token: %v %q", err, out.String())
 	}
-	if k := entries(); k != n {
-		t.Errorf("after the backfill: %d entries, want %d", k, n)
+	var k int
+	if err := c.QueryRow(context.Background(), `SELECT count(*) FROM lookup.users_email`).Scan(&k); err != nil || k != n {
+		t.Errorf("after the backfill: %d entries, want %d (%v)", k, n, err)
 	}
+	query := "http://" + admin + "/vindex/backfill?keyspace=main&table=users&vindex=users_email"
 	if code, _, resp := adminDo(t, "POST", query, adminToken, "application/json; charset=utf-8", "", "Origin", "http://"+admin); code != 200 || !strings.Contains(resp, `"entries":0`) {
 		t.Errorf("query-string form on a same-origin JSON POST: %d %q", code, resp)
 	}

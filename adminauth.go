@@ -25,6 +25,9 @@ func (g *gate) startAdmin(cfg router.AdminConfig) error {
 		return fmt.Errorf("admin listen %s: %w", cfg.Listen, err)
 	}
 	g.admin = &http.Server{Handler: g.adminMux(), ReadHeaderTimeout: 5 * time.Second}
+	if cfg.Token != "" && len(cfg.Token) < 16 {
+		g.log.Warn("SECURITY: the admin token is shorter than 16 characters; use a long random one (openssl rand -hex 32)")
+	}
 	go g.admin.Serve(al)
 	g.log.Info("admin http", "addr", al.Addr().String(), "token", cfg.Token != "", "pprof", cfg.Pprof)
 	warnAdmin(g.log, al.Addr(), cfg.Token != "")
@@ -36,10 +39,18 @@ func (g *gate) startAdmin(cfg router.AdminConfig) error {
 var openPaths = map[string]bool{"/healthz": true, "/readyz": true}
 
 // requireToken makes every request but the open paths carry
-// "Authorization: Bearer TOKEN"; an empty token lets everything through.
+// "Authorization: Bearer TOKEN". With no token, requests must at least be
+// addressed to an IP or localhost, so a web page whose own name was
+// re-pointed at this host (DNS rebinding) is not answered.
 func requireToken(token string, next http.Handler) http.Handler {
 	if token == "" {
-		return next
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if !openPaths[r.URL.Path] && !addressedByIP(r.Host) {
+				http.Error(w, fmt.Sprintf("403 forbidden: without an admin token, the admin HTTP answers only requests to an IP address or localhost, not %q; set admin: {token: ...}", r.Host), http.StatusForbidden)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
 	}
 	// Hashes compared in constant time: neither the bytes nor the length
 	// of the token leak through response times.
@@ -62,6 +73,16 @@ func requireToken(token string, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// addressedByIP: a request's Host is an IP literal or localhost.
+func addressedByIP(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	return net.ParseIP(host) != nil || strings.EqualFold(host, "localhost")
 }
 
 // jsonPost guards an endpoint that changes state: POST only (405), with
