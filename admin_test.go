@@ -205,6 +205,7 @@ func backfillRefusals(admin string) []backfillRefusal {
 		{"no content type", "POST", q, "T", "", "", nil, 415, 415},
 		{"GET", "GET", q, "T", "", "", nil, 405, 405},
 		{"PUT", "PUT", "", "T", "application/json", body, nil, 405, 405},
+		{"preflight", "OPTIONS", "", "", "", "", []string{"Origin", "http://evil.example", "Access-Control-Request-Method", "POST", "Access-Control-Request-Headers", "content-type"}, 405, 401},
 		{"no token", "POST", "", "", "application/json", body, nil, 0, 401},
 		{"wrong token", "POST", "", "nope", "application/json", body, nil, 0, 401},
 		{"cross-site", "POST", "", "T", "application/json", body, []string{"Origin", "http://evil.example", "Sec-Fetch-Site", "cross-site"}, 403, 403},

@@ -298,7 +298,8 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		return nil, err
 	}
 	log.Info("listening", "addr", g.addr.String())
-	// tlsConfigured is false until the client-side TLS config exists.
+	// tlsConfigured: false until the client-side TLS config (the tls
+	// branch's cfg.TLS) is merged; then pass cfg.TLS != nil.
 	warnListen(log, g.addr, len(cfg.Users) > 0, false)
 	ok = true
 	return g, nil
