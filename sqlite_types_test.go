@@ -100,3 +100,26 @@ func TestSQLiteWideNumbers(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLiteExactExtremes: min/max over an exact numeric product keep
+// every digit (found by the hunter: max(balance * score)).
+func TestSQLiteExactExtremes(t *testing.T) {
+	g := startEngineGate(t, "sqlite", 2, "")
+	sameAsPostgres(t, g, []string{
+		"CREATE TABLE m (id bigint PRIMARY KEY, tenant_id bigint, balance numeric(15,2), score bigint)",
+		"INSERT INTO m VALUES (1, 1, 2945793727651.42, 9000), (2, 1, 10.50, 3), (3, 2, NULL, 4), (4, 2, -2945793727651.42, 9000)",
+		"SELECT max(balance * score), min(balance * score), max(balance * 1.005), min(9007199254740993.0 + id) FROM m",
+		"SELECT tenant_id, max(balance * score), min(balance * score) FROM m GROUP BY tenant_id",
+		"SELECT max(balance * score) FROM m WHERE id = 1",
+		// numeric(p,s) refuses what needs more than p-s integer digits
+		"CREATE TABLE pc (id bigint PRIMARY KEY, n numeric(5,2))",
+		"INSERT INTO pc VALUES (1, 12345.6)",
+		"INSERT INTO pc VALUES (2, 999.994), (3, -999.99), (4, 7)",
+		"INSERT INTO pc VALUES (5, 999.995)",
+		"INSERT INTO pc VALUES (6, 1000)",
+		"UPDATE pc SET n = n * 10 WHERE id = 4",
+		"UPDATE pc SET n = n * 100 WHERE id = 4",
+		"SELECT id, n, 123.456::numeric(5,2), (-7)::numeric(3,1) FROM pc",
+		"SELECT 12345.6::numeric(5,2)",
+	})
+}

@@ -115,6 +115,9 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				ty = mk(sqltypes.OIDNumeric)
 			}
 		default:
+			if e, ok := t.exactExtreme(name, a); ok {
+				return e
+			}
 			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
 				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
 			}

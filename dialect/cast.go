@@ -101,7 +101,7 @@ func (t *translator) cast(c *pg.TypeCast, sc *scope) ex {
 		switch fc {
 		case sqltypes.CatInt, sqltypes.CatFloat, sqltypes.CatNumeric:
 			if s := sqltypes.NumericScale(to.mod); s >= 0 {
-				return ex{"pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")", to}
+				return ex{fitNumeric(e.sql, to.mod), to}
 			}
 			return ex{e.sql, numT(from.dscale())}
 		}

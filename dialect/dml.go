@@ -1,7 +1,6 @@
 package dialect
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
@@ -258,6 +257,9 @@ func timeAssignable(to, from typ) bool {
 // share their stored text), numeric values rounded to the column's scale.
 func assignSQL(to typ, e ex) string {
 	from := e.t
+	if to.oid == sqltypes.OIDNumeric && sqltypes.NumericScale(to.mod) >= 0 && (from.oid == 0 || from.cat() == sqltypes.CatInt || from.cat() == sqltypes.CatFloat || from.cat() == sqltypes.CatNumeric && from.mod != to.mod) {
+		return fitNumeric(e.sql, to.mod) // rounded to the scale, 22003 past the precision
+	}
 	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
 		return e.sql
 	}
@@ -282,16 +284,6 @@ func assignSQL(to typ, e ex) string {
 			return "(" + e.sql + " || ' 00:00:00')"
 		}
 		return e.sql
-	}
-	if s := sqltypes.NumericScale(to.mod); to.oid == sqltypes.OIDNumeric && s >= 0 {
-		switch from.cat() {
-		case sqltypes.CatFloat:
-			return "pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")"
-		case sqltypes.CatNumeric:
-			if ds := from.dscale(); ds < 0 || ds > s {
-				return "pg_round(" + e.sql + ", " + strconv.Itoa(s) + ")"
-			}
-		}
 	}
 	return e.sql
 }
