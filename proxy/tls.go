@@ -1,0 +1,107 @@
+package proxy
+
+import (
+	"crypto/tls"
+	"fmt"
+	"net"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// Client TLS. With Config.TLS set, an SSLRequest is answered 'S' and the
+// TLS handshake runs on the socket before the startup packet, as with
+// Postgres's ssl = on; without it the answer is 'N' and the client decides
+// (sslmode=prefer goes on in clear, sslmode=require gives up).
+// Config.TLSRequire refuses clients that start without TLS, as a
+// pg_hba.conf with only hostssl lines does.
+
+// Values of Config.TLSRequire.
+const (
+	TLSOptional      = ""       // TLS when the client asks for it
+	TLSRequireRemote = "remote" // clients not on a loopback address or Unix socket must use TLS
+	TLSRequireAll    = "all"    // every TCP client must use TLS
+)
+
+// alpnPostgres is the ALPN protocol name Postgres 17 clients offer.
+const alpnPostgres = "postgresql"
+
+// LoadTLS reads a PEM certificate (chain, leaf first) and its private key
+// and returns the server side TLS config: TLS 1.2 at least, as Postgres's
+// ssl_min_protocol_version defaults to.
+func LoadTLS(certFile, keyFile string) (*tls.Config, error) {
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("tls: load certificate %s and key %s: %w", certFile, keyFile, err)
+	}
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   tls.VersionTLS12,
+		NextProtos:   []string{alpnPostgres},
+	}, nil
+}
+
+// isTLS reports whether the client's connection is encrypted.
+func (c *conn) isTLS() bool {
+	_, ok := c.nc.(*tls.Conn)
+	return ok
+}
+
+// startTLS answers an SSLRequest with 'S' and runs the handshake under the
+// startup deadline. The startup packet was read byte by byte (no read
+// buffer), so nothing the client sent in clear can be taken as coming over
+// TLS. false: the handshake failed (the client sent garbage, went away, or
+// offered nothing the config accepts) and the connection is to be closed.
+func (c *conn) startTLS() bool {
+	if _, err := c.nc.Write([]byte{'S'}); err != nil {
+		return false
+	}
+	tc := tls.Server(c.nc, c.srv.cfg.TLS)
+	if err := tc.HandshakeContext(c.ctx); err != nil {
+		c.log.Debug("proxy: TLS handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
+		return false
+	}
+	c.ncMu.Lock()
+	c.nc = tc
+	c.ncMu.Unlock()
+	c.be = pgproto3.NewBackend(tc, tc)
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	return true
+}
+
+// checkTLSRequired refuses a client that started without TLS where the
+// config requires it, before any authentication (the password must not go
+// in clear).
+func (c *conn) checkTLSRequired(info StartupInfo) error {
+	if c.isTLS() || !tlsRequired(c.srv.cfg.TLSRequire, c.nc.RemoteAddr()) {
+		return nil
+	}
+	host := c.nc.RemoteAddr().String()
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return sqltypes.Errorf(codeInvalidAuthorization,
+		"no encryption: TLS is required for host %q, user %q, database %q (connect with sslmode=require or stronger)",
+		host, info.User, info.Database)
+}
+
+// tlsRequired decides whether a client at addr must use TLS under policy.
+// Unix sockets are local; an address of an unknown kind is treated as
+// remote, so that a mistake refuses rather than lets a client in clear.
+func tlsRequired(policy string, addr net.Addr) bool {
+	switch policy {
+	case TLSRequireAll:
+		_, unix := addr.(*net.UnixAddr)
+		return !unix
+	case TLSRequireRemote:
+		switch a := addr.(type) {
+		case *net.UnixAddr:
+			return false
+		case *net.TCPAddr:
+			return !a.IP.IsLoopback()
+		}
+		return true
+	}
+	return false
+}
