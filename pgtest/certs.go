@@ -140,7 +140,8 @@ func LocalIPs() []net.IP {
 	return append(v4, v6...)
 }
 
-// StartTLS starts a server with ssl = on and the Certs' server certificate.
+// StartTLS starts a server with ssl = on, the Certs' server certificate,
+// and their CA for client certificates.
 // hba, when not empty, is the server's pg_hba.conf (for hostssl and cert
 // lines); the default trusts every local and TCP connection, with or
 // without TLS.
@@ -148,7 +149,7 @@ func StartTLS(t testing.TB, c *Certs, hba string) *Server {
 	t.Helper()
 	Require(t)
 	dir := t.TempDir()
-	files := map[string]string{"server.crt": c.ServerCert, "server.key": c.ServerKey}
+	files := map[string]string{"server.crt": c.ServerCert, "server.key": c.ServerKey, "ca.crt": c.CA}
 	for name, from := range files {
 		data, err := os.ReadFile(from)
 		if err != nil {
@@ -158,8 +159,10 @@ func StartTLS(t testing.TB, c *Certs, hba string) *Server {
 			t.Fatal(err)
 		}
 	}
-	opts := fmt.Sprintf("-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s",
-		filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"))
+	// ssl_ca_file: client certificates signed by the CA are accepted (hba
+	// method cert).
+	opts := fmt.Sprintf("-c ssl=on -c ssl_cert_file=%s -c ssl_key_file=%s -c ssl_ca_file=%s",
+		filepath.Join(dir, "server.crt"), filepath.Join(dir, "server.key"), filepath.Join(dir, "ca.crt"))
 	if hba != "" {
 		p := filepath.Join(dir, "pg_hba.conf")
 		if err := os.WriteFile(p, []byte(hba), 0o600); err != nil {
