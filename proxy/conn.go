@@ -187,9 +187,10 @@ func (c *conn) serve() {
 	c.loop()
 }
 
-// startup reads the startup packets: an SSLRequest starts TLS when the
-// config has it (tls.go), else it is refused with 'N', as is every
-// GSSENCRequest; a CancelRequest is served (and the connection closed),
+// startup reads the startup packets: an SSLRequest (or, first, a TLS
+// ClientHello: direct negotiation) starts TLS when the config has it
+// (tls.go), else it is refused with 'N', as is every GSSENCRequest; a
+// CancelRequest is served (and the connection closed),
 // and a StartupMessage for protocol 3.x is accepted as 3.0. ok is false when
 // the connection is to be closed.
 func (c *conn) startup() (info StartupInfo, ok bool) {
@@ -197,6 +198,12 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		var hdr [4]byte
 		if _, err := io.ReadFull(c.nc, hdr[:]); err != nil {
 			return info, false
+		}
+		if refusals == 0 && hdr[0] == tlsRecordHandshake && c.srv.cfg.TLS != nil {
+			if !c.startDirectTLS(hdr[:]) {
+				return info, false
+			}
+			continue
 		}
 		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
 		if n < 8 || n > maxStartupPacket {

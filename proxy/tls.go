@@ -57,7 +57,20 @@ func (c *conn) startTLS() bool {
 	if _, err := c.nc.Write([]byte{'S'}); err != nil {
 		return false
 	}
-	tc := tls.Server(c.nc, c.srv.cfg.TLS)
+	return c.handshake(c.nc, false)
+}
+
+// startDirectTLS serves Postgres 17's sslnegotiation=direct: the client
+// starts with a TLS ClientHello instead of an SSLRequest (first, the bytes
+// already read of it). As in Postgres, the client must offer ALPN
+// "postgresql", so that a TLS connection meant for another protocol is not
+// taken for one.
+func (c *conn) startDirectTLS(first []byte) bool {
+	return c.handshake(&prefixConn{Conn: c.nc, pre: first}, true)
+}
+
+func (c *conn) handshake(nc net.Conn, direct bool) bool {
+	tc := tls.Server(nc, c.srv.cfg.TLS)
 	if err := tc.HandshakeContext(c.ctx); err != nil {
 		c.log.Debug("proxy: TLS handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
 		return false
@@ -67,7 +80,31 @@ func (c *conn) startTLS() bool {
 	c.ncMu.Unlock()
 	c.be = pgproto3.NewBackend(tc, tc)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
+	if direct && tc.ConnectionState().NegotiatedProtocol != alpnPostgres {
+		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension"))
+		return false
+	}
 	return true
+}
+
+// tlsRecordHandshake is the first byte of a TLS ClientHello; as the first
+// byte of a startup packet's length it would mean more than 10,000 bytes,
+// so the two cannot be confused.
+const tlsRecordHandshake = 0x16
+
+// prefixConn is a connection whose first bytes were already read.
+type prefixConn struct {
+	net.Conn
+	pre []byte
+}
+
+func (p *prefixConn) Read(b []byte) (int, error) {
+	if len(p.pre) > 0 {
+		n := copy(b, p.pre)
+		p.pre = p.pre[n:]
+		return n, nil
+	}
+	return p.Conn.Read(b)
 }
 
 // checkTLSRequired refuses a client that started without TLS where the

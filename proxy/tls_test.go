@@ -282,3 +282,42 @@ func TestServerTLSRequire(t *testing.T) {
 	}
 	c.Close(ctx)
 }
+
+// TestServerDirectTLS: Postgres 17's sslnegotiation=direct (a ClientHello
+// instead of an SSLRequest) works from pgx; a direct TLS client that does
+// not offer ALPN "postgresql" gets FATAL 08P01, as from Postgres; without
+// tls configured the ClientHello is a bad startup packet and is closed.
+func TestServerDirectTLS(t *testing.T) {
+	certs := pgtest.MakeCerts(t)
+	ts := tlsServer(t, certs, Config{}, "127.0.0.1:0")
+	ctx := testCtx(t)
+	c, err := pgx.Connect(ctx, tlsURL(ts, "localhost", "app", "sslmode=verify-full&sslnegotiation=direct&sslrootcert="+url.QueryEscape(certs.CA)))
+	if err != nil {
+		t.Fatalf("sslnegotiation=direct: %v", err)
+	}
+	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
+		t.Fatal("direct: not TLS")
+	}
+	var n int
+	if err := c.QueryRow(ctx, "select n from series(2)").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("direct: %v %v", n, err)
+	}
+	c.Close(ctx)
+
+	tc := tls.Client(dialRaw(t, ts), &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("handshake without ALPN: %v", err)
+	}
+	msg, err := pgproto3.NewFrontend(tc, tc).Receive()
+	if e, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != "08P01" || !strings.Contains(e.Message, "ALPN") {
+		t.Fatalf("direct TLS without ALPN: %T %+v %v", msg, msg, err)
+	}
+
+	plain := startServer(t, Config{})
+	if _, err := pgx.Connect(ctx, tlsURL(plain, "127.0.0.1", "app", "sslmode=require&sslnegotiation=direct")); err == nil {
+		t.Fatal("direct TLS to a server without tls: connected")
+	}
+	if _, err := pgx.Connect(ctx, tlsURL(plain, "127.0.0.1", "app", "sslmode=disable")); err != nil {
+		t.Fatalf("after a direct TLS attempt: %v", err)
+	}
+}
