@@ -48,7 +48,8 @@ func psqlConn(conninfo string, args ...string) (string, error) {
 
 // TestTLSClients: with tls: in the config, psql (sslmode=require, and
 // verify-full by name and by IP), pgx, lib/pq and psycopg2 connect over
-// TLS, log in with SCRAM inside it and run statements on the shards; a
+// TLS, log in with SCRAM inside it (psql with channel_binding=require:
+// SCRAM-SHA-256-PLUS) and run statements on the shards; a
 // client that trusts another CA is refused, and one that does not ask for
 // TLS is still served.
 func TestTLSClients(t *testing.T) {
@@ -79,7 +80,7 @@ func TestTLSClients(t *testing.T) {
 		for _, ci := range []string{
 			conninfo("127.0.0.1", "require", ""),
 			conninfo("localhost", "verify-full", certs.CA),
-			conninfo("127.0.0.1", "verify-full", certs.CA),
+			conninfo("127.0.0.1", "verify-full", certs.CA) + " channel_binding=require", // SCRAM-SHA-256-PLUS
 		} {
 			out, err := psqlConn(ci, "-c", `\conninfo`, "-c", "SELECT count(*) FROM tt")
 			if err != nil || !strings.Contains(out, "SSL connection (protocol: TLSv1.") || !strings.HasSuffix(out, "\n4\n") {

@@ -1,8 +1,12 @@
 package proxy
 
 import (
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/tls"
+	"crypto/x509"
 	"fmt"
+	"hash"
 	"net"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -141,4 +145,37 @@ func tlsRequired(policy string, addr net.Addr) bool {
 		return true
 	}
 	return false
+}
+
+// channelBinding is the tls-server-end-point channel binding data (RFC
+// 5929) of the client's TLS connection: the hash of the gate's certificate,
+// with the hash function of its signature (SHA-256 for MD5 and SHA-1). nil
+// without TLS, or when it is not defined (several certificates to choose
+// from, an Ed25519 signature): then SCRAM-SHA-256-PLUS is not offered.
+func (c *conn) channelBinding() []byte {
+	cfg := c.srv.cfg.TLS
+	if !c.isTLS() || len(cfg.Certificates) != 1 || cfg.GetCertificate != nil || len(cfg.Certificates[0].Certificate) == 0 {
+		return nil
+	}
+	leaf := cfg.Certificates[0].Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(cfg.Certificates[0].Certificate[0]); err != nil {
+			return nil
+		}
+	}
+	var h hash.Hash
+	switch leaf.SignatureAlgorithm {
+	case x509.MD5WithRSA, x509.SHA1WithRSA, x509.ECDSAWithSHA1, x509.DSAWithSHA1,
+		x509.SHA256WithRSA, x509.SHA256WithRSAPSS, x509.ECDSAWithSHA256, x509.DSAWithSHA256:
+		h = sha256.New()
+	case x509.SHA384WithRSA, x509.SHA384WithRSAPSS, x509.ECDSAWithSHA384:
+		h = sha512.New384()
+	case x509.SHA512WithRSA, x509.SHA512WithRSAPSS, x509.ECDSAWithSHA512:
+		h = sha512.New()
+	default:
+		return nil
+	}
+	h.Write(leaf.Raw)
+	return h.Sum(nil)
 }

@@ -321,3 +321,50 @@ func TestServerDirectTLS(t *testing.T) {
 		t.Fatalf("after a direct TLS attempt: %v", err)
 	}
 }
+
+// TestCheckGS2: the channel binding flag must agree with the mechanism the
+// client chose and with what the server offered.
+func TestCheckGS2(t *testing.T) {
+	for _, tc := range []struct {
+		gs2           string
+		plus, offered bool
+		wantErr       string
+	}{
+		{"n,,", false, false, ""},
+		{"y,,", false, false, ""},
+		{"n,,", false, true, ""},
+		{"p=tls-server-end-point,,", true, true, ""},
+		{"y,,", false, true, "negotiation error"},
+		{"p=tls-server-end-point,,", false, true, "includes channel binding data"},
+		{"p=tls-unique,,", true, true, `unsupported SCRAM channel-binding type "tls-unique"`},
+		{"n,,", true, true, "does not include channel binding data"},
+	} {
+		err := checkGS2(tc.gs2, tc.plus, tc.offered)
+		if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("checkGS2(%q, %v, %v) = %v, want %q", tc.gs2, tc.plus, tc.offered, err, tc.wantErr)
+		}
+	}
+}
+
+// TestServerChannelBinding: over TLS, pgx (channel_binding=prefer, its
+// default, and require) logs in with SCRAM-SHA-256-PLUS bound to the gate's
+// certificate; channel_binding=disable still logs in with SCRAM-SHA-256;
+// in clear, channel_binding=require is refused by the client, as the gate
+// offers no -PLUS there. A wrong password is still 28P01.
+func TestServerChannelBinding(t *testing.T) {
+	certs := pgtest.MakeCerts(t)
+	ts := tlsServer(t, certs, Config{Users: map[string]string{"app": "pw"}}, "127.0.0.1:0")
+	ctx := testCtx(t)
+	for _, cb := range []string{"prefer", "require", "disable"} {
+		c, err := pgx.Connect(ctx, tlsURL(ts, "127.0.0.1", "app:pw", "sslmode=require&channel_binding="+cb))
+		if err != nil {
+			t.Fatalf("channel_binding=%s: %v", cb, err)
+		}
+		c.Close(ctx)
+	}
+	_, err := pgx.Connect(ctx, tlsURL(ts, "127.0.0.1", "app:wrong", "sslmode=require&channel_binding=require"))
+	wantCode(t, err, "28P01")
+	if _, err := pgx.Connect(ctx, tlsURL(ts, "127.0.0.1", "app:pw", "sslmode=disable&channel_binding=require")); err == nil || !strings.Contains(err.Error(), "channel binding") {
+		t.Fatalf("channel_binding=require in clear: %v", err)
+	}
+}
