@@ -223,7 +223,12 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 			g.Close(context.Background())
 		}
 	}()
-	var err error
+	// The certificate is read first: a wrong path stops the gate before it
+	// opens any shard.
+	pcfg, err := serverConfig(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	if g.meta, err = router.OpenMeta(ctx, cfg.Metadata); err != nil {
 		return nil, err
 	}
@@ -279,11 +284,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe}
-	users := map[string]string{}
-	for _, u := range cfg.Users {
-		users[u.Name] = u.Password
-	}
-	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log}, gw.NewSession)
+	g.server = proxy.NewServer(pcfg, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
@@ -300,9 +301,25 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	log.Info("listening", "addr", g.addr.String())
 	// tlsConfigured: false until the client-side TLS config (the tls
 	// branch's cfg.TLS) is merged; then pass cfg.TLS != nil.
-	warnListen(log, g.addr, len(cfg.Users) > 0, false)
+	warnListen(log, g.addr, len(cfg.Users) > 0, cfg.TLS != nil)
 	ok = true
 	return g, nil
+}
+
+// serverConfig is the wire server's part of the config: logins and TLS.
+func serverConfig(cfg *router.Config, log *slog.Logger) (proxy.Config, error) {
+	pcfg := proxy.Config{Users: map[string]string{}, Logger: log}
+	for _, u := range cfg.Users {
+		pcfg.Users[u.Name] = u.Password
+	}
+	if cfg.TLS != nil {
+		var err error
+		if pcfg.TLS, err = proxy.LoadTLS(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
+			return pcfg, err
+		}
+		pcfg.TLSRequire = cfg.TLS.Require
+	}
+	return pcfg, nil
 }
 
 // checkTwoPhase refuses to start when a keyspace with several shards has a

@@ -24,9 +24,10 @@ const (
 )
 
 const (
-	scramMechanism  = "SCRAM-SHA-256"
-	scramIterations = 4096
-	scramSaltLen    = 16
+	scramMechanism     = "SCRAM-SHA-256"
+	scramPlusMechanism = "SCRAM-SHA-256-PLUS"
+	scramIterations    = 4096
+	scramSaltLen       = 16
 )
 
 // errAuthClosed means the client went away during authentication (psql does
@@ -101,12 +102,18 @@ func (c *conn) authCleartext(user string) error {
 	return nil
 }
 
-// authSCRAM is the server side of SCRAM-SHA-256 (RFC 5802, RFC 7677) without
-// channel binding. An unknown user goes through the same exchange with a
-// made-up salt and fails at the proof, as Postgres does, so the answer does
-// not tell which users exist.
+// authSCRAM is the server side of SCRAM-SHA-256 (RFC 5802, RFC 7677), and
+// over TLS of SCRAM-SHA-256-PLUS with tls-server-end-point channel binding
+// (tls.go). An unknown user goes through the same exchange with a made-up
+// salt and fails at the proof, as Postgres does, so the answer does not
+// tell which users exist.
 func (c *conn) authSCRAM(user string) error {
-	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: []string{scramMechanism}})
+	mechs := []string{scramMechanism}
+	cbData := c.channelBinding()
+	if cbData != nil {
+		mechs = []string{scramPlusMechanism, scramMechanism}
+	}
+	c.be.Send(&pgproto3.AuthenticationSASL{AuthMechanisms: mechs})
 	msg, err := c.receiveAuth(pgproto3.AuthTypeSASL)
 	if err != nil {
 		return err
@@ -115,12 +122,19 @@ func (c *conn) authSCRAM(user string) error {
 	if !ok {
 		return sqltypes.Errorf(codeProtocolViolation, "expected SASL response, got %T", msg)
 	}
-	if first.AuthMechanism != scramMechanism {
+	plus := first.AuthMechanism == scramPlusMechanism && cbData != nil
+	if first.AuthMechanism != scramMechanism && !plus {
 		return sqltypes.Errorf(codeProtocolViolation, "client selected an invalid SASL authentication mechanism")
 	}
 	gs2, clientFirstBare, clientNonce, err := parseClientFirst(string(first.Data))
 	if err != nil {
 		return err
+	}
+	if err := checkGS2(gs2, plus, cbData != nil); err != nil {
+		return err
+	}
+	if !plus {
+		cbData = nil
 	}
 	keys := c.srv.scramKeysFor(user)
 
@@ -142,7 +156,7 @@ func (c *conn) authSCRAM(user string) error {
 	if err != nil {
 		return err
 	}
-	if cbind != base64.StdEncoding.EncodeToString([]byte(gs2)) {
+	if cbind != base64.StdEncoding.EncodeToString(append([]byte(gs2), cbData...)) {
 		return sqltypes.Errorf(codeProtocolViolation, "SCRAM channel binding check failed")
 	}
 	if finalNonce != nonce {
@@ -169,22 +183,21 @@ func (c *conn) authSCRAM(user string) error {
 // parseClientFirst splits a client-first-message into its GS2 header (with
 // the trailing comma), the bare message and the client nonce.
 func parseClientFirst(msg string) (gs2, bare, nonce string, err error) {
-	switch {
-	case strings.HasPrefix(msg, "n,"), strings.HasPrefix(msg, "y,"):
-	case strings.HasPrefix(msg, "p="):
-		return "", "", "", sqltypes.Errorf(codeProtocolViolation, "SCRAM channel binding is not supported")
-	default:
+	// gs2-header = cbind-flag "," [authzid] ","; cbind-flag = "n" / "y" /
+	// "p=" cb-name
+	flag, rest, ok := strings.Cut(msg, ",")
+	if !ok || flag != "n" && flag != "y" && !strings.HasPrefix(flag, "p=") {
 		return "", "", "", errMalformedSCRAM("GS2 header")
 	}
-	// gs2-header = cbind-flag "," [authzid] ","
-	i := strings.IndexByte(msg[2:], ',')
-	if i < 0 {
+	authzid, _, ok := strings.Cut(rest, ",")
+	if !ok {
 		return "", "", "", errMalformedSCRAM("GS2 header")
 	}
-	if msg[2:2+i] != "" {
+	if authzid != "" {
 		return "", "", "", sqltypes.Errorf(codeFeatureNotSupported, "client uses authorization identity, but it is not supported")
 	}
-	gs2, bare = msg[:3+i], msg[3+i:]
+	n := len(flag) + 1 + len(authzid) + 1
+	gs2, bare = msg[:n], msg[n:]
 	for _, attr := range strings.Split(bare, ",") {
 		if strings.HasPrefix(attr, "r=") {
 			nonce = attr[2:]
@@ -197,6 +210,25 @@ func parseClientFirst(msg string) (gs2, bare, nonce string, err error) {
 		return "", "", "", errMalformedSCRAM("nonce")
 	}
 	return gs2, bare, nonce, nil
+}
+
+// checkGS2 checks the client's channel binding flag against the mechanism
+// it chose (plus) and whether the server offered binding (offered), as
+// Postgres does: "y" while the server offered it means someone took the
+// -PLUS mechanism out of the server's list (a downgrade).
+func checkGS2(gs2 string, plus, offered bool) error {
+	switch {
+	case plus && gs2 != "p=tls-server-end-point,,":
+		if strings.HasPrefix(gs2, "p=") {
+			return sqltypes.Errorf(codeProtocolViolation, "unsupported SCRAM channel-binding type %q", strings.TrimSuffix(gs2[2:], ",,"))
+		}
+		return sqltypes.Errorf(codeProtocolViolation, "SCRAM-SHA-256-PLUS selected, but the SCRAM message does not include channel binding data")
+	case !plus && strings.HasPrefix(gs2, "p="):
+		return sqltypes.Errorf(codeProtocolViolation, "SCRAM-SHA-256 selected, but the SCRAM message includes channel binding data")
+	case !plus && gs2[0] == 'y' && offered:
+		return sqltypes.Errorf(codeProtocolViolation, "SCRAM channel binding negotiation error: the client supports channel binding but thinks the server does not, and this server does")
+	}
+	return nil
 }
 
 // parseClientFinal splits a client-final-message into its channel binding,

@@ -65,7 +65,8 @@ func TestAuthSCRAMMessages(t *testing.T) {
 	}{
 		{"n,,n=,r=abc", false},
 		{"y,,n=user,r=abc", false},
-		{"p=tls-server-end-point,,n=,r=abc", true},
+		{"p=tls-server-end-point,,n=,r=abc", false}, // checkGS2 decides
+		{"p=tls-unique,,n=,r=abc", false},
 		{"n,a=admin,n=,r=abc", true},
 		{"n,,n=,r=", true},
 		{"x,,n=,r=abc", true},

@@ -35,10 +35,11 @@ const (
 // conn is one client connection: startup, authentication, then the message
 // loop of the simple and extended query protocols.
 type conn struct {
-	srv *Server
-	nc  net.Conn
-	be  *pgproto3.Backend
-	log *slog.Logger
+	srv  *Server
+	nc   net.Conn   // a *tls.Conn after an SSLRequest was accepted
+	ncMu sync.Mutex // guards replacing nc against close from another goroutine
+	be   *pgproto3.Backend
+	log  *slog.Logger
 
 	notices *sqltypes.Notices // shard notices waiting to be relayed
 
@@ -112,7 +113,10 @@ func (c *conn) close() {
 	c.once.Do(func() {
 		c.cancel()
 		close(c.closed)
-		c.nc.Close()
+		c.ncMu.Lock()
+		nc := c.nc
+		c.ncMu.Unlock()
+		nc.Close()
 	})
 }
 
@@ -124,6 +128,10 @@ func (c *conn) serve() {
 
 	info, ok := c.startup()
 	if !ok {
+		return
+	}
+	if err := c.checkTLSRequired(info); err != nil {
+		c.sendFatal(err)
 		return
 	}
 	if err := c.authenticate(info.User); err != nil {
@@ -179,8 +187,10 @@ func (c *conn) serve() {
 	c.loop()
 }
 
-// startup reads the startup packets: SSLRequest and GSSENCRequest are
-// refused with 'N', a CancelRequest is served (and the connection closed),
+// startup reads the startup packets: an SSLRequest (or, first, a TLS
+// ClientHello: direct negotiation) starts TLS when the config has it
+// (tls.go), else it is refused with 'N', as is every GSSENCRequest; a
+// CancelRequest is served (and the connection closed),
 // and a StartupMessage for protocol 3.x is accepted as 3.0. ok is false when
 // the connection is to be closed.
 func (c *conn) startup() (info StartupInfo, ok bool) {
@@ -188,6 +198,12 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		var hdr [4]byte
 		if _, err := io.ReadFull(c.nc, hdr[:]); err != nil {
 			return info, false
+		}
+		if refusals == 0 && hdr[0] == tlsRecordHandshake && c.srv.cfg.TLS != nil {
+			if !c.startDirectTLS(hdr[:]) {
+				return info, false
+			}
+			continue
 		}
 		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
 		if n < 8 || n > maxStartupPacket {
@@ -201,8 +217,20 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		code := binary.BigEndian.Uint32(body)
 		switch code {
 		case sslRequestCode, gssEncRequestCode:
+			if c.isTLS() {
+				// Inside TLS: Postgres takes it for a protocol version it
+				// does not know.
+				c.sendFatal(sqltypes.Unsupported("unsupported frontend protocol %d.%d: server supports 3.0", code>>16, code&0xffff))
+				return info, false
+			}
 			if refusals >= 2 {
 				return info, false
+			}
+			if code == sslRequestCode && c.srv.cfg.TLS != nil {
+				if !c.startTLS() {
+					return info, false
+				}
+				continue
 			}
 			if _, err := c.nc.Write([]byte{'N'}); err != nil {
 				return info, false
@@ -237,7 +265,7 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		}
 		info.User = params["user"]
 		if info.User == "" {
-			c.sendFatal(sqltypes.Errorf("28000", "no PostgreSQL user name specified in startup packet"))
+			c.sendFatal(sqltypes.Errorf(codeInvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
 			return info, false
 		}
 		info.Database = params["database"]

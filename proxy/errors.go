@@ -17,6 +17,7 @@ const (
 	codeProtocolViolation      = "08P01"
 	codeFeatureNotSupported    = "0A000"
 	codeInvalidPassword        = "28P01"
+	codeInvalidAuthorization   = "28000"
 	codeQueryCanceled          = "57014"
 	codeAdminShutdown          = "57P01"
 	codeSyntaxError            = "42601"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net"
@@ -27,6 +28,13 @@ type Config struct {
 	// MaxMessageSize is the largest message body a client may send; a
 	// larger one is refused and that connection closed. Default 64 MiB.
 	MaxMessageSize int
+	// TLS, when set, makes the server answer SSLRequest with 'S' and run
+	// the handshake with it (see LoadTLS); nil: 'N', no TLS.
+	TLS *tls.Config
+	// TLSRequire is TLSOptional, TLSRequireRemote or TLSRequireAll: which
+	// clients that start without TLS get FATAL 28000 before
+	// authentication. It needs TLS.
+	TLSRequire string
 	// Logger receives connection-level events; default slog.Default().
 	Logger *slog.Logger
 }

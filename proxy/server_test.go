@@ -241,6 +241,12 @@ type testServer struct {
 
 func startServer(t testing.TB, cfg Config) *testServer {
 	t.Helper()
+	return startServerAt(t, cfg, "127.0.0.1:0")
+}
+
+// startServerAt is startServer listening on addr.
+func startServerAt(t testing.TB, cfg Config, addr string) *testServer {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -256,12 +262,12 @@ func startServer(t testing.TB, cfg Config) *testServer {
 		ts.panics.Add(1)
 		t.Errorf("server panicked: %v", r)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ts.addr = l.Addr().String()
-	ts.host = "127.0.0.1"
+	ts.host = l.Addr().(*net.TCPAddr).IP.String()
 	ts.port = l.Addr().(*net.TCPAddr).Port
 	served := make(chan error, 1)
 	go func() { served <- ts.Serve(l) }()

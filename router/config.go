@@ -14,11 +14,13 @@ import (
 
 // Config is the gate's config file (YAML or JSON).
 type Config struct {
-	Listen    string                     `yaml:"listen" json:"listen"`
-	Admin     AdminConfig                `yaml:"admin" json:"admin"`
-	Metadata  string                     `yaml:"metadata" json:"metadata"`
-	DataDir   string                     `yaml:"dataDir" json:"dataDir"`
-	Users     []UserConfig               `yaml:"users" json:"users"`
+	Listen   string       `yaml:"listen" json:"listen"`
+	Admin    AdminConfig  `yaml:"admin" json:"admin"`
+	Metadata string       `yaml:"metadata" json:"metadata"`
+	DataDir  string       `yaml:"dataDir" json:"dataDir"`
+	Users    []UserConfig `yaml:"users" json:"users"`
+	// TLS, when set, lets clients connect with TLS (sslmode=require).
+	TLS       *TLSConfig                 `yaml:"tls" json:"tls"`
 	Keyspaces map[string]*KeyspaceConfig `yaml:"keyspaces" json:"keyspaces"`
 	// Transactions tunes multi-shard commits.
 	Transactions TransactionsConfig `yaml:"transactions" json:"transactions"`
@@ -76,6 +78,15 @@ func (a AdminConfig) MarshalYAML() (any, error) {
 	}
 	type plain AdminConfig
 	return plain(a), nil
+}
+
+// TLSConfig is the gate's server certificate for client connections.
+type TLSConfig struct {
+	Cert string `yaml:"cert" json:"cert"` // PEM certificate file (chain, leaf first)
+	Key  string `yaml:"key" json:"key"`   // PEM private key file
+	// Require refuses clients that connect without TLS: "remote" (all but
+	// loopback addresses), "all", or "" (none: TLS is the client's choice).
+	Require string `yaml:"require" json:"require"`
 }
 
 // UserConfig is one client login.
@@ -206,6 +217,9 @@ func (c *Config) Validate() error {
 	if len(c.Keyspaces) == 0 {
 		return fmt.Errorf("config: no keyspaces")
 	}
+	if err := c.TLS.validate(); err != nil {
+		return err
+	}
 	for name, ks := range c.Keyspaces {
 		if len(ks.Shards) == 0 {
 			return fmt.Errorf("keyspace %s: no shards", name)
@@ -248,6 +262,21 @@ func (c *Config) Validate() error {
 				}
 			}
 		}
+	}
+	return nil
+}
+
+func (t *TLSConfig) validate() error {
+	if t == nil {
+		return nil
+	}
+	if t.Cert == "" || t.Key == "" {
+		return fmt.Errorf("config: tls needs both cert and key (PEM files)")
+	}
+	switch t.Require {
+	case "", "remote", "all":
+	default:
+		return fmt.Errorf("config: tls.require %q: want remote or all (or leave it out)", t.Require)
 	}
 	return nil
 }

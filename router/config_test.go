@@ -39,6 +39,7 @@ keyspaces:
 			`keyspaces.main.tables.t.autoIncrement: unknown key "seq"`},
 		{"user", "users:\n  - {name: app, passwd: x}\n", `users[0]: unknown key "passwd"`},
 		{"transactions", "transactions: {abortAfter: 1s, lockwait: 2s}\n", `transactions: unknown key "lockwait"`},
+		{"tls", "tls: {cert: s.crt, key: s.key, requireFor: remote}\n", `tls: unknown key "requireFor" (line 1)`},
 		{"merge", "base: &b {type: hash, columns: [id], extra: 1}\n", `top level: unknown key "base"`},
 		{"merged in", "keyspaces:\n  main:\n    vindexes:\n      a: &a {type: hash, columns: [id], colums: [x]}\n      b: {<<: *a}\n", `keyspaces.main.vindexes.a: unknown key "colums"`},
 		{"json", `{"keyspaces": {"main": {"tables": {"users": {"vindex": {"type": "hash", "columns": ["id"]}, "secondaryVindexes": []}}}}}`,
@@ -64,6 +65,7 @@ metadata: sqlite:m.db
 dataDir: d
 transactions: {abortAfter: 30s, resolveInterval: 10s, lockWait: 10s}
 users: [{name: app, password: x}]
+tls: {cert: server.crt, key: server.key, require: remote}
 keyspaces:
   main:
     sharded: true
@@ -86,6 +88,29 @@ keyspaces:
 		}
 		if strings.Contains(config, "maxTransactions") && (c.Keyspaces["main"].Tables["b"].Vindex.Type != "hash" || c.Keyspaces["main"].Tables["a"].Vindex.Name != "h") {
 			t.Errorf("decoded: %+v", c.Keyspaces["main"].Tables)
+		}
+	}
+}
+
+// TestConfigTLSValidate: tls needs a certificate and a key, and require is
+// one of the policies.
+func TestConfigTLSValidate(t *testing.T) {
+	ks := "keyspaces: {main: {shards: {\"-\": \"sqlite:x.db\"}}}\n"
+	for _, tc := range []struct{ tls, want string }{
+		{"tls: {cert: s.crt, key: s.key}", ""},
+		{"tls: {cert: s.crt, key: s.key, require: remote}", ""},
+		{"tls: {cert: s.crt, key: s.key, require: all}", ""},
+		{"tls: {cert: s.crt}", "tls needs both cert and key"},
+		{"tls: {key: s.key, require: remote}", "tls needs both cert and key"},
+		{"tls: {cert: s.crt, key: s.key, require: nonlocal}", `tls.require "nonlocal": want remote or all`},
+	} {
+		c, err := ParseConfig([]byte(tc.tls + "\n" + ks))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.tls, err)
+		}
+		err = c.Validate()
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: got %v, want %q", tc.tls, err, tc.want)
 		}
 	}
 }
