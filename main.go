@@ -299,8 +299,6 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		return nil, err
 	}
 	log.Info("listening", "addr", g.addr.String())
-	// tlsConfigured: false until the client-side TLS config (the tls
-	// branch's cfg.TLS) is merged; then pass cfg.TLS != nil.
 	warnListen(log, g.addr, len(cfg.Users) > 0, cfg.TLS != nil)
 	ok = true
 	return g, nil
