@@ -263,12 +263,17 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
 	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
-		Observe: g.plans.observe}
+		Observe: g.plans.observe, Defaults: cfg.Defaults, QueryMemory: int64(cfg.Limits.QueryMemory)}
+	if err := gw.CheckDefaults(); err != nil {
+		return nil, err
+	}
 	users := map[string]string{}
 	for _, u := range cfg.Users {
 		users[u.Name] = u.Password
 	}
-	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log}, gw.NewSession)
+	lim := cfg.Limits
+	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log, MaxConnections: lim.MaxConnections,
+		AuthTimeout: time.Duration(lim.AuthTimeout), MaxMessageSize: int(lim.MaxMessageSize)}, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)

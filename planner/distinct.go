@@ -73,6 +73,11 @@ func (d *distinctRows) Next(ctx context.Context) (sqltypes.Row, error) {
 		if d.seen[k] {
 			continue
 		}
+		// A map entry: the key's bytes, its string header and the
+		// map's own share (about 48 bytes).
+		if err := sqltypes.Hold(ctx, "Distinct", int64(len(k))+64); err != nil {
+			return nil, err
+		}
 		d.seen[k] = true
 		d.n++
 		return row, nil

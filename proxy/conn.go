@@ -119,19 +119,20 @@ func (c *conn) close() {
 func (c *conn) serve() {
 	defer c.close()
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
-	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
-	_ = c.nc.SetDeadline(time.Now().Add(startupTimeout))
+	// Before login a client may send only small messages: nothing it
+	// sends is held beyond maxStartupPacket or maxAuthMessage bytes.
+	c.be.SetMaxBodyLen(maxAuthMessage)
+	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.AuthTimeout))
 
 	info, ok := c.startup()
 	if !ok {
 		return
 	}
 	if err := c.authenticate(info.User); err != nil {
-		if err != errAuthClosed {
-			c.sendFatal(err)
-		}
+		c.authFailed(err)
 		return
 	}
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	sess, err := c.srv.factory(c.ctx, info)
 	if err != nil {
 		c.sendFatal(err)
@@ -192,6 +193,8 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
 		if n < 8 || n > maxStartupPacket {
 			c.log.Debug("proxy: invalid length of startup packet", "remote", c.nc.RemoteAddr().String(), "len", n)
+			c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid length of startup packet"))
+			c.lingerClose(0, preAuthLinger)
 			return info, false
 		}
 		body := make([]byte, n-4)
@@ -366,10 +369,12 @@ func (c *conn) loop() {
 		var in inMsg
 		var shutdown <-chan struct{} // nil (never ready) unless idle
 		var idleTx <-chan time.Time  // idle_in_transaction_session_timeout
+		var idleSession <-chan time.Time
 		var timer *time.Timer
 		if idle {
 			if st := c.sess.TxStatus(); st == 'I' {
 				shutdown = c.srv.shuttingDown()
+				timer, idleSession = c.idleSessionTimer()
 			} else if it, ok := c.sess.(interface{ IdleInTransactionTimeout() time.Duration }); ok {
 				if d := it.IdleInTransactionTimeout(); d > 0 {
 					timer = time.NewTimer(d)
@@ -388,6 +393,9 @@ func (c *conn) loop() {
 			// As Postgres does: the session ends, and with it the
 			// transaction on every shard (serve closes the session).
 			c.sendFatal(sqltypes.Errorf("25P03", "terminating connection due to idle-in-transaction timeout"))
+			return
+		case <-idleSession:
+			c.sendFatal(sqltypes.Errorf(codeIdleSessionTimeout, "terminating connection due to idle-session timeout"))
 			return
 		}
 		if timer != nil {
@@ -457,7 +465,8 @@ func (c *conn) readFailed(err error) {
 	var ne net.Error
 	switch {
 	case errors.As(err, &tooBig):
-		c.sendFatal(sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+		c.sendFatal(errTooBig(tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+		c.lingerClose(int64(tooBig.ActualBodyLen), lingerTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
 	default:
 		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid frontend message: %v", err))

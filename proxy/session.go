@@ -34,6 +34,12 @@ type Gate struct {
 	// shard queries, so that such a read sees a multi-shard commit on all
 	// of its shards or on none.
 	Visibility *sync.RWMutex
+	// Defaults are the settings every session starts with, below its
+	// startup parameters (statement_timeout, idle_session_timeout ...).
+	Defaults map[string]string
+	// QueryMemory bounds the bytes the gate holds for one statement
+	// (0: DefaultQueryMemory); see sqltypes.WithMemoryLimit.
+	QueryMemory int64
 }
 
 // Committer commits the shard transactions of one client transaction.
@@ -78,13 +84,14 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 			s.embedded = true
 		}
 	}
-	s.startup = startupSettings(info.Params)
+	params := g.withDefaults(info.Params)
+	s.startup = startupSettings(params)
 	s.settings = s.startup
-	if app := info.Params["application_name"]; app != "" {
+	if app := params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
 	if d := g.relayDialer(ks, s.mode); d != nil {
-		return newRelay(ctx, s, d, info.Params) // see relay.go
+		return newRelay(ctx, s, d, params) // see relay.go
 	}
 	return s, nil
 }
@@ -489,7 +496,7 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 		s.fail()
 		return nil, sqltypes.Errorf("25006", "cannot execute %s in a read-only transaction", st.plan.Writes)
 	}
-	ctx = s.withSettings(ctx)
+	ctx = s.gate.withQueryMemory(s.withSettings(ctx))
 	if st.plan.MayWriteSeveralShards() && s.TxStatus() == 'I' {
 		return st.implicitTransaction(ctx, b)
 	}
@@ -951,6 +958,7 @@ var defaults = map[string]string{
 	"timezone": "UTC", "intervalstyle": "postgres", "standard_conforming_strings": "on", "integer_datetimes": "on",
 	"transaction_isolation": "serializable", "default_transaction_isolation": "serializable", "application_name": "",
 	"search_path": "\"$user\", public", "max_identifier_length": "63", "lc_collate": "C", "lc_ctype": "C",
+	"statement_timeout": "0", "idle_session_timeout": "0", "idle_in_transaction_session_timeout": "0",
 }
 
 var displayName = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle"}
