@@ -18,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/dotdo/vitess/pgtest"
 )
 
 // pgCode is the SQLSTATE of err ("" when it is not a Postgres error).
@@ -236,4 +238,232 @@ func TestAuthTimeout(t *testing.T) {
 	if _, err := fe.Receive(); !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("after the error: %v", err)
 	}
+}
+
+// TestMaxMessageSizeAfterLogin: a 70 MB Bind (over the 64 MB default of
+// limits.maxMessageSize) gets 54000 through pgx, with the sizes in the
+// message, and the connection is closed cleanly; other clients go on. On
+// the planner path and on both relays (one unsharded Postgres shard).
+func TestMaxMessageSizeAfterLogin(t *testing.T) {
+	big := strings.Repeat("x", 70<<20)
+	check := func(t *testing.T, g *testGate, db string) {
+		other := connectDB(t, g, db)
+		c := connectDB(t, g, db)
+		var n int
+		if err := c.QueryRow(context.Background(), "SELECT length($1::text)", "small").Scan(&n); err != nil || n != 5 {
+			t.Fatalf("small Bind: %d %v", n, err)
+		}
+		err := c.QueryRow(context.Background(), "SELECT length($1::text)", big).Scan(&n)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "54000" || !strings.Contains(pe.Message, "exceeds the maximum of 67108864") || !strings.Contains(pe.Message, "message of ") {
+			t.Fatalf("70 MB Bind: %v", err)
+		}
+		if err := c.Ping(context.Background()); err == nil {
+			t.Errorf("the refused connection still answers")
+		}
+		if err := other.QueryRow(context.Background(), "SELECT length($1::text)", "other").Scan(&n); err != nil || n != 5 {
+			t.Errorf("another connection: %d %v", n, err)
+		}
+		connectDB(t, g, db)
+	}
+	t.Run("planner", func(t *testing.T) { check(t, startTestGate(t, 2, ""), "main") })
+	t.Run("configured", func(t *testing.T) {
+		g := startTestGate(t, 2, "limits: {maxMessageSize: 1MB}\n")
+		c := connectDB(t, g, "main")
+		var n int
+		if err := c.QueryRow(context.Background(), "SELECT length($1::text)", strings.Repeat("y", 1000000)).Scan(&n); err != nil || n != 1000000 {
+			t.Fatalf("1,000,000 bytes: %d %v", n, err)
+		}
+		err := c.QueryRow(context.Background(), "SELECT length($1::text)", strings.Repeat("y", 2<<20)).Scan(&n)
+		if pgCode(err) != "54000" || !strings.Contains(err.Error(), "exceeds the maximum of 1048576") {
+			t.Fatalf("2 MB Bind under maxMessageSize 1MB: %v", err)
+		}
+	})
+	t.Run("relay-poll", func(t *testing.T) {
+		g, _ := startUnshardedPG(t, "session", 0)
+		check(t, g, "app")
+	})
+	t.Run("relay-goroutines", func(t *testing.T) {
+		t.Setenv("VITESS_RELAY_GOROUTINES", "1")
+		g, _ := startUnshardedPG(t, "session", 0)
+		check(t, g, "app")
+	})
+}
+
+// loadPads fills table t (id, pad, n) with rows distinct pads of 100 bytes.
+func loadPads(t *testing.T, c *pgx.Conn, rows int) {
+	t.Helper()
+	mustExec(t, c, `CREATE TABLE t (id bigint PRIMARY KEY, pad text, n int)`)
+	var vals []string
+	for i := 1; i <= rows; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, '%0100d', 0)", i, i))
+		if len(vals) == 3000 || i == rows {
+			mustExec(t, c, `INSERT INTO t VALUES `+strings.Join(vals, ","))
+			vals = vals[:0]
+		}
+	}
+}
+
+// TestQueryMemoryLimit: what the gate itself holds for one statement (the
+// groups of a scatter GROUP BY it sorts, a DISTINCT set, the RETURNING rows
+// of a multi-shard write, one COPY row) is bounded by limits.queryMemory:
+// past it the statement is refused with 53200 naming the operator and the
+// limit, and nothing is changed. A scatter ORDER BY streams and passes.
+// With the default limit the same statements run.
+func TestQueryMemoryLimit(t *testing.T) {
+	const rows = 12000 // about 2 MB of rows held at the gate
+	queries := map[string]string{
+		"Sort":                  `SELECT pad, count(*) FROM t GROUP BY pad ORDER BY count(*) DESC, pad`,
+		"Distinct":              `SELECT DISTINCT pad FROM t`,
+		"buffering result rows": `UPDATE t SET n = n + 1 RETURNING pad`,
+	}
+	copyRow := fmt.Sprintf("%d\t%s\t0\n", rows+1, strings.Repeat("z", 2<<20))
+	ctx := context.Background()
+
+	small := startTestGate(t, 4, "limits: {queryMemory: 1MB}\n")
+	c := small.connect(t)
+	loadPads(t, c, rows)
+	for op, q := range queries {
+		_, err := c.Exec(ctx, q)
+		var pe *pgconn.PgError
+		if !errors.As(err, &pe) || pe.Code != "53200" || pe.Message != "out of memory" || !strings.Contains(pe.Detail, op) || !strings.Contains(pe.Detail, "1MB") {
+			t.Errorf("%s under queryMemory 1MB: %v (detail %q)", q, err, detailOf(err))
+		}
+	}
+	var sum int64
+	if err := c.QueryRow(ctx, `SELECT sum(n) FROM t`).Scan(&sum); err != nil || sum != 0 {
+		t.Errorf("the refused UPDATE changed rows: sum %d %v", sum, err)
+	}
+	_, err := c.PgConn().CopyFrom(ctx, strings.NewReader(copyRow), `COPY t (id, pad, n) FROM STDIN`)
+	if pgCode(err) != "53200" || !strings.Contains(detailOf(err), "COPY row") {
+		t.Errorf("a 2 MB COPY row under queryMemory 1MB: %v (%s)", err, detailOf(err))
+	}
+	var n int
+	r, err := c.Query(ctx, `SELECT id, pad FROM t ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r.Next() {
+		n++
+	}
+	if r.Err() != nil || n != rows {
+		t.Errorf("scatter ORDER BY under queryMemory 1MB: %d rows, %v", n, r.Err())
+	}
+
+	def := startTestGate(t, 4, "")
+	d := def.connect(t)
+	loadPads(t, d, rows)
+	for _, q := range queries {
+		if _, err := d.Exec(ctx, q); err != nil {
+			t.Errorf("%s with the default limit: %v", q, err)
+		}
+	}
+	if _, err := d.PgConn().CopyFrom(ctx, strings.NewReader(copyRow), `COPY t (id, pad, n) FROM STDIN`); err != nil {
+		t.Errorf("a 2 MB COPY row with the default limit: %v", err)
+	}
+}
+
+func detailOf(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Detail
+	}
+	return ""
+}
+
+// startupRaw logs a raw client in (trust) and reads up to ReadyForQuery.
+func startupRaw(t *testing.T, g *testGate, db string) *pgproto3.Frontend {
+	t.Helper()
+	_, fe := dialRaw(t, g)
+	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "app", "database": db}})
+	if err := fe.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		msg, err := fe.Receive()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
+			return fe
+		}
+	}
+}
+
+// checkTimeoutDefaults: the session starts with the configured
+// statement_timeout and idle_session_timeout; SET and startup options
+// change them per session, RESET returns to the config's; a session idle
+// past idle_session_timeout is ended with FATAL 57P05.
+func checkTimeoutDefaults(t *testing.T, g *testGate, db, slow string) {
+	ctx := context.Background()
+	c := connectDB(t, g, db)
+	if got := queryString(t, c, "SHOW statement_timeout"); got != "300ms" {
+		t.Errorf("SHOW statement_timeout: %q", got)
+	}
+	if got := queryString(t, c, "SHOW idle_session_timeout"); got != "1s" {
+		t.Errorf("SHOW idle_session_timeout: %q", got)
+	}
+	start := time.Now()
+	if _, err := c.Exec(ctx, slow); pgCode(err) != "57014" || time.Since(start) > 10*time.Second {
+		t.Errorf("slow statement under the default statement_timeout: %v after %v", err, time.Since(start))
+	}
+	mustExec(t, c, "SET statement_timeout = '5min'")
+	if got := queryString(t, c, "SHOW statement_timeout"); got != "5min" {
+		t.Errorf("after SET: %q", got)
+	}
+	mustExec(t, c, "RESET statement_timeout")
+	if got := queryString(t, c, "SHOW statement_timeout"); got != "300ms" {
+		t.Errorf("after RESET: %q", got)
+	}
+	if got := queryString(t, connectDB(t, g, db, "options=-c%20statement_timeout%3D7s"), "SHOW statement_timeout"); got != "7s" {
+		t.Errorf("with options=-c statement_timeout=7s: %q", got)
+	}
+
+	// Idle past the timeout: FATAL 57P05, then the end.
+	fe := startupRaw(t, g, db)
+	start = time.Now()
+	e := receiveError(fe)
+	if e == nil || e.Code != "57P05" || e.Severity != "FATAL" || time.Since(start) < 900*time.Millisecond || time.Since(start) > 10*time.Second {
+		t.Errorf("idle session: %+v after %v", e, time.Since(start))
+	}
+	// With SET idle_session_timeout = 0 the session stays.
+	k := connectDB(t, g, db)
+	mustExec(t, k, "SET idle_session_timeout = 0")
+	time.Sleep(1500 * time.Millisecond)
+	if got := queryString(t, k, "SELECT 'alive'"); got != "alive" {
+		t.Errorf("after SET idle_session_timeout = 0: %q", got)
+	}
+}
+
+// TestTimeoutDefaults: defaults: in the config, on SQLite shards (the gate
+// enforces both timeouts) and on a relayed Postgres shard (Postgres does).
+func TestTimeoutDefaults(t *testing.T) {
+	const defaults = "defaults: {statement_timeout: 300ms, idle_session_timeout: 1s}\n"
+	t.Run("sqlite", func(t *testing.T) {
+		g := startTestGate(t, 2, defaults+fmt.Sprintf("keyspaces:\n  lite:\n    sharded: false\n    shards: {\"-\": \"sqlite:%s/lite.db\"}\n", t.TempDir()))
+		c := connectDB(t, g, "lite")
+		mustExec(t, c, "SET statement_timeout = 0")
+		mustExec(t, c, `CREATE TABLE big (id bigint PRIMARY KEY)`)
+		var vals []string
+		for i := 1; i <= 400; i++ {
+			vals = append(vals, fmt.Sprintf("(%d)", i))
+		}
+		mustExec(t, c, `INSERT INTO big VALUES `+strings.Join(vals, ","))
+		checkTimeoutDefaults(t, g, "lite", `SELECT count(*) FROM big a, big b, big c`)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		_, shardURL := pgtest.Shared(t).CreateDB(t)
+		g := startTestGate(t, 1, defaults+fmt.Sprintf("keyspaces:\n  app:\n    sharded: false\n    shards: {\"-\": %q}\n", shardURL))
+		checkTimeoutDefaults(t, g, "app", `SELECT pg_sleep(5)`)
+	})
+	t.Run("postgres-sharded", func(t *testing.T) {
+		g := startEngineGate(t, "postgres", 2, defaults)
+		checkTimeoutDefaults(t, g, "main", `SELECT pg_sleep(5)`)
+		// The shards get statement_timeout, not idle_session_timeout:
+		// their backends idle while the client works on another shard.
+		c := connectDB(t, g, "main")
+		if got := queryString(t, c, "SELECT current_setting('statement_timeout') || ' ' || current_setting('idle_session_timeout')"); got != "300ms 0" {
+			t.Errorf("on the shard: %q", got)
+		}
+	})
 }

@@ -191,6 +191,9 @@ type session struct {
 	startup   *sqltypes.Settings
 	settings  *sqltypes.Settings
 	changed   map[string]string
+	// shardSettings is settings without what the gate enforces itself
+	// (gateSettings), computed when settings change.
+	shardSettings, shardFrom *sqltypes.Settings
 }
 
 func (s *session) TxStatus() byte {
@@ -235,7 +238,7 @@ func (s *session) keepsBackends() bool { return s.mode != PoolTransaction || s.p
 // withSettings gives the shards the client's settings.
 func (s *session) withSettings(ctx context.Context) context.Context {
 	s.mu.Lock()
-	st := s.settings
+	st := s.shardSettingsLocked()
 	s.mu.Unlock()
 	return sqltypes.WithSettings(ctx, st)
 }
@@ -372,7 +375,7 @@ func (s *session) reserveLocked(ctx context.Context, key string, sh planner.Shar
 		r.Release()
 		delete(s.reserved, key)
 	}
-	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.settings))
+	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.shardSettingsLocked()))
 	if err != nil {
 		return nil, err
 	}
@@ -1063,7 +1066,8 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 	if vs.Kind == pg_query.VariableSetKind_VAR_SET_MULTI && strings.EqualFold(vs.Name, "TRANSACTION") {
 		return s.setTransaction(ctx, vs, sql)
 	}
-	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
+	reset := vs.Kind == pg_query.VariableSetKind_VAR_SET_DEFAULT || vs.Kind == pg_query.VariableSetKind_VAR_RESET
+	if err := s.setGateSetting(ctx, name, val, sql, vs.IsLocal, reset); err != nil {
 		return nil, err
 	}
 	if vs.IsLocal {

@@ -3,9 +3,11 @@ package proxy
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -65,4 +67,40 @@ func (g *Gate) withQueryMemory(ctx context.Context) context.Context {
 // wire server ends a session idle outside a transaction for longer.
 func (s *session) IdleSessionTimeout() time.Duration {
 	return s.durationSetting("idle_session_timeout")
+}
+
+// shardSettingsLocked is the client's settings as the shards get them.
+func (s *session) shardSettingsLocked() *sqltypes.Settings {
+	if s.shardFrom != s.settings || s.shardSettings == nil {
+		st := s.settings
+		for name := range planner.GateEnforced {
+			if _, ok := st.Get(name); ok {
+				st = st.Without(name)
+			}
+		}
+		s.shardSettings, s.shardFrom = st, s.settings
+	}
+	return s.shardSettings
+}
+
+// setGateSetting checks a SET of a gate setting itself (the shards never
+// see it) and forwards any other. A RESET of a setting the session started
+// with (a startup parameter or the config's defaults) sets the backends to
+// that value: theirs would be the shard's own default.
+func (s *session) setGateSetting(ctx context.Context, name, val, sql string, local, reset bool) error {
+	if !planner.GateEnforced[name] {
+		if reset {
+			s.mu.Lock()
+			v, ok := s.startup.Get(name)
+			s.mu.Unlock()
+			if ok {
+				sql = "SELECT pg_catalog.set_config(" + sqltypes.QuoteLiteral(name) + ", " + sqltypes.QuoteLiteral(v) + ", " + strconv.FormatBool(local) + ")"
+			}
+		}
+		return s.forwardSet(ctx, sql, local)
+	}
+	if _, ok := parseDuration(val); !ok && val != "" {
+		return sqltypes.Errorf("22023", "invalid value for parameter \"%s\": \"%s\"", name, val)
+	}
+	return nil
 }

@@ -48,7 +48,19 @@ func RowMemory(row Row) int64 {
 // "Distinct") against ctx's budget, and refuses with 53200 when they
 // would exceed it. Without a budget it does nothing.
 func Hold(ctx context.Context, op string, n int64) error {
+	return BudgetOf(ctx).Hold(op, n)
+}
+
+// BudgetOf is ctx's budget (nil: none). An operator that holds rows while
+// it streams takes it at Open: its rows are read later under another
+// context (a portal's).
+func BudgetOf(ctx context.Context) *MemBudget {
 	b, _ := ctx.Value(memKey{}).(*MemBudget)
+	return b
+}
+
+// Hold is Hold on the budget b; a nil budget holds anything.
+func (b *MemBudget) Hold(op string, n int64) error {
 	if b == nil {
 		return nil
 	}
