@@ -467,3 +467,24 @@ func TestTimeoutDefaults(t *testing.T) {
 		}
 	})
 }
+
+// TestBadDefaultRefused: a default time the shards would refuse ("10m" is
+// not a Postgres time) stops the gate at startup.
+func TestBadDefaultRefused(t *testing.T) {
+	dir := t.TempDir()
+	p := dir + "/config.yaml"
+	if err := os.WriteFile(p, []byte("defaults: {statement_timeout: 10m}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: 2})
+	if err == nil {
+		var g *gate
+		g, err = startGate(context.Background(), cfg, discardLog())
+		if g != nil {
+			defer g.Close(context.Background())
+		}
+	}
+	if err == nil || !strings.Contains(err.Error(), "defaults.statement_timeout") {
+		t.Errorf("statement_timeout 10m: %v", err)
+	}
+}
