@@ -75,11 +75,11 @@ func vmRSS(t *testing.T) int64 {
 	return 0
 }
 
-// sendJunk writes n bytes of nothing from a small buffer, as an attacker
+// sendJunk writes n bytes of 'x' from a small buffer, as an attacker
 // streams a huge message without holding it; it stops at the first error
 // (the gate closed the connection).
 func sendJunk(nc net.Conn, n int64) {
-	buf := make([]byte, 64<<10)
+	buf := []byte(strings.Repeat("x", 64<<10))
 	for n > 0 {
 		k := int64(len(buf))
 		if k > n {
@@ -290,6 +290,98 @@ func TestMaxMessageSizeAfterLogin(t *testing.T) {
 	})
 }
 
+// TestOversizedMessageMemory: messages past maxMessageSize after login,
+// streamed by raw clients that hold nothing themselves, leave the gate's
+// memory where it was: they are refused from their length alone.
+func TestOversizedMessageMemory(t *testing.T) {
+	g := startTestGate(t, 2, "")
+	const huge = 70 << 20
+	runtime.GC()
+	debug.FreeOSMemory()
+	before := vmRSS(t)
+	for i := 0; i < 6; i++ {
+		nc, fe := startupRaw(t, g, "main")
+		var mh [5]byte
+		mh[0] = 'B'
+		binary.BigEndian.PutUint32(mh[1:], huge+4)
+		if _, err := nc.Write(mh[:]); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { sendJunk(nc, huge); close(done) }()
+		e := receiveError(fe)
+		if e == nil || e.Code != "54000" || e.Message != fmt.Sprintf("message of %d bytes exceeds the maximum of %d", huge, 64<<20) {
+			t.Fatalf("70 MB Bind: %+v", e)
+		}
+		<-done
+		if _, err := fe.Receive(); !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("after the error: %v", err)
+		}
+		nc.Close()
+	}
+	runtime.GC()
+	after := vmRSS(t)
+	t.Logf("RSS before %d MB, after 6 refused 70 MB Binds %d MB", before>>20, after>>20)
+	if after-before > 100<<20 {
+		t.Errorf("RSS grew by %d MB", (after-before)>>20)
+	}
+}
+
+// TestLargeBindsNotRetained: eight accepted 60 MB Binds (under the 64 MB
+// maxMessageSize), on connections that then stay open and idle, leave
+// nothing of themselves on the heap: the Backend's reused Bind no longer
+// pins its read buffer.
+func TestLargeBindsNotRetained(t *testing.T) {
+	g := startTestGate(t, 2, "")
+	const n = 60 << 20
+	runtime.GC()
+	debug.FreeOSMemory()
+	before := vmRSS(t)
+	peak := before
+	for i := 0; i < 8; i++ {
+		nc, fe := startupRaw(t, g, "main")
+		fe.Send(&pgproto3.Parse{Query: "SELECT length($1::text)"})
+		fe.Flush()
+		body := []byte{0, 0, 0, 0, 0, 1}
+		body = binary.BigEndian.AppendUint32(body, n)
+		hdr := []byte{'B'}
+		hdr = binary.BigEndian.AppendUint32(hdr, uint32(4+len(body)+n+2))
+		nc.Write(append(hdr, body...))
+		sendJunk(nc, n)
+		nc.Write([]byte{0, 0})
+		fe.Send(&pgproto3.Execute{})
+		fe.Send(&pgproto3.Sync{})
+		fe.Flush()
+		for {
+			m, err := fe.Receive()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if e, ok := m.(*pgproto3.ErrorResponse); ok {
+				t.Fatal(e.Message)
+			}
+			if d, ok := m.(*pgproto3.DataRow); ok && string(d.Values[0]) != "62914560" {
+				t.Fatalf("length %s", d.Values[0])
+			}
+			if _, ok := m.(*pgproto3.ReadyForQuery); ok {
+				break
+			}
+		}
+		if r := vmRSS(t); r > peak {
+			peak = r
+		}
+	}
+	runtime.GC()
+	runtime.GC()
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	t.Logf("RSS %d -> peak %d -> %d MB; heap in use after GC %d MB", before>>20, peak>>20, vmRSS(t)>>20, ms.HeapInuse>>20)
+	if ms.HeapInuse > 100<<20 {
+		t.Errorf("%d MB of heap in use after 8 idle connections each sent a 60 MB Bind", ms.HeapInuse>>20)
+	}
+}
+
 // loadPads fills table t (id, pad, n) with rows distinct pads of 100 bytes.
 func loadPads(t *testing.T, c *pgx.Conn, rows int) {
 	t.Helper()
@@ -372,9 +464,9 @@ func detailOf(err error) string {
 }
 
 // startupRaw logs a raw client in (trust) and reads up to ReadyForQuery.
-func startupRaw(t *testing.T, g *testGate, db string) *pgproto3.Frontend {
+func startupRaw(t *testing.T, g *testGate, db string) (net.Conn, *pgproto3.Frontend) {
 	t.Helper()
-	_, fe := dialRaw(t, g)
+	nc, fe := dialRaw(t, g)
 	fe.Send(&pgproto3.StartupMessage{ProtocolVersion: pgproto3.ProtocolVersionNumber, Parameters: map[string]string{"user": "app", "database": db}})
 	if err := fe.Flush(); err != nil {
 		t.Fatal(err)
@@ -385,7 +477,7 @@ func startupRaw(t *testing.T, g *testGate, db string) *pgproto3.Frontend {
 			t.Fatal(err)
 		}
 		if _, ok := msg.(*pgproto3.ReadyForQuery); ok {
-			return fe
+			return nc, fe
 		}
 	}
 }
@@ -420,7 +512,7 @@ func checkTimeoutDefaults(t *testing.T, g *testGate, db, slow string) {
 	}
 
 	// Idle past the timeout: FATAL 57P05, then the end.
-	fe := startupRaw(t, g, db)
+	_, fe := startupRaw(t, g, db)
 	start = time.Now()
 	e := receiveError(fe)
 	if e == nil || e.Code != "57P05" || e.Severity != "FATAL" || time.Since(start) < 900*time.Millisecond || time.Since(start) > 10*time.Second {

@@ -325,6 +325,9 @@ func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
 		for i, p := range m.Parameters {
 			cp.Parameters[i] = bytes.Clone(p)
 		}
+		// The Backend keeps its Bind until the next one: without this its
+		// read buffer (as big as the message) would stay live with it.
+		m.Parameters = nil
 		return &cp
 	case *pgproto3.Query:
 		cp := *m
@@ -345,7 +348,9 @@ func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
 	case *pgproto3.Terminate:
 		return &pgproto3.Terminate{}
 	case *pgproto3.CopyData:
-		return &pgproto3.CopyData{Data: bytes.Clone(m.Data)}
+		cp := &pgproto3.CopyData{Data: bytes.Clone(m.Data)}
+		m.Data = nil // as for Bind
+		return cp
 	case *pgproto3.CopyDone:
 		return &pgproto3.CopyDone{}
 	case *pgproto3.CopyFail:
