@@ -404,10 +404,12 @@ func loadPads(t *testing.T, c *pgx.Conn, rows int) {
 // With the default limit the same statements run.
 func TestQueryMemoryLimit(t *testing.T) {
 	const rows = 12000 // about 2 MB of rows held at the gate
-	queries := map[string]string{
-		"Sort":                  `SELECT pad, count(*) FROM t GROUP BY pad ORDER BY count(*) DESC, pad`,
-		"Distinct":              `SELECT DISTINCT pad FROM t`,
-		"buffering result rows": `UPDATE t SET n = n + 1 RETURNING pad`,
+	queries := []struct{ op, q string }{
+		{"Sort", `SELECT pad, count(*) FROM t GROUP BY pad ORDER BY count(*) DESC, pad`},
+		{"Distinct", `SELECT DISTINCT pad FROM t`},
+		{"buffering result rows", `UPDATE t SET n = n + 1 RETURNING pad`},
+		// Outside a transaction a WITH HOLD cursor is read whole at once.
+		{"buffering result rows", `DECLARE h CURSOR WITH HOLD FOR SELECT id, pad FROM t`},
 	}
 	copyRow := fmt.Sprintf("%d\t%s\t0\n", rows+1, strings.Repeat("z", 2<<20))
 	ctx := context.Background()
@@ -415,7 +417,8 @@ func TestQueryMemoryLimit(t *testing.T) {
 	small := startTestGate(t, 4, "limits: {queryMemory: 1MB}\n")
 	c := small.connect(t)
 	loadPads(t, c, rows)
-	for op, q := range queries {
+	for _, tc := range queries {
+		op, q := tc.op, tc.q
 		_, err := c.Exec(ctx, q)
 		var pe *pgconn.PgError
 		if !errors.As(err, &pe) || pe.Code != "53200" || pe.Message != "out of memory" || !strings.Contains(pe.Detail, op) || !strings.Contains(pe.Detail, "1MB") {
@@ -445,9 +448,9 @@ func TestQueryMemoryLimit(t *testing.T) {
 	def := startTestGate(t, 4, "")
 	d := def.connect(t)
 	loadPads(t, d, rows)
-	for _, q := range queries {
-		if _, err := d.Exec(ctx, q); err != nil {
-			t.Errorf("%s with the default limit: %v", q, err)
+	for _, tc := range queries {
+		if _, err := d.Exec(ctx, tc.q); err != nil {
+			t.Errorf("%s with the default limit: %v", tc.q, err)
 		}
 	}
 	if _, err := d.PgConn().CopyFrom(ctx, strings.NewReader(copyRow), `COPY t (id, pad, n) FROM STDIN`); err != nil {

@@ -485,6 +485,8 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 	if st.text != "" {
 		b = &sqltypes.Bound{Args: st.lits, Text: st.text}
 	}
+	// Session statements too: COMMIT materializes WITH HOLD cursors.
+	ctx = s.gate.withQueryMemory(ctx)
 	if st.plan.Kind == planner.KindSession {
 		rows, err := s.sessionStmt(ctx, st.plan)
 		if err != nil && (st.plan.Session == nil || st.plan.Session.Node.GetTransactionStmt() == nil) {
@@ -499,7 +501,7 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 		s.fail()
 		return nil, sqltypes.Errorf("25006", "cannot execute %s in a read-only transaction", st.plan.Writes)
 	}
-	ctx = s.gate.withQueryMemory(s.withSettings(ctx))
+	ctx = s.withSettings(ctx)
 	if st.plan.MayWriteSeveralShards() && s.TxStatus() == 'I' {
 		return st.implicitTransaction(ctx, b)
 	}
