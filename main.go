@@ -283,7 +283,12 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
 	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
-		Observe: g.plans.observe}
+		Observe: g.plans.observe, Defaults: cfg.Defaults, QueryMemory: int64(cfg.Limits.QueryMemory)}
+	if err := gw.CheckDefaults(); err != nil {
+		return nil, err
+	}
+	lim := cfg.Limits
+	pcfg.MaxConnections, pcfg.AuthTimeout, pcfg.MaxMessageSize = lim.MaxConnections, time.Duration(lim.AuthTimeout), int(lim.MaxMessageSize)
 	g.server = proxy.NewServer(pcfg, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -691,9 +691,13 @@ func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Rea
 	}()
 	var rd copyRowReader
 	if op.Binary {
-		rd = sqltypes.NewBinaryCopyReader(data, len(op.Columns))
+		br := sqltypes.NewBinaryCopyReader(data, len(op.Columns))
+		br.MaxRow = sqltypes.MemoryLimit(ctx)
+		rd = br
 	} else {
-		rd = sqltypes.NewCopyReader(data, op.Opts)
+		tr := sqltypes.NewCopyReader(data, op.Opts)
+		tr.MaxRow = sqltypes.MemoryLimit(ctx)
+		rd = tr
 	}
 	var seqBuf []int64
 	var seqVal []byte

@@ -20,7 +20,7 @@ func (d *Distinct) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows
 	if err != nil {
 		return nil, err
 	}
-	return &distinctRows{Rows: in, seen: map[string]bool{}}, nil
+	return &distinctRows{Rows: in, seen: map[string]bool{}, mem: sqltypes.BudgetOf(ctx)}, nil
 }
 
 // Explain prints the operator.
@@ -32,6 +32,7 @@ type distinctRows struct {
 	sqltypes.Rows
 	seen map[string]bool
 	n    int64
+	mem  *sqltypes.MemBudget
 }
 
 // groupKey renders values so that values Postgres considers equal (1.0 and
@@ -72,6 +73,11 @@ func (d *distinctRows) Next(ctx context.Context) (sqltypes.Row, error) {
 		k := groupKey(fields, row, cols)
 		if d.seen[k] {
 			continue
+		}
+		// A map entry: the key's bytes, its string header and the
+		// map's own share (about 48 bytes).
+		if err := d.mem.Hold("Distinct", int64(len(k))+64); err != nil {
+			return nil, err
 		}
 		d.seen[k] = true
 		d.n++

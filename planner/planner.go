@@ -263,6 +263,13 @@ func writeCommand(n *pg_query.Node) string {
 	return ""
 }
 
+// GateEnforced are the client settings the gate enforces itself and keeps
+// from the shards (SHOW answers them at the gate): an idle_session_timeout
+// on a pooled or a second backend would have Postgres end connections the
+// gate still counts on (its backends idle while the client works on
+// another shard).
+var GateEnforced = map[string]bool{"idle_session_timeout": true}
+
 // IsGateSetting reports the names SHOW answers from the gate itself
 // (vitess_status, vitess_shards, vitess_vschema).
 func IsGateSetting(name string) bool {
@@ -363,7 +370,7 @@ func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
 		return b.explainPlan(n)
 	case n.GetCopyStmt() != nil, n.GetVacuumStmt() != nil:
 		return b.copyPlan(n)
-	case n.GetVariableShowStmt() != nil && b.isPostgres(b.ks.Shards[0]):
+	case n.GetVariableShowStmt() != nil && b.isPostgres(b.ks.Shards[0]) && !GateEnforced[strings.ToLower(n.GetVariableShowStmt().Name)]:
 		// Postgres answers SHOW itself, with the client's settings applied.
 		return b.passthrough("any_shard", AnyShard)
 	case n.GetTransactionStmt() != nil, n.GetVariableSetStmt() != nil, n.GetVariableShowStmt() != nil,

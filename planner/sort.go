@@ -21,7 +21,7 @@ func (s *Sort) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, er
 		return nil, err
 	}
 	fields := in.Fields()
-	rows, err := sqltypes.ReadAll(ctx, in)
+	rows, err := sqltypes.ReadAllHeld(ctx, in, "Sort")
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgproto3"
@@ -75,7 +76,12 @@ func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
 	if err != nil {
 		var tooBig *pgproto3.ExceededMaxBodyLenErr
 		if errors.As(err, &tooBig) {
-			return nil, sqltypes.Errorf(codeProtocolViolation, "invalid message length")
+			// Refused from its length alone, before its body is read.
+			return nil, sqltypes.Errorf(codeProtocolViolation, "invalid message length: authentication message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)
+		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, errAuthTimeout
 		}
 		return nil, errAuthClosed
 	}

@@ -123,8 +123,10 @@ func (c *conn) close() {
 func (c *conn) serve() {
 	defer c.close()
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
-	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
-	_ = c.nc.SetDeadline(time.Now().Add(startupTimeout))
+	// Before login a client may send only small messages: nothing it
+	// sends is held beyond maxStartupPacket or maxAuthMessage bytes.
+	c.be.SetMaxBodyLen(maxAuthMessage)
+	_ = c.nc.SetDeadline(time.Now().Add(c.srv.cfg.AuthTimeout))
 
 	info, ok := c.startup()
 	if !ok {
@@ -135,11 +137,10 @@ func (c *conn) serve() {
 		return
 	}
 	if err := c.authenticate(info.User); err != nil {
-		if err != errAuthClosed {
-			c.sendFatal(err)
-		}
+		c.authFailed(err)
 		return
 	}
+	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	sess, err := c.srv.factory(c.ctx, info)
 	if err != nil {
 		c.sendFatal(err)
@@ -208,6 +209,8 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
 		if n < 8 || n > maxStartupPacket {
 			c.log.Debug("proxy: invalid length of startup packet", "remote", c.nc.RemoteAddr().String(), "len", n)
+			c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid length of startup packet"))
+			c.lingerClose(0, preAuthLinger)
 			return info, false
 		}
 		body := make([]byte, n-4)
@@ -350,6 +353,9 @@ func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
 		for i, p := range m.Parameters {
 			cp.Parameters[i] = bytes.Clone(p)
 		}
+		// The Backend keeps its Bind until the next one: without this its
+		// read buffer (as big as the message) would stay live with it.
+		m.Parameters = nil
 		return &cp
 	case *pgproto3.Query:
 		cp := *m
@@ -370,7 +376,9 @@ func cloneMsg(msg pgproto3.FrontendMessage) pgproto3.FrontendMessage {
 	case *pgproto3.Terminate:
 		return &pgproto3.Terminate{}
 	case *pgproto3.CopyData:
-		return &pgproto3.CopyData{Data: bytes.Clone(m.Data)}
+		cp := &pgproto3.CopyData{Data: bytes.Clone(m.Data)}
+		m.Data = nil // as for Bind
+		return cp
 	case *pgproto3.CopyDone:
 		return &pgproto3.CopyDone{}
 	case *pgproto3.CopyFail:
@@ -394,10 +402,12 @@ func (c *conn) loop() {
 		var in inMsg
 		var shutdown <-chan struct{} // nil (never ready) unless idle
 		var idleTx <-chan time.Time  // idle_in_transaction_session_timeout
+		var idleSession <-chan time.Time
 		var timer *time.Timer
 		if idle {
 			if st := c.sess.TxStatus(); st == 'I' {
 				shutdown = c.srv.shuttingDown()
+				timer, idleSession = c.idleSessionTimer()
 			} else if it, ok := c.sess.(interface{ IdleInTransactionTimeout() time.Duration }); ok {
 				if d := it.IdleInTransactionTimeout(); d > 0 {
 					timer = time.NewTimer(d)
@@ -416,6 +426,9 @@ func (c *conn) loop() {
 			// As Postgres does: the session ends, and with it the
 			// transaction on every shard (serve closes the session).
 			c.sendFatal(sqltypes.Errorf("25P03", "terminating connection due to idle-in-transaction timeout"))
+			return
+		case <-idleSession:
+			c.sendFatal(sqltypes.Errorf(codeIdleSessionTimeout, "terminating connection due to idle-session timeout"))
 			return
 		}
 		if timer != nil {
@@ -485,7 +498,8 @@ func (c *conn) readFailed(err error) {
 	var ne net.Error
 	switch {
 	case errors.As(err, &tooBig):
-		c.sendFatal(sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+		c.sendFatal(errTooBig(tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
+		c.lingerClose(int64(tooBig.ActualBodyLen), lingerTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
 	default:
 		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid frontend message: %v", err))

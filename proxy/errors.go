@@ -30,6 +30,8 @@ const (
 	codeInvalidTextRepr        = "22P02"
 	codeNumericValueOutOfRange = "22003"
 	codeProgramLimitExceeded   = "54000"
+	codeTooManyConnections     = "53300"
+	codeIdleSessionTimeout     = "57P05"
 )
 
 // errCanceledByRequest marks a statement stopped by a CancelRequest.

@@ -237,7 +237,8 @@ func (rl *relayLoop) forward() {
 			rl.refuse(sqltypes.Errorf(codeProtocolViolation, "invalid message length"))
 			return
 		case n > int64(c.srv.cfg.MaxMessageSize):
-			rl.refuse(sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", n, c.srv.cfg.MaxMessageSize))
+			rl.refuse(errTooBig(int(n), c.srv.cfg.MaxMessageSize))
+			c.lingerClose(n, lingerTimeout)
 			return
 		}
 		switch typ {

@@ -521,10 +521,10 @@ func (pp *pollPair) frameUp() bool {
 		n := int(int32(binary.BigEndian.Uint32(h[1:5]))) - 4
 		switch {
 		case n < 0:
-			pp.refuse(sqltypes.Errorf(codeProtocolViolation, "invalid message length"))
+			pp.refuse(sqltypes.Errorf(codeProtocolViolation, "invalid message length"), 0)
 			return false
 		case n > pp.c.srv.cfg.MaxMessageSize:
-			pp.refuse(sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", n, pp.c.srv.cfg.MaxMessageSize))
+			pp.refuse(errTooBig(n, pp.c.srv.cfg.MaxMessageSize), int64(n))
 			return false
 		}
 		p.need = 0
@@ -622,11 +622,17 @@ func (pp *pollPair) gateCommand(sql string) {
 }
 
 // refuse sends the client a FATAL error and ends the pair.
-func (pp *pollPair) refuse(err error) {
+func (pp *pollPair) refuse(err error, pending int64) {
 	msg, _ := errorResponse(fatal(err)).Encode(nil)
 	pp.down.insert(msg)
-	_, _ = pp.down.write(pp.cfd)
+	// The error and what precedes it go out, blocking, from a goroutine
+	// that then drains the client (lingerFD), so that it reads the error.
+	out := append([]byte(nil), pp.down.buf[pp.down.off:pp.down.clear]...)
+	fd, derr := unix.Dup(pp.cfd)
 	pp.end()
+	if derr == nil {
+		go lingerFD(fd, out, pending)
+	}
 }
 
 // clientGone cancels what the backend still runs for a client that went
@@ -661,7 +667,7 @@ func (pp *pollPair) watchShutdown() {
 	for {
 		pp.lp.post(func() {
 			if !pp.ended && pp.idle() && !pp.paused && pp.r.TxStatus() == 'I' {
-				pp.refuse(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
+				pp.refuse(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"), 0)
 			}
 		})
 		select {

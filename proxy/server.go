@@ -11,6 +11,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/dotdo/vitess/sqltypes"
 )
 
 // Config configures a Server. The zero value serves every client without a
@@ -25,8 +29,9 @@ type Config struct {
 	// ServerVersion is reported as server_version; drivers parse it, so it
 	// must look like a Postgres version. Default "15.0".
 	ServerVersion string
-	// MaxMessageSize is the largest message body a client may send; a
-	// larger one is refused and that connection closed. Default 64 MiB.
+	// MaxMessageSize is the largest message body a client may send after
+	// login; a larger one is refused (54000) and that connection closed.
+	// Default 64 MiB.
 	MaxMessageSize int
 	// TLS, when set, makes the server answer SSLRequest with 'S' and run
 	// the handshake with it (see LoadTLS); nil: 'N', no TLS.
@@ -35,6 +40,13 @@ type Config struct {
 	// clients that start without TLS get FATAL 28000 before
 	// authentication. It needs TLS.
 	TLSRequire string
+	// MaxConnections bounds the client connections, authenticated or not;
+	// one more is refused with 53300 before any authentication work.
+	// Default 1000.
+	MaxConnections int
+	// AuthTimeout bounds the startup and authentication exchange; a client
+	// that has not logged in by then is disconnected. Default 60 s.
+	AuthTimeout time.Duration
 	// Logger receives connection-level events; default slog.Default().
 	Logger *slog.Logger
 }
@@ -43,7 +55,19 @@ type Config struct {
 const (
 	DefaultServerVersion  = "15.0"
 	DefaultMaxMessageSize = 64 << 20
-	startupTimeout        = time.Minute
+	DefaultMaxConnections = 1000
+	DefaultAuthTimeout    = time.Minute
+	// maxAuthMessage bounds a password or SASL message before login.
+	// Postgres allows 65535 (PG_MAX_AUTH_TOKEN_LENGTH, sized for GSSAPI
+	// tokens); SCRAM messages are under 200 bytes and a password message
+	// is one password, so a few KB is plenty and costs nothing to hold.
+	maxAuthMessage = 8 << 10
+	// maxRefusing bounds the connections past MaxConnections that are
+	// still being answered 53300; more are closed at once.
+	maxRefusing = 64
+	// refuseTimeout bounds reading the startup packet of a connection
+	// that is to be refused.
+	refuseTimeout = 5 * time.Second
 )
 
 // ErrServerClosed is returned by Serve after Shutdown.
@@ -71,6 +95,8 @@ type Server struct {
 	// onPanic, when set (tests), is called with a recovered panic.
 	onPanic func(any)
 	panics  atomic.Int64
+
+	refusing atomic.Int64 // connections being answered 53300
 }
 
 // NewServer returns a server that opens sessions with factory.
@@ -83,6 +109,12 @@ func NewServer(cfg Config, factory SessionFactory) *Server {
 	}
 	if cfg.MaxMessageSize <= 0 {
 		cfg.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if cfg.MaxConnections <= 0 {
+		cfg.MaxConnections = DefaultMaxConnections
+	}
+	if cfg.AuthTimeout <= 0 {
+		cfg.AuthTimeout = DefaultAuthTimeout
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -159,7 +191,11 @@ func (s *Server) Serve(l net.Listener) error {
 			return err
 		}
 		delay = 0
-		c := s.newConn(nc)
+		c, full := s.newConn(nc)
+		if full {
+			s.refuseConn(nc)
+			continue
+		}
 		if c == nil {
 			nc.Close()
 			return ErrServerClosed
@@ -175,17 +211,46 @@ func isTemporary(err error) bool {
 	return errors.As(err, &t) && t.Temporary()
 }
 
-// newConn registers a connection; nil once the server is shutting down.
-func (s *Server) newConn(nc net.Conn) *conn {
+// newConn registers a connection; nil once the server is shutting down,
+// full when MaxConnections are open.
+func (s *Server) newConn(nc net.Conn) (c *conn, full bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closing {
-		return nil
+		return nil, false
 	}
-	c := newConn(s, nc)
+	if len(s.conns) >= s.cfg.MaxConnections {
+		return nil, true
+	}
+	c = newConn(s, nc)
 	s.conns[c] = struct{}{}
 	s.wg.Add(1)
-	return c
+	return c, false
+}
+
+// refuseConn answers a connection past MaxConnections as Postgres does:
+// its startup packet is read (a CancelRequest is still served), then FATAL
+// 53300. No authentication runs and no session is made. Past maxRefusing
+// such connections at once, the rest are closed without a word.
+func (s *Server) refuseConn(nc net.Conn) {
+	if s.refusing.Add(1) > maxRefusing {
+		s.refusing.Add(-1)
+		nc.Close()
+		return
+	}
+	s.log.Warn("proxy: too many clients", "remote", nc.RemoteAddr().String(), "max", s.cfg.MaxConnections)
+	go func() {
+		defer s.refusing.Add(-1)
+		c := newConn(s, nc)
+		defer c.close()
+		c.be = pgproto3.NewBackend(nc, nc)
+		_ = nc.SetDeadline(time.Now().Add(refuseTimeout))
+		if _, ok := c.startup(); !ok {
+			return
+		}
+		c.sendFatal(sqltypes.Errorf(codeTooManyConnections, "sorry, too many clients already"))
+		c.lingerClose(0, refuseTimeout)
+	}()
 }
 
 func (s *Server) serveConn(c *conn) {

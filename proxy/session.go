@@ -34,6 +34,12 @@ type Gate struct {
 	// shard queries, so that such a read sees a multi-shard commit on all
 	// of its shards or on none.
 	Visibility *sync.RWMutex
+	// Defaults are the settings every session starts with, below its
+	// startup parameters (statement_timeout, idle_session_timeout ...).
+	Defaults map[string]string
+	// QueryMemory bounds the bytes the gate holds for one statement
+	// (0: DefaultQueryMemory); see sqltypes.WithMemoryLimit.
+	QueryMemory int64
 }
 
 // Committer commits the shard transactions of one client transaction.
@@ -81,13 +87,14 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 			s.embedded = true
 		}
 	}
-	s.startup = startupSettings(info.Params)
+	params := g.withDefaults(info.Params)
+	s.startup = startupSettings(params)
 	s.settings = s.startup
-	if app := info.Params["application_name"]; app != "" {
+	if app := params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
 	if d := g.relayDialer(ks, s.mode); d != nil {
-		return newRelay(ctx, s, d, info.Params) // see relay.go
+		return newRelay(ctx, s, d, params) // see relay.go
 	}
 	return s, nil
 }
@@ -187,6 +194,9 @@ type session struct {
 	startup   *sqltypes.Settings
 	settings  *sqltypes.Settings
 	changed   map[string]string
+	// shardSettings is settings without what the gate enforces itself
+	// (gateSettings), computed when settings change.
+	shardSettings, shardFrom *sqltypes.Settings
 }
 
 func (s *session) TxStatus() byte {
@@ -231,7 +241,7 @@ func (s *session) keepsBackends() bool { return s.mode != PoolTransaction || s.p
 // withSettings gives the shards the client's settings.
 func (s *session) withSettings(ctx context.Context) context.Context {
 	s.mu.Lock()
-	st := s.settings
+	st := s.shardSettingsLocked()
 	s.mu.Unlock()
 	return sqltypes.WithSettings(ctx, st)
 }
@@ -368,7 +378,7 @@ func (s *session) reserveLocked(ctx context.Context, key string, sh planner.Shar
 		r.Release()
 		delete(s.reserved, key)
 	}
-	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.settings))
+	r, err := sh.Reserve(sqltypes.WithSettings(ctx, s.shardSettingsLocked()))
 	if err != nil {
 		return nil, err
 	}
@@ -478,6 +488,8 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 	if st.text != "" {
 		b = &sqltypes.Bound{Args: st.lits, Text: st.text}
 	}
+	// Session statements too: COMMIT materializes WITH HOLD cursors.
+	ctx = s.gate.withQueryMemory(ctx)
 	if st.plan.Kind == planner.KindSession {
 		rows, err := s.sessionStmt(ctx, st.plan)
 		if err != nil && (st.plan.Session == nil || st.plan.Session.Node.GetTransactionStmt() == nil) {
@@ -954,6 +966,7 @@ var defaults = map[string]string{
 	"timezone": "UTC", "intervalstyle": "postgres", "standard_conforming_strings": "on", "integer_datetimes": "on",
 	"transaction_isolation": "serializable", "default_transaction_isolation": "serializable", "application_name": "",
 	"search_path": "\"$user\", public", "max_identifier_length": "63", "lc_collate": "C", "lc_ctype": "C",
+	"statement_timeout": "0", "idle_session_timeout": "0", "idle_in_transaction_session_timeout": "0",
 }
 
 var displayName = map[string]string{"datestyle": "DateStyle", "timezone": "TimeZone", "intervalstyle": "IntervalStyle"}
@@ -1063,7 +1076,8 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 			return nil, err
 		}
 	}
-	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
+	reset := vs.Kind == pg_query.VariableSetKind_VAR_SET_DEFAULT || vs.Kind == pg_query.VariableSetKind_VAR_RESET
+	if err := s.setGateSetting(ctx, name, val, sql, vs.IsLocal, reset); err != nil {
 		return nil, err
 	}
 	if vs.IsLocal {

@@ -37,7 +37,7 @@ func (st *statement) copyStart(ctx context.Context) (context.Context, error) {
 		s.pinned = true
 		s.mu.Unlock()
 	}
-	return s.withSettings(ctx), nil
+	return s.gate.withQueryMemory(s.withSettings(ctx)), nil
 }
 
 // CopyIn runs COPY FROM STDIN through the plan's root.

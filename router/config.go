@@ -3,9 +3,11 @@ package router
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +26,26 @@ type Config struct {
 	Keyspaces map[string]*KeyspaceConfig `yaml:"keyspaces" json:"keyspaces"`
 	// Transactions tunes multi-shard commits.
 	Transactions TransactionsConfig `yaml:"transactions" json:"transactions"`
+	// Limits bound what one client may make the gate hold.
+	Limits LimitsConfig `yaml:"limits" json:"limits"`
+	// Defaults are session settings every session starts with (as in
+	// postgresql.conf): a startup parameter or SET overrides them, RESET
+	// returns to them. Values are written as in Postgres ("30s", "10min").
+	Defaults map[string]string `yaml:"defaults" json:"defaults"`
+}
+
+// LimitsConfig bounds connections, messages and the memory of a query.
+// Zero means the default.
+type LimitsConfig struct {
+	// MaxConnections bounds the client connections (default 1000).
+	MaxConnections int `yaml:"maxConnections" json:"maxConnections"`
+	// AuthTimeout bounds startup and authentication (default 60s).
+	AuthTimeout Duration `yaml:"authTimeout" json:"authTimeout"`
+	// MaxMessageSize bounds one client message after login (default 64MB).
+	MaxMessageSize Size `yaml:"maxMessageSize" json:"maxMessageSize"`
+	// QueryMemory bounds what the gate holds for one statement: rows of
+	// sorts, DISTINCT sets, buffered results, COPY rows (default 256MB).
+	QueryMemory Size `yaml:"queryMemory" json:"queryMemory"`
 }
 
 // TransactionsConfig tunes the two-phase commit's resolver.
@@ -220,6 +242,9 @@ func (c *Config) Validate() error {
 	if err := c.TLS.validate(); err != nil {
 		return err
 	}
+	if err := c.Limits.validate(); err != nil {
+		return err
+	}
 	for name, ks := range c.Keyspaces {
 		if len(ks.Shards) == 0 {
 			return fmt.Errorf("keyspace %s: no shards", name)
@@ -302,3 +327,56 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 
 // MarshalYAML writes "30s".
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// Size is a byte count written as 1048576, "64kB", "64MB" or "1GB" (units
+// of 1024, as in Postgres; KiB, MiB and GiB are accepted too).
+type Size int64
+
+// UnmarshalText reads "64MB" (JSON).
+func (z *Size) UnmarshalText(b []byte) error {
+	v, err := ParseSize(string(b))
+	if err != nil {
+		return err
+	}
+	*z = Size(v)
+	return nil
+}
+
+// UnmarshalYAML reads 1048576 or "64MB" (YAML).
+func (z *Size) UnmarshalYAML(n *yaml.Node) error { return z.UnmarshalText([]byte(n.Value)) }
+
+// ParseSize reads a byte count with an optional unit.
+func ParseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	i := 0
+	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+		i++
+	}
+	n, err := strconv.ParseInt(t[:i], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("size %q: want a number of bytes, optionally with kB, MB or GB", s)
+	}
+	units := map[string]int64{"": 1, "b": 1, "kb": 1 << 10, "kib": 1 << 10, "mb": 1 << 20, "mib": 1 << 20, "gb": 1 << 30, "gib": 1 << 30}
+	u, ok := units[strings.ToLower(strings.TrimSpace(t[i:]))]
+	if !ok || n > math.MaxInt64/u {
+		return 0, fmt.Errorf("size %q: want a number of bytes, optionally with kB, MB or GB", s)
+	}
+	return n * u, nil
+}
+
+// maxMessageSizeLimit is Postgres's own bound on a message (PQ_LARGE_MESSAGE_LIMIT).
+const maxMessageSizeLimit = 1 << 30
+
+func (l LimitsConfig) validate() error {
+	switch {
+	case l.MaxConnections < 0:
+		return fmt.Errorf("limits.maxConnections: %d is negative", l.MaxConnections)
+	case l.AuthTimeout < 0:
+		return fmt.Errorf("limits.authTimeout: %s is negative", time.Duration(l.AuthTimeout))
+	case l.MaxMessageSize < 0 || l.MaxMessageSize > maxMessageSizeLimit:
+		return fmt.Errorf("limits.maxMessageSize: %d is not between 0 and 1GB", l.MaxMessageSize)
+	case l.QueryMemory < 0:
+		return fmt.Errorf("limits.queryMemory: %d is negative", l.QueryMemory)
+	}
+	return nil
+}

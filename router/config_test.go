@@ -38,6 +38,7 @@ keyspaces:
 		{"auto increment", "keyspaces: {main: {tables: {t: {autoIncrement: {column: id, seq: s}}}}}\n",
 			`keyspaces.main.tables.t.autoIncrement: unknown key "seq"`},
 		{"user", "users:\n  - {name: app, passwd: x}\n", `users[0]: unknown key "passwd"`},
+		{"limits", "limits: {maxConection: 3}\n", `limits: unknown key "maxConection"`},
 		{"transactions", "transactions: {abortAfter: 1s, lockwait: 2s}\n", `transactions: unknown key "lockwait"`},
 		{"tls", "tls: {cert: s.crt, key: s.key, requireFor: remote}\n", `tls: unknown key "requireFor" (line 1)`},
 		{"merge", "base: &b {type: hash, columns: [id], extra: 1}\n", `top level: unknown key "base"`},
@@ -145,5 +146,33 @@ func TestReadmeConfigsLoad(t *testing.T) {
 		if _, err := ParseConfig(data); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}
+	}
+}
+
+// TestLimitsConfig: the limits: sizes and times parse as documented, and a
+// bad one is an error.
+func TestLimitsConfig(t *testing.T) {
+	c, err := ParseConfig([]byte("limits: {maxConnections: 5, authTimeout: 2s, maxMessageSize: 1MB, queryMemory: 65536}\ndefaults: {statement_timeout: 30s}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := c.Limits
+	if l.MaxConnections != 5 || l.AuthTimeout != Duration(2e9) || l.MaxMessageSize != 1<<20 || l.QueryMemory != 65536 || c.Defaults["statement_timeout"] != "30s" {
+		t.Errorf("parsed %+v %v", l, c.Defaults)
+	}
+	for in, want := range map[string]int64{"64kB": 64 << 10, "64 MB": 64 << 20, "1GB": 1 << 30, "2MiB": 2 << 20, "10": 10} {
+		if got, err := ParseSize(in); err != nil || got != want {
+			t.Errorf("ParseSize(%q) = %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "1TB", "-1", "x", "99999999999999999999GB"} {
+		if _, err := ParseSize(bad); err == nil {
+			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+	c.Keyspaces = map[string]*KeyspaceConfig{"main": {Shards: map[string]string{"-": "sqlite:x.db"}}}
+	c.Limits.MaxMessageSize = 2 << 30
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "maxMessageSize") {
+		t.Errorf("maxMessageSize 2GB: %v", err)
 	}
 }

@@ -52,6 +52,9 @@ type CopyReader struct {
 	fields [][]byte
 	starts []int
 	nulls  []bool
+	// MaxRow bounds a row's bytes (0: maxCopyRow); a line longer than
+	// that is refused as it is read.
+	MaxRow int64
 }
 
 // NewCopyReader returns a reader of COPY data in opts' format.
@@ -103,6 +106,9 @@ func (c *CopyReader) readLine() (bool, error) {
 	start := len(c.raw)
 	for {
 		chunk, err := c.r.ReadSlice('\n')
+		if limit := copyRowLimit(c.MaxRow); int64(len(c.raw)+len(chunk)) > limit {
+			return false, ErrOutOfMemory("a COPY row", limit)
+		}
 		c.raw = append(c.raw, chunk...)
 		if err == bufio.ErrBufferFull {
 			continue

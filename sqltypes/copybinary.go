@@ -51,6 +51,20 @@ type BinaryCopyReader struct {
 	done   bool
 	raw    []byte
 	fields [][]byte
+	// MaxRow bounds a tuple's bytes (0: maxCopyRow); a longer one is
+	// refused from its field lengths, before it is read.
+	MaxRow int64
+}
+
+// maxCopyRow is the bound on a COPY row when none is set: Postgres's
+// MaxAllocSize.
+const maxCopyRow = 1<<30 - 1
+
+func copyRowLimit(max int64) int64 {
+	if max <= 0 {
+		return maxCopyRow
+	}
+	return max
 }
 
 // NewBinaryCopyReader returns a reader of COPY BINARY data whose tuples
@@ -169,6 +183,9 @@ func (c *BinaryCopyReader) Next() (fields [][]byte, raw []byte, err error) {
 		}
 		if size < 0 {
 			return nil, nil, badCopy("invalid field size")
+		}
+		if limit := copyRowLimit(c.MaxRow); int64(len(c.raw))+int64(size) > limit {
+			return nil, nil, ErrOutOfMemory("a COPY row", limit)
 		}
 		start := len(c.raw)
 		c.raw = append(c.raw, make([]byte, size)...)

@@ -93,19 +93,9 @@ func (b *Buffered) Tag() string { return b.Command }
 func (b *Buffered) Close()      {}
 
 // ReadAll drains a stream into memory and closes it.
+// The rows count against ctx's memory budget (WithMemoryLimit).
 func ReadAll(ctx context.Context, r Rows) ([]Row, error) {
-	defer r.Close()
-	var out []Row
-	for {
-		row, err := r.Next(ctx)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, row)
-	}
+	return ReadAllHeld(ctx, r, "buffering result rows")
 }
 
 // Errorf builds a Postgres error with the given SQLSTATE. Every layer returns
