@@ -88,6 +88,13 @@ func main() {
 				}},
 			},
 			{
+				Name:  "passwd",
+				Usage: "print the SCRAM-SHA-256 verifier of a password (read from stdin, or asked for on a terminal) for users: in the config",
+				Action: func(c *cli.Context) error {
+					return passwdCommand(os.Stdin, c.App.Writer, os.Stderr)
+				},
+			},
+			{
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
@@ -264,10 +271,11 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe}
-	users := map[string]string{}
-	for _, u := range cfg.Users {
-		users[u.Name] = u.Password
+	users, access, err := gateUsers(cfg, log)
+	if err != nil {
+		return nil, err
 	}
+	gw.Access = access
 	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log}, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -174,6 +174,9 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			// the shard answer.
 			return b.native(nil)
 		}
+		if err := b.checkSQLiteCommand(sql); err != nil {
+			return nil, err
+		}
 		return nil, ParseError(err)
 	}
 	if len(res.Stmts) == 0 {
@@ -186,6 +189,10 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 	if vs := n.GetVariableShowStmt(); vs != nil && IsGateSetting(vs.Name) {
 		// The gate's own status, on every keyspace.
 		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
+	}
+	acc := accessOf(env)
+	if err := b.checkKeyspaces(n, acc); err != nil {
+		return nil, err
 	}
 	other, text, err := b.otherKeyspace(n)
 	if err != nil {
@@ -200,6 +207,9 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			}
 			native = !b.ks.Sharded && b.isPostgres(b.ks.Shards[0])
 		}
+	}
+	if err := b.checkOwnTables(n, acc); err != nil {
+		return nil, err
 	}
 	var pl *Plan
 	if native {

@@ -34,6 +34,9 @@ type Gate struct {
 	// shard queries, so that such a read sees a multi-shard commit on all
 	// of its shards or on none.
 	Visibility *sync.RWMutex
+	// Access, when set, gives a user's rights (nil for a user it does not
+	// restrict); unset, every user may do everything (trust).
+	Access func(user string) *planner.Access
 }
 
 // Committer commits the shard transactions of one client transaction.
@@ -57,17 +60,23 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if name == "" {
 		name = info.User
 	}
+	acc := g.accessFor(info.User)
 	ks, ok := g.Planner.VSchema.Keyspaces[name]
 	if !ok {
 		var names []string
 		for n := range g.Planner.VSchema.Keyspaces {
-			names = append(names, n)
+			if acc.MayUse(n) {
+				names = append(names, n)
+			}
 		}
 		sort.Strings(names)
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
+	if !acc.MayUse(name) {
+		return nil, errNoConnect(name)
+	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
-		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
+		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc}
 	if s.mode == "" {
 		s.mode = PoolSession
 	}
@@ -83,7 +92,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if app := info.Params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
-	if d := g.relayDialer(ks, s.mode); d != nil {
+	if d := g.relayDialer(ks, s.mode); d != nil && g.mayRelay(ks, acc) {
 		return newRelay(ctx, s, d, info.Params) // see relay.go
 	}
 	return s, nil
@@ -164,6 +173,7 @@ func parseOptions(opts string) map[string]string {
 type session struct {
 	gate     *Gate
 	keyspace string
+	access   *planner.Access // what the user may touch
 	cache    *planner.Cache
 	mode     string
 	forward  bool // the keyspace has Postgres shards: SET goes to them

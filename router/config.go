@@ -37,8 +37,15 @@ type TransactionsConfig struct {
 
 // UserConfig is one client login.
 type UserConfig struct {
-	Name     string `yaml:"name" json:"name"`
+	Name string `yaml:"name" json:"name"`
+	// Password is a SCRAM-SHA-256 verifier (`vitess passwd` makes one) or,
+	// warned about at startup, the password itself.
 	Password string `yaml:"password" json:"password"`
+	// Keyspaces the user may connect to and name as keyspace.table;
+	// absent: all.
+	Keyspaces []string `yaml:"keyspaces,omitempty" json:"keyspaces,omitempty"`
+	// Admin users may change lookup vindex tables (to repair them).
+	Admin bool `yaml:"admin,omitempty" json:"admin,omitempty"`
 }
 
 // KeyspaceConfig declares one keyspace: its shards and its vschema.
@@ -163,6 +170,9 @@ func (c *Config) Validate() error {
 	if len(c.Keyspaces) == 0 {
 		return fmt.Errorf("config: no keyspaces")
 	}
+	if err := c.validateUsers(); err != nil {
+		return err
+	}
 	for name, ks := range c.Keyspaces {
 		if len(ks.Shards) == 0 {
 			return fmt.Errorf("keyspace %s: no shards", name)
@@ -230,3 +240,26 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d)
 
 // MarshalYAML writes "30s".
 func (d Duration) MarshalYAML() (any, error) { return time.Duration(d).String(), nil }
+
+// validateUsers checks the users: names given once, keyspaces that exist.
+func (c *Config) validateUsers() error {
+	seen := map[string]bool{}
+	for i, u := range c.Users {
+		if u.Name == "" {
+			return fmt.Errorf("users[%d]: no name", i)
+		}
+		if seen[u.Name] {
+			return fmt.Errorf("users: %s is given twice", u.Name)
+		}
+		seen[u.Name] = true
+		if u.Keyspaces != nil && len(u.Keyspaces) == 0 {
+			return fmt.Errorf("user %s: keyspaces: [] lets the user use nothing (leave it out for all keyspaces)", u.Name)
+		}
+		for _, ks := range u.Keyspaces {
+			if _, ok := c.Keyspaces[ks]; !ok {
+				return fmt.Errorf("user %s: keyspace %q is not in the config", u.Name, ks)
+			}
+		}
+	}
+	return nil
+}
