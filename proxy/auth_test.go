@@ -107,7 +107,9 @@ func TestAuthVerifier(t *testing.T) {
 		}
 		c.Close(ctx)
 		for _, pw := range []string{"nope", v, ""} {
-			_, err = pgx.Connect(ctx, ts.url("app", pw, "main", ""))
+			cfg, _ := pgx.ParseConfig(ts.url("app", "", "main", ""))
+			cfg.Password = pw
+			_, err = pgx.ConnectConfig(ctx, cfg)
 			wantCode(t, err, "28P01")
 		}
 	}
