@@ -194,6 +194,8 @@ func loadConfig(o options) (*router.Config, error) {
 // gate is a running gate: shards, wire server and admin server.
 type gate struct {
 	tablets []*shards.Tablet
+	// loginTablets reach Postgres shards as users' shardUser roles.
+	loginTablets []*shards.Tablet
 	meta    *router.Meta
 	server  *proxy.Server
 	admin   *http.Server
@@ -233,9 +235,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		ks := vs.Keyspaces[name]
 		shardMap[name] = map[string]planner.Shard{}
 		for _, s := range ks.Shards {
-			t, err := shards.Open(ctx, name, s, ks.URLs[s], shards.Options{
-				NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log,
-			})
+			t, err := shards.Open(ctx, name, s, ks.URLs[s], tabletOptions(ks, log))
 			if err != nil {
 				return nil, err
 			}
@@ -247,12 +247,19 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := checkTwoPhase(ctx, vs, shardMap); err != nil {
 		return nil, err
 	}
+	users, err := gateUsers(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.openShardLogins(ctx, vs, shardMap, users); err != nil {
+		return nil, err
+	}
 	shards.SetLockWait(time.Duration(cfg.Transactions.LockWait))
 	visibility := &sync.RWMutex{}
 	coord := &shards.Coordinator{
 		Log:        g.meta,
 		Visibility: visibility,
-		Tablets:    func() []*shards.Tablet { return g.tablets },
+		Tablets:    func() []*shards.Tablet { return append(g.tablets[:len(g.tablets):len(g.tablets)], g.loginTablets...) },
 		AbortAfter: time.Duration(cfg.Transactions.AbortAfter),
 		Logger:     log,
 		Failpoint:  os.Getenv("VITESS_FAILPOINT"),
@@ -271,12 +278,8 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	g.planner, g.coord = pl, coord
 	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe}
-	users, access, err := gateUsers(cfg, log)
-	if err != nil {
-		return nil, err
-	}
-	gw.Access = access
-	g.server = proxy.NewServer(proxy.Config{Users: users, Logger: log}, gw.NewSession)
+	gw.Access, gw.ShardsFor = users.access, users.shardsFor
+	g.server = proxy.NewServer(proxy.Config{Users: users.passwords, Logger: log}, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("listen %s: %w", cfg.Listen, err)
@@ -299,6 +302,11 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	log.Info("listening", "addr", g.addr.String())
 	ok = true
 	return g, nil
+}
+
+// tabletOptions are the options of a keyspace's shards.
+func tabletOptions(ks *router.Keyspace, log *slog.Logger) shards.Options {
+	return shards.Options{NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log}
 }
 
 // checkTwoPhase refuses to start when a keyspace with several shards has a
@@ -350,6 +358,9 @@ func (g *gate) Close(ctx context.Context) error {
 		g.admin.Shutdown(ctx)
 	}
 	for _, t := range g.tablets {
+		t.Close()
+	}
+	for _, t := range g.loginTablets {
 		t.Close()
 	}
 	if g.meta != nil {

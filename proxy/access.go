@@ -51,3 +51,13 @@ func (g *Gate) mayRelay(ks *router.Keyspace, acc *planner.Access) bool {
 	}
 	return true
 }
+
+// shardsFor is the shards the user's sessions use.
+func (g *Gate) shardsFor(user string) map[string]map[string]planner.Shard {
+	if g.ShardsFor != nil {
+		if m := g.ShardsFor(user); m != nil {
+			return m
+		}
+	}
+	return g.Shards
+}

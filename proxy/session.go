@@ -37,6 +37,10 @@ type Gate struct {
 	// Access, when set, gives a user's rights (nil for a user it does not
 	// restrict); unset, every user may do everything (trust).
 	Access func(user string) *planner.Access
+	// ShardsFor, when set, gives the shards a user's sessions use (their
+	// Postgres shards reached as the user's own shard role); nil or a nil
+	// answer: Shards.
+	ShardsFor func(user string) map[string]map[string]planner.Shard
 }
 
 // Committer commits the shard transactions of one client transaction.
@@ -76,11 +80,11 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 		return nil, errNoConnect(name)
 	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
-		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc}
+		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc, shards: g.shardsFor(info.User)}
 	if s.mode == "" {
 		s.mode = PoolSession
 	}
-	for _, sh := range g.Shards[name] {
+	for _, sh := range s.shards[name] {
 		if isPostgres(sh) {
 			s.forward = true
 		} else {
@@ -92,7 +96,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if app := info.Params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
-	if d := g.relayDialer(ks, s.mode); d != nil && g.mayRelay(ks, acc) {
+	if d := relayDialer(ks, s.mode, s.shards); d != nil && g.mayRelay(ks, acc) {
 		return newRelay(ctx, s, d, info.Params) // see relay.go
 	}
 	return s, nil
@@ -174,6 +178,7 @@ type session struct {
 	gate     *Gate
 	keyspace string
 	access   *planner.Access // what the user may touch
+	shards   map[string]map[string]planner.Shard
 	cache    *planner.Cache
 	mode     string
 	forward  bool // the keyspace has Postgres shards: SET goes to them
@@ -288,7 +293,7 @@ func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn,
 }
 
 func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (planner.Conn, error) {
-	sh, ok := s.gate.Shards[keyspace][shard]
+	sh, ok := s.shards[keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
 	}
@@ -1004,7 +1009,7 @@ func (s *session) forwardSet(ctx context.Context, sql string, local bool) error 
 		return nil
 	}
 	for _, name := range s.gate.Planner.VSchema.Keyspaces[s.keyspace].Shards {
-		sh := s.gate.Shards[s.keyspace][name]
+		sh := s.shards[s.keyspace][name]
 		if !isPostgres(sh) {
 			continue
 		}

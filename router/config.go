@@ -46,6 +46,12 @@ type UserConfig struct {
 	Keyspaces []string `yaml:"keyspaces,omitempty" json:"keyspaces,omitempty"`
 	// Admin users may change lookup vindex tables (to repair them).
 	Admin bool `yaml:"admin,omitempty" json:"admin,omitempty"`
+	// ShardUser and ShardPassword replace the user and password of every
+	// Postgres shard URL for this user's backend connections (pools of
+	// their own), so that the user has that role's rights on the shards
+	// instead of the URL's role's.
+	ShardUser     string `yaml:"shardUser,omitempty" json:"shardUser,omitempty"`
+	ShardPassword string `yaml:"shardPassword,omitempty" json:"shardPassword,omitempty"`
 }
 
 // KeyspaceConfig declares one keyspace: its shards and its vschema.
@@ -252,6 +258,9 @@ func (c *Config) validateUsers() error {
 			return fmt.Errorf("users: %s is given twice", u.Name)
 		}
 		seen[u.Name] = true
+		if u.ShardPassword != "" && u.ShardUser == "" {
+			return fmt.Errorf("user %s: shardPassword without shardUser", u.Name)
+		}
 		if u.Keyspaces != nil && len(u.Keyspaces) == 0 {
 			return fmt.Errorf("user %s: keyspaces: [] lets the user use nothing (leave it out for all keyspaces)", u.Name)
 		}

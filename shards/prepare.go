@@ -96,10 +96,12 @@ func (e *Postgres) FinishPrepared(ctx context.Context, gid string, commit bool) 
 }
 
 // PreparedXacts lists this database's prepared transactions whose global
-// id starts with prefix.
+// id starts with prefix and that this role prepared: each of the gate's
+// shard roles (users' shardUser) finishes its own, which only it (or a
+// superuser) may.
 func (e *Postgres) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXact, error) {
 	rows, err := e.Query(sqltypes.WithSettings(ctx, nil),
-		`SELECT gid, (extract(epoch FROM prepared) * 1000)::bigint FROM pg_prepared_xacts WHERE database = current_database() AND starts_with(gid, $1)`, []any{prefix})
+		`SELECT gid, (extract(epoch FROM prepared) * 1000)::bigint FROM pg_prepared_xacts WHERE database = current_database() AND owner = current_user AND starts_with(gid, $1)`, []any{prefix})
 	if err != nil {
 		return nil, err
 	}
