@@ -196,16 +196,16 @@ type gate struct {
 	tablets []*shards.Tablet
 	// loginTablets reach Postgres shards as users' shardUser roles.
 	loginTablets []*shards.Tablet
-	meta    *router.Meta
-	server  *proxy.Server
-	admin   *http.Server
-	addr    net.Addr
-	log     *slog.Logger
-	stop    context.CancelFunc // background work (the commit resolver)
-	rep     *reporter
-	plans   *planMetrics
-	planner *planner.Planner
-	coord   *shards.Coordinator
+	meta         *router.Meta
+	server       *proxy.Server
+	admin        *http.Server
+	addr         net.Addr
+	log          *slog.Logger
+	stop         context.CancelFunc // background work (the commit resolver)
+	rep          *reporter
+	plans        *planMetrics
+	planner      *planner.Planner
+	coord        *shards.Coordinator
 }
 
 // startGate opens the shards and starts listening.
