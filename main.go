@@ -194,18 +194,19 @@ func loadConfig(o options) (*router.Config, error) {
 // gate is a running gate: shards, wire server and admin server.
 type gate struct {
 	tablets []*shards.Tablet
+	meta    *router.Meta
+	server  *proxy.Server
+	admin   *http.Server
+	addr    net.Addr
+	log     *slog.Logger
+	stop    context.CancelFunc // background work (the commit resolver)
+	rep     *reporter
+	plans   *planMetrics
+	planner *planner.Planner
+	coord   *shards.Coordinator
+
 	// loginTablets reach Postgres shards as users' shardUser roles.
 	loginTablets []*shards.Tablet
-	meta         *router.Meta
-	server       *proxy.Server
-	admin        *http.Server
-	addr         net.Addr
-	log          *slog.Logger
-	stop         context.CancelFunc // background work (the commit resolver)
-	rep          *reporter
-	plans        *planMetrics
-	planner      *planner.Planner
-	coord        *shards.Coordinator
 }
 
 // startGate opens the shards and starts listening.
