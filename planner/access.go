@@ -78,6 +78,11 @@ func eachName(n *pg_query.Node, fn func(schema, name string)) {
 			}
 		case *pg_query.CommentStmt:
 			dottedName(v.Object, fn)
+		case *pg_query.RenameStmt:
+			switch v.RenameType {
+			case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_MATVIEW, pg_query.ObjectType_OBJECT_FOREIGN_TABLE:
+				fn("", v.Newname) // renamed to a lookup table's name, it would shadow it
+			}
 		}
 		return true
 	})
@@ -129,6 +134,12 @@ func (b *builder) checkOwnTables(n *pg_query.Node, acc *Access) error {
 	lookups := b.lookupTables()
 	if len(lookups) == 0 {
 		return nil
+	}
+	if what := wholeDatabase(n); what != "" {
+		// Code the gate cannot read (a function body, a DO block) or a
+		// statement on every table at once could change the lookup
+		// tables; so could a table in another schema that shadows one.
+		return sqltypes.Errorf(codeInsufficientPrivilege, "permission denied: %s in keyspace %s, which holds lookup vindex tables (admin users only)", what, b.ks.Name)
 	}
 	eachTarget(n, func(name string) {
 		if err == nil && lookups[strings.ToLower(name)] {
@@ -221,4 +232,28 @@ func (b *builder) checkSQLiteCommand(sql string) error {
 		return nil
 	}
 	return nil
+}
+
+// wholeDatabase names the statements that may change any table without
+// naming it: function and procedure bodies and DO blocks (the gate does
+// not read their code), DROP/REASSIGN OWNED, and DROP, RENAME or ALTER of
+// a schema; "" for others.
+func wholeDatabase(n *pg_query.Node) string {
+	switch {
+	case n.GetDoStmt() != nil:
+		return "DO"
+	case n.GetCreateFunctionStmt() != nil:
+		return "CREATE FUNCTION"
+	case n.GetDropOwnedStmt() != nil:
+		return "DROP OWNED"
+	case n.GetReassignOwnedStmt() != nil:
+		return "REASSIGN OWNED"
+	case n.GetDropStmt().GetRemoveType() == pg_query.ObjectType_OBJECT_SCHEMA:
+		return "DROP SCHEMA"
+	case n.GetRenameStmt().GetRenameType() == pg_query.ObjectType_OBJECT_SCHEMA:
+		return "ALTER SCHEMA"
+	case n.GetAlterOwnerStmt().GetObjectType() == pg_query.ObjectType_OBJECT_SCHEMA:
+		return "ALTER SCHEMA"
+	}
+	return ""
 }
