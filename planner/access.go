@@ -131,22 +131,28 @@ func (b *builder) checkOwnTables(n *pg_query.Node, acc *Access) error {
 	if err != nil || acc.Admin {
 		return err
 	}
+	var targets []string
+	eachTarget(n, func(name string) { targets = append(targets, name) })
+	what := wholeDatabase(n)
+	if len(targets) == 0 && what == "" {
+		return nil // a read: no need to list the lookup tables
+	}
 	lookups := b.lookupTables()
 	if len(lookups) == 0 {
 		return nil
 	}
-	if what := wholeDatabase(n); what != "" {
+	if what != "" {
 		// Code the gate cannot read (a function body, a DO block) or a
 		// statement on every table at once could change the lookup
-		// tables; so could a table in another schema that shadows one.
+		// tables.
 		return sqltypes.Errorf(codeInsufficientPrivilege, "permission denied: %s in keyspace %s, which holds lookup vindex tables (admin users only)", what, b.ks.Name)
 	}
-	eachTarget(n, func(name string) {
-		if err == nil && lookups[strings.ToLower(name)] {
-			err = errNoTable(name)
+	for _, name := range targets {
+		if lookups[strings.ToLower(name)] {
+			return errNoTable(name)
 		}
-	})
-	return err
+	}
+	return nil
 }
 
 // hasSQLite reports whether the statement's keyspace has a SQLite shard.
@@ -257,3 +263,9 @@ func wholeDatabase(n *pg_query.Node) string {
 	}
 	return ""
 }
+
+// Access carries the user's rights into another keyspace's view of env.
+func (e keyspaceEnv) Access() *Access { return accessOf(e.Env) }
+
+// Access carries the user's rights into a refusing view of env.
+func (e refusingEnv) Access() *Access { return accessOf(e.Env) }
