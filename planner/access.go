@@ -50,91 +50,126 @@ func errNoTable(name string) error {
 	return sqltypes.Errorf(codeInsufficientPrivilege, "permission denied for table %s", name)
 }
 
-// checkKeyspaces refuses a statement naming a table of a keyspace the user
-// may not use (keyspace.table anywhere in it, DROP/TRUNCATE names too).
-func (b *builder) checkKeyspaces(n *pg_query.Node, acc *Access) error {
-	if acc.Keyspaces == nil {
-		return nil
-	}
-	var err error
-	eachName(n, func(schema, _ string) {
-		if _, isKs := b.p.VSchema.Keyspaces[schema]; err == nil && isKs && !acc.MayUse(schema) {
-			err = errNoSchema(schema)
-		}
-	})
-	return err
+// stmtNames are the names a statement uses, gathered in one walk.
+type stmtNames struct {
+	rels    []qualName // RangeVars, DROP/COMMENT objects, RENAME TO names
+	targets []string   // tables it may change (see scanNames)
+	funcs   []string   // called functions, unqualified
 }
 
-// eachName calls fn with every relation name in a statement: its
-// RangeVars and the names of DROP and COMMENT, which are not RangeVars.
-func eachName(n *pg_query.Node, fn func(schema, name string)) {
+type qualName struct{ schema, name string }
+
+// scanNames gathers a statement's names. Its targets are the tables of
+// INSERT, UPDATE, DELETE, MERGE and COPY FROM anywhere in it (CTEs,
+// EXPLAIN ANALYZE, PREPARE), CREATE TABLE AS's new table, and for any
+// other statement kind but a read every table it names (DDL, TRUNCATE,
+// LOCK, GRANT, a view, which may be updatable, a trigger or a rule).
+func scanNames(n *pg_query.Node) *stmtNames {
+	out := &stmtNames{}
+	target := func(rv *pg_query.RangeVar) { out.targets = append(out.targets, rv.GetRelname()) }
 	walk(n, func(m proto.Message) bool {
 		switch v := m.(type) {
 		case *pg_query.RangeVar:
-			fn(v.Schemaname, v.Relname)
+			out.rels = append(out.rels, qualName{v.Schemaname, v.Relname})
 		case *pg_query.DropStmt:
 			for _, o := range v.Objects {
-				dottedName(o, fn)
+				out.dotted(o)
 			}
 		case *pg_query.CommentStmt:
-			dottedName(v.Object, fn)
+			out.dotted(v.Object)
 		case *pg_query.RenameStmt:
 			switch v.RenameType {
 			case pg_query.ObjectType_OBJECT_TABLE, pg_query.ObjectType_OBJECT_VIEW, pg_query.ObjectType_OBJECT_MATVIEW, pg_query.ObjectType_OBJECT_FOREIGN_TABLE:
-				fn("", v.Newname) // renamed to a lookup table's name, it would shadow it
+				// Renamed to a lookup table's name, it would shadow it.
+				out.rels = append(out.rels, qualName{"", v.Newname})
 			}
+		case *pg_query.FuncCall:
+			if parts := stringsOf(v.Funcname); len(parts) > 0 {
+				out.funcs = append(out.funcs, parts[len(parts)-1])
+			}
+		case *pg_query.InsertStmt:
+			target(v.Relation)
+		case *pg_query.UpdateStmt:
+			target(v.Relation)
+		case *pg_query.DeleteStmt:
+			target(v.Relation)
+		case *pg_query.MergeStmt:
+			target(v.Relation)
+		case *pg_query.CopyStmt:
+			if v.IsFrom {
+				target(v.Relation)
+			}
+		case *pg_query.IntoClause:
+			target(v.Rel)
 		}
 		return true
 	})
+	switch {
+	case n.GetSelectStmt() != nil, n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil,
+		n.GetMergeStmt() != nil, n.GetCopyStmt() != nil, n.GetExplainStmt() != nil, n.GetDeclareCursorStmt() != nil,
+		n.GetPrepareStmt() != nil, n.GetCreateTableAsStmt() != nil:
+	default:
+		for _, r := range out.rels {
+			out.targets = append(out.targets, r.name)
+		}
+	}
+	return out
 }
 
-// dottedName reads a name list (schema.table or table) of a DROP object.
-func dottedName(o *pg_query.Node, fn func(schema, name string)) {
+// dotted reads a name list (schema.table or table) of a DROP object.
+func (s *stmtNames) dotted(o *pg_query.Node) {
 	items := o.GetList().GetItems()
 	if len(items) == 0 {
 		return
 	}
-	name := items[len(items)-1].GetString_().GetSval()
-	schema := ""
+	q := qualName{name: items[len(items)-1].GetString_().GetSval()}
 	if len(items) > 1 {
-		schema = items[len(items)-2].GetString_().GetSval()
+		q.schema = items[len(items)-2].GetString_().GetSval()
 	}
-	if name != "" {
-		fn(schema, name)
+	if q.name != "" {
+		s.rels = append(s.rels, q)
 	}
+}
+
+// checkKeyspaces refuses a statement naming a table of a keyspace the user
+// may not use (keyspace.table anywhere in it, DROP/TRUNCATE names too).
+func (b *builder) checkKeyspaces(names *stmtNames, acc *Access) error {
+	if acc.Keyspaces == nil {
+		return nil
+	}
+	for _, r := range names.rels {
+		if _, isKs := b.p.VSchema.Keyspaces[r.schema]; isKs && !acc.MayUse(r.schema) {
+			return errNoSchema(r.schema)
+		}
+	}
+	return nil
 }
 
 // checkOwnTables refuses a statement that changes a table the gate keeps
 // (a lookup vindex table, unless the user is an admin) or that names the
 // gate's _vt_ tables or, on a keyspace with SQLite shards, SQLite's own
 // tables and pragma functions, which show and change the shard files.
-func (b *builder) checkOwnTables(n *pg_query.Node, acc *Access) error {
+func (b *builder) checkOwnTables(n *pg_query.Node, names *stmtNames, acc *Access) error {
 	sqlite := b.hasSQLite()
-	var err error
-	internal := func(name string) {
+	internal := func(name string) bool {
 		l := strings.ToLower(name)
-		if err == nil && (strings.HasPrefix(l, "_vt_") || sqlite && (strings.HasPrefix(l, "sqlite_") || strings.HasPrefix(l, "pragma_"))) {
-			err = errNoTable(name)
+		return strings.HasPrefix(l, "_vt_") || sqlite && (strings.HasPrefix(l, "sqlite_") || strings.HasPrefix(l, "pragma_"))
+	}
+	for _, r := range names.rels {
+		if internal(r.name) {
+			return errNoTable(r.name)
 		}
 	}
-	eachName(n, func(_, name string) { internal(name) })
-	if sqlite {
-		walk(n, func(m proto.Message) bool {
-			if fc, ok := m.(*pg_query.FuncCall); ok {
-				if parts := stringsOf(fc.Funcname); len(parts) > 0 {
-					internal(parts[len(parts)-1])
-				}
-			}
-			return err == nil
-		})
+	for _, f := range names.funcs {
+		if sqlite && internal(f) {
+			return errNoTable(f)
+		}
 	}
-	if err != nil || acc.Admin {
-		return err
+	if acc.Admin {
+		return nil
 	}
-	var targets []string
-	eachTarget(n, func(name string) { targets = append(targets, name) })
 	what := wholeDatabase(n)
-	if len(targets) == 0 && what == "" {
+	if len(names.targets) == 0 && what == "" {
 		return nil // a read: no need to list the lookup tables
 	}
 	lookups := b.lookupTables()
@@ -147,7 +182,7 @@ func (b *builder) checkOwnTables(n *pg_query.Node, acc *Access) error {
 		// tables.
 		return sqltypes.Errorf(codeInsufficientPrivilege, "permission denied: %s in keyspace %s, which holds lookup vindex tables (admin users only)", what, b.ks.Name)
 	}
-	for _, name := range targets {
+	for _, name := range names.targets {
 		if lookups[strings.ToLower(name)] {
 			return errNoTable(name)
 		}
@@ -179,41 +214,6 @@ func (b *builder) lookupTables() map[string]bool {
 		}
 	}
 	return out
-}
-
-// eachTarget calls fn with every table a statement may change: the targets
-// of INSERT, UPDATE, DELETE, MERGE and COPY FROM anywhere in it (CTEs,
-// EXPLAIN ANALYZE, PREPARE), and for any other statement kind but a read
-// every table it names (DDL, TRUNCATE, LOCK, GRANT, a view, which may be
-// updatable, a trigger or a rule).
-func eachTarget(n *pg_query.Node, fn func(name string)) {
-	switch {
-	case n.GetSelectStmt() != nil, n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil,
-		n.GetMergeStmt() != nil, n.GetCopyStmt() != nil, n.GetExplainStmt() != nil, n.GetDeclareCursorStmt() != nil,
-		n.GetPrepareStmt() != nil:
-	case n.GetCreateTableAsStmt() != nil:
-		fn(n.GetCreateTableAsStmt().GetInto().GetRel().GetRelname())
-	default:
-		eachName(n, func(_, name string) { fn(name) })
-		return
-	}
-	walk(n, func(m proto.Message) bool {
-		switch v := m.(type) {
-		case *pg_query.InsertStmt:
-			fn(v.GetRelation().GetRelname())
-		case *pg_query.UpdateStmt:
-			fn(v.GetRelation().GetRelname())
-		case *pg_query.DeleteStmt:
-			fn(v.GetRelation().GetRelname())
-		case *pg_query.MergeStmt:
-			fn(v.GetRelation().GetRelname())
-		case *pg_query.CopyStmt:
-			if v.IsFrom {
-				fn(v.GetRelation().GetRelname())
-			}
-		}
-		return true
-	})
 }
 
 // checkSQLiteCommand answers 42501 rather than a syntax error for SQLite's

@@ -190,8 +190,8 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		// The gate's own status, on every keyspace.
 		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
 	}
-	acc := accessOf(env)
-	if err := b.checkKeyspaces(n, acc); err != nil {
+	acc, names := accessOf(env), scanNames(n)
+	if err := b.checkKeyspaces(names, acc); err != nil {
 		return nil, err
 	}
 	other, text, err := b.otherKeyspace(n)
@@ -208,7 +208,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			native = !b.ks.Sharded && b.isPostgres(b.ks.Shards[0])
 		}
 	}
-	if err := b.checkOwnTables(n, acc); err != nil {
+	if err := b.checkOwnTables(n, names, acc); err != nil {
 		return nil, err
 	}
 	var pl *Plan
