@@ -213,3 +213,31 @@ func TestPlaintextPasswordWarned(t *testing.T) {
 		t.Errorf("logs:\n%s", logs.String())
 	}
 }
+
+// TestPasswdCommand runs the built `vitess passwd` with the password on
+// stdin and logs in to a gate configured with the verifier it printed.
+func TestPasswdCommand(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "vitess")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bin, "passwd")
+	cmd.Stdin = strings.NewReader("from the CLI")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("vitess passwd: %v", err)
+	}
+	v := strings.TrimSpace(string(out))
+	if !strings.HasPrefix(v, "SCRAM-SHA-256$4096:") {
+		t.Fatalf("vitess passwd printed %q", out)
+	}
+	g := startTestGate(t, 2, fmt.Sprintf("users:\n  - {name: cli, password: %q}\n", v))
+	mustConnectAs(t, g, "cli", "from the CLI", "main")
+	_, err = connectAs(t, g, "cli", "from the cli", "main")
+	wantState(t, "wrong password", err, "28P01")
+	cmd = exec.Command(bin, "passwd")
+	cmd.Stdin = strings.NewReader("")
+	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "empty password") {
+		t.Errorf("empty password: %v %s", err, out)
+	}
+}
