@@ -98,7 +98,11 @@ func testGateTablesProtected(t *testing.T, engine string) {
 			}
 		}
 	}
-	_, err := own.PgConn().CopyFrom(ctx, strings.NewReader("zz@x\t00\n"), `COPY users_email FROM STDIN`)
+	// What the gate cannot parse is not passed to a keyspace holding
+	// lookup tables for a user who is not an admin.
+	_, err := own.Exec(ctx, `DELETE FROM users_email WHERE email = 'u1@x' ORDER BY`)
+	wantState(t, "unparsed DELETE", err, "42601")
+	_, err = own.PgConn().CopyFrom(ctx, strings.NewReader("zz@x\t00\n"), `COPY users_email FROM STDIN`)
 	wantState(t, "COPY users_email FROM STDIN", err, "42501")
 	checkLookups(t, looker, "after the refused changes")
 	var id int

@@ -169,9 +169,10 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			// EXPLAIN (ROUTE) of what Postgres cannot EXPLAIN (COPY).
 			return b.explainRoute()
 		}
-		if native {
+		if native && (accessOf(env).Admin || len(b.lookupTables()) == 0) {
 			// A grammar this parser does not know may be the server's: let
-			// the shard answer.
+			// the shard answer (unless it could be a change of a lookup
+			// table the gate has not seen).
 			return b.native(nil)
 		}
 		if err := b.checkSQLiteCommand(sql); err != nil {
