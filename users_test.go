@@ -176,6 +176,7 @@ func TestUsersConfigChecked(t *testing.T) {
 		`users: [{name: a, password: p, keyspaces: [nosuch]}]`:              `keyspace "nosuch" is not in the config`,
 		`users: [{name: a, password: p}, {name: a, password: q}]`:           "given twice",
 		`users: [{name: a, password: p, keyspaces: []}]`:                    "lets the user use nothing",
+		`users: [{name: a, password: p, shardPassword: x}]`:                 "shardPassword without shardUser",
 		`users: [{name: a, password: p, keyspace: [main]}]`:                 `unknown key "keyspace"`,
 	} {
 		dir := t.TempDir()
