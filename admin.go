@@ -17,8 +17,9 @@ import (
 // healthy), /readyz (200 when the gate can serve: every keyspace has a
 // healthy shard), /status and /vschema (the SDK's JSON shapes; one
 // keyspace with ?keyspace=NAME, else a list of all), /metrics
-// (Prometheus) and /debug/pprof.
-func (g *gate) adminMux() *http.ServeMux {
+// (Prometheus), POST /vindex/backfill and, when enabled, /debug/pprof.
+// With a token, all but /healthz and /readyz require it.
+func (g *gate) adminMux() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		for _, t := range g.tablets {
@@ -48,13 +49,18 @@ func (g *gate) adminMux() *http.ServeMux {
 	mux.HandleFunc("/vschema", func(w http.ResponseWriter, r *http.Request) {
 		serveDoc(w, r, g.rep.Keyspaces(), func(ks string) (any, bool) { return g.rep.VSchema(ks) })
 	})
-	mux.HandleFunc("/vindex/backfill", g.serveBackfill)
+	mux.Handle("/vindex/backfill", jsonPost(g.serveBackfill))
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(&metrics{g: g}, prometheus.NewGoCollector(), g.plans.latency, g.plans.errors)
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/debug/pprof/", pprof.Index)
-	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
-	return mux
+	if g.adminCfg.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	}
+	return requireToken(g.adminCfg.Token, mux)
 }
 
 // serveDoc writes one keyspace's document, or the list of all of them.

@@ -18,12 +18,7 @@ import (
 // connection error naming it, no committed row is lost, and everything
 // works again once the shard is back.
 func TestDeadShard(t *testing.T) {
-	live := pgtest.Shared(t)
-	dead := pgtest.Start(t)
-	_, liveURL := live.CreateDB(t)
-	cfg := fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
-		liveURL, dead.URL("postgres"))
-	g := startTestGateOpts(t, optionsWithConfig(t, cfg))
+	g, dead := twoServerGate(t, "")
 	c := g.connect(t)
 	ctx := context.Background()
 	mustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)
@@ -65,4 +60,18 @@ func TestDeadShard(t *testing.T) {
 	if lastErr != nil || n != 3 {
 		t.Errorf("after restart: %d rows, %v", n, lastErr)
 	}
+}
+
+// twoServerGate starts a gate whose keyspace main has shard -80 on the
+// shared server and 80- on a server of its own (returned, to stop), with
+// the config's top-level lines before the keyspace. Vitess hash: ids 1 and
+// 2 live on -80, 29999 on 80-.
+func twoServerGate(t *testing.T, top string) (*testGate, *pgtest.Server) {
+	t.Helper()
+	live := pgtest.Shared(t)
+	own := pgtest.Start(t)
+	_, liveURL := live.CreateDB(t)
+	cfg := fmt.Sprintf("%skeyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
+		top, liveURL, own.URL("postgres"))
+	return startTestGateOpts(t, optionsWithConfig(t, cfg)), own
 }

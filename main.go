@@ -29,7 +29,15 @@ import (
 var Version = "0.1.0"
 
 func main() {
-	app := &cli.App{
+	if err := newApp().Run(os.Args); err != nil {
+		fmt.Fprintln(os.Stderr, "vitess:", err)
+		os.Exit(1)
+	}
+}
+
+// newApp is the command line: serve, status, vschema, vindex, version.
+func newApp() *cli.App {
+	return &cli.App{
 		Name:  "vitess",
 		Usage: "a Postgres-compatible sharding gate",
 		Commands: []*cli.Command{
@@ -40,6 +48,7 @@ func main() {
 					&cli.StringFlag{Name: "config", Usage: "config file (YAML or JSON)"},
 					&cli.StringFlag{Name: "listen", Usage: "Postgres listen address (default 127.0.0.1:15432)"},
 					&cli.StringFlag{Name: "admin", Usage: "admin HTTP address (default 127.0.0.1:15000)"},
+					&cli.StringFlag{Name: "admin-token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "bearer token the admin HTTP requires (overrides the config's admin.token)"},
 					&cli.StringFlag{Name: "data-dir", Usage: "where SQLite shards and metadata live (default ./vitess-data)"},
 					&cli.IntFlag{Name: "shards", Usage: "number of SQLite shards of the default keyspace (default 4)"},
 				},
@@ -50,11 +59,12 @@ func main() {
 				Usage: "print the shards' health and counters (from a running gate's admin HTTP)",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+					&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
 					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
 					&cli.BoolFlag{Name: "json", Usage: "print the JSON the gate returns"},
 				},
 				Action: func(c *cli.Context) error {
-					return statusCommand(c.App.Writer, c.String("admin"), c.String("keyspace"), c.Bool("json"))
+					return statusCommand(c.App.Writer, c.String("admin"), c.String("token"), c.String("keyspace"), c.Bool("json"))
 				},
 			},
 			{
@@ -62,10 +72,11 @@ func main() {
 				Usage: "print the vschema (from a running gate's admin HTTP)",
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+					&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
 					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
 				},
 				Action: func(c *cli.Context) error {
-					return vschemaCommand(c.App.Writer, c.String("admin"), c.String("keyspace"))
+					return vschemaCommand(c.App.Writer, c.String("admin"), c.String("token"), c.String("keyspace"))
 				},
 			},
 			{
@@ -77,13 +88,14 @@ func main() {
 					ArgsUsage: "TABLE VINDEX",
 					Flags: []cli.Flag{
 						&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+						&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
 						&cli.StringFlag{Name: "keyspace", Value: "main", Usage: "the table's keyspace"},
 					},
 					Action: func(c *cli.Context) error {
 						if c.NArg() != 2 {
-							return fmt.Errorf("usage: vitess vindex backfill [--admin ADDR] [--keyspace K] TABLE VINDEX (flags first)")
+							return fmt.Errorf("usage: vitess vindex backfill [--admin ADDR] [--token T] [--keyspace K] TABLE VINDEX (flags first)")
 						}
-						return backfillCommand(c.App.Writer, c.String("admin"), c.String("keyspace"), c.Args().Get(0), c.Args().Get(1))
+						return backfillCommand(c.App.Writer, c.String("admin"), c.String("token"), c.String("keyspace"), c.Args().Get(0), c.Args().Get(1))
 					},
 				}},
 			},
@@ -104,20 +116,18 @@ func main() {
 			},
 		},
 	}
-	if err := app.Run(os.Args); err != nil {
-		fmt.Fprintln(os.Stderr, "vitess:", err)
-		os.Exit(1)
-	}
 }
 
 // options are the serve flags; zero values mean "not given".
 type options struct {
 	config, listen, admin, dataDir string
+	adminToken                     string
 	shards                         int
 }
 
 func serve(c *cli.Context) error {
-	opts := options{config: c.String("config"), listen: c.String("listen"), admin: c.String("admin"), dataDir: c.String("data-dir"), shards: c.Int("shards")}
+	opts := options{config: c.String("config"), listen: c.String("listen"), admin: c.String("admin"), adminToken: c.String("admin-token"),
+		dataDir: c.String("data-dir"), shards: c.Int("shards")}
 	cfg, err := loadConfig(opts)
 	if err != nil {
 		return err
@@ -149,7 +159,10 @@ func loadConfig(o options) (*router.Config, error) {
 		cfg.Listen = o.listen
 	}
 	if o.admin != "" {
-		cfg.Admin = o.admin
+		cfg.Admin.Listen = o.admin
+	}
+	if o.adminToken != "" {
+		cfg.Admin.Token = o.adminToken
 	}
 	if o.dataDir != "" {
 		cfg.DataDir = o.dataDir
@@ -157,8 +170,8 @@ func loadConfig(o options) (*router.Config, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:15432"
 	}
-	if cfg.Admin == "" {
-		cfg.Admin = "127.0.0.1:15000"
+	if cfg.Admin.Listen == "" {
+		cfg.Admin.Listen = "127.0.0.1:15000"
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = "vitess-data"
@@ -197,13 +210,15 @@ type gate struct {
 	meta    *router.Meta
 	server  *proxy.Server
 	admin   *http.Server
-	addr    net.Addr
-	log     *slog.Logger
-	stop    context.CancelFunc // background work (the commit resolver)
-	rep     *reporter
-	plans   *planMetrics
-	planner *planner.Planner
-	coord   *shards.Coordinator
+	// adminCfg is what the admin HTTP was started with (token, pprof).
+	adminCfg router.AdminConfig
+	addr     net.Addr
+	log      *slog.Logger
+	stop     context.CancelFunc // background work (the commit resolver)
+	rep      *reporter
+	plans    *planMetrics
+	planner  *planner.Planner
+	coord    *shards.Coordinator
 
 	// loginTablets reach Postgres shards as users' shardUser roles.
 	loginTablets []*shards.Tablet
@@ -291,16 +306,13 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 			log.Error("serve", "err", err)
 		}
 	}()
-	if cfg.Admin != "" && cfg.Admin != "off" {
-		al, err := net.Listen("tcp", cfg.Admin)
-		if err != nil {
-			return nil, fmt.Errorf("admin listen %s: %w", cfg.Admin, err)
-		}
-		g.admin = &http.Server{Handler: g.adminMux(), ReadHeaderTimeout: 5 * time.Second}
-		go g.admin.Serve(al)
-		log.Info("admin http", "addr", al.Addr().String())
+	if err := g.startAdmin(cfg.Admin); err != nil {
+		return nil, err
 	}
 	log.Info("listening", "addr", g.addr.String())
+	// tlsConfigured: false until the client-side TLS config (the tls
+	// branch's cfg.TLS) is merged; then pass cfg.TLS != nil.
+	warnListen(log, g.addr, len(cfg.Users) > 0, false)
 	ok = true
 	return g, nil
 }

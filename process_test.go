@@ -47,6 +47,9 @@ func TestServeProcess(t *testing.T) {
 	listen, admin := freeAddr(t), freeAddr(t)
 	cmd := exec.Command(bin, "serve", "--listen", listen, "--admin", admin)
 	cmd.Dir = dir // default --data-dir ./vitess-data
+	// The admin token from the environment, as the CLI commands read it.
+	withToken := append(os.Environ(), "VITESS_ADMIN_TOKEN="+adminToken)
+	cmd.Env = withToken
 	var logs strings.Builder
 	cmd.Stderr = &logs
 	if err := cmd.Start(); err != nil {
@@ -76,15 +79,25 @@ func TestServeProcess(t *testing.T) {
 		t.Fatalf("healthz: %v %v", resp, err)
 	}
 	resp.Body.Close()
-	// The status and vschema commands read the running gate's admin HTTP.
-	if out, err := exec.Command(bin, "status", "--admin", admin).CombinedOutput(); err != nil || !strings.Contains(string(out), "HEALTHY") || strings.Count(string(out), "main ") != 4 {
+	// The status and vschema commands read the running gate's admin HTTP,
+	// with the token from VITESS_ADMIN_TOKEN or --token.
+	cli := func(env []string, args ...string) (string, error) {
+		c := exec.Command(bin, args...)
+		c.Env = env
+		out, err := c.CombinedOutput()
+		return string(out), err
+	}
+	if out, err := cli(withToken, "status", "--admin", admin); err != nil || !strings.Contains(out, "HEALTHY") || strings.Count(out, "main ") != 4 {
 		t.Errorf("vitess status: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(bin, "status", "--admin", admin, "--json").CombinedOutput(); err != nil || !strings.Contains(string(out), `"shardCount":4`) {
+	if out, err := cli(os.Environ(), "status", "--admin", admin, "--token", adminToken, "--json"); err != nil || !strings.Contains(out, `"shardCount":4`) {
 		t.Errorf("vitess status --json: %v\n%s", err, out)
 	}
-	if out, err := exec.Command(bin, "vschema", "--admin", admin).CombinedOutput(); err != nil || !strings.Contains(string(out), `"kv"`) {
+	if out, err := cli(withToken, "vschema", "--admin", admin); err != nil || !strings.Contains(out, `"kv"`) {
 		t.Errorf("vitess vschema: %v\n%s", err, out)
+	}
+	if out, err := cli(append(os.Environ(), "VITESS_ADMIN_TOKEN="), "status", "--admin", admin); err == nil || !strings.Contains(out, "401 unauthorized") {
+		t.Errorf("vitess status without the token: %v\n%s", err, out)
 	}
 	for _, s := range []string{"-40", "40-80", "80-c0", "c0-"} {
 		if _, err := os.Stat(filepath.Join(dir, "vitess-data", "main", s+".db")); err != nil {

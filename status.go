@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -106,25 +107,60 @@ func (r *reporter) VSchema(keyspace string) (sdk.VSchema, bool) {
 	return doc, true
 }
 
-// fetchDocs reads /status or /vschema from a gate's admin HTTP: every
-// keyspace's document, or one.
-func fetchDocs[T any](admin, path, keyspace string) ([]T, []byte, error) {
-	u := "http://" + admin + path
-	if keyspace != "" {
-		u += "?keyspace=" + url.QueryEscape(keyspace)
+// adminRequest sends one request to a gate's admin HTTP, with the bearer
+// token when one is given and body (if not nil) as JSON; it returns the
+// status code and the body.
+func adminRequest(method, admin, token, path string, body any) (int, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, err
+		}
+		rd = bytes.NewReader(b)
 	}
-	client := http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(u)
+	req, err := http.NewRequest(method, "http://"+admin+path, rd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("gate admin %s: %w", admin, err)
+		return 0, nil, fmt.Errorf("gate admin %s: %w", admin, err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	// Backfills of big tables take a while; reads are quick.
+	client := http.Client{Timeout: 10 * time.Second}
+	if method == http.MethodPost {
+		client.Timeout = 0
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, fmt.Errorf("gate admin %s: %w", admin, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, fmt.Errorf("gate admin %s: %w", admin, err)
+	}
+	if resp.StatusCode == http.StatusUnauthorized {
+		return resp.StatusCode, b, fmt.Errorf("gate admin %s%s: 401 unauthorized: give the admin token with --token or VITESS_ADMIN_TOKEN", admin, path)
+	}
+	return resp.StatusCode, b, nil
+}
+
+// fetchDocs reads /status or /vschema from a gate's admin HTTP: every
+// keyspace's document, or one.
+func fetchDocs[T any](admin, token, path, keyspace string) ([]T, []byte, error) {
+	if keyspace != "" {
+		path += "?keyspace=" + url.QueryEscape(keyspace)
+	}
+	code, body, err := adminRequest(http.MethodGet, admin, token, path, nil)
 	if err != nil {
 		return nil, nil, err
 	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, nil, fmt.Errorf("gate admin %s%s: %s: %s", admin, path, resp.Status, strings.TrimSpace(string(body)))
+	if code != http.StatusOK {
+		return nil, nil, fmt.Errorf("gate admin %s%s: %d %s: %s", admin, path, code, http.StatusText(code), strings.TrimSpace(string(body)))
 	}
 	var docs []T
 	if keyspace != "" {
@@ -138,8 +174,8 @@ func fetchDocs[T any](admin, path, keyspace string) ([]T, []byte, error) {
 }
 
 // statusCommand prints `vitess status`: a table of shards per keyspace.
-func statusCommand(w io.Writer, admin, keyspace string, asJSON bool) error {
-	docs, body, err := fetchDocs[sdk.ClusterStatus](admin, "/status", keyspace)
+func statusCommand(w io.Writer, admin, token, keyspace string, asJSON bool) error {
+	docs, body, err := fetchDocs[sdk.ClusterStatus](admin, token, "/status", keyspace)
 	if err != nil {
 		return err
 	}
@@ -163,8 +199,8 @@ func statusCommand(w io.Writer, admin, keyspace string, asJSON bool) error {
 }
 
 // vschemaCommand prints `vitess vschema` (JSON, indented).
-func vschemaCommand(w io.Writer, admin, keyspace string) error {
-	docs, _, err := fetchDocs[sdk.VSchema](admin, "/vschema", keyspace)
+func vschemaCommand(w io.Writer, admin, token, keyspace string) error {
+	docs, _, err := fetchDocs[sdk.VSchema](admin, token, "/vschema", keyspace)
 	if err != nil {
 		return err
 	}

@@ -148,15 +148,15 @@ func TestStatusSurfaces(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := statusCommand(&out, admin, "", false); err != nil || strings.Count(out.String(), "main ") != 2 || !strings.Contains(out.String(), "P99 MS") {
+	if err := statusCommand(&out, admin, "", "", false); err != nil || strings.Count(out.String(), "main ") != 2 || !strings.Contains(out.String(), "P99 MS") {
 		t.Errorf("vitess status: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := statusCommand(&out, admin, "main", true); err != nil || !strings.Contains(out.String(), `"shardCount":2`) {
+	if err := statusCommand(&out, admin, "", "main", true); err != nil || !strings.Contains(out.String(), `"shardCount":2`) {
 		t.Errorf("vitess status --json: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := vschemaCommand(&out, admin, "main"); err != nil || !strings.Contains(out.String(), `"items_seq"`) {
+	if err := vschemaCommand(&out, admin, "", "main"); err != nil || !strings.Contains(out.String(), `"items_seq"`) {
 		t.Errorf("vitess vschema: %v\n%s", err, out.String())
 	}
 }

@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/dotdo/vitess/planner"
@@ -31,20 +31,27 @@ func createLookupTables(ctx context.Context, vs *router.VSchema, shardMap map[st
 	}
 }
 
-// serveBackfill runs a lookup vindex backfill: POST
-// /vindex/backfill?keyspace=K&table=T&vindex=V answers the result as JSON.
+// backfillRequest is POST /vindex/backfill's JSON body; keyspace
+// defaults to main.
+type backfillRequest struct {
+	Keyspace string `json:"keyspace"`
+	Table    string `json:"table"`
+	Vindex   string `json:"vindex"`
+}
+
+// serveBackfill runs a lookup vindex backfill: POST /vindex/backfill with
+// {"keyspace": K, "table": T, "vindex": V} answers the result as JSON.
+// The older ?keyspace=K&table=T&vindex=V form is still read, but only on
+// the same JSON POST (jsonPost guards the route).
 func (g *gate) serveBackfill(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		http.Error(w, "POST /vindex/backfill?keyspace=K&table=T&vindex=V", http.StatusMethodNotAllowed)
+	w.Header().Set("Content-Type", "application/json")
+	req, err := readBackfillRequest(r)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 		return
 	}
-	q := r.URL.Query()
-	ks := q.Get("keyspace")
-	if ks == "" {
-		ks = "main"
-	}
-	res, err := g.planner.Backfill(r.Context(), ks, q.Get("table"), q.Get("vindex"), g.coord.Commit)
-	w.Header().Set("Content-Type", "application/json")
+	res, err := g.planner.Backfill(r.Context(), req.Keyspace, req.Table, req.Vindex, g.coord.Commit)
 	if err != nil {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
@@ -54,21 +61,39 @@ func (g *gate) serveBackfill(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(res)
 }
 
+// readBackfillRequest reads the query string, then the JSON body over it.
+func readBackfillRequest(r *http.Request) (backfillRequest, error) {
+	q := r.URL.Query()
+	req := backfillRequest{Keyspace: q.Get("keyspace"), Table: q.Get("table"), Vindex: q.Get("vindex")}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil && !errors.Is(err, io.EOF) {
+		return req, fmt.Errorf("backfill request body: %w", err)
+	}
+	if dec.More() {
+		return req, fmt.Errorf("backfill request body: one JSON object expected")
+	}
+	if req.Keyspace == "" {
+		req.Keyspace = "main"
+	}
+	if req.Table == "" || req.Vindex == "" {
+		return req, fmt.Errorf(`backfill request: "table" and "vindex" are required`)
+	}
+	return req, nil
+}
+
 // backfillCommand asks a running gate to backfill a lookup vindex.
-func backfillCommand(w io.Writer, admin, keyspace, table, vindex string) error {
-	u := fmt.Sprintf("http://%s/vindex/backfill?keyspace=%s&table=%s&vindex=%s", admin, url.QueryEscape(keyspace), url.QueryEscape(table), url.QueryEscape(vindex))
-	resp, err := http.Post(u, "application/json", nil)
+func backfillCommand(w io.Writer, admin, token, keyspace, table, vindex string) error {
+	code, body, err := adminRequest(http.MethodPost, admin, token, "/vindex/backfill", backfillRequest{Keyspace: keyspace, Table: table, Vindex: vindex})
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)
 	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
+	if code != http.StatusOK {
 		var e struct{ Error string }
 		if json.Unmarshal(body, &e) == nil && e.Error != "" {
 			return fmt.Errorf("backfill: %s", e.Error)
 		}
-		return fmt.Errorf("backfill: %s: %s", resp.Status, strings.TrimSpace(string(body)))
+		return fmt.Errorf("backfill: %d %s: %s", code, http.StatusText(code), strings.TrimSpace(string(body)))
 	}
 	var res planner.BackfillResult
 	if err := json.Unmarshal(body, &res); err != nil {

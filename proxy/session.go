@@ -79,6 +79,9 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if !acc.MayUse(name) {
 		return nil, errNoConnect(name)
 	}
+	if err := checkStartupReading(info.Params); err != nil {
+		return nil, err
+	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
 		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc, shards: g.shardsFor(info.User)}
 	if s.mode == "" {
@@ -1069,6 +1072,11 @@ func (s *session) set(ctx context.Context, vs *pg_query.VariableSetStmt, sql str
 	}
 	if vs.Kind == pg_query.VariableSetKind_VAR_SET_MULTI && strings.EqualFold(vs.Name, "TRANSACTION") {
 		return s.setTransaction(ctx, vs, sql)
+	}
+	if vs.Kind == pg_query.VariableSetKind_VAR_SET_VALUE {
+		if err := checkReading(name, val); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.forwardSet(ctx, sql, vs.IsLocal); err != nil {
 		return nil, err

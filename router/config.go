@@ -1,6 +1,7 @@
 package router
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 // Config is the gate's config file (YAML or JSON).
 type Config struct {
 	Listen    string                     `yaml:"listen" json:"listen"`
-	Admin     string                     `yaml:"admin" json:"admin"`
+	Admin     AdminConfig                `yaml:"admin" json:"admin"`
 	Metadata  string                     `yaml:"metadata" json:"metadata"`
 	DataDir   string                     `yaml:"dataDir" json:"dataDir"`
 	Users     []UserConfig               `yaml:"users" json:"users"`
@@ -33,6 +34,48 @@ type TransactionsConfig struct {
 	// LockWait bounds a transaction's wait for a SQLite shard another
 	// transaction holds (default 10s); then the statement fails with 55P03.
 	LockWait Duration `yaml:"lockWait" json:"lockWait"`
+}
+
+// AdminConfig is the admin HTTP server: `admin: host:port` (or "off"), or
+// `admin: {listen: host:port, token: SECRET, pprof: true}`.
+type AdminConfig struct {
+	Listen string `yaml:"listen" json:"listen"`
+	// Token, when set, is the bearer token every endpoint but /healthz and
+	// /readyz requires.
+	Token string `yaml:"token" json:"token"`
+	// Pprof serves /debug/pprof (off by default: profiles and goroutine
+	// dumps show the gate's internals and cost CPU).
+	Pprof bool `yaml:"pprof" json:"pprof"`
+}
+
+// UnmarshalYAML accepts the mapping or the plain address string.
+func (a *AdminConfig) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*a = AdminConfig{Listen: n.Value}
+		return nil
+	}
+	type plain AdminConfig
+	return n.Decode((*plain)(a))
+}
+
+// UnmarshalJSON accepts the object or the plain address string.
+func (a *AdminConfig) UnmarshalJSON(b []byte) error {
+	var addr string
+	if json.Unmarshal(b, &addr) == nil {
+		*a = AdminConfig{Listen: addr}
+		return nil
+	}
+	type plain AdminConfig
+	return json.Unmarshal(b, (*plain)(a))
+}
+
+// MarshalYAML writes the address alone when nothing else is set.
+func (a AdminConfig) MarshalYAML() (any, error) {
+	if a.Token == "" && !a.Pprof {
+		return a.Listen, nil
+	}
+	type plain AdminConfig
+	return plain(a), nil
 }
 
 // UserConfig is one client login.

@@ -56,7 +56,8 @@ func checkNode(n *yaml.Node, t reflect.Type, path string) error {
 }
 
 // checkStruct checks a mapping against a struct's yaml field names; a
-// scalar in a struct's place (a vindex given by name) has no keys.
+// scalar in a struct's place (a vindex given by name, admin: host:port)
+// has no keys.
 func checkStruct(n *yaml.Node, t reflect.Type, path string) error {
 	if n.Kind != yaml.MappingNode {
 		return nil

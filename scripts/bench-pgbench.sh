@@ -55,6 +55,9 @@ keyspaces:
     sharded: false
     shards: {"-": "$GATE_BACKEND_URL"}
 YAML
+if [ -n "${PROFILE:-}" ]; then
+  echo "admin: {pprof: true}" >>"$WORK/gate.yaml" # /debug/pprof is off unless enabled
+fi
 GOMAXPROCS=${GATE_GOMAXPROCS:-$(nproc)} ${GATE_PREFIX:-} "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
 GATEPID=$!
 

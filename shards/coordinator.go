@@ -68,6 +68,9 @@ type Coordinator struct {
 	// Failpoint (tests: env VITESS_FAILPOINT) kills the process at a step
 	// of the commit: "after-prepare" or "after-decision".
 	Failpoint string
+	// BeforePhaseTwo (tests) runs after the decision is logged, before
+	// phase two: a test stops a shard's server there.
+	BeforePhaseTwo func()
 }
 
 type txRecord struct {
@@ -210,6 +213,9 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		return sqltypes.Errorf("40001", "the multi-shard transaction was aborted by a resolver before it could commit")
 	}
 	c.failpoint("after-decision")
+	if c.BeforePhaseTwo != nil {
+		c.BeforePhaseTwo()
+	}
 	if c.Visibility != nil && lockWithin(c.Visibility, visibilityWait) {
 		defer c.Visibility.Unlock()
 	}
@@ -224,7 +230,8 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			c.logger().Warn("phase two failed; the resolver will finish it", "dtid", dtid, "shard", rec.Participants[i].Keyspace+"/"+rec.Participants[i].Shard, "err", err)
+			c.logger().Warn("phase two failed; the shard finishes it before it serves again, or the resolver does", "dtid", dtid, "shard", rec.Participants[i].Keyspace+"/"+rec.Participants[i].Shard, "err", err)
+			c.owe(rec.Participants[i])
 		}
 	}
 	if errors.Join(errs...) == nil {
@@ -237,6 +244,18 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		c.mu.Unlock()
 	}
 	return nil
+}
+
+// owe tells the participant's tablet that it owes the commit (see owed.go).
+func (c *Coordinator) owe(p txParticipant) {
+	if c.Tablets == nil {
+		return
+	}
+	for _, t := range c.Tablets() {
+		if t.Location() == p.Location {
+			t.owe(p.GID, p.Redo)
+		}
+	}
 }
 
 // rollbackAll rolls back every participant: through its Prepared when
@@ -321,6 +340,9 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 			if err != nil {
 				finished = false
 				note(err)
+				t.owe(p.GID, p.Redo)
+			} else {
+				t.paid(p.GID)
 			}
 		}
 		if finished {

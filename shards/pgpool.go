@@ -239,7 +239,7 @@ func errPoolClosed() error {
 func (p *pgPool) release(b *pgBackend) {
 	b.notices.Store(nil)
 	pc := b.conn.PgConn()
-	reuse := !b.broken && !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'I'
+	reuse := !b.broken && b.oneReading() == nil && !pc.IsClosed() && !pc.IsBusy() && pc.TxStatus() == 'I'
 	p.mu.Lock()
 	if reuse && !p.closed {
 		now := time.Now()
@@ -323,6 +323,9 @@ func (b *pgBackend) sync(ctx context.Context) error {
 	key := s.Key()
 	if key == b.key && !b.dirty {
 		return nil
+	}
+	if err := b.oneReading(); err != nil {
+		return err
 	}
 	_, err := b.conn.PgConn().Exec(ctx, "RESET ALL;"+s.SQL()).ReadAll()
 	if err != nil {

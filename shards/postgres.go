@@ -68,6 +68,9 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*Postgres, 
 	if err != nil {
 		return nil, fmt.Errorf("invalid postgres shard URL: %w", err)
 	}
+	if err := pinReading(cfg); err != nil {
+		return nil, err
+	}
 	if cfg.ConnectTimeout == 0 {
 		cfg.ConnectTimeout = 10 * time.Second
 	}
@@ -307,6 +310,9 @@ func (e *Postgres) Describe(ctx context.Context, sql string, paramOIDs []uint32)
 }
 
 func describe(ctx context.Context, b *pgBackend, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	if err := b.oneReading(); err != nil {
+		return nil, nil, err
+	}
 	sd, err := b.conn.PgConn().Prepare(ctx, "", sql, paramOIDs)
 	if err != nil {
 		return nil, nil, b.fail(ctx, err)
@@ -444,6 +450,9 @@ func (h *pgHeld) exec(ctx context.Context, sql string) (string, error) {
 		return "", err
 	}
 	defer h.give()
+	if err := h.b.oneReading(); err != nil {
+		return "", err
+	}
 	res, err := h.b.conn.PgConn().Exec(ctx, sql).ReadAll()
 	tag := ""
 	if len(res) > 0 {
@@ -662,6 +671,9 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 	var src rowSource
 	var fields []pgconn.FieldDescription
 	var sd *pgconn.StatementDescription
+	if err := b.oneReading(); err != nil {
+		return nil, err
+	}
 	pc := b.conn.PgConn()
 	switch {
 	case raw && bnd.Raw == nil && allText(bnd.ResultFormats), !raw && len(bnd.ArgsOf()) == 0:

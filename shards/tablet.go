@@ -73,6 +73,9 @@ type Tablet struct {
 	// (prepared ones included).
 	OpenTransactions atomic.Int64
 
+	// owed are committed transactions this shard has not applied yet
+	owed owedSet
+
 	healthy  atomic.Bool
 	fails    int
 	stopOnce sync.Once
@@ -186,6 +189,9 @@ func (t *Tablet) count(start time.Time, err error) {
 
 // Query runs one statement outside a transaction.
 func (t *Tablet) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	if err := t.settle(ctx); err != nil {
+		return nil, t.wrap(err)
+	}
 	release := t.enter()
 	start := time.Now()
 	r, err := t.eng().Query(ctx, sql, args)
@@ -208,6 +214,9 @@ func (t *Tablet) CanQueryRaw() bool {
 
 // QueryRaw runs a statement with the client's parameters and result formats.
 func (t *Tablet) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	if err := t.settle(ctx); err != nil {
+		return nil, t.wrap(err)
+	}
 	release := t.enter()
 	start := time.Now()
 	rq, ok := t.eng().(rawQuerier)
@@ -243,6 +252,9 @@ func (t *Tablet) ColumnDefault(ctx context.Context, table, column string) (strin
 
 // Begin opens a transaction on this shard.
 func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
+	if err := t.settle(ctx); err != nil {
+		return nil, t.wrap(err)
+	}
 	return t.begin(func(e Engine) (planner.Tx, error) { return e.Begin(ctx) })
 }
 
@@ -364,6 +376,9 @@ type tabletConn struct {
 }
 
 func (x *tabletConn) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	if err := x.t.settle(ctx); err != nil {
+		return nil, x.t.wrap(err)
+	}
 	start := time.Now()
 	r, err := x.c.Query(ctx, sql, args)
 	x.t.count(start, err)
@@ -376,6 +391,9 @@ func (x *tabletConn) CanQueryRaw() bool {
 }
 
 func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	if err := x.t.settle(ctx); err != nil {
+		return nil, x.t.wrap(err)
+	}
 	start := time.Now()
 	rq, ok := x.c.(rawQuerier)
 	if !ok {
@@ -464,6 +482,9 @@ func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.B
 }
 
 func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
+	if err := x.t.settle(ctx); err != nil {
+		return nil, x.t.wrap(err)
+	}
 	return x.t.begin(func(Engine) (planner.Tx, error) {
 		if x.gen != x.t.gen.Load() {
 			return nil, sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched")
