@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -202,6 +203,21 @@ func (t *Tablet) Location() string {
 		return "sqlite:" + p
 	}
 	return router.RedactURL(t.URL)
+}
+
+// databaseOf is a Location without its user: tablets of the same
+// Postgres database as different roles have the same one.
+func databaseOf(location string) string {
+	u, err := url.Parse(location)
+	if err != nil || u.Scheme == "sqlite" || u.Host == "" {
+		return location
+	}
+	u.User = nil
+	q := u.Query()
+	q.Del("user")
+	q.Del("password")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // PreparedXacts lists the shard's prepared transactions with the prefix
