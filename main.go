@@ -100,6 +100,13 @@ func newApp() *cli.App {
 				}},
 			},
 			{
+				Name:  "passwd",
+				Usage: "print the SCRAM-SHA-256 verifier of a password (read from stdin, or asked for on a terminal) for users: in the config",
+				Action: func(c *cli.Context) error {
+					return passwdCommand(os.Stdin, c.App.Writer, os.Stderr)
+				},
+			},
+			{
 				Name:  "version",
 				Usage: "print the version",
 				Action: func(c *cli.Context) error {
@@ -212,6 +219,9 @@ type gate struct {
 	plans    *planMetrics
 	planner  *planner.Planner
 	coord    *shards.Coordinator
+
+	// loginTablets reach Postgres shards as users' shardUser roles.
+	loginTablets []*shards.Tablet
 }
 
 // startGate opens the shards and starts listening.
@@ -246,9 +256,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		ks := vs.Keyspaces[name]
 		shardMap[name] = map[string]planner.Shard{}
 		for _, s := range ks.Shards {
-			t, err := shards.Open(ctx, name, s, ks.URLs[s], shards.Options{
-				NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log,
-			})
+			t, err := shards.Open(ctx, name, s, ks.URLs[s], tabletOptions(ks, log))
 			if err != nil {
 				return nil, err
 			}
@@ -260,12 +268,19 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := checkTwoPhase(ctx, vs, shardMap); err != nil {
 		return nil, err
 	}
+	users, err := gateUsers(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := g.openShardLogins(ctx, vs, shardMap, users); err != nil {
+		return nil, err
+	}
 	shards.SetLockWait(time.Duration(cfg.Transactions.LockWait))
 	visibility := &sync.RWMutex{}
 	coord := &shards.Coordinator{
 		Log:        g.meta,
 		Visibility: visibility,
-		Tablets:    func() []*shards.Tablet { return g.tablets },
+		Tablets:    func() []*shards.Tablet { return append(g.tablets[:len(g.tablets):len(g.tablets)], g.loginTablets...) },
 		AbortAfter: time.Duration(cfg.Transactions.AbortAfter),
 		Logger:     log,
 		Failpoint:  os.Getenv("VITESS_FAILPOINT"),
@@ -287,7 +302,9 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := gw.CheckDefaults(); err != nil {
 		return nil, err
 	}
+	gw.Access, gw.ShardsFor = users.access, users.shardsFor
 	lim := cfg.Limits
+	pcfg.Users = users.passwords
 	pcfg.MaxConnections, pcfg.AuthTimeout, pcfg.MaxMessageSize = lim.MaxConnections, time.Duration(lim.AuthTimeout), int(lim.MaxMessageSize)
 	g.server = proxy.NewServer(pcfg, gw.NewSession)
 	l, err := net.Listen("tcp", cfg.Listen)
@@ -309,12 +326,10 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	return g, nil
 }
 
-// serverConfig is the wire server's part of the config: logins and TLS.
+// serverConfig is the wire server's part of the config: TLS (the logins
+// come from gateUsers).
 func serverConfig(cfg *router.Config, log *slog.Logger) (proxy.Config, error) {
-	pcfg := proxy.Config{Users: map[string]string{}, Logger: log}
-	for _, u := range cfg.Users {
-		pcfg.Users[u.Name] = u.Password
-	}
+	pcfg := proxy.Config{Logger: log}
 	if cfg.TLS != nil {
 		var err error
 		if pcfg.TLS, err = proxy.LoadTLS(cfg.TLS.Cert, cfg.TLS.Key); err != nil {
@@ -323,6 +338,11 @@ func serverConfig(cfg *router.Config, log *slog.Logger) (proxy.Config, error) {
 		pcfg.TLSRequire = cfg.TLS.Require
 	}
 	return pcfg, nil
+}
+
+// tabletOptions are the options of a keyspace's shards.
+func tabletOptions(ks *router.Keyspace, log *slog.Logger) shards.Options {
+	return shards.Options{NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log}
 }
 
 // checkTwoPhase refuses to start when a keyspace with several shards has a
@@ -374,6 +394,9 @@ func (g *gate) Close(ctx context.Context) error {
 		g.admin.Shutdown(ctx)
 	}
 	for _, t := range g.tablets {
+		t.Close()
+	}
+	for _, t := range g.loginTablets {
 		t.Close()
 	}
 	if g.meta != nil {

@@ -169,10 +169,14 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			// EXPLAIN (ROUTE) of what Postgres cannot EXPLAIN (COPY).
 			return b.explainRoute()
 		}
-		if native {
+		if native && (accessOf(env).Admin || len(b.lookupTables()) == 0) {
 			// A grammar this parser does not know may be the server's: let
-			// the shard answer.
+			// the shard answer (unless it could be a change of a lookup
+			// table the gate has not seen).
 			return b.native(nil)
+		}
+		if err := b.checkSQLiteCommand(sql); err != nil {
+			return nil, err
 		}
 		return nil, ParseError(err)
 	}
@@ -187,6 +191,10 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		// The gate's own status, on every keyspace.
 		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
 	}
+	acc, names := accessOf(env), scanNames(n)
+	if err := b.checkKeyspaces(names, acc); err != nil {
+		return nil, err
+	}
 	other, text, err := b.otherKeyspace(n)
 	if err != nil {
 		return nil, err
@@ -200,6 +208,9 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			}
 			native = !b.ks.Sharded && b.isPostgres(b.ks.Shards[0])
 		}
+	}
+	if err := b.checkOwnTables(n, names, acc); err != nil {
+		return nil, err
 	}
 	var pl *Plan
 	if native {

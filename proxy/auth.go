@@ -2,7 +2,6 @@ package proxy
 
 import (
 	"crypto/hmac"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -102,7 +101,7 @@ func (c *conn) authCleartext(user string) error {
 		return sqltypes.Errorf(codeProtocolViolation, "expected password response, got %T", msg)
 	}
 	want, known := c.srv.cfg.Users[user]
-	if subtle.ConstantTimeCompare([]byte(pm.Password), []byte(want)) != 1 || !known {
+	if !checkPassword(pm.Password, want) || !known {
 		return errAuthFailed(user)
 	}
 	return nil
@@ -147,7 +146,7 @@ func (c *conn) authSCRAM(user string) error {
 	var nb [18]byte
 	_, _ = rand.Read(nb[:])
 	nonce := clientNonce + base64.StdEncoding.EncodeToString(nb[:])
-	serverFirst := fmt.Sprintf("r=%s,s=%s,i=%d", nonce, base64.StdEncoding.EncodeToString(keys.salt), scramIterations)
+	serverFirst := fmt.Sprintf("r=%s,s=%s,i=%d", nonce, base64.StdEncoding.EncodeToString(keys.salt), keys.iterations)
 	c.be.Send(&pgproto3.AuthenticationSASLContinue{Data: []byte(serverFirst)})
 
 	msg, err = c.receiveAuth(pgproto3.AuthTypeSASLContinue)
@@ -264,42 +263,43 @@ func parseClientFinal(msg string) (cbind, nonce string, proof []byte, withoutPro
 }
 
 // scramKeys are the verifier of one user, as Postgres stores it in
-// pg_authid: salt, StoredKey and ServerKey.
+// pg_authid: salt, iteration count, StoredKey and ServerKey.
 type scramKeys struct {
 	salt, storedKey, serverKey []byte
+	iterations                 int
 	known                      bool
 }
 
-// scramKeysFor derives (once per server) the SCRAM verifier of the user's
-// configured password with a random salt. For an unknown user it returns a
-// verifier no proof matches, with a salt that is stable for that name.
+// scramKeysFor returns the user's verifier: the configured one, or (once
+// per server) one derived from a configured plaintext password with a
+// random salt. For an unknown user, or a verifier that does not parse
+// (refused at startup), it returns one no proof matches, with a salt that
+// is stable for that name.
 func (s *Server) scramKeysFor(user string) *scramKeys {
 	if k, ok := s.scram.Load(user); ok {
 		return k.(*scramKeys)
 	}
 	pw, known := s.cfg.Users[user]
-	var k scramKeys
-	if known {
-		k.salt = make([]byte, scramSaltLen)
-		_, _ = rand.Read(k.salt)
-		salted, err := pbkdf2.Key(sha256.New, saslPrep(pw), k.salt, scramIterations, sha256.Size)
-		if err != nil {
-			panic(err) // only for invalid parameters, which are constants here
-		}
-		clientKey := hmacSHA256(salted, "Client Key")
-		stored := sha256.Sum256(clientKey)
-		k.storedKey = stored[:]
-		k.serverKey = hmacSHA256(salted, "Server Key")
-		k.known = true
-	} else {
-		k.salt = hmacSHA256(s.mockSecret[:], "salt:"+user)[:scramSaltLen]
-		k.storedKey = hmacSHA256(s.mockSecret[:], "stored:"+user)
-		k.serverKey = hmacSHA256(s.mockSecret[:], "server:"+user)
+	var k *scramKeys
+	switch {
+	case known && IsVerifier(pw):
+		k, _ = ParseVerifier(pw)
+	case known:
+		salt := make([]byte, scramSaltLen)
+		_, _ = rand.Read(salt)
+		k = deriveKeys(pw, salt, scramIterations)
+	}
+	if k == nil {
 		// Unknown users are not cached: the map would grow with every
 		// name a client tries.
-		return &k
+		return &scramKeys{
+			salt:       hmacSHA256(s.mockSecret[:], "salt:"+user)[:scramSaltLen],
+			storedKey:  hmacSHA256(s.mockSecret[:], "stored:"+user),
+			serverKey:  hmacSHA256(s.mockSecret[:], "server:"+user),
+			iterations: scramIterations,
+		}
 	}
-	actual, _ := s.scram.LoadOrStore(user, &k)
+	actual, _ := s.scram.LoadOrStore(user, k)
 	return actual.(*scramKeys)
 }
 

@@ -91,3 +91,27 @@ func TestAuthSCRAMMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestAuthVerifier: a user configured by a SCRAM verifier logs in with
+// SCRAM and with a cleartext password; wrong ones are 28P01.
+func TestAuthVerifier(t *testing.T) {
+	v := NewVerifier("s3cret")
+	if _, err := ParseVerifier(v); err != nil {
+		t.Fatalf("%s: %v", v, err)
+	}
+	for _, method := range []string{AuthSCRAM, AuthCleartext} {
+		ts := startServer(t, Config{Users: map[string]string{"app": v}, AuthMethod: method})
+		ctx := testCtx(t)
+		c, err := pgx.Connect(ctx, ts.url("app", "s3cret", "main", ""))
+		if err != nil {
+			t.Fatalf("%s, right password: %v", method, err)
+		}
+		c.Close(ctx)
+		for _, pw := range []string{"nope", v, ""} {
+			cfg, _ := pgx.ParseConfig(ts.url("app", "", "main", ""))
+			cfg.Password = pw
+			_, err = pgx.ConnectConfig(ctx, cfg)
+			wantCode(t, err, "28P01")
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -64,11 +65,11 @@ type Relayer interface {
 
 // relayDialer returns the shard to relay to when clients of keyspace ks
 // are relayed: unsharded, one Postgres shard, session pool mode.
-func (g *Gate) relayDialer(ks *router.Keyspace, mode string) SessionDialer {
-	if ks.Sharded || mode != PoolSession || len(g.Shards[ks.Name]) != 1 {
+func relayDialer(ks *router.Keyspace, mode string, shards map[string]map[string]planner.Shard) SessionDialer {
+	if ks.Sharded || mode != PoolSession || len(shards[ks.Name]) != 1 {
 		return nil
 	}
-	for _, sh := range g.Shards[ks.Name] {
+	for _, sh := range shards[ks.Name] {
 		if d, ok := sh.(SessionDialer); ok && isPostgres(sh) {
 			return d
 		}

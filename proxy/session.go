@@ -40,6 +40,13 @@ type Gate struct {
 	// QueryMemory bounds the bytes the gate holds for one statement
 	// (0: DefaultQueryMemory); see sqltypes.WithMemoryLimit.
 	QueryMemory int64
+	// Access, when set, gives a user's rights (nil for a user it does not
+	// restrict); unset, every user may do everything (trust).
+	Access func(user string) *planner.Access
+	// ShardsFor, when set, gives the shards a user's sessions use (their
+	// Postgres shards reached as the user's own shard role); nil or a nil
+	// answer: Shards.
+	ShardsFor func(user string) map[string]map[string]planner.Shard
 }
 
 // Committer commits the shard transactions of one client transaction.
@@ -63,24 +70,30 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if name == "" {
 		name = info.User
 	}
+	acc := g.accessFor(info.User)
 	ks, ok := g.Planner.VSchema.Keyspaces[name]
 	if !ok {
 		var names []string
 		for n := range g.Planner.VSchema.Keyspaces {
-			names = append(names, n)
+			if acc.MayUse(n) {
+				names = append(names, n)
+			}
 		}
 		sort.Strings(names)
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
+	}
+	if !acc.MayUse(name) {
+		return nil, errNoConnect(name)
 	}
 	if err := checkStartupReading(info.Params); err != nil {
 		return nil, err
 	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
-		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}}
+		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc, shards: g.shardsFor(info.User)}
 	if s.mode == "" {
 		s.mode = PoolSession
 	}
-	for _, sh := range g.Shards[name] {
+	for _, sh := range s.shards[name] {
 		if isPostgres(sh) {
 			s.forward = true
 		} else {
@@ -93,7 +106,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 	if app := params["application_name"]; app != "" {
 		s.changed["application_name"] = app
 	}
-	if d := g.relayDialer(ks, s.mode); d != nil {
+	if d := relayDialer(ks, s.mode, s.shards); d != nil && g.mayRelay(ks, acc) {
 		return newRelay(ctx, s, d, params) // see relay.go
 	}
 	return s, nil
@@ -174,6 +187,8 @@ func parseOptions(opts string) map[string]string {
 type session struct {
 	gate     *Gate
 	keyspace string
+	access   *planner.Access // what the user may touch
+	shards   map[string]map[string]planner.Shard
 	cache    *planner.Cache
 	mode     string
 	forward  bool // the keyspace has Postgres shards: SET goes to them
@@ -291,7 +306,7 @@ func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn,
 }
 
 func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (planner.Conn, error) {
-	sh, ok := s.gate.Shards[keyspace][shard]
+	sh, ok := s.shards[keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
 	}
@@ -1010,7 +1025,7 @@ func (s *session) forwardSet(ctx context.Context, sql string, local bool) error 
 		return nil
 	}
 	for _, name := range s.gate.Planner.VSchema.Keyspaces[s.keyspace].Shards {
-		sh := s.gate.Shards[s.keyspace][name]
+		sh := s.shards[s.keyspace][name]
 		if !isPostgres(sh) {
 			continue
 		}

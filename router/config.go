@@ -113,8 +113,21 @@ type TLSConfig struct {
 
 // UserConfig is one client login.
 type UserConfig struct {
-	Name     string `yaml:"name" json:"name"`
+	Name string `yaml:"name" json:"name"`
+	// Password is a SCRAM-SHA-256 verifier (`vitess passwd` makes one) or,
+	// warned about at startup, the password itself.
 	Password string `yaml:"password" json:"password"`
+	// Keyspaces the user may connect to and name as keyspace.table;
+	// absent: all.
+	Keyspaces []string `yaml:"keyspaces,omitempty" json:"keyspaces,omitempty"`
+	// Admin users may change lookup vindex tables (to repair them).
+	Admin bool `yaml:"admin,omitempty" json:"admin,omitempty"`
+	// ShardUser and ShardPassword replace the user and password of every
+	// Postgres shard URL for this user's backend connections (pools of
+	// their own), so that the user has that role's rights on the shards
+	// instead of the URL's role's.
+	ShardUser     string `yaml:"shardUser,omitempty" json:"shardUser,omitempty"`
+	ShardPassword string `yaml:"shardPassword,omitempty" json:"shardPassword,omitempty"`
 }
 
 // KeyspaceConfig declares one keyspace: its shards and its vschema.
@@ -243,6 +256,9 @@ func (c *Config) Validate() error {
 		return err
 	}
 	if err := c.Limits.validate(); err != nil {
+		return err
+	}
+	if err := c.validateUsers(); err != nil {
 		return err
 	}
 	for name, ks := range c.Keyspaces {
@@ -377,6 +393,32 @@ func (l LimitsConfig) validate() error {
 		return fmt.Errorf("limits.maxMessageSize: %d is not between 0 and 1GB", l.MaxMessageSize)
 	case l.QueryMemory < 0:
 		return fmt.Errorf("limits.queryMemory: %d is negative", l.QueryMemory)
+	}
+	return nil
+}
+
+// validateUsers checks the users: names given once, keyspaces that exist.
+func (c *Config) validateUsers() error {
+	seen := map[string]bool{}
+	for i, u := range c.Users {
+		if u.Name == "" {
+			return fmt.Errorf("users[%d]: no name", i)
+		}
+		if seen[u.Name] {
+			return fmt.Errorf("users: %s is given twice", u.Name)
+		}
+		seen[u.Name] = true
+		if u.ShardPassword != "" && u.ShardUser == "" {
+			return fmt.Errorf("user %s: shardPassword without shardUser", u.Name)
+		}
+		if u.Keyspaces != nil && len(u.Keyspaces) == 0 {
+			return fmt.Errorf("user %s: keyspaces: [] lets the user use nothing (leave it out for all keyspaces)", u.Name)
+		}
+		for _, ks := range u.Keyspaces {
+			if _, ok := c.Keyspaces[ks]; !ok {
+				return fmt.Errorf("user %s: keyspace %q is not in the config", u.Name, ks)
+			}
+		}
 	}
 	return nil
 }

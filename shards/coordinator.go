@@ -251,9 +251,21 @@ func (c *Coordinator) owe(p txParticipant) {
 	if c.Tablets == nil {
 		return
 	}
+	c.sameShard(p.Location, func(t *Tablet) { t.owe(p.GID, p.Redo) })
+}
+
+// sameShard calls fn for every tablet of the shard at location: the one
+// that location names and those reaching the same database as another
+// role (users' shardUser), which must not read a half-finished commit
+// either.
+func (c *Coordinator) sameShard(location string, fn func(*Tablet)) {
+	if c.Tablets == nil {
+		return
+	}
+	db := databaseOf(location)
 	for _, t := range c.Tablets() {
-		if t.Location() == p.Location {
-			t.owe(p.GID, p.Redo)
+		if databaseOf(t.Location()) == db {
+			fn(t)
 		}
 	}
 }
@@ -340,9 +352,9 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 			if err != nil {
 				finished = false
 				note(err)
-				t.owe(p.GID, p.Redo)
+				c.sameShard(p.Location, func(t *Tablet) { t.owe(p.GID, p.Redo) })
 			} else {
-				t.paid(p.GID)
+				c.sameShard(p.Location, func(t *Tablet) { t.paid(p.GID) })
 			}
 		}
 		if finished {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -96,10 +97,12 @@ func (e *Postgres) FinishPrepared(ctx context.Context, gid string, commit bool) 
 }
 
 // PreparedXacts lists this database's prepared transactions whose global
-// id starts with prefix.
+// id starts with prefix and that this role prepared: each of the gate's
+// shard roles (users' shardUser) finishes its own, which only it (or a
+// superuser) may.
 func (e *Postgres) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXact, error) {
 	rows, err := e.Query(sqltypes.WithSettings(ctx, nil),
-		`SELECT gid, (extract(epoch FROM prepared) * 1000)::bigint FROM pg_prepared_xacts WHERE database = current_database() AND starts_with(gid, $1)`, []any{prefix})
+		`SELECT gid, (extract(epoch FROM prepared) * 1000)::bigint FROM pg_prepared_xacts WHERE database = current_database() AND owner = current_user AND starts_with(gid, $1)`, []any{prefix})
 	if err != nil {
 		return nil, err
 	}
@@ -200,6 +203,21 @@ func (t *Tablet) Location() string {
 		return "sqlite:" + p
 	}
 	return router.RedactURL(t.URL)
+}
+
+// databaseOf is a Location without its user: tablets of the same
+// Postgres database as different roles have the same one.
+func databaseOf(location string) string {
+	u, err := url.Parse(location)
+	if err != nil || u.Scheme == "sqlite" || u.Host == "" {
+		return location
+	}
+	u.User = nil
+	q := u.Query()
+	q.Del("user")
+	q.Del("password")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // PreparedXacts lists the shard's prepared transactions with the prefix

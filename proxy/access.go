@@ -1,0 +1,63 @@
+package proxy
+
+import (
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/router"
+)
+
+const codeInsufficientPrivilege = "42501"
+
+// accessFor is the user's rights: Gate.Access's answer, or everything when
+// the gate has no users (trust: any client may claim any name).
+func (g *Gate) accessFor(user string) *planner.Access {
+	if g.Access == nil {
+		return planner.FullAccess
+	}
+	if a := g.Access(user); a != nil {
+		return a
+	}
+	return planner.FullAccess
+}
+
+// errNoConnect is Postgres's refusal of a database the role may not
+// connect to.
+func errNoConnect(keyspace string) error {
+	return &pgconn.PgError{Severity: "FATAL", Code: codeInsufficientPrivilege,
+		Message: `permission denied for database "` + keyspace + `"`, Detail: "User does not have CONNECT privilege."}
+}
+
+// Access implements planner.AccessEnv: the planner refuses what the
+// session's user may not touch.
+func (s *session) Access() *planner.Access { return s.access }
+
+// mayRelay reports whether a relayed session (the client's protocol passed
+// to the shard unread) is safe for the user: not when the keyspace holds
+// lookup vindex tables the user may not change, since nothing would read
+// the statements that change them.
+func (g *Gate) mayRelay(ks *router.Keyspace, acc *planner.Access) bool {
+	if acc.Admin {
+		return true
+	}
+	for _, other := range g.Planner.VSchema.Keyspaces {
+		for _, t := range other.Tables() {
+			for _, l := range t.Lookups {
+				if l.Keyspace == ks.Name {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// shardsFor is the shards the user's sessions use.
+func (g *Gate) shardsFor(user string) map[string]map[string]planner.Shard {
+	if g.ShardsFor != nil {
+		if m := g.ShardsFor(user); m != nil {
+			return m
+		}
+	}
+	return g.Shards
+}
