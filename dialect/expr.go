@@ -43,7 +43,7 @@ func isUnknownLiteral(n *pg.Node) bool {
 
 // pair evaluates two operands so that an untyped one takes the other's type.
 func (t *translator) pair(a, b *pg.Node, sc *scope, hint typ) (ex, ex) {
-	if isUnknownLiteral(a) && !isUnknownLiteral(b) {
+	if isUnknownLiteral(a) && !isUnknownLiteral(b) || t.compared[a.GetAConst()] && a.GetAConst() != nil {
 		r := t.expr(b, sc, hint)
 		l := t.expr(a, sc, r.t.bare())
 		return l, r
@@ -252,7 +252,7 @@ func (t *translator) constant(c *pg.A_Const, hint typ) ex {
 			return t.numberLiteral(s, mk(sqltypes.OIDInt8), hint)
 		}
 		if !t.assigned[c] {
-			if e, ok := t.wideNumeric(s, mk(sqltypes.OIDNumeric), hint); ok {
+			if e, ok := t.wideNumeric(s, mk(sqltypes.OIDNumeric), hint, t.compared[c]); ok {
 				return e
 			}
 		}
@@ -434,6 +434,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		}
 		switch op {
 		case "=", "<>", "!=", "<", ">", "<=", ">=":
+			t.compare(a.Lexpr, a.Rexpr)
 			l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
 			checkComparable(op, l.t, r.t)
 			l, r = floatPair(l, r)
@@ -473,6 +474,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 		}
 		var es []ex
 		anyFloat := isFloat(l.t)
+		t.compare(list.Items...)
 		for _, it := range list.Items {
 			e := t.expr(it, sc, l.t.bare())
 			checkComparable("=", l.t, e.t)

@@ -255,12 +255,21 @@ func extremeFunc(sign int) func(*sqlite.FunctionContext, []driver.Value) (driver
 // with its display scale where the statement returns it. Another is
 // refused, since SQLite would round it, unless it meets a float, which
 // rounds it as Postgres does.
-func (t *translator) wideNumeric(s string, ty, hint typ) (ex, bool) {
+func (t *translator) wideNumeric(s string, ty, hint typ, compared bool) (ex, bool) {
 	mant, _, _ := strings.Cut(strings.ToLower(s), "e")
 	digits := strings.Trim(strings.NewReplacer("-", "", "+", "", ".", "").Replace(mant), "0")
 	r, ok := new(big.Rat).SetString(s)
 	if !ok || len(digits) <= maxNumericDigits || hint.cat() == sqltypes.CatFloat {
 		return ex{}, false
+	}
+	if compared && r.IsInt() && !r.Num().IsInt64() && hint.cat() == sqltypes.CatInt {
+		// compared with an integer (int8 at most: 22003 past it): beyond
+		// int8 it is greater (or less) than every such value, as is
+		// ±1e19, which a REAL holds exactly
+		if r.Sign() > 0 {
+			return ex{"1e19", numT(0)}, true
+		}
+		return ex{"(-1e19)", numT(0)}, true
 	}
 	if !r.IsInt() || !r.Num().IsInt64() {
 		unsupported("numeric constant %s: SQLite shards keep %d significant digits exactly", s, maxNumericDigits)
@@ -274,6 +283,18 @@ func (t *translator) wideNumeric(s string, ty, hint typ) (ex, bool) {
 	}
 	t.exact[e.sql] = sqltypes.QuoteLiteral(s)
 	return e, true
+}
+
+// compare marks the constants among nodes as operands of a comparison.
+func (t *translator) compare(nodes ...*pg.Node) {
+	for _, n := range nodes {
+		if c := n.GetAConst(); c != nil {
+			if t.compared == nil {
+				t.compared = map[*pg.A_Const]bool{}
+			}
+			t.compared[c] = true
+		}
+	}
 }
 
 // assign marks the constants among nodes as values assigned to columns

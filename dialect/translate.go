@@ -167,6 +167,8 @@ type translator struct {
 	exact  map[string]string // exact aggregates: numeric SQL -> TEXT SQL (exactAgg)
 	// assigned holds the constants that are values assigned to columns
 	assigned map[*pg.A_Const]bool
+	// compared holds the constants that are operands of comparisons
+	compared map[*pg.A_Const]bool
 }
 
 func (t *translator) table(name string) []Column {
