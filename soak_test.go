@@ -39,9 +39,10 @@ const soakAccounts, soakBalance = 1000, 1000
 
 type soakStats struct {
 	mu        sync.Mutex
-	ok        map[string]int // statement kind -> successes
-	errs      map[string]int // SQLSTATE (or "net") -> count
-	acked     []int64        // event ids whose INSERT succeeded
+	ok        map[string]int    // statement kind -> successes
+	errs      map[string]int    // SQLSTATE (or "net") -> count
+	samples   map[string]string // SQLSTATE -> one message
+	acked     []int64           // event ids whose INSERT succeeded
 	attempted atomic.Int64
 	badSums   atomic.Int64 // scatter sums that were not the total
 	badAt     []string     // when (since the start) and by how much, the first ones
@@ -89,7 +90,7 @@ keyspaces:
 	mustExec(t, c, "INSERT INTO accounts VALUES "+strings.Join(vals, ", "))
 
 	start := time.Now()
-	st := &soakStats{ok: map[string]int{}, errs: map[string]int{}, start: start}
+	st := &soakStats{ok: map[string]int{}, errs: map[string]int{}, samples: map[string]string{}, start: start}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
 	for w := 0; w < *soakClients; w++ {
@@ -216,6 +217,9 @@ func (st *soakStats) note(kind string, err error) {
 		code = pe.Code
 	}
 	st.errs[code]++
+	if _, ok := st.samples[code]; !ok {
+		st.samples[code] = kind + ": " + err.Error()
+	}
 }
 
 func soakReport(t *testing.T, st *soakStats, elapsed time.Duration, pid int) {
@@ -237,6 +241,10 @@ func soakReport(t *testing.T, st *soakStats, elapsed time.Duration, pid int) {
 	sort.Strings(codes)
 	fmt.Printf("soak: %d clients, %s: %d statements ok (%.0f/s): %s\n", *soakClients, elapsed.Round(time.Second), total, float64(total)/elapsed.Seconds(), strings.Join(kinds, ", "))
 	fmt.Printf("soak: %d errors by SQLSTATE: %s\n", nerr, strings.Join(codes, ", "))
+	for _, c := range codes {
+		k, _, _ := strings.Cut(c, ":")
+		fmt.Printf("soak:   e.g. %s: %s\n", k, st.samples[k])
+	}
 	fmt.Printf("soak: scatter sums not the total: %d %v; acked events a lookup missed: %d\n", st.badSums.Load(), st.badAt, st.misses.Load())
 	fmt.Printf("soak: gate peak RSS %s\n", procStatus(pid, "VmHWM"))
 }
