@@ -114,6 +114,14 @@ func TestSQLiteExactExtremes(t *testing.T) {
 		"SELECT max(balance * score), min(balance * score), max(balance * 1.005), min(9007199254740993.0 + id) FROM m",
 		"SELECT tenant_id, max(balance * score), min(balance * score) FROM m GROUP BY tenant_id",
 		"SELECT max(balance * score) FROM m WHERE id = 1",
+		// comparisons and ORDER BY of exact results past 15 digits
+		"INSERT INTO m VALUES (5, 3, 2945793727651.43, 9000), (6, 3, 2945793727651.41, 9000)",
+		"SELECT id FROM m WHERE balance * score > 26512143548862780.00 ORDER BY id",
+		"SELECT id FROM m WHERE balance * score = 26512143548862870.00",
+		"SELECT id FROM m WHERE balance * score = 26512143548862870 OR balance * score < -26512143548862779",
+		"SELECT id, balance * score FROM m WHERE tenant_id <> 2 ORDER BY balance * score DESC, id",
+		"SELECT id, balance * score AS p FROM m ORDER BY p, id",
+		"SELECT id FROM m WHERE balance * score BETWEEN 26512143548862780.00 AND 26512143548862780.00",
 		// numeric(p,s) refuses what needs more than p-s integer digits
 		"CREATE TABLE pc (id bigint PRIMARY KEY, n numeric(5,2))",
 		"INSERT INTO pc VALUES (1, 12345.6)",

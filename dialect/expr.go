@@ -437,10 +437,13 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			t.compare(a.Lexpr, a.Rexpr)
 			l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
 			checkComparable(op, l.t, r.t)
-			l, r = floatPair(l, r)
 			if op == "!=" {
 				op = "<>"
 			}
+			if e, ok := t.exactCompare(op, l, r, a.Lexpr, a.Rexpr); ok {
+				return e
+			}
+			l, r = floatPair(l, r)
 			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", boolT}
 		case "+", "-", "*", "/", "%":
 			return t.arith(a, op, sc, hint)

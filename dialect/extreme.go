@@ -3,8 +3,10 @@ package dialect
 import (
 	"database/sql/driver"
 	"errors"
+	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
+	pg "github.com/pganalyze/pg_query_go/v6"
 	"modernc.org/sqlite"
 )
 
@@ -63,4 +65,57 @@ func (t *translator) exactExtreme(name string, a ex) (ex, bool) {
 		return ex{}, false
 	}
 	return t.exactAgg("pg_n"+name+"agg("+raw+")", a.t.computed()), true
+}
+
+// Comparisons and ORDER BY keys of exact numerics compare their exact
+// texts as numbers too: pg_ncmp(a, b) is -1, 0 or 1 (NULL with a NULL),
+// and the collation pg_numeric orders such texts (a REAL would tie or
+// misorder values that differ past the 15th digit).
+func init() {
+	sqlite.MustRegisterFunction("pg_ncmp", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: numericCmp})
+	sqlite.MustRegisterCollationUtf8("pg_numeric", numericCollate)
+}
+
+func numericCmp(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if args[0] == nil || args[1] == nil {
+		return nil, nil
+	}
+	a, err := toDecimal(args[0], -1)
+	if err != nil {
+		return nil, err
+	}
+	b, err := toDecimal(args[1], -1)
+	if err != nil {
+		return nil, err
+	}
+	return int64(a.Cmp(b)), nil
+}
+
+func numericCollate(x, y string) int {
+	a, err1 := sqltypes.ParseDecimal(x)
+	b, err2 := sqltypes.ParseDecimal(y)
+	if err1 != nil || err2 != nil {
+		return strings.Compare(x, y)
+	}
+	return a.Cmp(b)
+}
+
+// exactCompare is l op r over exact numerics by their texts, or false
+// when neither side is one (or a side is a float, compared as float8).
+func (t *translator) exactCompare(op string, l, r ex, ln, rn *pg.Node) (ex, bool) {
+	_, le := t.exact[l.sql]
+	_, re := t.exact[r.sql]
+	if !le && !re || isFloat(l.t) || isFloat(r.t) || !isExactNum(l.t) || !isExactNum(r.t) {
+		return ex{}, false
+	}
+	return ex{"(pg_ncmp(" + t.exactOperand(l, ln) + ", " + t.exactOperand(r, rn) + ") " + op + " 0)", mk(sqltypes.OIDBool)}, true
+}
+
+// exactSortKey is the ORDER BY key of an exact numeric, or false.
+func (t *translator) exactSortKey(e ex) (string, bool) {
+	raw, ok := t.exact[e.sql]
+	if !ok {
+		return "", false
+	}
+	return raw + " COLLATE pg_numeric", true
 }

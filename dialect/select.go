@@ -593,11 +593,18 @@ func (t *translator) sortItem(n *pg.Node, sc *scope, s *pg.SelectStmt, cols []ou
 		key = strconv.Itoa(i + 1)
 		if cols[i].key != "" && simple && len(s.ValuesLists) == 0 {
 			key = cols[i].key
+			if k, ok := t.exactSortKey(ex{sql: cols[i].key}); ok {
+				key = k
+			}
 		}
 	} else if !simple || len(s.ValuesLists) > 0 {
 		unsupported("ORDER BY expression on a set operation or VALUES")
 	} else {
-		key = t.expr(sb.Node, sc, unknownT).sql
+		e := t.expr(sb.Node, sc, unknownT)
+		key = e.sql
+		if k, ok := t.exactSortKey(e); ok {
+			key = k
+		}
 	}
 	desc := false
 	switch sb.SortbyDir {
