@@ -121,6 +121,10 @@ func TestSQLiteExactExtremes(t *testing.T) {
 		"SELECT id FROM m WHERE balance * score = 26512143548862870 OR balance * score < -26512143548862779",
 		"SELECT id, balance * score FROM m WHERE tenant_id <> 2 ORDER BY balance * score DESC, id",
 		"SELECT id, balance * score AS p FROM m ORDER BY p, id",
+		"INSERT INTO m VALUES (7, 4, 2945793727651.42, 9000), (8, 4, 2945793727651.43, 9000)",
+		"SELECT balance * score, count(*) FROM m GROUP BY balance * score ORDER BY 1",
+		"SELECT balance * score AS p, count(*) FROM m GROUP BY p ORDER BY p",
+		"SELECT DISTINCT balance * score FROM m",
 		"SELECT id FROM m WHERE balance * score BETWEEN 26512143548862780.00 AND 26512143548862780.00",
 		// numeric(p,s) refuses what needs more than p-s integer digits
 		"CREATE TABLE pc (id bigint PRIMARY KEY, n numeric(5,2))",

@@ -119,3 +119,13 @@ func (t *translator) exactSortKey(e ex) (string, bool) {
 	}
 	return raw + " COLLATE pg_numeric", true
 }
+
+// exactGroupKey groups an exact numeric by its text when every value has
+// the same display scale (then equal values are equal texts), or false.
+func (t *translator) exactGroupKey(e ex) (string, bool) {
+	raw, ok := t.exact[e.sql]
+	if !ok || e.t.dscale() < 0 {
+		return "", false
+	}
+	return raw, true
+}

@@ -637,9 +637,20 @@ func (t *translator) groupItem(n *pg.Node, sc *scope, s *pg.SelectStmt, cols []o
 		unsupported("GROUPING SETS/ROLLUP/CUBE")
 	}
 	if i := outputRef(n, cols, true, sc); i >= 0 {
+		key := cols[i].key
+		if key == "" {
+			key = cols[i].sql
+		}
+		if k, ok := t.exactGroupKey(ex{sql: key, t: cols[i].t}); ok {
+			return k
+		}
 		return cols[i].sql
 	}
-	return t.expr(n, sc, unknownT).sql
+	e := t.expr(n, sc, unknownT)
+	if k, ok := t.exactGroupKey(e); ok {
+		return k
+	}
+	return e.sql
 }
 
 func (t *translator) limit(s *pg.SelectStmt, sc *scope) string {
