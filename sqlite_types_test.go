@@ -97,7 +97,8 @@ func TestSQLiteWideNumbers(t *testing.T) {
 		"SELECT id FROM w WHERE -9223372036854775809 < id AND id NOT IN (9223372036854775808, -9223372036854775809)",
 		"SELECT count(*) FROM w WHERE id = -9223372036854775809",
 	})
-	for _, s := range []string{"SELECT 9223372036854775808", "SELECT id FROM w WHERE id < 1234567890123456.5"} {
+	for _, s := range []string{"SELECT 9223372036854775808", "SELECT id FROM w WHERE id < 1234567890123456.5",
+		"INSERT INTO w VALUES (10, '-0', 0, 0)", "UPDATE w SET weight = -weight WHERE id = 1"} {
 		if _, _, err := runText(context.Background(), g.connect(t), s); sqlstateOf(err) != "0A000" {
 			t.Errorf("%s: %v", s, err)
 		}

@@ -260,6 +260,9 @@ func assignSQL(to typ, e ex) string {
 	if to.oid == sqltypes.OIDNumeric && sqltypes.NumericScale(to.mod) >= 0 && (from.oid == 0 || from.cat() == sqltypes.CatInt || from.cat() == sqltypes.CatFloat || from.cat() == sqltypes.CatNumeric && from.mod != to.mod) {
 		return fitNumeric(e.sql, to.mod) // rounded to the scale, 22003 past the precision
 	}
+	if to.oid == sqltypes.OIDFloat8 && (from.oid == 0 || from.cat() == sqltypes.CatFloat) {
+		return "pg_f8(" + e.sql + ")" // refuses -0, which SQLite stores as 0
+	}
 	if from.oid == 0 || from.oid == to.oid && from.mod == to.mod {
 		return e.sql
 	}

@@ -15,6 +15,7 @@ import (
 func init() {
 	sqlite.MustRegisterFunction("pg_float", &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: floatArith})
 	sqlite.MustRegisterFunction("pg_f4", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: toFloat4})
+	sqlite.MustRegisterFunction("pg_f8", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: storeFloat8})
 }
 
 // toFloat4 is pg_f4(x): x as a float4 holds it, the nearest float32 (22003
@@ -33,6 +34,9 @@ func toFloat4(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, err
 	}
 	if r == 0 && f != 0 {
 		return nil, errors.New("pgerr:22003:value out of range: underflow")
+	}
+	if r == 0 && math.Signbit(r) {
+		return nil, errNegativeZero
 	}
 	return r, nil
 }
@@ -87,4 +91,17 @@ func asFloat(v driver.Value) (float64, bool) {
 		return x, true
 	}
 	return 0, false
+}
+
+// errNegativeZero refuses to store -0 in a float column: SQLite's REAL
+// storage keeps it as 0, so it would read back without its sign.
+var errNegativeZero = errors.New("pgerr:0A000:-0 in a float column: SQLite shards store it as 0")
+
+// storeFloat8 is pg_f8(x), a value stored in a float8 column: x, or the
+// refusal of -0.
+func storeFloat8(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	if f, ok := args[0].(float64); ok && f == 0 && math.Signbit(f) {
+		return nil, errNegativeZero
+	}
+	return args[0], nil
 }
