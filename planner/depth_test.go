@@ -27,10 +27,14 @@ var deepForms = map[string]func(n int) string{
 	"paren":     func(n int) string { return "SELECT " + strings.Repeat("(", n) + "1" + strings.Repeat(")", n) },
 	"func":      func(n int) string { return "SELECT " + strings.Repeat("abs(", n) + "1" + strings.Repeat(")", n) },
 	"subquery":  func(n int) string { return "SELECT " + strings.Repeat("(SELECT ", n) + "1" + strings.Repeat(")", n) },
-	"case":      func(n int) string { return "SELECT " + strings.Repeat("CASE WHEN true THEN ", n) + "1" + strings.Repeat(" END", n) },
-	"not":       func(n int) string { return "SELECT " + strings.Repeat("NOT ", n) + "true" },
-	"array":     func(n int) string { return "SELECT " + strings.Repeat("ARRAY[", n) + "1" + strings.Repeat("]", n) },
-	"andor":     func(n int) string { return "SELECT 1 WHERE " + strings.Repeat("(x=1 AND (y=1 OR ", n) + "true" + strings.Repeat("))", n) },
+	"case": func(n int) string {
+		return "SELECT " + strings.Repeat("CASE WHEN true THEN ", n) + "1" + strings.Repeat(" END", n)
+	},
+	"not":   func(n int) string { return "SELECT " + strings.Repeat("NOT ", n) + "true" },
+	"array": func(n int) string { return "SELECT " + strings.Repeat("ARRAY[", n) + "1" + strings.Repeat("]", n) },
+	"andor": func(n int) string {
+		return "SELECT 1 WHERE " + strings.Repeat("(x=1 AND (y=1 OR ", n) + "true" + strings.Repeat("))", n)
+	},
 }
 
 func isDepthError(err error) bool {
