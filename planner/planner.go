@@ -163,7 +163,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			b.sql, b.rewritten = text, true
 		}
 	}
-	if err := checkDepth(b.sql); err != nil {
+	if err := sqltypes.CheckDepth(b.sql); err != nil {
 		return nil, err
 	}
 	res, err := pg_query.Parse(b.sql)

@@ -1,11 +1,9 @@
-package planner
+package sqltypes
 
 import (
 	"strconv"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-
-	"github.com/dotdo/vitess/sqltypes"
 )
 
 // MaxParseDepth bounds how deeply a statement may nest before the gate
@@ -38,9 +36,10 @@ const MaxParseDepth = 1000
 // codeStackDepth is PostgreSQL's stack_depth_limit_exceeded.
 const codeStackDepth = "54001"
 
-// checkDepth refuses a statement whose parse tree would nest deeper than
-// MaxParseDepth, before any cgo parser call that builds a tree.
-func checkDepth(sql string) error {
+// CheckDepth refuses a statement whose parse tree would nest deeper than
+// MaxParseDepth, before any cgo parser call that builds a tree: the planner and the
+// SQLite translation call it before pg_query.Parse.
+func CheckDepth(sql string) error {
 	if len(sql) <= MaxParseDepth {
 		return nil // every level of nesting costs at least one byte
 	}
@@ -51,7 +50,7 @@ func checkDepth(sql string) error {
 		return nil // the parser reports the same lexing error
 	}
 	if estimateDepth(sc.Tokens) > MaxParseDepth {
-		e := sqltypes.Errorf(codeStackDepth, "stack depth limit exceeded")
+		e := Errorf(codeStackDepth, "stack depth limit exceeded")
 		e.Hint = "A statement may nest at most " + strconv.Itoa(MaxParseDepth) +
 			" levels (operators, parentheses, subqueries, CASE, joins, set operations); use flat forms (IN lists, VALUES rows, AND/OR terms) or split it."
 		return e

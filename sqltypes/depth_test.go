@@ -1,4 +1,4 @@
-package planner
+package sqltypes
 
 import (
 	"errors"
@@ -47,7 +47,7 @@ func isDepthError(err error) bool {
 func TestCheckDepthRefusesDeep(t *testing.T) {
 	for name, gen := range deepForms {
 		for _, n := range []int{MaxParseDepth + 1, 3000, 25000} {
-			if err := checkDepth(gen(n)); !isDepthError(err) {
+			if err := CheckDepth(gen(n)); !isDepthError(err) {
 				t.Errorf("%s with %d levels: %v, want 54001", name, n, err)
 			}
 		}
@@ -64,7 +64,7 @@ func TestCheckDepthAcceptsWithinLimit(t *testing.T) {
 			n /= 2 // two counted tokens a level
 		}
 		sql := gen(n)
-		if err := checkDepth(sql); err != nil {
+		if err := CheckDepth(sql); err != nil {
 			t.Errorf("%s with %d levels refused: %v", name, n, err)
 			continue
 		}
@@ -97,7 +97,7 @@ func TestCheckDepthAcceptsFlat(t *testing.T) {
 		"between": "SELECT * FROM t WHERE a BETWEEN 1 AND 2" + strings.Repeat(" AND a BETWEEN 1 AND 2", 5000),
 	}
 	for name, sql := range flat {
-		if err := checkDepth(sql); err != nil {
+		if err := CheckDepth(sql); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
