@@ -128,6 +128,9 @@ func MapError(err error) error {
 		return sqltypes.Errorf("22003", "bigint out of range")
 	case strings.Contains(detail, "division by zero"):
 		return sqltypes.Errorf("22012", "division by zero")
+	case strings.HasPrefix(detail, "Expression tree is too large"):
+		// SQLite's own nesting limit (an OR of more than 1000 terms)
+		return sqltypes.Errorf("54001", "%s", detail)
 	}
 	return sqltypes.Errorf("XX000", "%s", detail)
 }

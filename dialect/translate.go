@@ -52,6 +52,9 @@ func Translate(pgSQL string, cat Catalog) (tr *Translation, err error) {
 	if lerr != nil {
 		return nil, lerr
 	}
+	if err := sqltypes.CheckDepth(pgSQL); err != nil {
+		return nil, err
+	}
 	res, perr := pg.Parse(pgSQL)
 	if perr != nil {
 		return nil, sqltypes.Errorf("42601", "%s", perr.Error())

@@ -901,7 +901,11 @@ func newPgSink(ctx context.Context, c Copier, sql string, forward, binary bool) 
 		s.bw.Write(sqltypes.AppendBinaryCopyHeader(nil))
 	}
 	go func() {
-		_, err := c.CopyFrom(ctx, sql, pr)
+		var err error
+		func() {
+			defer sqltypes.CatchPanic("COPY to a shard", &err)
+			_, err = c.CopyFrom(ctx, sql, pr)
+		}()
 		if err != nil {
 			pr.CloseWithError(err)
 		} else {

@@ -163,6 +163,9 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			b.sql, b.rewritten = text, true
 		}
 	}
+	if err := sqltypes.CheckDepth(b.sql); err != nil {
+		return nil, err
+	}
 	res, err := pg_query.Parse(b.sql)
 	if err != nil {
 		if isExplainRoute(sql) {

@@ -223,7 +223,11 @@ func (r *Route) openOn(ctx context.Context, env Env, args []any, targets []strin
 		var wg sync.WaitGroup
 		for i, s := range targets {
 			wg.Add(1)
-			go func() { defer wg.Done(); run(i, s) }()
+			go func() {
+				defer wg.Done()
+				defer sqltypes.CatchPanic("shard "+s, &errs[i])
+				run(i, s)
+			}()
 		}
 		wg.Wait()
 	}

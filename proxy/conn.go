@@ -122,6 +122,7 @@ func (c *conn) close() {
 
 func (c *conn) serve() {
 	defer c.close()
+	defer c.recoverConn() // before the socket closes
 	c.be = pgproto3.NewBackend(c.nc, c.nc)
 	// Before login a client may send only small messages: nothing it
 	// sends is held beyond maxStartupPacket or maxAuthMessage bytes.
@@ -320,6 +321,17 @@ type inMsg struct {
 // reader receives client messages for the loop. It keeps reading while a
 // statement runs, so a client that goes away cancels the statement.
 func (c *conn) reader(out chan<- inMsg) {
+	defer func() {
+		if r := recover(); r != nil {
+			// The loop answers FATAL XX000 and ends this connection.
+			err := error(sqltypes.PanicError(c.log, "reading a client message", r))
+			c.cancel()
+			select {
+			case out <- inMsg{err: err}:
+			case <-c.closed:
+			}
+		}
+	}()
 	for {
 		msg, err := c.be.Receive()
 		if err != nil {
@@ -496,7 +508,10 @@ func (c *conn) loop() {
 func (c *conn) readFailed(err error) {
 	var tooBig *pgproto3.ExceededMaxBodyLenErr
 	var ne net.Error
+	var pe *pgconn.PgError
 	switch {
+	case errors.As(err, &pe):
+		c.sendFatal(err) // a panic while reading (XX000)
 	case errors.As(err, &tooBig):
 		c.sendFatal(errTooBig(tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen))
 		c.lingerClose(int64(tooBig.ActualBodyLen), lingerTimeout)

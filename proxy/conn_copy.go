@@ -47,10 +47,15 @@ func (c *conn) copyIn(ctx context.Context, cs CopyStatement, b *sqltypes.Bound, 
 	pr, pw := io.Pipe()
 	done := make(chan result, 1)
 	go func() {
-		tag, err := cs.CopyIn(ctx, b, pr)
-		// Later CopyData is dropped: writes fail at once.
-		pr.CloseWithError(io.ErrClosedPipe)
-		done <- result{tag, err}
+		var tag string
+		var err error
+		defer func() {
+			// Later CopyData is dropped: writes fail at once.
+			pr.CloseWithError(io.ErrClosedPipe)
+			done <- result{tag, err}
+		}()
+		defer sqltypes.CatchPanic("COPY FROM STDIN", &err)
+		tag, err = cs.CopyIn(ctx, b, pr)
 	}()
 	stop := func(err error) result {
 		pw.CloseWithError(err)

@@ -320,6 +320,7 @@ func (rl *relayLoop) clientGone() {
 // transaction status. It ends the client connection when the backend ends.
 func (rl *relayLoop) pump() {
 	c := rl.c
+	defer c.recoverGoroutine("relay from the backend")
 	in := bufio.NewReaderSize(rl.back, relayBufSize)
 	out := bufio.NewWriterSize(c.nc, relayBufSize)
 	locked := false
@@ -383,6 +384,7 @@ func (rl *relayLoop) pump() {
 // server shuts down and the client is idle outside a transaction.
 func (rl *relayLoop) watchShutdown() {
 	c := rl.c
+	defer c.recoverGoroutine("relay shutdown watch")
 	select {
 	case <-c.srv.shuttingDown():
 	case <-c.closed:

@@ -118,7 +118,7 @@ func (lp *relayPoller) run() {
 				continue
 			}
 			if pp := lp.pairs[ev.Fd]; pp != nil {
-				pp.handle(int(ev.Fd), ev.Events)
+				pp.safeHandle(int(ev.Fd), ev.Events)
 			}
 		}
 	}
@@ -307,7 +307,7 @@ func (c *conn) pollRelay(r Relayer, back net.Conn) bool {
 		down: pollPipe{buf: make([]byte, 0, pollBufSize)},
 		done: make(chan struct{}),
 	}
-	lp.post(pp.start)
+	pp.post(pp.start)
 	go pp.watchShutdown()
 	<-pp.done
 	c.cancel() // stops a gate command still running
@@ -602,11 +602,12 @@ func (pp *pollPair) gateCommand(sql string) {
 	pp.gates.Add(1)
 	go func() {
 		defer pp.gates.Done()
+		defer c.recoverGoroutine("relay gate command")
 		var out bytes.Buffer
 		c.be = pgproto3.NewBackend(strings.NewReader(""), &out)
 		c.simpleQuery(sql)
 		c.readyForQuery()
-		pp.lp.post(func() {
+		pp.post(func() {
 			if pp.ended {
 				return
 			}
@@ -640,6 +641,7 @@ func (pp *pollPair) refuse(err error, pending int64) {
 func (pp *pollPair) clientGone() {
 	if !pp.idle() {
 		go func() {
+			defer pp.c.recoverGoroutine("relay cancel")
 			ctx, cancel := context.WithTimeout(context.Background(), relayCancelTimeout)
 			defer cancel()
 			_ = pp.r.CancelBackend(ctx)
@@ -657,6 +659,7 @@ func (pp *pollPair) backendGone() {
 // watchShutdown ends the client, as the message loop does, once the server
 // shuts down and the client is idle outside a transaction.
 func (pp *pollPair) watchShutdown() {
+	defer pp.c.recoverGoroutine("relay shutdown watch")
 	select {
 	case <-pp.c.srv.shuttingDown():
 	case <-pp.done:
@@ -665,7 +668,7 @@ func (pp *pollPair) watchShutdown() {
 	tick := time.NewTicker(relayShutdownPoll)
 	defer tick.Stop()
 	for {
-		pp.lp.post(func() {
+		pp.post(func() {
 			if !pp.ended && pp.idle() && !pp.paused && pp.r.TxStatus() == 'I' {
 				pp.refuse(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"), 0)
 			}

@@ -258,15 +258,49 @@ func (s *Server) serveConn(c *conn) {
 	defer s.forget(c)
 	defer func() {
 		if r := recover(); r != nil {
-			s.panics.Add(1)
-			s.log.Error("proxy: panic serving connection", "remote", c.nc.RemoteAddr().String(), "panic", r)
-			if s.onPanic != nil {
-				s.onPanic(r)
-			}
-			c.close()
+			s.connPanicked(c, r) // a panic in closing the connection
 		}
 	}()
 	c.serve()
+}
+
+// recoverConn, deferred by serve, answers a panic of the connection's
+// main goroutine.
+func (c *conn) recoverConn() {
+	if r := recover(); r != nil {
+		c.srv.connPanicked(c, r)
+	}
+}
+
+// connPanicked ends the one connection whose goroutine panicked: it logs
+// the panic with its stack, tells the client (FATAL XX000) and closes it.
+// Other connections go on.
+func (s *Server) connPanicked(c *conn, r any) {
+	s.panics.Add(1)
+	err := sqltypes.PanicError(s.log.With("remote", c.nc.RemoteAddr().String()), "connection", r)
+	if s.onPanic != nil {
+		s.onPanic(r)
+	}
+	defer c.close()
+	defer func() { _ = recover() }() // the client may be unreachable
+	// Written directly: the Backend's buffer may hold half a message.
+	msg, _ := errorResponse(fatal(err)).Encode(nil)
+	_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _ = c.nc.Write(msg)
+}
+
+// recoverGoroutine, deferred by a goroutine that serves one connection
+// besides its main one (relay pumps, watchers), ends only that connection
+// on a panic. It writes nothing: another goroutine may be mid-message.
+func (c *conn) recoverGoroutine(where string) {
+	if r := recover(); r != nil {
+		c.srv.panics.Add(1)
+		sqltypes.PanicError(c.log.With("remote", c.nc.RemoteAddr().String()), where, r)
+		if c.srv.onPanic != nil {
+			c.srv.onPanic(r)
+		}
+		c.close()
+	}
 }
 
 // register gives an authenticated connection its BackendKeyData process id.

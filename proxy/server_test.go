@@ -35,6 +35,7 @@ import (
 //	select alltypes()               one row with a value of every type
 //	select fail('CODE', 'msg')      a PgError wrapped as "shard -40: ..."
 //	select oops()                   a plain Go error
+//	select panic(), panic_exec()    panics in Prepare, in Execute
 //	select sleep()                  blocks until its context is done
 //	select point()                  a column of a type without binary support
 //	insert ...                      no rows, tag INSERT 0 1
@@ -164,6 +165,13 @@ func (s *testSession) Prepare(ctx context.Context, sql string, paramOIDs []uint3
 		f := []sqltypes.Field{sqltypes.NewField("fail", sqltypes.OIDInt4)}
 		return &testStmt{fields: f, exec: func(context.Context, []any) (sqltypes.Rows, error) {
 			return nil, fmt.Errorf("shard -40: %w", &pgconn.PgError{Severity: "ERROR", Code: m[1], Message: m[2], Detail: "some detail", ConstraintName: "c_pkey"})
+		}}, nil
+	case lower == "select panic()":
+		panic("test panic in Prepare")
+	case lower == "select panic_exec()":
+		f := []sqltypes.Field{sqltypes.NewField("p", sqltypes.OIDInt4)}
+		return &testStmt{fields: f, exec: func(context.Context, []any) (sqltypes.Rows, error) {
+			panic("test panic in Execute")
 		}}, nil
 	case lower == "select oops()":
 		f := []sqltypes.Field{sqltypes.NewField("oops", sqltypes.OIDInt4)}

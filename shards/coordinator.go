@@ -167,6 +167,7 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sqltypes.CatchPanic("PREPARE TRANSACTION", &errs[i])
 			prepared[i], errs[i] = preps[i].Prepare(ctx, fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i))
 		}()
 	}
@@ -224,6 +225,7 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer sqltypes.CatchPanic("COMMIT PREPARED", &errs[i])
 			errs[i] = p.Commit(bg)
 		}()
 	}
