@@ -3,13 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/dotdo/vitess/pgtest"
 )
 
 const privUsersYAML = `users:
@@ -23,24 +20,7 @@ const privUsersYAML = `users:
 // main), looker (all keyspaces) and fixer (an admin).
 func startPrivGate(t *testing.T, engine string) *testGate {
 	t.Helper()
-	var o options
-	if engine == "sqlite" {
-		dir := t.TempDir()
-		var b strings.Builder
-		b.WriteString(privUsersYAML + "keyspaces:\n  main:\n    sharded: true\n    shards:\n")
-		for _, s := range vindexShards {
-			fmt.Fprintf(&b, "      %q: %q\n", s, "sqlite:"+filepath.Join(dir, "main"+s+".db"))
-		}
-		b.WriteString(vindexMainYAML)
-		fmt.Fprintf(&b, "  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", "sqlite:"+filepath.Join(dir, "lookup.db"))
-		o = optionsWithConfig(t, b.String())
-	} else {
-		_, url := pgtest.Shared(t).CreateDB(t)
-		extra := privUsersYAML + "keyspaces:\n  main:\n    sharded: true\n" + vindexMainYAML +
-			fmt.Sprintf("  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", url)
-		o = engineOptions(t, engine, 4, extra)
-	}
-	g := startTestGateOpts(t, o)
+	g := startTestGateOpts(t, vindexGateOptions(t, engine, privUsersYAML))
 	c := mustConnectAs(t, g, "fixer", "f", "main")
 	mustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, email text, name text)`)
 	return g

@@ -44,30 +44,35 @@ var vindexShards = []string{"-40", "40-80", "80-c0", "c0-"}
 // transaction: two clients can wait for each other across engines.
 const vindexTxYAML = "transactions: {lockWait: 2s}\n"
 
+// vindexGateOptions are the options of a gate with keyspace main (4 shards
+// on engine, vschema vindexMainYAML) and the unsharded keyspace lookup, with
+// the config's top-level lines top.
+func vindexGateOptions(t *testing.T, engine, top string) options {
+	t.Helper()
+	if engine == "sqlite" {
+		dir := t.TempDir()
+		var b strings.Builder
+		b.WriteString(top + "keyspaces:\n  main:\n    sharded: true\n    shards:\n")
+		for _, s := range vindexShards {
+			fmt.Fprintf(&b, "      %q: %q\n", s, "sqlite:"+filepath.Join(dir, "main"+s+".db"))
+		}
+		b.WriteString(vindexMainYAML)
+		fmt.Fprintf(&b, "  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", "sqlite:"+filepath.Join(dir, "lookup.db"))
+		return optionsWithConfig(t, b.String())
+	}
+	_, url := pgtest.Shared(t).CreateDB(t)
+	extra := top + "keyspaces:\n  main:\n    sharded: true\n" + vindexMainYAML +
+		fmt.Sprintf("  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", url)
+	return engineOptions(t, engine, 4, extra)
+}
+
 // startVindexGate starts a gate with keyspace main (4 shards on engine,
 // vschema vindexMainYAML) and the unsharded keyspace lookup (a SQLite file
 // for engine sqlite, a Postgres database otherwise), and creates the tables
 // users, events, ring, solo and days through it.
 func startVindexGate(t *testing.T, engine string) *testGate {
 	t.Helper()
-	var o options
-	if engine == "sqlite" {
-		dir := t.TempDir()
-		var b strings.Builder
-		b.WriteString(vindexTxYAML + "keyspaces:\n  main:\n    sharded: true\n    shards:\n")
-		for _, s := range vindexShards {
-			fmt.Fprintf(&b, "      %q: %q\n", s, "sqlite:"+filepath.Join(dir, "main"+s+".db"))
-		}
-		b.WriteString(vindexMainYAML)
-		fmt.Fprintf(&b, "  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", "sqlite:"+filepath.Join(dir, "lookup.db"))
-		o = optionsWithConfig(t, b.String())
-	} else {
-		_, url := pgtest.Shared(t).CreateDB(t)
-		extra := vindexTxYAML + "keyspaces:\n  main:\n    sharded: true\n" + vindexMainYAML +
-			fmt.Sprintf("  lookup:\n    sharded: false\n    shards: {\"-\": %q}\n", url)
-		o = engineOptions(t, engine, 4, extra)
-	}
-	g := startTestGateOpts(t, o)
+	g := startTestGateOpts(t, vindexGateOptions(t, engine, vindexTxYAML))
 	c := g.connect(t)
 	mustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, email text, name text)`)
 	mustExec(t, c, `CREATE TABLE events (ts bigint PRIMARY KEY, v text)`)
