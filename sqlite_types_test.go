@@ -127,6 +127,10 @@ func TestSQLiteExactExtremes(t *testing.T) {
 		"SELECT balance * score AS p, count(*) FROM m GROUP BY p ORDER BY p",
 		"SELECT DISTINCT balance * score FROM m",
 		"SELECT id FROM m WHERE balance * score BETWEEN 26512143548862780.00 AND 26512143548862780.00",
+		"SELECT id FROM m WHERE balance * score BETWEEN 26512143548862870 AND 26512143548862870 ORDER BY id",
+		"SELECT id FROM m WHERE balance * score NOT BETWEEN 26512143548862869 AND 26512143548862870 ORDER BY id",
+		"SELECT id FROM m WHERE balance * score IN (26512143548862870, 1, NULL) ORDER BY id",
+		"SELECT id FROM m WHERE balance * score NOT IN (26512143548862870, 26512143548862780) ORDER BY id",
 		// numeric(p,s) refuses what needs more than p-s integer digits
 		"CREATE TABLE pc (id bigint PRIMARY KEY, n numeric(5,2))",
 		"INSERT INTO pc VALUES (1, 12345.6)",

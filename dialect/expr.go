@@ -487,6 +487,9 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			anyFloat = anyFloat || isFloat(e.t)
 			es = append(es, e)
 		}
+		if e, ok := t.exactIn(l, es, a.Lexpr, list.Items, opName(a.Name) == "<>"); ok && !anyFloat {
+			return e
+		}
 		var items []string
 		for _, e := range es {
 			if anyFloat {

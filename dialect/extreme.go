@@ -129,3 +129,47 @@ func (t *translator) exactGroupKey(e ex) (string, bool) {
 	}
 	return raw, true
 }
+
+// anyExact reports whether one of es is an exact numeric and all are
+// integers or numerics (a float makes the comparison float8's).
+func (t *translator) anyExact(es ...ex) bool {
+	found := false
+	for _, e := range es {
+		if !isExactNum(e.t) {
+			return false
+		}
+		if _, ok := t.exact[e.sql]; ok {
+			found = true
+		}
+	}
+	return found
+}
+
+// exactIn is l [NOT] IN (items) by exact comparisons, or false.
+func (t *translator) exactIn(l ex, items []ex, ln *pg.Node, nodes []*pg.Node, not bool) (ex, bool) {
+	if !t.anyExact(append([]ex{l}, items...)...) {
+		return ex{}, false
+	}
+	var terms []string
+	for i, e := range items {
+		terms = append(terms, "pg_ncmp("+t.exactOperand(l, ln)+", "+t.exactOperand(e, nodes[i])+") = 0")
+	}
+	s := "(" + strings.Join(terms, " OR ") + ")"
+	if not {
+		s = "(NOT " + s + ")"
+	}
+	return ex{s, mk(sqltypes.OIDBool)}, true
+}
+
+// exactBetween is l [NOT] BETWEEN lo AND hi by exact comparisons, or false.
+func (t *translator) exactBetween(l, lo, hi ex, ln *pg.Node, bounds []*pg.Node, not bool) (ex, bool) {
+	if !t.anyExact(l, lo, hi) {
+		return ex{}, false
+	}
+	ls := t.exactOperand(l, ln)
+	s := "(pg_ncmp(" + ls + ", " + t.exactOperand(lo, bounds[0]) + ") >= 0 AND pg_ncmp(" + ls + ", " + t.exactOperand(hi, bounds[1]) + ") <= 0)"
+	if not {
+		s = "(NOT " + s + ")"
+	}
+	return ex{s, mk(sqltypes.OIDBool)}, true
+}

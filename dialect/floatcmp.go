@@ -59,6 +59,9 @@ func (t *translator) between(a *pg.A_Expr, sc *scope) ex {
 		}
 		return ex{s, boolT}
 	}
+	if e, ok := t.exactBetween(l, lo, hi, a.Lexpr, bounds, a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN); ok {
+		return e
+	}
 	op := " BETWEEN "
 	if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
 		op = " NOT BETWEEN "
