@@ -19,6 +19,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
@@ -246,7 +247,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err != nil {
 		return nil, err
 	}
-	shardMap := map[string]map[string]planner.Shard{}
+	shardMap := map[string]map[string]engine.Shard{}
 	var ksNames []string
 	for name := range vs.Keyspaces {
 		ksNames = append(ksNames, name)
@@ -254,7 +255,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	sort.Strings(ksNames)
 	for _, name := range ksNames {
 		ks := vs.Keyspaces[name]
-		shardMap[name] = map[string]planner.Shard{}
+		shardMap[name] = map[string]engine.Shard{}
 		for _, s := range ks.Shards {
 			t, err := shards.Open(ctx, name, s, ks.URLs[s], tabletOptions(ks, log))
 			if err != nil {
@@ -347,7 +348,7 @@ func tabletOptions(ks *router.Keyspace, log *slog.Logger) shards.Options {
 
 // checkTwoPhase refuses to start when a keyspace with several shards has a
 // Postgres shard that cannot prepare transactions.
-func checkTwoPhase(ctx context.Context, vs *router.VSchema, shardMap map[string]map[string]planner.Shard) error {
+func checkTwoPhase(ctx context.Context, vs *router.VSchema, shardMap map[string]map[string]engine.Shard) error {
 	for name, ks := range vs.Keyspaces {
 		if len(ks.Shards) < 2 {
 			continue

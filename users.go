@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
@@ -21,10 +21,10 @@ import (
 // gateUserSet is the config's users as the gate uses them.
 type gateUserSet struct {
 	passwords map[string]string // for proxy.Config.Users; nil: trust
-	access    func(user string) *planner.Access
-	shardsFor func(user string) map[string]map[string]planner.Shard
+	access    func(user string) *engine.Access
+	shardsFor func(user string) map[string]map[string]engine.Shard
 	logins    map[string]shardLogin // user -> its shard role, when it has one
-	rights    map[string]*planner.Access
+	rights    map[string]*engine.Access
 }
 
 // shardLogin is the role a user's backend connections log in as.
@@ -35,7 +35,7 @@ type shardLogin struct{ user, password string }
 // plaintext password is accepted with a warning (it sits in the file in
 // clear: `vitess passwd` makes a verifier).
 func gateUsers(cfg *router.Config, log *slog.Logger) (*gateUserSet, error) {
-	us := &gateUserSet{logins: map[string]shardLogin{}, rights: map[string]*planner.Access{}}
+	us := &gateUserSet{logins: map[string]shardLogin{}, rights: map[string]*engine.Access{}}
 	if len(cfg.Users) == 0 {
 		return us, nil // trust: every client may do everything
 	}
@@ -49,7 +49,7 @@ func gateUsers(cfg *router.Config, log *slog.Logger) (*gateUserSet, error) {
 			log.Warn("user has a plaintext password in the config; store a SCRAM verifier instead (vitess passwd)", "user", u.Name)
 		}
 		us.passwords[u.Name] = u.Password
-		a := &planner.Access{Admin: u.Admin}
+		a := &engine.Access{Admin: u.Admin}
 		if u.Keyspaces != nil {
 			a.Keyspaces = map[string]bool{}
 			for _, ks := range u.Keyspaces {
@@ -61,13 +61,13 @@ func gateUsers(cfg *router.Config, log *slog.Logger) (*gateUserSet, error) {
 			us.logins[u.Name] = shardLogin{u.ShardUser, u.ShardPassword}
 		}
 	}
-	us.access = func(user string) *planner.Access {
+	us.access = func(user string) *engine.Access {
 		if a, ok := us.rights[user]; ok {
 			return a
 		}
 		// Authentication admits only configured users; an unknown name
 		// here gets nothing it could misuse.
-		return &planner.Access{Keyspaces: map[string]bool{}}
+		return &engine.Access{Keyspaces: map[string]bool{}}
 	}
 	return us, nil
 }
@@ -75,12 +75,12 @@ func gateUsers(cfg *router.Config, log *slog.Logger) (*gateUserSet, error) {
 // openShardLogins opens, for each shard role users log in as, its own
 // tablets (and pools) for the Postgres shards; SQLite shards have no roles and are shared. It warns about
 // every Postgres shard whose role is a superuser.
-func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map[string]map[string]planner.Shard, us *gateUserSet) error {
-	byLogin := map[shardLogin]map[string]map[string]planner.Shard{}
+func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map[string]map[string]engine.Shard, us *gateUserSet) error {
+	byLogin := map[shardLogin]map[string]map[string]engine.Shard{}
 	for _, login := range us.logins {
 		m := byLogin[login]
 		if m == nil {
-			m = map[string]map[string]planner.Shard{}
+			m = map[string]map[string]engine.Shard{}
 			byLogin[login] = m
 		}
 		for name, ks := range vs.Keyspaces {
@@ -89,7 +89,7 @@ func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map
 			if m[name] != nil {
 				continue
 			}
-			m[name] = map[string]planner.Shard{}
+			m[name] = map[string]engine.Shard{}
 			for _, s := range ks.Shards {
 				m[name][s] = base[name][s]
 				if !isPostgresURL(ks.URLs[s]) {
@@ -111,7 +111,7 @@ func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map
 	for _, t := range append(g.tablets[:len(g.tablets):len(g.tablets)], g.loginTablets...) {
 		warnSuperuser(ctx, t, g.log)
 	}
-	us.shardsFor = func(user string) map[string]map[string]planner.Shard {
+	us.shardsFor = func(user string) map[string]map[string]engine.Shard {
 		if login, ok := us.logins[user]; ok {
 			return byLogin[login]
 		}

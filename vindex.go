@@ -10,13 +10,14 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 )
 
 // createLookupTables makes the lookup tables of every lookup vindex that
 // does not have one yet, on every shard of the keyspace that holds it.
-func createLookupTables(ctx context.Context, vs *router.VSchema, shardMap map[string]map[string]planner.Shard, log *slog.Logger) {
+func createLookupTables(ctx context.Context, vs *router.VSchema, shardMap map[string]map[string]engine.Shard, log *slog.Logger) {
 	for _, o := range vs.LookupsOf() {
 		l := o.Lookup
 		ks := vs.Keyspaces[l.Keyspace]

@@ -6,39 +6,10 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
-
-// Access is what one gate user may reach: the keyspaces it may name and
-// whether it may change lookup vindex tables. The gate's own tables
-// (_vt_*) and a SQLite shard's internals are refused to everyone.
-type Access struct {
-	// Keyspaces the user may connect to or name as keyspace.table; nil
-	// means every keyspace.
-	Keyspaces map[string]bool
-	// Admin users may change lookup vindex tables (to repair them).
-	Admin bool
-}
-
-// FullAccess is a user with every right: an embedded caller, or any client
-// when the gate has no users (trust: clients are not told apart).
-var FullAccess = &Access{Admin: true}
-
-// MayUse reports whether the user may use keyspace ks.
-func (a *Access) MayUse(ks string) bool { return a.Keyspaces == nil || a.Keyspaces[ks] }
-
-// AccessEnv is an Env that knows its user's rights; an Env without it (an
-// embedded caller) has FullAccess.
-type AccessEnv interface {
-	Access() *Access
-}
-
-func accessOf(env Env) *Access {
-	if e, ok := env.(AccessEnv); ok && e.Access() != nil {
-		return e.Access()
-	}
-	return FullAccess
-}
 
 const codeInsufficientPrivilege = "42501"
 
@@ -67,7 +38,7 @@ type qualName struct{ schema, name string }
 func scanNames(n *pg_query.Node) *stmtNames {
 	out := &stmtNames{}
 	target := func(rv *pg_query.RangeVar) { out.targets = append(out.targets, rv.GetRelname()) }
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		switch v := m.(type) {
 		case *pg_query.RangeVar:
 			out.rels = append(out.rels, qualName{v.Schemaname, v.Relname})
@@ -84,7 +55,7 @@ func scanNames(n *pg_query.Node) *stmtNames {
 				out.rels = append(out.rels, qualName{"", v.Newname})
 			}
 		case *pg_query.FuncCall:
-			if parts := stringsOf(v.Funcname); len(parts) > 0 {
+			if parts := pgast.Strings(v.Funcname); len(parts) > 0 {
 				out.funcs = append(out.funcs, parts[len(parts)-1])
 			}
 		case *pg_query.InsertStmt:
@@ -133,7 +104,7 @@ func (s *stmtNames) dotted(o *pg_query.Node) {
 
 // checkKeyspaces refuses a statement naming a table of a keyspace the user
 // may not use (keyspace.table anywhere in it, DROP/TRUNCATE names too).
-func (b *builder) checkKeyspaces(names *stmtNames, acc *Access) error {
+func (b *builder) checkKeyspaces(names *stmtNames, acc *engine.Access) error {
 	if acc.Keyspaces == nil {
 		return nil
 	}
@@ -149,7 +120,7 @@ func (b *builder) checkKeyspaces(names *stmtNames, acc *Access) error {
 // (a lookup vindex table, unless the user is an admin) or that names the
 // gate's _vt_ tables or, on a keyspace with SQLite shards, SQLite's own
 // tables and pragma functions, which show and change the shard files.
-func (b *builder) checkOwnTables(n *pg_query.Node, names *stmtNames, acc *Access) error {
+func (b *builder) checkOwnTables(n *pg_query.Node, names *stmtNames, acc *engine.Access) error {
 	sqlite := b.hasSQLite()
 	internal := func(name string) bool {
 		l := strings.ToLower(name)
@@ -263,9 +234,3 @@ func wholeDatabase(n *pg_query.Node) string {
 	}
 	return ""
 }
-
-// Access carries the user's rights into another keyspace's view of env.
-func (e keyspaceEnv) Access() *Access { return accessOf(e.Env) }
-
-// Access carries the user's rights into a refusing view of env.
-func (e refusingEnv) Access() *Access { return accessOf(e.Env) }

@@ -6,6 +6,8 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -17,7 +19,7 @@ type aggLayout struct {
 	aggs     []*pg_query.FuncCall
 	aggText  []string
 	partials []*pg_query.Node // pushed target expressions after the keys
-	specs    []AggSpec
+	specs    []engine.AggSpec
 }
 
 func (l *aggLayout) keyIndex(n *pg_query.Node) int {
@@ -51,9 +53,9 @@ func (l *aggLayout) aggIndex(fc *pg_query.FuncCall) (int, error) {
 	}
 	l.aggs = append(l.aggs, fc)
 	l.aggText = append(l.aggText, t)
-	spec := AggSpec{Func: f, Col: len(l.keys) + len(l.partials), Label: t}
+	spec := engine.AggSpec{Func: f, Col: len(l.keys) + len(l.partials), Label: t}
 	call := &pg_query.Node{Node: &pg_query.Node_FuncCall{FuncCall: proto.Clone(fc).(*pg_query.FuncCall)}}
-	if f == AggAvg {
+	if f == engine.AggAvg {
 		sum := proto.Clone(fc).(*pg_query.FuncCall)
 		sum.Funcname = []*pg_query.Node{pg_query.MakeStrNode("sum")}
 		cnt := proto.Clone(fc).(*pg_query.FuncCall)
@@ -72,7 +74,7 @@ func (l *aggLayout) aggIndex(fc *pg_query.FuncCall) (int, error) {
 // each shard computes the same value for a group.
 func (l *aggLayout) keyDependent(n *pg_query.Node) bool {
 	ok := true
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.ColumnRef:
 			ok = l.isKeyColumn(&pg_query.Node{Node: &pg_query.Node_ColumnRef{ColumnRef: x}})
@@ -120,7 +122,7 @@ func (l *aggLayout) firstIndex(n *pg_query.Node) int {
 	}
 	l.aggs = append(l.aggs, nil)
 	l.aggText = append(l.aggText, t)
-	l.specs = append(l.specs, AggSpec{Func: AggFirst, Col: len(l.keys) + len(l.partials), Label: "first(" + exprText(n) + ")"})
+	l.specs = append(l.specs, engine.AggSpec{Func: engine.AggFirst, Col: len(l.keys) + len(l.partials), Label: "first(" + exprText(n) + ")"})
 	l.partials = append(l.partials, n)
 	return len(l.keys) + len(l.aggs) - 1
 }
@@ -143,7 +145,7 @@ func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
 	return 0, sqltypes.Errorf("42803", "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
 }
 
-func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visible []sqltypes.Field, groups []*pg_query.Node) (*Plan, error) {
+func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route, visible []sqltypes.Field, groups []*pg_query.Node) (*engine.Plan, error) {
 	if hasStar(sel) {
 		return nil, unsupported("SELECT * with aggregates over several shards")
 	}
@@ -173,14 +175,14 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		}
 		outCols = append(outCols, c)
 	}
-	var having *filterExpr
+	var having *engine.FilterExpr
 	if sel.HavingClause != nil {
 		var err error
 		if having, err = compileFilter(sel.HavingClause, l); err != nil {
 			return nil, err
 		}
 	}
-	var sortKeys []SortKey
+	var sortKeys []engine.SortKey
 	type sortItem struct {
 		col      int
 		desc, nf bool
@@ -228,13 +230,13 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 	pushed.GroupClause = nil
 	pushed.SortClause = nil
 	for i := range l.keys {
-		pushed.GroupClause = append(pushed.GroupClause, intConst(int64(i+1)))
-		pushed.SortClause = append(pushed.SortClause, pg_query.MakeSortByNode(intConst(int64(i+1)), pg_query.SortByDir_SORTBY_ASC, pg_query.SortByNulls_SORTBY_NULLS_LAST, -1))
+		pushed.GroupClause = append(pushed.GroupClause, pgast.IntConst(int64(i+1)))
+		pushed.SortClause = append(pushed.SortClause, pg_query.MakeSortByNode(pgast.IntConst(int64(i+1)), pg_query.SortByDir_SORTBY_ASC, pg_query.SortByNulls_SORTBY_NULLS_LAST, -1))
 	}
 	pushed.HavingClause = nil
 	pushed.LimitCount, pushed.LimitOffset = nil, nil
 	pushed.DistinctClause = nil
-	sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
+	sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
 	if err != nil {
 		return nil, err
 	}
@@ -263,16 +265,16 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		s := &l.specs[i]
 		in := partialFields[s.Col]
 		s.InOID = in.OID
-		if s.Func == AggMin || s.Func == AggMax {
+		if s.Func == engine.AggMin || s.Func == engine.AggMax {
 			if err := b.gateTextOrder(sel, in.OID, string(s.Func)+"()"); err != nil {
 				return nil, err
 			}
 		}
 		out := in
 		switch s.Func {
-		case AggCount:
+		case engine.AggCount:
 			out = sqltypes.NewField(in.Name, sqltypes.OIDInt8)
-		case AggAvg:
+		case engine.AggAvg:
 			out = sqltypes.NewField("avg", sqltypes.OIDNumeric)
 			if sqltypes.CategoryOf(in.OID) == sqltypes.CatFloat {
 				out = sqltypes.NewField("avg", sqltypes.OIDFloat8)
@@ -281,23 +283,23 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 		s.Out = out
 		gateFields = append(gateFields, out)
 	}
-	var input Operator = route
+	var input engine.Operator = route
 	if len(l.keys) > 0 {
-		var mk []SortKey
+		var mk []engine.SortKey
 		for i := range l.keys {
-			mk = append(mk, SortKey{Col: i, OID: keyOIDs[i]})
+			mk = append(mk, engine.SortKey{Col: i, OID: keyOIDs[i]})
 		}
-		input = &MergeSort{Input: route, Keys: mk}
+		input = &engine.MergeSort{Input: route, Keys: mk}
 	}
-	var root Operator = &Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
+	var root engine.Operator = &engine.Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
 	if having != nil {
-		having.fields = gateFields
-		for _, c := range having.ordered {
+		having.Fields = gateFields
+		for _, c := range having.Ordered {
 			if err := b.gateTextOrder(sel, gateFields[c].OID, "HAVING comparison"); err != nil {
 				return nil, err
 			}
 		}
-		root = &Filter{Input: root, Cond: having}
+		root = &engine.Filter{Input: root, Cond: having}
 	}
 	projFields := make([]sqltypes.Field, len(outCols))
 	for i, c := range outCols {
@@ -306,31 +308,31 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *Route, visibl
 			projFields[i] = visible[i]
 		}
 	}
-	root = &Project{Input: root, Cols: outCols, Fields: projFields}
+	root = &engine.Project{Input: root, Cols: outCols, Fields: projFields}
 	if len(sel.DistinctClause) > 0 {
 		if len(outCols) > len(visible) {
 			return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 		}
-		root = &Distinct{Input: root}
+		root = &engine.Distinct{Input: root}
 	}
 	if len(items) > 0 {
 		for _, it := range items {
 			if err := b.gateTextOrder(sel, projFields[it.col].OID, "ORDER BY"); err != nil {
 				return nil, err
 			}
-			sortKeys = append(sortKeys, SortKey{Col: it.col, Desc: it.desc, NullsFirst: it.nf, OID: projFields[it.col].OID})
+			sortKeys = append(sortKeys, engine.SortKey{Col: it.col, Desc: it.desc, NullsFirst: it.nf, OID: projFields[it.col].OID})
 		}
-		root = &Sort{Input: root, Keys: sortKeys}
+		root = &engine.Sort{Input: root, Keys: sortKeys}
 	}
 	if count != nil || offset != nil {
-		root = &Limit{Input: root, Count: count, Offset: offset}
+		root = &engine.Limit{Input: root, Count: count, Offset: offset}
 	}
 	if len(outCols) > len(visible) {
 		cols := make([]int, len(visible))
 		for i := range cols {
 			cols[i] = i
 		}
-		root = &Project{Input: root, Cols: cols, Fields: visible}
+		root = &engine.Project{Input: root, Cols: cols, Fields: visible}
 	}
-	return &Plan{Type: "scatter_aggregate", Root: root, Fields: visible, ParamOIDs: params, SQL: b.sql}, nil
+	return &engine.Plan{Type: "scatter_aggregate", Root: root, Fields: visible, ParamOIDs: params, SQL: b.sql}, nil
 }

@@ -9,57 +9,15 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
-
-// walk calls fn for every protobuf message under m (m included), depth first.
-// fn returns false to skip a message's children.
-func walk(m proto.Message, fn func(proto.Message) bool) {
-	if m == nil {
-		return
-	}
-	var visit func(protoreflect.Message)
-	visit = func(rm protoreflect.Message) {
-		if !rm.IsValid() || !fn(rm.Interface()) {
-			return
-		}
-		rm.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			switch {
-			case fd.IsList() && fd.Message() != nil:
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					visit(l.Get(i).Message())
-				}
-			case fd.Message() != nil && !fd.IsMap():
-				visit(v.Message())
-			}
-			return true
-		})
-	}
-	visit(m.ProtoReflect())
-}
-
-// Deparse prints a statement node back to Postgres SQL.
-func Deparse(n *pg_query.Node) (string, error) { return deparseStmt(n) }
-
-// deparseStmt prints a statement node back to Postgres SQL.
-func deparseStmt(n *pg_query.Node) (string, error) {
-	return pg_query.Deparse(&pg_query.ParseResult{Version: parseTreeVersion, Stmts: []*pg_query.RawStmt{{Stmt: n}}})
-}
-
-// parseTreeVersion is the parser's tree version, which Deparse checks.
-var parseTreeVersion = func() int32 {
-	r, err := pg_query.Parse("SELECT 1")
-	if err != nil {
-		panic(err)
-	}
-	return r.Version
-}()
 
 // exprText prints an expression; equal texts mean the same expression.
 func exprText(n *pg_query.Node) string {
 	sel := &pg_query.SelectStmt{TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithVal(stripLocations(n), 0)}}
-	s, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}})
+	s, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: sel}})
 	if err != nil {
 		// Never equal to another expression's text.
 		return fmt.Sprintf("\x00unprintable %p", n)
@@ -69,7 +27,7 @@ func exprText(n *pg_query.Node) string {
 
 func stripLocations(n *pg_query.Node) *pg_query.Node {
 	c := proto.Clone(n).(*pg_query.Node)
-	walk(c, func(m proto.Message) bool {
+	pgast.Walk(c, func(m proto.Message) bool {
 		rm := m.ProtoReflect()
 		if fd := rm.Descriptor().Fields().ByName("location"); fd != nil {
 			rm.Clear(fd)
@@ -79,20 +37,9 @@ func stripLocations(n *pg_query.Node) *pg_query.Node {
 	return c
 }
 
-// stringsOf returns the String values of a name list (funcname, A_Expr name).
-func stringsOf(nodes []*pg_query.Node) []string {
-	var out []string
-	for _, n := range nodes {
-		if s := n.GetString_(); s != nil {
-			out = append(out, s.Sval)
-		}
-	}
-	return out
-}
-
 // funcName is the unqualified lower-case function name.
 func funcName(fc *pg_query.FuncCall) string {
-	parts := stringsOf(fc.Funcname)
+	parts := pgast.Strings(fc.Funcname)
 	if len(parts) == 0 {
 		return ""
 	}
@@ -102,7 +49,7 @@ func funcName(fc *pg_query.FuncCall) string {
 	return parts[len(parts)-1]
 }
 
-var mergeable = map[string]AggFunc{"count": AggCount, "sum": AggSum, "min": AggMin, "max": AggMax, "avg": AggAvg}
+var mergeable = map[string]engine.AggFunc{"count": engine.AggCount, "sum": engine.AggSum, "min": engine.AggMin, "max": engine.AggMax, "avg": engine.AggAvg}
 
 // knownAggregates lists aggregate names, so that an unmergeable one is refused
 // rather than pushed down and merged wrongly.
@@ -122,7 +69,7 @@ func isAggregate(fc *pg_query.FuncCall) bool {
 // containsAggregate reports whether n has an aggregate call outside subqueries.
 func containsAggregate(n proto.Message) bool {
 	found := false
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		switch x := m.(type) {
 		case *pg_query.SelectStmt:
 			return m == n // look inside the statement itself, not its subqueries
@@ -138,7 +85,7 @@ func containsAggregate(n proto.Message) bool {
 
 func containsWindow(n proto.Message) bool {
 	found := false
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		if fc, ok := m.(*pg_query.FuncCall); ok && fc.Over != nil {
 			found = true
 		}
@@ -147,47 +94,16 @@ func containsWindow(n proto.Message) bool {
 	return found
 }
 
-// constValue returns the Go value of a literal or parameter: (value, param, ok).
-func constValue(n *pg_query.Node) (Value, bool) {
-	if tc := n.GetTypeCast(); tc != nil {
-		return constValue(tc.Arg)
-	}
-	if p := n.GetParamRef(); p != nil {
-		return Value{Param: int(p.Number)}, true
-	}
-	c := n.GetAConst()
-	if c == nil {
-		return Value{}, false
-	}
-	if c.Isnull {
-		return Value{Lit: nil}, true
-	}
-	switch {
-	case c.GetIval() != nil:
-		return Value{Lit: int64(c.GetIval().Ival)}, true
-	case c.GetFval() != nil:
-		if i, err := strconv.ParseInt(c.GetFval().Fval, 10, 64); err == nil {
-			return Value{Lit: i}, true
-		}
-		return Value{Lit: NumericLit(c.GetFval().Fval)}, true
-	case c.GetSval() != nil:
-		return Value{Lit: c.GetSval().Sval}, true
-	case c.GetBoolval() != nil:
-		return Value{Lit: c.GetBoolval().Boolval}, true
-	}
-	return Value{}, false
-}
-
 // constText is a literal's Postgres text form, for gate-side comparisons.
 func constText(n *pg_query.Node) ([]byte, bool) {
-	v, ok := routeValue(n)
+	v, ok := engine.RouteValue(n)
 	if !ok || v.Param > 0 {
 		return nil, false
 	}
 	switch x := v.Lit.(type) {
 	case nil:
 		return nil, true
-	case NumericLit:
+	case engine.NumericLit:
 		return []byte(x), true
 	case int64:
 		return []byte(strconv.FormatInt(x, 10)), true
@@ -208,7 +124,7 @@ func colRef(n *pg_query.Node) (qual, col string, ok bool) {
 	if cr == nil {
 		return "", "", false
 	}
-	parts := stringsOf(cr.Fields)
+	parts := pgast.Strings(cr.Fields)
 	if len(parts) != len(cr.Fields) {
 		return "", "", false // has a *
 	}
@@ -239,14 +155,12 @@ func conjuncts(n *pg_query.Node) []*pg_query.Node {
 }
 
 func opName(e *pg_query.A_Expr) string {
-	s := stringsOf(e.Name)
+	s := pgast.Strings(e.Name)
 	if len(s) == 0 {
 		return ""
 	}
 	return s[len(s)-1]
 }
-
-func intConst(v int64) *pg_query.Node { return pg_query.MakeAConstIntNode(v, -1) }
 
 func unsupported(format string, args ...any) error { return sqltypes.Unsupported(format, args...) }
 
@@ -256,7 +170,7 @@ func unsupported(format string, args ...any) error { return sqltypes.Unsupported
 // earlier siblings. Anywhere else the name is a table (WITH users AS
 // (SELECT * FROM users) reads the table users inside the CTE).
 func walkScoped(m proto.Message, ctes map[string]bool, fn func(rv *pg_query.RangeVar, cte bool)) {
-	walk(m, func(x proto.Message) bool {
+	pgast.Walk(m, func(x proto.Message) bool {
 		switch v := x.(type) {
 		case *pg_query.RangeVar:
 			fn(v, v.Schemaname == "" && ctes[v.Relname])
@@ -323,63 +237,4 @@ func eachChild(m proto.Message, skip string, fn func(proto.Message)) {
 		fn(v.Message().Interface())
 		return true
 	})
-}
-
-// routeValue returns a literal or parameter whose value the gate may hash
-// or compare itself: uncast, or cast to a type that cannot change it
-// (integers to an integer type that holds them, text to text or varchar,
-// numbers to numeric). 2.5::int is 3 and 9007199254740993::float8 equals
-// 9007199254740992: such values are computed only by a shard.
-func routeValue(n *pg_query.Node) (Value, bool) {
-	tc := n.GetTypeCast()
-	if tc == nil {
-		return constValue(n)
-	}
-	if tc.Arg.GetTypeCast() != nil || tc.TypeName == nil || len(tc.TypeName.Typmods) > 0 || len(tc.TypeName.ArrayBounds) > 0 {
-		return Value{}, false
-	}
-	v, ok := constValue(tc.Arg)
-	if !ok {
-		return Value{}, false
-	}
-	names := stringsOf(tc.TypeName.Names)
-	typ := names[len(names)-1]
-	if v.Param > 0 || v.Lit == nil {
-		switch typ {
-		case "int2", "int4", "int8", "text", "varchar", "numeric":
-			return v, true // a parameter's value arrives as the client typed it
-		}
-		return Value{}, false
-	}
-	switch typ {
-	case "int2", "int4", "int8":
-		bits := map[string]int{"int2": 16, "int4": 32, "int8": 64}[typ]
-		var i int64
-		switch x := v.Lit.(type) {
-		case int64:
-			i = x
-		case string:
-			p, err := strconv.ParseInt(strings.TrimSpace(x), 10, 64)
-			if err != nil {
-				return Value{}, false
-			}
-			i = p
-		default:
-			return Value{}, false
-		}
-		if bits < 64 && (i < -(1<<(bits-1)) || i >= 1<<(bits-1)) {
-			return Value{}, false
-		}
-		return Value{Lit: i}, true
-	case "text", "varchar":
-		if s, ok := v.Lit.(string); ok {
-			return Value{Lit: s}, true
-		}
-	case "numeric":
-		switch v.Lit.(type) {
-		case int64, NumericLit:
-			return v, true
-		}
-	}
-	return Value{}, false
 }

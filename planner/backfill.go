@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -24,7 +25,7 @@ type BackfillResult struct {
 
 // Committer commits shard transactions atomically (the gate's two-phase
 // commit coordinator).
-type Committer func(ctx context.Context, parts []Participant) error
+type Committer func(ctx context.Context, parts []engine.Participant) error
 
 // Backfill builds a lookup vindex's table for the rows a table already
 // has: every row's value gets its entry (a non-unique lookup's refs become
@@ -87,17 +88,17 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 	return res, nil
 }
 
-func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *LookupTable, shard string, commit Committer) (int64, int64, error) {
+func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *engine.LookupTable, shard string, commit Committer) (int64, int64, error) {
 	// The shards' lock graph sees the backfill as one more transaction.
 	ctx = sqltypes.WithTxOwner(ctx, sqltypes.NewTxOwner())
-	env := &txEnv{p: p, txs: map[[2]string]Tx{}}
+	env := &txEnv{p: p, txs: map[[2]string]engine.Tx{}}
 	defer env.rollback(ctx)
 	data, err := env.ConnIn(ctx, ks.Name, shard)
 	if err != nil {
 		return 0, 0, err
 	}
 	tname, col := sqltypes.QuoteIdent(t.Name), sqltypes.QuoteIdent(lt.L.Column)
-	if isPostgresShard(p.Shards[ks.Name][shard]) {
+	if engine.IsPostgresShard(p.Shards[ks.Name][shard]) {
 		r, err := data.Query(ctx, "LOCK TABLE "+tname+" IN SHARE MODE", nil)
 		if err != nil {
 			return 0, 0, err
@@ -117,7 +118,7 @@ func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *rou
 	counts := map[entry]int64{}
 	var order []entry
 	for _, row := range rows {
-		cv, err := CoerceFor(t, string(row[0]), fields[0].OID)
+		cv, err := engine.CoerceFor(t, string(row[0]), fields[0].OID)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -125,7 +126,7 @@ func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *rou
 		if err != nil {
 			return 0, 0, err
 		}
-		val, err := LookupText(string(row[1]), fields[1].OID)
+		val, err := engine.LookupText(string(row[1]), fields[1].OID)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -138,7 +139,7 @@ func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *rou
 	var written int64
 	for _, e := range order {
 		ksid, _ := router.ParseKeyspaceIDText(e.ksid)
-		changed, err := lt.ensure(ctx, env, e.val, ksid, counts[e])
+		changed, err := lt.Ensure(ctx, env, e.val, ksid, counts[e])
 		if err != nil {
 			return 0, 0, err
 		}
@@ -152,74 +153,20 @@ func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *rou
 	return int64(len(rows)), written, nil
 }
 
-// ensure makes the table hold val at ksid (refs = n for a non-unique
-// lookup) and reports whether it had to change anything.
-func (lt *LookupTable) ensure(ctx context.Context, env Env, val string, ksid []byte, n int64) (bool, error) {
-	c, err := lt.conn(ctx, env, val)
-	if err != nil {
-		return false, err
-	}
-	table, col := lt.ident()
-	id := router.KeyspaceIDText(ksid)
-	if lt.L.Unique {
-		if n > 1 {
-			return false, dupValue(lt, val)
-		}
-		r, err := c.Query(ctx, fmt.Sprintf("SELECT keyspace_id FROM %s WHERE %s = $1", table, col), []any{val})
-		if err != nil {
-			return false, err
-		}
-		have, err := sqltypes.ReadAll(ctx, r)
-		if err != nil {
-			return false, err
-		}
-		if len(have) > 0 {
-			if string(have[0][0]) != id {
-				return false, dupValue(lt, val)
-			}
-			return false, nil
-		}
-		return true, lt.exec(ctx, c, fmt.Sprintf("INSERT INTO %s (%s, keyspace_id) VALUES ($1, $2)", table, col), val, ksid)
-	}
-	r, err := c.Query(ctx, fmt.Sprintf("SELECT refs FROM %s WHERE %s = $1 AND keyspace_id = $2", table, col), []any{val, id})
-	if err != nil {
-		return false, err
-	}
-	have, err := sqltypes.ReadAll(ctx, r)
-	if err != nil {
-		return false, err
-	}
-	if len(have) > 0 && string(have[0][0]) == fmt.Sprint(n) {
-		return false, nil
-	}
-	r, err = c.Query(ctx, fmt.Sprintf("INSERT INTO %s (%s, keyspace_id, refs) VALUES ($1, $2, $3) ON CONFLICT (%s, keyspace_id) DO UPDATE SET refs = excluded.refs", table, col, col), []any{val, id, n})
-	if err != nil {
-		return false, err
-	}
-	r.Close()
-	return true, nil
-}
-
-func dupValue(lt *LookupTable, val string) error {
-	e := sqltypes.Errorf("23505", "could not build unique lookup vindex %s: several rows have the value %s", lt.L.Name, val)
-	e.Detail = fmt.Sprintf("Key (%s)=(%s) is duplicated.", lt.L.Column, val)
-	return e
-}
-
 // txEnv runs everything in transactions it opens itself, one per shard.
 type txEnv struct {
 	p     *Planner
-	txs   map[[2]string]Tx
+	txs   map[[2]string]engine.Tx
 	order [][2]string
 }
 
-func (e *txEnv) Conn(ctx context.Context, shard string) (Conn, error) {
+func (e *txEnv) Conn(ctx context.Context, shard string) (engine.Conn, error) {
 	return nil, fmt.Errorf("txEnv: no default keyspace")
 }
 
 func (e *txEnv) Bound() *sqltypes.Bound { return nil }
 
-func (e *txEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+func (e *txEnv) ConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	k := [2]string{keyspace, shard}
 	if tx, ok := e.txs[k]; ok {
 		return tx, nil
@@ -237,16 +184,16 @@ func (e *txEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error
 	return tx, nil
 }
 
-func (e *txEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+func (e *txEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	return e.ConnIn(ctx, keyspace, shard)
 }
 
 func (e *txEnv) commit(ctx context.Context, commit Committer) error {
-	var parts []Participant
+	var parts []engine.Participant
 	for _, k := range e.order {
-		parts = append(parts, Participant{Keyspace: k[0], Shard: k[1], Tx: e.txs[k]})
+		parts = append(parts, engine.Participant{Keyspace: k[0], Shard: k[1], Tx: e.txs[k]})
 	}
-	e.txs, e.order = map[[2]string]Tx{}, nil
+	e.txs, e.order = map[[2]string]engine.Tx{}, nil
 	if len(parts) == 1 {
 		return parts[0].Tx.Commit(ctx)
 	}
@@ -263,5 +210,5 @@ func (e *txEnv) rollback(ctx context.Context) {
 	for _, tx := range e.txs {
 		tx.Rollback(ctx)
 	}
-	e.txs = map[[2]string]Tx{}
+	e.txs = map[[2]string]engine.Tx{}
 }

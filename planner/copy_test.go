@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/dotdo/vitess/planner"
 )
 
 func TestCopyPlans(t *testing.T) {
@@ -44,7 +43,7 @@ func TestCopyPlans(t *testing.T) {
 		}
 	}
 	pl, _ := p.Plan(ctx, nil, "main", `COPY users (id, name) FROM STDIN (FORMAT csv)`, nil)
-	if op, ok := pl.Root.(planner.CopyFromOp); !ok {
+	if op, ok := pl.Root.(engine.CopyFromOp); !ok {
 		t.Fatal("COPY FROM root is not a CopyFromOp")
 	} else if overall, cols := op.InFormat(); overall != 0 || len(cols) != 2 {
 		t.Fatalf("InFormat = %d %v", overall, cols)
@@ -53,7 +52,7 @@ func TestCopyPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if op, ok := pl.Root.(planner.CopyFromOp); !ok {
+	if op, ok := pl.Root.(engine.CopyFromOp); !ok {
 		t.Fatal("COPY FROM BINARY root is not a CopyFromOp")
 	} else if overall, cols := op.InFormat(); overall != 1 || len(cols) != 2 || cols[0] != 1 {
 		t.Fatalf("binary InFormat = %d %v", overall, cols)
@@ -61,7 +60,7 @@ func TestCopyPlans(t *testing.T) {
 		t.Fatalf("binary explain:\n%s", text)
 	}
 	pl, _ = p.Plan(ctx, nil, "main", `COPY (SELECT id, name, score FROM users) TO STDOUT`, nil)
-	if op, ok := pl.Root.(planner.CopyToOp); !ok {
+	if op, ok := pl.Root.(engine.CopyToOp); !ok {
 		t.Fatal("COPY TO root is not a CopyToOp")
 	} else if _, cols := op.OutFormat(); len(cols) != 3 {
 		t.Fatalf("OutFormat cols %v", cols)

@@ -6,59 +6,14 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-// Broadcast runs DDL on every shard of the keyspace, then updates the vschema.
-type Broadcast struct {
-	Route *Route
-	Tag   string
-	After func(ctx context.Context) error
-	// Clear are the lookup tables of tables the statement empties or
-	// drops (TRUNCATE, DROP TABLE): their entries go too.
-	Clear []*LookupTable
-}
-
-// Open runs the statement on each shard in key order and stops at the first
-// failure, which names its shard.
-func (d *Broadcast) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	for _, s := range d.Route.Keyspace.Shards {
-		conn, err := env.Conn(ctx, s)
-		if err != nil {
-			return nil, err
-		}
-		r, err := conn.Query(ctx, d.Route.SQL, args)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := sqltypes.ReadAll(ctx, r); err != nil {
-			return nil, err
-		}
-	}
-	for _, lt := range d.Clear {
-		for _, s := range lt.Ks.Shards {
-			conn, err := EnvIn(env, lt.Ks.Name).Conn(ctx, s)
-			if err != nil {
-				return nil, err
-			}
-			r, err := conn.Query(ctx, "DELETE FROM "+sqltypes.QuoteIdent(lt.L.Table), nil)
-			if err != nil {
-				return nil, fmt.Errorf("lookup vindex %s: %w", lt.L.Name, err)
-			}
-			r.Close()
-		}
-	}
-	if d.After != nil {
-		if err := d.After(ctx); err != nil {
-			return nil, err
-		}
-	}
-	return &sqltypes.Buffered{Command: d.Tag}, nil
-}
-
 // clearLookups adds the lookup tables of the named tables to the broadcast.
-func (b *builder) clearLookups(d *Broadcast, names []string) error {
+func (b *builder) clearLookups(d *engine.Broadcast, names []string) error {
 	for _, name := range names {
 		t, ok := b.ks.Table(name)
 		if !ok {
@@ -75,17 +30,12 @@ func (b *builder) clearLookups(d *Broadcast, names []string) error {
 	return nil
 }
 
-// Explain prints the broadcast.
-func (d *Broadcast) Explain() *ExplainNode {
-	return &ExplainNode{Op: "Broadcast", Props: []string{"ddl"}, Children: []*ExplainNode{d.Route.Explain()}}
-}
-
-func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
-	r := b.route(AllShards, b.sql)
+func (b *builder) ddlPlan(n *pg_query.Node) (*engine.Plan, error) {
+	r := b.route(engine.AllShards, b.sql)
 	if !b.ks.Sharded {
-		r.Opcode = Unsharded
+		r.Opcode = engine.Unsharded
 	}
-	d := &Broadcast{Route: r, Tag: ddlTag(n)}
+	d := &engine.Broadcast{Route: r, Tag: ddlTag(n)}
 	vs, ks, p := b.p.VSchema, b.ks, b.p
 	switch {
 	case n.GetCreateStmt() != nil:
@@ -112,7 +62,7 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 		var names []string
 		if ds.RemoveType == pg_query.ObjectType_OBJECT_TABLE {
 			for _, o := range ds.Objects {
-				parts := stringsOf(o.GetList().GetItems())
+				parts := pgast.Strings(o.GetList().GetItems())
 				if len(parts) > 0 {
 					names = append(names, parts[len(parts)-1])
 				}
@@ -142,7 +92,7 @@ func (b *builder) ddlPlan(n *pg_query.Node) (*Plan, error) {
 		}
 		d.After = func(ctx context.Context) error { p.SchemaChanged(); return nil }
 	}
-	return &Plan{Type: "ddl", Root: d, SQL: b.sql, SchemaChange: true}, nil
+	return &engine.Plan{Type: "ddl", Root: d, SQL: b.sql, SchemaChange: true}, nil
 }
 
 // registration decides how CREATE TABLE registers a table the vschema does
@@ -157,7 +107,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 		if cd := elt.GetColumnDef(); cd != nil {
 			typ := ""
 			if cd.TypeName != nil {
-				parts := stringsOf(cd.TypeName.Names)
+				parts := pgast.Strings(cd.TypeName.Names)
 				if len(parts) > 0 {
 					typ = parts[len(parts)-1]
 				}
@@ -180,7 +130,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 			}
 		}
 		if con := elt.GetConstraint(); con != nil && con.Contype == pg_query.ConstrType_CONSTR_PRIMARY {
-			pk = append(pk, stringsOf(con.Keys)...)
+			pk = append(pk, pgast.Strings(con.Keys)...)
 		}
 	}
 	if declared {
@@ -198,7 +148,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 		}
 		if typ, ok := colTypes[pk[0]]; ok {
 			if oid, _, known := sqltypes.ParseTypeName(typ); known {
-				if _, err := Coerce(int64(0), oid); err != nil && sqltypes.CategoryOf(oid) != sqltypes.CatString {
+				if _, err := engine.Coerce(int64(0), oid); err != nil && sqltypes.CategoryOf(oid) != sqltypes.CatString {
 					return nil, unsupported("table %s: cannot shard by hash on primary-key column %s of type %s; use an integer, text or uuid key, or declare the table in the config", name, pk[0], typ)
 				}
 			}

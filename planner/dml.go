@@ -1,17 +1,16 @@
 package planner
 
 import (
-	"context"
-
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
 // dmlPlan routes UPDATE and DELETE by the vindex predicates in WHERE.
-func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
+func (b *builder) dmlPlan(n *pg_query.Node) (*engine.Plan, error) {
 	var rel *pg_query.RangeVar
 	var where *pg_query.Node
 	var setCols []string
@@ -33,7 +32,7 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 		}
 	}
 	if !b.ks.Sharded {
-		return b.passthrough("unsharded", Unsharded)
+		return b.passthrough("unsharded", engine.Unsharded)
 	}
 	t, ok := b.ks.Table(rel.Relname)
 	if !ok {
@@ -60,12 +59,12 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 	}
 	switch t.Type {
 	case router.Reference:
-		r, params, err := b.describedRoute(AllShards)
+		r, params, err := b.describedRoute(engine.AllShards)
 		if err != nil {
 			return nil, err
 		}
 		r.OneTag = true
-		return &Plan{Type: typ + "_reference", Root: &refWrite{r}, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
+		return &engine.Plan{Type: typ + "_reference", Root: &engine.RefWrite{Route: r}, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
 	ch := col.vindexRoute(conjuncts(where))
 	r, params, err := b.describedRoute(ch.op)
@@ -75,49 +74,6 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*Plan, error) {
 	if err := b.applyChoice(r, ch); err != nil {
 		return nil, err
 	}
-	pl := &Plan{Type: typ + "_" + ch.op.String(), Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}
+	pl := &engine.Plan{Type: typ + "_" + ch.op.String(), Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}
 	return b.maintainLookups(pl, n, t, r)
-}
-
-// refWrite writes a reference table on every shard and reports one shard's
-// answer (its rows are the same everywhere).
-type refWrite struct{ r *Route }
-
-func (w *refWrite) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	streams, err := w.r.OpenEach(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	rows, tags, err := readEach(ctx, streams)
-	if err != nil {
-		return nil, err
-	}
-	var first []sqltypes.Row
-	var tag string
-	if len(rows) > 0 {
-		first, tag = rows[0], tags[0]
-	}
-	return &sqltypes.Buffered{Cols: w.r.Fields, Data: first, Command: tag}, nil
-}
-
-// readEach reads every stream to its end: each one's rows and command
-// tag. On an error the streams not yet read are closed.
-func readEach(ctx context.Context, streams []sqltypes.Rows) ([][]sqltypes.Row, []string, error) {
-	rows := make([][]sqltypes.Row, len(streams))
-	tags := make([]string, len(streams))
-	for i, s := range streams {
-		var err error
-		if rows[i], err = sqltypes.ReadAll(ctx, s); err != nil {
-			for _, rest := range streams[i+1:] {
-				rest.Close()
-			}
-			return nil, nil, err
-		}
-		tags[i] = s.Tag()
-	}
-	return rows, tags, nil
-}
-
-func (w *refWrite) Explain() *ExplainNode {
-	return &ExplainNode{Op: "Broadcast", Props: []string{"reference table write"}, Children: []*ExplainNode{w.r.Explain()}}
 }

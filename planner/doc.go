@@ -1,7 +1,8 @@
 // Package planner turns a parsed statement into a plan: a small tree of
-// operators (Route, MergeSort, Aggregate, Sort, Limit, Distinct, Trim,
-// InsertSplit, Broadcast) that each do one thing. EXPLAIN (ROUTE) prints the
-// same tree that runs.
+// the operators of package engine (Route, MergeSort, Aggregate, Sort,
+// Limit, Distinct, Project, InsertSplit, Broadcast ...) that each do one
+// thing. The planner only builds; EXPLAIN (ROUTE) prints the same tree that
+// runs.
 //
 // # When a statement may run on shards whole
 //

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
@@ -25,7 +26,7 @@ func ExampleVTGate() {
 	if err != nil {
 		panic(err)
 	}
-	tablets := map[string]map[string]planner.Shard{"main": {}}
+	tablets := map[string]map[string]engine.Shard{"main": {}}
 	for _, s := range vs.Keyspaces["main"].Shards {
 		t, err := shards.Open(ctx, "main", s, vs.Keyspaces["main"].URLs[s], shards.Options{NameInErrors: true})
 		if err != nil {

@@ -1,16 +1,16 @@
 package planner
 
 import (
-	"context"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
 // explainPlan answers EXPLAIN (ROUTE) stmt with the plan tree of stmt.
-func (b *builder) explainPlan(n *pg_query.Node) (*Plan, error) {
+func (b *builder) explainPlan(n *pg_query.Node) (*engine.Plan, error) {
 	ex := n.GetExplainStmt()
 	route := false
 	for _, o := range ex.Options {
@@ -20,7 +20,7 @@ func (b *builder) explainPlan(n *pg_query.Node) (*Plan, error) {
 	}
 	if !route {
 		if !b.ks.Sharded {
-			return b.passthrough("unsharded", Unsharded)
+			return b.passthrough("unsharded", engine.Unsharded)
 		}
 		return nil, unsupported("EXPLAIN without (ROUTE) on a sharded keyspace; use EXPLAIN (ROUTE) to see the plan")
 	}
@@ -39,7 +39,7 @@ func isExplainRoute(sql string) bool {
 
 // explainRoute plans the statement after EXPLAIN (ROUTE) and returns its
 // plan tree as rows.
-func (b *builder) explainRoute() (*Plan, error) {
+func (b *builder) explainRoute() (*engine.Plan, error) {
 	inner, err := innerStatement(b.sql)
 	if err != nil {
 		return nil, err
@@ -53,7 +53,7 @@ func (b *builder) explainRoute() (*Plan, error) {
 		rows = append(rows, sqltypes.Row{[]byte(l)})
 	}
 	fields := []sqltypes.Field{sqltypes.NewField("QUERY PLAN", sqltypes.OIDText)}
-	return &Plan{Type: "explain", Root: &static{fields: fields, rows: rows, explain: pl.Explain()}, Fields: fields, SQL: b.sql}, nil
+	return &engine.Plan{Type: "explain", Root: &engine.Static{Fields: fields, Rows: rows, Lines: pl.Explain()}, Fields: fields, SQL: b.sql}, nil
 }
 
 // innerStatement returns the text after EXPLAIN (options).
@@ -83,20 +83,7 @@ func innerStatement(sql string) (string, error) {
 	return "", sqltypes.Errorf("42601", "EXPLAIN (ROUTE) needs a statement")
 }
 
-// static returns fixed rows.
-type static struct {
-	fields  []sqltypes.Field
-	rows    []sqltypes.Row
-	explain []string
-}
-
-func (s *static) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	return &sqltypes.Buffered{Cols: s.fields, Data: s.rows, Command: selectTag(int64(len(s.rows)))}, nil
-}
-
-func (s *static) Explain() *ExplainNode { return &ExplainNode{Op: "Explain"} }
-
 // StaticRows is a plan operator returning fixed rows (SHOW answers).
-func StaticRows(fields []sqltypes.Field, rows []sqltypes.Row) Operator {
-	return &static{fields: fields, rows: rows}
+func StaticRows(fields []sqltypes.Field, rows []sqltypes.Row) engine.Operator {
+	return &engine.Static{Fields: fields, Rows: rows}
 }

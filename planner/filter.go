@@ -1,100 +1,30 @@
 package planner
 
 import (
-	"context"
 	"strings"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-// Filter passes the rows for which Cond is true (HAVING at the gate).
-type Filter struct {
-	Input Operator
-	Cond  *filterExpr
-}
-
-// Open wraps the input.
-func (f *Filter) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	in, err := f.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &filterRows{Rows: in, f: f}, nil
-}
-
-// Explain prints the condition.
-func (f *Filter) Explain() *ExplainNode {
-	return &ExplainNode{Op: "Filter", Props: []string{"having=" + f.Cond.text}, Children: []*ExplainNode{f.Input.Explain()}}
-}
-
-type filterRows struct {
-	sqltypes.Rows
-	f *Filter
-	n int64
-}
-
-func (r *filterRows) Next(ctx context.Context) (sqltypes.Row, error) {
-	for {
-		row, err := r.Rows.Next(ctx)
-		if err != nil {
-			return nil, err
-		}
-		v, err := r.f.Cond.eval(row)
-		if err != nil {
-			return nil, err
-		}
-		if v == triTrue {
-			r.n++
-			return row, nil
-		}
-	}
-}
-
-func (r *filterRows) Tag() string { return selectTag(r.n) }
-
-type tri int
-
-const (
-	triFalse tri = iota
-	triTrue
-	triNull
-)
-
-// filterExpr is a compiled boolean condition over gate columns: AND, OR,
-// NOT, IS [NOT] NULL and comparisons between gate columns and constants.
-type filterExpr struct {
-	text   string
-	fields []sqltypes.Field
-	eval   func(sqltypes.Row) (tri, error)
-	// ordered lists the gate columns compared with < <= > >=, whose text
-	// order must be the gate's (bytewise).
-	ordered []int
-}
-
-type operand struct {
-	col   int // -1 for a constant
-	value []byte
-	isNil bool
-}
-
-func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
-	fe := &filterExpr{text: exprText(n)}
-	var comp func(n *pg_query.Node) (func(sqltypes.Row) (tri, error), error)
-	operandOf := func(n *pg_query.Node) (operand, error) {
+func compileFilter(n *pg_query.Node, l *aggLayout) (*engine.FilterExpr, error) {
+	fe := &engine.FilterExpr{Text: exprText(n)}
+	var comp func(n *pg_query.Node) (func(sqltypes.Row) (engine.Tri, error), error)
+	operandOf := func(n *pg_query.Node) (engine.Operand, error) {
 		if txt, ok := constText(n); ok {
-			return operand{col: -1, value: txt, isNil: txt == nil}, nil
+			return engine.Operand{Col: -1, Value: txt, IsNil: txt == nil}, nil
 		}
 		c, err := l.gateColumn(n)
 		if err != nil {
-			return operand{}, err
+			return engine.Operand{}, err
 		}
-		return operand{col: c}, nil
+		return engine.Operand{Col: c}, nil
 	}
-	comp = func(n *pg_query.Node) (func(sqltypes.Row) (tri, error), error) {
+	comp = func(n *pg_query.Node) (func(sqltypes.Row) (engine.Tri, error), error) {
 		if be := n.GetBoolExpr(); be != nil {
-			var subs []func(sqltypes.Row) (tri, error)
+			var subs []func(sqltypes.Row) (engine.Tri, error)
 			for _, a := range be.Args {
 				f, err := comp(a)
 				if err != nil {
@@ -104,19 +34,19 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 			}
 			switch be.Boolop {
 			case pg_query.BoolExprType_NOT_EXPR:
-				return func(r sqltypes.Row) (tri, error) {
+				return func(r sqltypes.Row) (engine.Tri, error) {
 					v, err := subs[0](r)
-					if v == triNull || err != nil {
+					if v == engine.TriNull || err != nil {
 						return v, err
 					}
 					return 1 - v, nil
 				}, nil
 			case pg_query.BoolExprType_AND_EXPR, pg_query.BoolExprType_OR_EXPR:
 				isAnd := be.Boolop == pg_query.BoolExprType_AND_EXPR
-				return func(r sqltypes.Row) (tri, error) {
-					res := triTrue
+				return func(r sqltypes.Row) (engine.Tri, error) {
+					res := engine.TriTrue
 					if !isAnd {
-						res = triFalse
+						res = engine.TriFalse
 					}
 					for _, s := range subs {
 						v, err := s(r)
@@ -124,10 +54,10 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 							return 0, err
 						}
 						switch {
-						case isAnd && v == triFalse, !isAnd && v == triTrue:
+						case isAnd && v == engine.TriFalse, !isAnd && v == engine.TriTrue:
 							return v, nil
-						case v == triNull:
-							res = triNull
+						case v == engine.TriNull:
+							res = engine.TriNull
 						}
 					}
 					return res, nil
@@ -140,12 +70,12 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 				return nil, err
 			}
 			wantNull := nt.Nulltesttype == pg_query.NullTestType_IS_NULL
-			return func(r sqltypes.Row) (tri, error) {
-				isNull := o.isNil || (o.col >= 0 && r[o.col] == nil)
+			return func(r sqltypes.Row) (engine.Tri, error) {
+				isNull := o.IsNil || (o.Col >= 0 && r[o.Col] == nil)
 				if isNull == wantNull {
-					return triTrue, nil
+					return engine.TriTrue, nil
 				}
-				return triFalse, nil
+				return engine.TriFalse, nil
 			}, nil
 		}
 		if e := n.GetAExpr(); e != nil && e.Kind == pg_query.A_Expr_Kind_AEXPR_OP {
@@ -164,28 +94,28 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 				return nil, err
 			}
 			if op != "=" && op != "<>" && op != "!=" {
-				for _, c := range []int{lo.col, ro.col} {
+				for _, c := range []int{lo.Col, ro.Col} {
 					if c >= 0 {
-						fe.ordered = append(fe.ordered, c)
+						fe.Ordered = append(fe.Ordered, c)
 					}
 				}
 			}
-			if lo.col < 0 && ro.col < 0 {
+			if lo.Col < 0 && ro.Col < 0 {
 				return nil, unsupported("HAVING comparison of two constants over several shards")
 			}
-			return func(r sqltypes.Row) (tri, error) {
-				lv, rv, oid := lo.value, ro.value, uint32(0)
-				if lo.col >= 0 {
-					lv, oid = r[lo.col], fe.fields[lo.col].OID
+			return func(r sqltypes.Row) (engine.Tri, error) {
+				lv, rv, oid := lo.Value, ro.Value, uint32(0)
+				if lo.Col >= 0 {
+					lv, oid = r[lo.Col], fe.Fields[lo.Col].OID
 				}
-				if ro.col >= 0 {
-					rv = r[ro.col]
+				if ro.Col >= 0 {
+					rv = r[ro.Col]
 					if oid == 0 {
-						oid = fe.fields[ro.col].OID
+						oid = fe.Fields[ro.Col].OID
 					}
 				}
 				if lv == nil || rv == nil {
-					return triNull, nil
+					return engine.TriNull, nil
 				}
 				c, err := compareMixed(oid, lv, rv)
 				if err != nil {
@@ -212,9 +142,9 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 					ok = c >= 0
 				}
 				if ok {
-					return triTrue, nil
+					return engine.TriTrue, nil
 				}
-				return triFalse, nil
+				return engine.TriFalse, nil
 			}, nil
 		}
 		return nil, unsupported("HAVING condition over several shards: %s", exprText(n))
@@ -223,17 +153,17 @@ func compileFilter(n *pg_query.Node, l *aggLayout) (*filterExpr, error) {
 	if err != nil {
 		return nil, err
 	}
-	fe.eval = f
+	fe.Eval = f
 	return fe, nil
 }
 
 // constSide returns the constant of a comparison, if one side is.
-func constSide(l, r operand) []byte {
-	if l.col < 0 {
-		return l.value
+func constSide(l, r engine.Operand) []byte {
+	if l.Col < 0 {
+		return l.Value
 	}
-	if r.col < 0 {
-		return r.value
+	if r.Col < 0 {
+		return r.Value
 	}
 	return nil
 }

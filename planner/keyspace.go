@@ -1,76 +1,13 @@
 package planner
 
 import (
-	"context"
 	"fmt"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/dotdo/vitess/pgast"
 	"google.golang.org/protobuf/proto"
-
-	"github.com/dotdo/vitess/sqltypes"
 )
-
-// KeyspaceEnv is an Env that reaches the shards of every keyspace, in the
-// same transaction: lookup tables and `keyspace.table` live elsewhere.
-type KeyspaceEnv interface {
-	ConnIn(ctx context.Context, keyspace, shard string) (Conn, error)
-	DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error)
-}
-
-// EnvIn is env's view of another keyspace: Conn(shard) is that keyspace's
-// shard. Other abilities of env (read barrier, insert ids) carry over.
-func EnvIn(env Env, keyspace string) Env {
-	k, ok := env.(KeyspaceEnv)
-	if !ok {
-		return refusingEnv{env, keyspace}
-	}
-	return keyspaceEnv{Env: env, k: k, keyspace: keyspace}
-}
-
-type keyspaceEnv struct {
-	Env
-	k        KeyspaceEnv
-	keyspace string
-}
-
-func (e keyspaceEnv) Conn(ctx context.Context, shard string) (Conn, error) {
-	return e.k.ConnIn(ctx, e.keyspace, shard)
-}
-
-func (e keyspaceEnv) DescribeConn(ctx context.Context, shard string) (Conn, error) {
-	return e.k.DescribeConnIn(ctx, e.keyspace, shard)
-}
-
-func (e keyspaceEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
-	return e.k.ConnIn(ctx, keyspace, shard)
-}
-
-func (e keyspaceEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
-	return e.k.DescribeConnIn(ctx, keyspace, shard)
-}
-
-func (e keyspaceEnv) ReadBarrier() func() {
-	if rb, ok := e.Env.(ReadBarrier); ok {
-		return rb.ReadBarrier()
-	}
-	return func() {}
-}
-
-func (e keyspaceEnv) ReportInsertID(id int64) {
-	if r, ok := e.Env.(InsertIDReporter); ok {
-		r.ReportInsertID(id)
-	}
-}
-
-// refusingEnv is an env that cannot reach other keyspaces.
-type refusingEnv struct {
-	Env
-	keyspace string
-}
-
-func (e refusingEnv) Conn(context.Context, string) (Conn, error) {
-	return nil, sqltypes.Unsupported("reaching keyspace %s from here", e.keyspace)
-}
 
 // otherKeyspace finds the keyspace a statement's tables belong to when it
 // names them as keyspace.table. Every table must then be of that one
@@ -81,7 +18,7 @@ func (e refusingEnv) Conn(context.Context, string) (Conn, error) {
 // keyspace.
 func (b *builder) otherKeyspace(n *pg_query.Node) (string, string, error) {
 	ctes := map[string]bool{}
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		if c, ok := m.(*pg_query.CommonTableExpr); ok {
 			ctes[c.Ctename] = true
 		}
@@ -90,7 +27,7 @@ func (b *builder) otherKeyspace(n *pg_query.Node) (string, string, error) {
 	var named []*pg_query.RangeVar
 	keyspaces := map[string]bool{}
 	bare := false
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		rv, ok := m.(*pg_query.RangeVar)
 		if !ok || isCatalog(rv) || (rv.Schemaname == "" && ctes[rv.Relname]) {
 			return true
@@ -123,7 +60,7 @@ func (b *builder) otherKeyspace(n *pg_query.Node) (string, string, error) {
 	for _, rv := range named {
 		rv.Schemaname = ""
 	}
-	sql, err := deparseStmt(n)
+	sql, err := pgast.Deparse(n)
 	if err != nil {
 		return "", "", fmt.Errorf("keyspace %s: %w", ks, err)
 	}

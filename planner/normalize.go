@@ -3,6 +3,8 @@ package planner
 import (
 	"strconv"
 	"strings"
+
+	"github.com/dotdo/vitess/engine"
 )
 
 // Normalize replaces the literals of a simple-protocol statement with $n
@@ -137,7 +139,7 @@ func Normalize(sql string) (string, []any, bool) {
 				}
 				lits = append(lits, v)
 			} else {
-				lits = append(lits, NumericLit(tok))
+				lits = append(lits, engine.NumericLit(tok))
 			}
 			b.WriteString("$" + strconv.Itoa(len(lits)))
 			i = j
@@ -187,7 +189,7 @@ func LiteralOIDs(lits []any) []uint32 {
 			if x >= -1<<31 && x < 1<<31 {
 				out[i] = 23
 			}
-		case NumericLit:
+		case engine.NumericLit:
 			out[i] = 1700
 		}
 	}

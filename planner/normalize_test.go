@@ -3,6 +3,8 @@ package planner
 import (
 	"reflect"
 	"testing"
+
+	"github.com/dotdo/vitess/engine"
 )
 
 func TestNormalize(t *testing.T) {
@@ -14,7 +16,7 @@ func TestNormalize(t *testing.T) {
 	}{
 		{"SELECT abalance FROM pgbench_accounts WHERE aid = 48226;", "SELECT abalance FROM pgbench_accounts WHERE aid = $1;", []any{int64(48226)}, true},
 		{"UPDATE pgbench_accounts SET abalance = abalance + -4321 WHERE aid = 7", "UPDATE pgbench_accounts SET abalance = abalance + -4321 WHERE aid = $1", []any{int64(7)}, true},
-		{"INSERT INTO t (a, b) VALUES (1, 'it''s'), (2.5, 'x')", "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", []any{int64(1), "it's", NumericLit("2.5"), "x"}, true},
+		{"INSERT INTO t (a, b) VALUES (1, 'it''s'), (2.5, 'x')", "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", []any{int64(1), "it's", engine.NumericLit("2.5"), "x"}, true},
 		{"SELECT * FROM t1 WHERE name IN ('a', 'b') LIMIT 10", "SELECT * FROM t1 WHERE name IN ($1, $2) LIMIT $3", []any{"a", "b", int64(10)}, true},
 		{`SELECT "col 1", x2 FROM "t""q" WHERE y = 'v' -- it's 3`, `SELECT "col 1", x2 FROM "t""q" WHERE y = $1 -- it's 3`, []any{"v"}, true},
 		{"SELECT date '2020-01-01'", "", nil, false},

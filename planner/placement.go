@@ -3,6 +3,7 @@ package planner
 import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 )
 
@@ -94,7 +95,7 @@ func joinEqualities(j *pg_query.JoinExpr) []*pg_query.Node {
 		return out
 	}
 	l, r := sideAliases(j.Larg), sideAliases(j.Rarg)
-	for _, u := range stringsOf(j.UsingClause) {
+	for _, u := range pgast.Strings(j.UsingClause) {
 		for _, la := range l {
 			for _, ra := range r {
 				out = append(out, pg_query.MakeAExprNode(pg_query.A_Expr_Kind_AEXPR_OP, []*pg_query.Node{pg_query.MakeStrNode("=")},

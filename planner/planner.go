@@ -12,6 +12,8 @@ import (
 	"github.com/pganalyze/pg_query_go/v6/parser"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -19,7 +21,7 @@ import (
 // Planner plans statements for the keyspaces of a vschema.
 type Planner struct {
 	VSchema *router.VSchema
-	Shards  map[string]map[string]Shard // keyspace -> shard name -> shard
+	Shards  map[string]map[string]engine.Shard // keyspace -> shard name -> shard
 	Seq     *router.Sequences
 
 	gen        atomic.Uint64 // bumped by every schema change
@@ -29,13 +31,8 @@ type Planner struct {
 }
 
 // New returns a planner.
-func New(vs *router.VSchema, shards map[string]map[string]Shard, seq *router.Sequences) *Planner {
+func New(vs *router.VSchema, shards map[string]map[string]engine.Shard, seq *router.Sequences) *Planner {
 	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}, textOrders: map[string]textOrder{}}
-}
-
-// SessionStmt is a statement the session handles itself.
-type SessionStmt struct {
-	Node *pg_query.Node
 }
 
 // SchemaChanged invalidates every cache after DDL.
@@ -52,7 +49,7 @@ func (p *Planner) SchemaChanged() {
 type Cache struct {
 	p   *Planner
 	gen uint64
-	m   map[string]*Plan
+	m   map[string]*engine.Plan
 }
 
 // MaxCachedPlans bounds a session's plan cache; statements longer than
@@ -63,7 +60,7 @@ const (
 )
 
 // NewCache returns an empty plan cache.
-func (p *Planner) NewCache() *Cache { return &Cache{p: p, m: map[string]*Plan{}} }
+func (p *Planner) NewCache() *Cache { return &Cache{p: p, m: map[string]*engine.Plan{}} }
 
 func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 	var b strings.Builder
@@ -78,9 +75,9 @@ func cacheKey(keyspace, sql string, paramOIDs []uint32) string {
 }
 
 // Plan returns the cached plan for the statement, planning it on a miss.
-func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+func (c *Cache) Plan(ctx context.Context, env engine.Env, keyspace, sql string, paramOIDs []uint32) (*engine.Plan, error) {
 	if g := c.p.gen.Load(); g != c.gen {
-		c.m, c.gen = map[string]*Plan{}, g
+		c.m, c.gen = map[string]*engine.Plan{}, g
 	}
 	key := cacheKey(keyspace, sql, paramOIDs)
 	if pl, ok := c.m[key]; ok {
@@ -90,9 +87,9 @@ func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOI
 	if err != nil {
 		return nil, err
 	}
-	if pl.Kind == KindQuery && !pl.SchemaChange && len(sql) <= maxCachedSQL {
+	if pl.Kind == engine.KindQuery && !pl.SchemaChange && len(sql) <= maxCachedSQL {
 		if len(c.m) >= MaxCachedPlans {
-			c.m = map[string]*Plan{}
+			c.m = map[string]*engine.Plan{}
 		}
 		c.m[key] = pl
 	}
@@ -101,13 +98,13 @@ func (c *Cache) Plan(ctx context.Context, env Env, keyspace, sql string, paramOI
 
 // Plan parses and plans one statement for keyspace. env, when not nil, is
 // the session the statement is described in.
-func (p *Planner) Plan(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+func (p *Planner) Plan(ctx context.Context, env engine.Env, keyspace, sql string, paramOIDs []uint32) (*engine.Plan, error) {
 	pl, err := p.build(ctx, env, keyspace, sql, paramOIDs)
 	if err != nil {
 		return nil, err
 	}
 	// A route at the root sends its rows straight to the client.
-	if r, ok := pl.Root.(*Route); ok {
+	if r, ok := pl.Root.(*engine.Route); ok {
 		r.Direct = true
 	}
 	// Like Postgres, a parameter whose type nothing determines is text.
@@ -132,10 +129,10 @@ func ParseError(err error) error {
 
 type builder struct {
 	p         *Planner
-	env       Env
+	env       engine.Env
 	ctx       context.Context
 	ks        *router.Keyspace
-	shards    map[string]Shard
+	shards    map[string]engine.Shard
 	sql       string
 	paramOIDs []uint32
 	// rewritten: sql is not the client's text (keyspace qualifiers removed).
@@ -145,7 +142,7 @@ type builder struct {
 	foreign string
 }
 
-func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, paramOIDs []uint32) (*Plan, error) {
+func (p *Planner) build(ctx context.Context, env engine.Env, keyspace, sql string, paramOIDs []uint32) (*engine.Plan, error) {
 	ks, ok := p.VSchema.Keyspaces[keyspace]
 	if !ok {
 		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
@@ -172,7 +169,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 			// EXPLAIN (ROUTE) of what Postgres cannot EXPLAIN (COPY).
 			return b.explainRoute()
 		}
-		if native && (accessOf(env).Admin || len(b.lookupTables()) == 0) {
+		if native && (engine.AccessOf(env).Admin || len(b.lookupTables()) == 0) {
 			// A grammar this parser does not know may be the server's: let
 			// the shard answer (unless it could be a change of a lookup
 			// table the gate has not seen).
@@ -184,7 +181,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		return nil, ParseError(err)
 	}
 	if len(res.Stmts) == 0 {
-		return &Plan{Kind: KindSession, Type: "empty", SQL: sql}, nil
+		return &engine.Plan{Kind: engine.KindSession, Type: "empty", SQL: sql}, nil
 	}
 	if len(res.Stmts) > 1 {
 		return nil, sqltypes.Errorf("42601", "cannot insert multiple commands into a prepared statement")
@@ -192,9 +189,9 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 	n := res.Stmts[0].Stmt
 	if vs := n.GetVariableShowStmt(); vs != nil && IsGateSetting(vs.Name) {
 		// The gate's own status, on every keyspace.
-		return &Plan{Kind: KindSession, Type: "session", SQL: sql, Session: &SessionStmt{Node: n}}, nil
+		return &engine.Plan{Kind: engine.KindSession, Type: "session", SQL: sql, Session: &engine.SessionStmt{Node: n}}, nil
 	}
-	acc, names := accessOf(env), scanNames(n)
+	acc, names := engine.AccessOf(env), scanNames(n)
 	if err := b.checkKeyspaces(names, acc); err != nil {
 		return nil, err
 	}
@@ -207,7 +204,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 		if other != keyspace {
 			b.ks, b.shards, b.foreign = p.VSchema.Keyspaces[other], p.Shards[other], other
 			if env != nil {
-				b.env = EnvIn(env, other)
+				b.env = engine.EnvIn(env, other)
 			}
 			native = !b.ks.Sharded && b.isPostgres(b.ks.Shards[0])
 		}
@@ -215,7 +212,7 @@ func (p *Planner) build(ctx context.Context, env Env, keyspace, sql string, para
 	if err := b.checkOwnTables(n, names, acc); err != nil {
 		return nil, err
 	}
-	var pl *Plan
+	var pl *engine.Plan
 	if native {
 		pl, err = b.native(n)
 	} else {
@@ -318,9 +315,9 @@ func (b *builder) isPostgres(shard string) bool {
 // native plans a statement for an unsharded keyspace on a PostgreSQL shard:
 // it goes to the shard as the client wrote it. Only transaction control and
 // settings stay with the session, which must track them.
-func (b *builder) native(n *pg_query.Node) (*Plan, error) {
+func (b *builder) native(n *pg_query.Node) (*engine.Plan, error) {
 	if n != nil && (n.GetTransactionStmt() != nil || n.GetVariableSetStmt() != nil || n.GetDiscardStmt() != nil) {
-		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
+		return &engine.Plan{Kind: engine.KindSession, Type: "session", SQL: b.sql, Session: &engine.SessionStmt{Node: n}}, nil
 	}
 	if n != nil && n.GetCopyStmt() != nil {
 		return b.nativeCopy(n)
@@ -332,7 +329,7 @@ func (b *builder) native(n *pg_query.Node) (*Plan, error) {
 			}
 		}
 	}
-	pl, err := b.passthrough("unsharded", Unsharded)
+	pl, err := b.passthrough("unsharded", engine.Unsharded)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +354,7 @@ func pinsSession(n *pg_query.Node) bool {
 		return n.GetDeclareCursorStmt().Options&0x0020 != 0 // CURSOR_OPT_HOLD
 	}
 	pins := false
-	walk(n, func(m proto.Message) bool {
+	pgast.Walk(n, func(m proto.Message) bool {
 		if fc, ok := m.(*pg_query.FuncCall); ok {
 			switch funcName(fc) {
 			case "pg_advisory_lock", "pg_advisory_lock_shared", "pg_try_advisory_lock", "pg_try_advisory_lock_shared":
@@ -369,7 +366,7 @@ func pinsSession(n *pg_query.Node) bool {
 	return pins
 }
 
-func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
+func (b *builder) statement(n *pg_query.Node) (*engine.Plan, error) {
 	switch {
 	case n.GetSelectStmt() != nil:
 		return b.selectPlan(n)
@@ -386,11 +383,11 @@ func (b *builder) statement(n *pg_query.Node) (*Plan, error) {
 		return b.copyPlan(n)
 	case n.GetVariableShowStmt() != nil && b.isPostgres(b.ks.Shards[0]) && !GateEnforced[strings.ToLower(n.GetVariableShowStmt().Name)]:
 		// Postgres answers SHOW itself, with the client's settings applied.
-		return b.passthrough("any_shard", AnyShard)
+		return b.passthrough("any_shard", engine.AnyShard)
 	case n.GetTransactionStmt() != nil, n.GetVariableSetStmt() != nil, n.GetVariableShowStmt() != nil,
 		n.GetDiscardStmt() != nil, n.GetDeallocateStmt() != nil,
 		n.GetDeclareCursorStmt() != nil, n.GetFetchStmt() != nil, n.GetClosePortalStmt() != nil:
-		return &Plan{Kind: KindSession, Type: "session", SQL: b.sql, Session: &SessionStmt{Node: n}}, nil
+		return &engine.Plan{Kind: engine.KindSession, Type: "session", SQL: b.sql, Session: &engine.SessionStmt{Node: n}}, nil
 	}
 	return nil, unsupported("statement not supported by the gate: %s", nodeName(n))
 }
@@ -402,7 +399,7 @@ func nodeName(n *pg_query.Node) string {
 }
 
 // firstShard is the shard used for describing statements.
-func (b *builder) firstShard() Shard { return b.shards[b.ks.Shards[0]] }
+func (b *builder) firstShard() engine.Shard { return b.shards[b.ks.Shards[0]] }
 
 // describe asks the first shard for a statement's types, on the session's
 // own connection when there is a session.
@@ -415,14 +412,14 @@ func (b *builder) describe(sql string) ([]uint32, []sqltypes.Field, error) {
 func (b *builder) describeOn(sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	if b.env != nil {
 		conn := b.env.Conn
-		if dc, ok := b.env.(DescribeEnv); ok {
+		if dc, ok := b.env.(engine.DescribeEnv); ok {
 			conn = dc.DescribeConn
 		}
 		c, err := conn(b.ctx, b.ks.Shards[0])
 		if err != nil {
 			return nil, nil, err
 		}
-		if d, ok := c.(Describer); ok {
+		if d, ok := c.(engine.Describer); ok {
 			return d.Describe(b.ctx, sql, paramOIDs)
 		}
 	}
@@ -452,13 +449,13 @@ func (b *builder) colType(table, col string) (uint32, error) {
 }
 
 // route returns a Route for this keyspace with the statement's SQL.
-func (b *builder) route(op Opcode, sql string) *Route {
-	return &Route{Opcode: op, Keyspace: b.ks, Shards: b.shards, SQL: sql}
+func (b *builder) route(op engine.Opcode, sql string) *engine.Route {
+	return &engine.Route{Opcode: op, Keyspace: b.ks, Shards: b.shards, SQL: sql}
 }
 
 // describedRoute is a route running the client's statement unchanged, with
 // its parameter and result types asked of a shard.
-func (b *builder) describedRoute(op Opcode) (*Route, []uint32, error) {
+func (b *builder) describedRoute(op engine.Opcode) (*engine.Route, []uint32, error) {
 	params, fields, err := b.describe(b.sql)
 	if err != nil {
 		return nil, nil, err
@@ -471,12 +468,12 @@ func (b *builder) describedRoute(op Opcode) (*Route, []uint32, error) {
 }
 
 // passthrough plans a statement that runs unchanged on one route.
-func (b *builder) passthrough(typ string, op Opcode) (*Plan, error) {
+func (b *builder) passthrough(typ string, op engine.Opcode) (*engine.Plan, error) {
 	r, params, err := b.describedRoute(op)
 	if err != nil {
 		return nil, err
 	}
-	return &Plan{Type: typ, Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
+	return &engine.Plan{Type: typ, Root: r, Fields: r.Fields, ParamOIDs: params, SQL: b.sql}, nil
 }
 
 // emptyTag guesses the command tag for a statement no shard ran.

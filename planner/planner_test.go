@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
@@ -49,7 +50,7 @@ func testPlanner(t testing.TB) *planner.Planner {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm := map[string]planner.Shard{}
+	sm := map[string]engine.Shard{}
 	for _, n := range names {
 		tab, err := shards.Open(ctx, "main", n, kc.Shards[n], shards.Options{NameInErrors: true})
 		if err != nil {
@@ -83,7 +84,7 @@ func testPlanner(t testing.TB) *planner.Planner {
 		t.Fatal(err)
 	}
 	r.Close()
-	return planner.New(vs, map[string]map[string]planner.Shard{"main": sm, "lookup": {"-": lt}}, router.NewSequences(meta))
+	return planner.New(vs, map[string]map[string]engine.Shard{"main": sm, "lookup": {"-": lt}}, router.NewSequences(meta))
 }
 
 // TestPlansGolden plans each query of testdata/plans.txt and compares the

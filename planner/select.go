@@ -8,16 +8,18 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
+func (b *builder) selectPlan(n *pg_query.Node) (*engine.Plan, error) {
 	sel := n.GetSelectStmt()
 	if sel.IntoClause != nil {
 		return nil, unsupported("SELECT INTO")
 	}
 	if !b.ks.Sharded {
-		return b.passthrough("unsharded", Unsharded)
+		return b.passthrough("unsharded", engine.Unsharded)
 	}
 	refs, err := b.refs(sel, sel.FromClause)
 	if err != nil {
@@ -34,7 +36,7 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 		if len(refs) == 0 {
 			typ = "any_shard"
 		}
-		return b.passthrough(typ, AnyShard)
+		return b.passthrough(typ, engine.AnyShard)
 	}
 	if sel.Op != pg_query.SetOperation_SETOP_NONE {
 		return nil, unsupported("UNION/INTERSECT/EXCEPT over sharded table %s", col.sharded[0].table.Name)
@@ -55,19 +57,19 @@ func (b *builder) selectPlan(n *pg_query.Node) (*Plan, error) {
 	if err := b.applyChoice(route, ch); err != nil {
 		return nil, err
 	}
-	if ch.op == SingleShard {
+	if ch.op == engine.SingleShard {
 		params, fields, err := b.describe(b.sql)
 		if err != nil {
 			return nil, err
 		}
 		route.Fields, route.EmptyTag = fields, "SELECT 0"
-		return &Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
+		return &engine.Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
 	return b.scatterSelect(sel, route, col, place)
 }
 
 // scatterSelect plans a SELECT that runs on several shards and merges.
-func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *colocation, place *placement) (*Plan, error) {
+func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *engine.Route, col *colocation, place *placement) (*engine.Plan, error) {
 	if containsWindow(sel) {
 		return nil, unsupported("window functions over several shards")
 	}
@@ -97,7 +99,7 @@ func (b *builder) scatterSelect(sel *pg_query.SelectStmt, route *Route, col *col
 		return nil, err
 	}
 	typ := "scatter"
-	if route.Opcode == MultiShard {
+	if route.Opcode == engine.MultiShard {
 		typ = "multi_shard"
 	}
 	if mergeAgg {
@@ -159,7 +161,7 @@ func (b *builder) isInputColumn(sel *pg_query.SelectStmt, name string) (bool, er
 		TargetList: []*pg_query.Node{pg_query.MakeResTargetNodeWithVal(pg_query.MakeColumnRefNode([]*pg_query.Node{pg_query.MakeStrNode(name)}, -1), -1)},
 		FromClause: sel.FromClause, WithClause: sel.WithClause,
 	}
-	sql, err := deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: probe}})
+	sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: probe}})
 	if err != nil {
 		return false, err
 	}
@@ -177,7 +179,7 @@ func (b *builder) isInputColumn(sel *pg_query.SelectStmt, name string) (bool, er
 }
 
 func targetFor(sel *pg_query.SelectStmt, it *pg_query.Node) *pg_query.Node {
-	if v, ok := constValue(it); ok && v.Param == 0 {
+	if v, ok := engine.ConstValue(it); ok && v.Param == 0 {
 		if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= len(sel.TargetList) {
 			if !hasStar(sel) {
 				return sel.TargetList[i-1].GetResTarget().Val
@@ -242,9 +244,9 @@ func sortDir(sb *pg_query.SortBy) (desc, nullsFirst bool, err error) {
 }
 
 // limitValues reads LIMIT/OFFSET as values (literals or parameters).
-func limitValues(sel *pg_query.SelectStmt) (count, offset *Value, err error) {
+func limitValues(sel *pg_query.SelectStmt) (count, offset *engine.Value, err error) {
 	if sel.LimitCount != nil {
-		v, ok := constValue(sel.LimitCount)
+		v, ok := engine.ConstValue(sel.LimitCount)
 		if !ok {
 			return nil, nil, unsupported("LIMIT expression over several shards (use a constant or $n)")
 		}
@@ -253,7 +255,7 @@ func limitValues(sel *pg_query.SelectStmt) (count, offset *Value, err error) {
 		}
 	}
 	if sel.LimitOffset != nil {
-		v, ok := constValue(sel.LimitOffset)
+		v, ok := engine.ConstValue(sel.LimitOffset)
 		if !ok {
 			return nil, nil, unsupported("OFFSET expression over several shards (use a constant or $n)")
 		}
@@ -265,11 +267,11 @@ func limitValues(sel *pg_query.SelectStmt) (count, offset *Value, err error) {
 }
 
 // pushedLimit is the LIMIT each shard gets: offset+count rows.
-func pushedLimit(count, offset *Value) *pg_query.Node {
+func pushedLimit(count, offset *engine.Value) *pg_query.Node {
 	if count == nil {
 		return nil
 	}
-	node := func(v *Value) *pg_query.Node {
+	node := func(v *engine.Value) *pg_query.Node {
 		if v.Param > 0 {
 			// Typed, so that the sum's operands are not "unknown + unknown".
 			return &pg_query.Node{Node: &pg_query.Node_TypeCast{TypeCast: &pg_query.TypeCast{
@@ -278,7 +280,7 @@ func pushedLimit(count, offset *Value) *pg_query.Node {
 			}}}
 		}
 		if i, ok := v.Lit.(int64); ok && i <= math.MaxInt32 {
-			return intConst(i)
+			return pgast.IntConst(i)
 		}
 		return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Fval{Fval: &pg_query.Float{Fval: valueString(v)}}}}}
 	}
@@ -289,17 +291,17 @@ func pushedLimit(count, offset *Value) *pg_query.Node {
 		c, ok1 := count.Lit.(int64)
 		o, ok2 := offset.Lit.(int64)
 		if ok1 && ok2 {
-			return node(&Value{Lit: c + o})
+			return node(&engine.Value{Lit: c + o})
 		}
 	}
 	return pg_query.MakeAExprNode(pg_query.A_Expr_Kind_AEXPR_OP, []*pg_query.Node{pg_query.MakeStrNode("+")}, node(count), node(offset), -1)
 }
 
-func valueString(v *Value) string {
+func valueString(v *engine.Value) string {
 	if s, ok := v.Lit.(string); ok {
 		return s
 	}
-	if s, ok := v.Lit.(NumericLit); ok {
+	if s, ok := v.Lit.(engine.NumericLit); ok {
 		return string(s)
 	}
 	return v.String()
@@ -307,7 +309,7 @@ func valueString(v *Value) string {
 
 // mergeSelect plans a scatter whose shard rows are final: merge-sort them,
 // drop duplicates, apply LIMIT at the gate.
-func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []sqltypes.Field, distinct bool, typ string) (*Plan, error) {
+func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *engine.Route, visible []sqltypes.Field, distinct bool, typ string) (*engine.Plan, error) {
 	pushed := proto.Clone(sel).(*pg_query.SelectStmt)
 	nVisible := len(visible)
 	type pending struct {
@@ -355,7 +357,7 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 	changed := hidden > 0 || count != nil || offset != nil
 	sql := b.sql
 	if changed {
-		if sql, err = deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}}); err != nil {
+		if sql, err = pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}}); err != nil {
 			return nil, err
 		}
 		route.Passthrough = false
@@ -367,31 +369,31 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *Route, visible []
 	route.SQL = sql
 	route.Fields = fields
 	route.EmptyTag = "SELECT 0"
-	var root Operator = route
+	var root engine.Operator = route
 	if len(keys) > 0 {
-		var sk []SortKey
+		var sk []engine.SortKey
 		for _, k := range keys {
 			if err := b.gateTextOrder(sel, fields[k.col].OID, "ORDER BY"); err != nil {
 				return nil, err
 			}
-			sk = append(sk, SortKey{Col: k.col, Desc: k.desc, NullsFirst: k.nf, OID: fields[k.col].OID})
+			sk = append(sk, engine.SortKey{Col: k.col, Desc: k.desc, NullsFirst: k.nf, OID: fields[k.col].OID})
 		}
-		root = &MergeSort{Input: route, Keys: sk}
+		root = &engine.MergeSort{Input: route, Keys: sk}
 	}
 	if distinct {
-		root = &Distinct{Input: root}
+		root = &engine.Distinct{Input: root}
 	}
 	if count != nil || offset != nil {
-		root = &Limit{Input: root, Count: count, Offset: offset}
+		root = &engine.Limit{Input: root, Count: count, Offset: offset}
 	}
 	if hidden > 0 {
 		cols := make([]int, nVisible)
 		for i := range cols {
 			cols[i] = i
 		}
-		root = &Project{Input: root, Cols: cols, Fields: fields[:nVisible]}
+		root = &engine.Project{Input: root, Cols: cols, Fields: fields[:nVisible]}
 	}
-	return &Plan{Type: typ, Root: root, Fields: fields[:nVisible], ParamOIDs: params, SQL: b.sql}, nil
+	return &engine.Plan{Type: typ, Root: root, Fields: fields[:nVisible], ParamOIDs: params, SQL: b.sql}, nil
 }
 
 // checkMergeable refuses aggregates the gate cannot merge before any shard
@@ -404,7 +406,7 @@ func checkMergeable(sel *pg_query.SelectStmt) error {
 	}
 	var err error
 	for _, n := range []proto.Message{&pg_query.SelectStmt{TargetList: sel.TargetList, SortClause: sel.SortClause, HavingClause: sel.HavingClause}} {
-		walk(n, func(m proto.Message) bool {
+		pgast.Walk(n, func(m proto.Message) bool {
 			if err != nil {
 				return false
 			}
@@ -433,7 +435,7 @@ func checkMergeable(sel *pg_query.SelectStmt) error {
 // position resolves ORDER BY k (1-based) against n output columns; -1 when
 // the item is not a position.
 func position(n *pg_query.Node, cols int) int {
-	if v, ok := constValue(n); ok && v.Param == 0 {
+	if v, ok := engine.ConstValue(n); ok && v.Param == 0 {
 		if i, ok := v.Lit.(int64); ok && i >= 1 && int(i) <= cols {
 			return int(i) - 1
 		}

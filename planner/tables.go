@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -147,19 +148,13 @@ func (c *colocation) byRangeVar(rv *pg_query.RangeVar) *tableRef {
 
 // vindexChoice is how WHERE narrows a statement's shards.
 type vindexChoice struct {
-	op     Opcode
+	op     engine.Opcode
 	ref    *tableRef // the table whose vindex routes
 	col    string    // the routing column
-	vals   []Value
-	lookup *router.Lookup // set when a lookup vindex routes
-	lows   []RangeValue   // range vindex: lower ends (col > v, col >= v)
-	highs  []RangeValue   // and upper ends
-}
-
-// RangeValue is one end of a range predicate on a range vindex column.
-type RangeValue struct {
-	Value     Value
-	Inclusive bool
+	vals   []engine.Value
+	lookup *router.Lookup      // set when a lookup vindex routes
+	lows   []engine.RangeValue // range vindex: lower ends (col > v, col >= v)
+	highs  []engine.RangeValue // and upper ends
 }
 
 // vindexRoute picks the best vindex predicate among the WHERE conjuncts:
@@ -176,17 +171,17 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 		switch {
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP && opName(e) == "=":
 			for _, pair := range [][2]*pg_query.Node{{e.Lexpr, e.Rexpr}, {e.Rexpr, e.Lexpr}} {
-				v, ok := routeValue(pair[1])
+				v, ok := engine.RouteValue(pair[1])
 				if !ok {
 					continue
 				}
 				if ref, _, ok := c.resolve(pair[0]); ok {
-					return vindexChoice{op: SingleShard, ref: ref, col: ref.table.VindexColumn(), vals: []Value{v}}
+					return vindexChoice{op: engine.SingleShard, ref: ref, col: ref.table.VindexColumn(), vals: []engine.Value{v}}
 				}
 				if ref, l, ok := c.resolveLookup(pair[0]); ok {
-					ch := &vindexChoice{op: MultiShard, ref: ref, col: l.Column, vals: []Value{v}, lookup: l}
+					ch := &vindexChoice{op: engine.MultiShard, ref: ref, col: l.Column, vals: []engine.Value{v}, lookup: l}
 					if l.Unique {
-						ch.op = SingleShard
+						ch.op = engine.SingleShard
 						lookupUnique = ch
 					} else if lookupAny == nil {
 						lookupAny = ch
@@ -199,9 +194,9 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 				continue
 			}
 			if ref, _, ok := c.resolve(e.Lexpr); ok && multi == nil {
-				multi = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn(), vals: vals}
+				multi = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn(), vals: vals}
 			} else if ref, l, ok := c.resolveLookup(e.Lexpr); ok {
-				ch := &vindexChoice{op: MultiShard, ref: ref, col: l.Column, vals: vals, lookup: l}
+				ch := &vindexChoice{op: engine.MultiShard, ref: ref, col: l.Column, vals: vals, lookup: l}
 				if l.Unique && lookupUnique == nil {
 					lookupUnique = ch
 				} else if lookupAny == nil {
@@ -211,24 +206,24 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_OP:
 			op := opName(e)
 			col, val := e.Lexpr, e.Rexpr
-			if _, ok := routeValue(col); ok {
+			if _, ok := engine.RouteValue(col); ok {
 				col, val, op = val, col, flipComparison(op)
 			}
 			ref, ok := c.rangeColumn(col)
-			v, isConst := routeValue(val)
+			v, isConst := engine.RouteValue(val)
 			if !ok || !isConst {
 				continue
 			}
 			if ranged == nil {
-				ranged = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn()}
+				ranged = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn()}
 			} else if ranged.ref != ref {
 				continue
 			}
 			switch op {
 			case ">", ">=":
-				ranged.lows = append(ranged.lows, RangeValue{v, op == ">="})
+				ranged.lows = append(ranged.lows, engine.RangeValue{Value: v, Inclusive: op == ">="})
 			case "<", "<=":
-				ranged.highs = append(ranged.highs, RangeValue{v, op == "<="})
+				ranged.highs = append(ranged.highs, engine.RangeValue{Value: v, Inclusive: op == "<="})
 			}
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_BETWEEN:
 			ref, ok := c.rangeColumn(e.Lexpr)
@@ -236,18 +231,18 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 			if !ok || list == nil || len(list.Items) != 2 {
 				continue
 			}
-			lo, ok1 := routeValue(list.Items[0])
-			hi, ok2 := routeValue(list.Items[1])
+			lo, ok1 := engine.RouteValue(list.Items[0])
+			hi, ok2 := engine.RouteValue(list.Items[1])
 			if !ok1 || !ok2 {
 				continue
 			}
 			if ranged == nil {
-				ranged = &vindexChoice{op: MultiShard, ref: ref, col: ref.table.VindexColumn()}
+				ranged = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn()}
 			} else if ranged.ref != ref {
 				continue
 			}
-			ranged.lows = append(ranged.lows, RangeValue{lo, true})
-			ranged.highs = append(ranged.highs, RangeValue{hi, true})
+			ranged.lows = append(ranged.lows, engine.RangeValue{Value: lo, Inclusive: true})
+			ranged.highs = append(ranged.highs, engine.RangeValue{Value: hi, Inclusive: true})
 		}
 	}
 	for _, ch := range []*vindexChoice{multi, lookupUnique, lookupAny} {
@@ -258,18 +253,18 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 	if ranged != nil && (len(ranged.lows) > 0 || len(ranged.highs) > 0) {
 		return *ranged
 	}
-	return vindexChoice{op: Scatter}
+	return vindexChoice{op: engine.Scatter}
 }
 
 // constList returns the values of an IN list of literals and parameters.
-func constList(n *pg_query.Node) []Value {
+func constList(n *pg_query.Node) []engine.Value {
 	list := n.GetList()
 	if list == nil {
 		return nil
 	}
-	var vals []Value
+	var vals []engine.Value
 	for _, item := range list.Items {
-		v, ok := routeValue(item)
+		v, ok := engine.RouteValue(item)
 		if !ok {
 			return nil
 		}

@@ -6,6 +6,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -82,7 +83,7 @@ func (b *builder) gateTextOrder(stmt proto.Message, oid uint32, what string) err
 
 func hasCollate(m proto.Message) bool {
 	found := false
-	walk(m, func(x proto.Message) bool {
+	pgast.Walk(m, func(x proto.Message) bool {
 		if _, ok := x.(*pg_query.CollateClause); ok {
 			found = true
 		}
@@ -117,5 +118,5 @@ func (b *builder) bytewiseGroups(pushed *pg_query.SelectStmt, sql string, keys [
 			Arg: key, Collname: []*pg_query.Node{pg_query.MakeStrNode("C")}, Location: -1,
 		}}}, pg_query.SortByDir_SORTBY_ASC, pg_query.SortByNulls_SORTBY_NULLS_LAST, -1)
 	}
-	return deparseStmt(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
+	return pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
 }

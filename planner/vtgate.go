@@ -3,9 +3,8 @@ package planner
 import (
 	"context"
 	"fmt"
-	"sort"
 
-	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -34,7 +33,7 @@ type ShardRoute struct {
 }
 
 // Plan plans a statement (Plan.Type is single_shard, scatter, ...).
-func (g *VTGate) Plan(ctx context.Context, sql string) (*Plan, error) {
+func (g *VTGate) Plan(ctx context.Context, sql string) (*engine.Plan, error) {
 	return g.p.Plan(ctx, nil, g.keyspace, sql, nil)
 }
 
@@ -57,17 +56,17 @@ func (g *VTGate) Route(ctx context.Context, sql string, args []any) (ShardRoute,
 			set[s] = true
 		}
 	}
-	for _, op := range leafOperators(pl.Root) {
+	for _, op := range engine.Leaves(pl.Root) {
 		switch o := op.(type) {
-		case *Route:
+		case *engine.Route:
 			targets, err := o.TargetsIn(ctx, apiEnv{g}, args)
 			if err != nil {
 				return ShardRoute{}, err
 			}
 			add(targets)
-			out.Scatter = out.Scatter || o.Opcode == Scatter
-		case *InsertSplit:
-			targets, err := o.targets(args)
+			out.Scatter = out.Scatter || o.Opcode == engine.Scatter
+		case *engine.InsertSplit:
+			targets, err := o.Targets(args)
 			if err != nil {
 				return ShardRoute{}, err
 			}
@@ -84,64 +83,6 @@ func (g *VTGate) Route(ctx context.Context, sql string, args []any) (ShardRoute,
 	return out, nil
 }
 
-// leafOperators are the operators of a tree that talk to shards.
-func leafOperators(op Operator) []Operator {
-	switch o := op.(type) {
-	case nil:
-		return nil
-	case *refWrite:
-		return []Operator{o.r}
-	case *LookupDML:
-		return []Operator{o.Write}
-	case *MergeSort:
-		return []Operator{o.Input}
-	case *Broadcast:
-		return []Operator{o.Route}
-	case *Aggregate:
-		return leafOperators(o.Input)
-	case *Distinct:
-		return leafOperators(o.Input)
-	case *Filter:
-		return leafOperators(o.Input)
-	case *Limit:
-		return leafOperators(o.Input)
-	case *Sort:
-		return leafOperators(o.Input)
-	case *Project:
-		return leafOperators(o.Input)
-	}
-	return []Operator{op}
-}
-
-// targets are the shards the insert's rows go to with these arguments.
-func (ins *InsertSplit) targets(args []any) ([]string, error) {
-	if ins.Table.Type != router.Sharded {
-		return ins.Keyspace.Shards, nil
-	}
-	set := map[string]bool{}
-	for _, row := range ins.Stmt.SelectStmt.GetSelectStmt().ValuesLists {
-		v, ok := routeValue(row.GetList().Items[ins.VCol])
-		if !ok || ins.VCol == ins.SeqCol {
-			return ins.Keyspace.Shards, nil
-		}
-		cv, err := CoerceFor(ins.Table, v.eval(args), ins.VColType)
-		if err != nil {
-			return nil, err
-		}
-		shard, err := ins.Keyspace.ShardForValue(ins.Table, cv)
-		if err != nil {
-			return nil, err
-		}
-		set[shard] = true
-	}
-	out := make([]string, 0, len(set))
-	for s := range set {
-		out = append(out, s)
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
 // Result is a statement's answer, read to its end.
 type Result struct {
 	Fields []sqltypes.Field
@@ -155,7 +96,7 @@ func (g *VTGate) Execute(ctx context.Context, sql string, args []any) (*Result, 
 	if err != nil {
 		return nil, err
 	}
-	if pl.Kind != KindQuery {
+	if pl.Kind != engine.KindQuery {
 		return nil, sqltypes.Unsupported("%s through VTGate.Execute (session and transaction statements need a client session)", pl.Type)
 	}
 	rows, err := pl.Execute(ctx, apiEnv{g}, args)
@@ -175,7 +116,7 @@ func (g *VTGate) Execute(ctx context.Context, sql string, args []any) (*Result, 
 // apiEnv runs on the shards directly, statement by statement.
 type apiEnv struct{ g *VTGate }
 
-func (e apiEnv) Conn(ctx context.Context, shard string) (Conn, error) {
+func (e apiEnv) Conn(ctx context.Context, shard string) (engine.Conn, error) {
 	sh, ok := e.g.p.Shards[e.g.keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, e.g.keyspace)
@@ -185,7 +126,7 @@ func (e apiEnv) Conn(ctx context.Context, shard string) (Conn, error) {
 
 func (e apiEnv) Bound() *sqltypes.Bound { return nil }
 
-func (e apiEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+func (e apiEnv) ConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	sh, ok := e.g.p.Shards[keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
@@ -193,6 +134,6 @@ func (e apiEnv) ConnIn(ctx context.Context, keyspace, shard string) (Conn, error
 	return sh, nil
 }
 
-func (e apiEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (Conn, error) {
+func (e apiEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	return e.ConnIn(ctx, keyspace, shard)
 }

@@ -3,7 +3,7 @@ package proxy
 import (
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 )
 
@@ -11,14 +11,14 @@ const codeInsufficientPrivilege = "42501"
 
 // accessFor is the user's rights: Gate.Access's answer, or everything when
 // the gate has no users (trust: any client may claim any name).
-func (g *Gate) accessFor(user string) *planner.Access {
+func (g *Gate) accessFor(user string) *engine.Access {
 	if g.Access == nil {
-		return planner.FullAccess
+		return engine.FullAccess
 	}
 	if a := g.Access(user); a != nil {
 		return a
 	}
-	return planner.FullAccess
+	return engine.FullAccess
 }
 
 // errNoConnect is Postgres's refusal of a database the role may not
@@ -28,15 +28,15 @@ func errNoConnect(keyspace string) error {
 		Message: `permission denied for database "` + keyspace + `"`, Detail: "User does not have CONNECT privilege."}
 }
 
-// Access implements planner.AccessEnv: the planner refuses what the
+// Access implements engine.AccessEnv: the planner refuses what the
 // session's user may not touch.
-func (s *session) Access() *planner.Access { return s.access }
+func (s *session) Access() *engine.Access { return s.access }
 
 // mayRelay reports whether a relayed session (the client's protocol passed
 // to the shard unread) is safe for the user: not when the keyspace holds
 // lookup vindex tables the user may not change, since nothing would read
 // the statements that change them.
-func (g *Gate) mayRelay(ks *router.Keyspace, acc *planner.Access) bool {
+func (g *Gate) mayRelay(ks *router.Keyspace, acc *engine.Access) bool {
 	if acc.Admin {
 		return true
 	}
@@ -53,7 +53,7 @@ func (g *Gate) mayRelay(ks *router.Keyspace, acc *planner.Access) bool {
 }
 
 // shardsFor is the shards the user's sessions use.
-func (g *Gate) shardsFor(user string) map[string]map[string]planner.Shard {
+func (g *Gate) shardsFor(user string) map[string]map[string]engine.Shard {
 	if g.ShardsFor != nil {
 		if m := g.ShardsFor(user); m != nil {
 			return m

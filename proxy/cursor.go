@@ -10,7 +10,8 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -60,7 +61,7 @@ func (s *session) declare(ctx context.Context, d *pg_query.DeclareCursorStmt) (s
 	if exists {
 		return nil, sqltypes.Errorf("42P03", "cursor \"%s\" already exists", d.Portalname)
 	}
-	query, err := planner.Deparse(d.Query)
+	query, err := pgast.Deparse(d.Query)
 	if err != nil {
 		return nil, err
 	}
@@ -68,14 +69,14 @@ func (s *session) declare(ctx context.Context, d *pg_query.DeclareCursorStmt) (s
 	if err != nil {
 		return nil, err
 	}
-	if p.Kind != planner.KindQuery || p.Fields == nil || p.Writes != "" {
+	if p.Kind != engine.KindQuery || p.Fields == nil || p.Writes != "" {
 		return nil, sqltypes.Errorf("42601", "DECLARE CURSOR must be a query that returns rows")
 	}
 	// The stream outlives this statement: it ends with the cursor. Inside
 	// a transaction, Postgres shards read through cursors of their own,
 	// so that the transaction's connections stay free between FETCHes.
 	cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-	var env planner.Env = execEnv{session: s}
+	var env engine.Env = execEnv{session: s}
 	if inTx {
 		s.mu.Lock()
 		s.cursorSeq++
@@ -238,7 +239,7 @@ type cursorEnv struct {
 	prefix string
 }
 
-func (e cursorEnv) Conn(ctx context.Context, shard string) (planner.Conn, error) {
+func (e cursorEnv) Conn(ctx context.Context, shard string) (engine.Conn, error) {
 	c, err := e.execEnv.Conn(ctx, shard)
 	if err != nil || !isPostgresConn(c) {
 		return c, err
@@ -261,7 +262,7 @@ const cursorBatch = 500
 
 // shardCursor runs a query as a cursor on the shard's transaction.
 type shardCursor struct {
-	c    planner.Conn
+	c    engine.Conn
 	name string
 }
 
@@ -281,7 +282,7 @@ func (sc *shardCursor) Query(ctx context.Context, sql string, args []any) (sqlty
 
 // fetchRows reads a shard cursor batch by batch.
 type fetchRows struct {
-	c      planner.Conn
+	c      engine.Conn
 	name   string
 	fields []sqltypes.Field
 	buf    []sqltypes.Row

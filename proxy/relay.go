@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -65,7 +65,7 @@ type Relayer interface {
 
 // relayDialer returns the shard to relay to when clients of keyspace ks
 // are relayed: unsharded, one Postgres shard, session pool mode.
-func relayDialer(ks *router.Keyspace, mode string, shards map[string]map[string]planner.Shard) SessionDialer {
+func relayDialer(ks *router.Keyspace, mode string, shards map[string]map[string]engine.Shard) SessionDialer {
 	if ks.Sharded || mode != PoolSession || len(shards[ks.Name]) != 1 {
 		return nil
 	}

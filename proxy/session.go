@@ -12,6 +12,7 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -20,7 +21,7 @@ import (
 // shards of each keyspace.
 type Gate struct {
 	Planner *planner.Planner
-	Shards  map[string]map[string]planner.Shard
+	Shards  map[string]map[string]engine.Shard
 	// Coordinator commits transactions that touched several shards
 	// (two-phase commit, shards.Coordinator); without it they are refused.
 	Coordinator Committer
@@ -42,16 +43,16 @@ type Gate struct {
 	QueryMemory int64
 	// Access, when set, gives a user's rights (nil for a user it does not
 	// restrict); unset, every user may do everything (trust).
-	Access func(user string) *planner.Access
+	Access func(user string) *engine.Access
 	// ShardsFor, when set, gives the shards a user's sessions use (their
 	// Postgres shards reached as the user's own shard role); nil or a nil
 	// answer: Shards.
-	ShardsFor func(user string) map[string]map[string]planner.Shard
+	ShardsFor func(user string) map[string]map[string]engine.Shard
 }
 
 // Committer commits the shard transactions of one client transaction.
 type Committer interface {
-	Commit(ctx context.Context, parts []planner.Participant) error
+	Commit(ctx context.Context, parts []engine.Participant) error
 }
 
 // Pool modes (per keyspace, like PgBouncer's).
@@ -89,7 +90,7 @@ func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error
 		return nil, err
 	}
 	s := &session{id: sqltypes.NewTxOwner(), gate: g, keyspace: name, cache: g.Planner.NewCache(), changed: map[string]string{},
-		mode: ks.Pool.Mode, reserved: map[string]planner.Reserved{}, access: acc, shards: g.shardsFor(info.User)}
+		mode: ks.Pool.Mode, reserved: map[string]engine.Reserved{}, access: acc, shards: g.shardsFor(info.User)}
 	if s.mode == "" {
 		s.mode = PoolSession
 	}
@@ -187,8 +188,8 @@ func parseOptions(opts string) map[string]string {
 type session struct {
 	gate     *Gate
 	keyspace string
-	access   *planner.Access // what the user may touch
-	shards   map[string]map[string]planner.Shard
+	access   *engine.Access // what the user may touch
+	shards   map[string]map[string]engine.Shard
 	cache    *planner.Cache
 	mode     string
 	forward  bool // the keyspace has Postgres shards: SET goes to them
@@ -199,13 +200,13 @@ type session struct {
 	inTx      bool
 	failed    bool
 	pinned    bool // transaction mode, but the client keeps its backends
-	txs       map[string]planner.Tx
+	txs       map[string]engine.Tx
 	txLocal   []string // SET LOCAL statements of the open transaction
 	txOpts    txOptions
 	spoints   []string // the open transaction's savepoints, oldest first
 	cursors   map[string]*cursor
 	cursorSeq int
-	reserved  map[string]planner.Reserved
+	reserved  map[string]engine.Reserved
 	startup   *sqltypes.Settings
 	settings  *sqltypes.Settings
 	changed   map[string]string
@@ -261,20 +262,20 @@ func (s *session) withSettings(ctx context.Context) context.Context {
 	return sqltypes.WithSettings(ctx, st)
 }
 
-// Conn implements planner.Env: inside a transaction, the transaction's
+// Conn implements engine.Env: inside a transaction, the transaction's
 // connection to the shard (joining the shard to it if need be).
-func (s *session) Conn(ctx context.Context, shard string) (planner.Conn, error) {
+func (s *session) Conn(ctx context.Context, shard string) (engine.Conn, error) {
 	return s.conn(ctx, s.keyspace, shard, true)
 }
 
-// ConnIn implements planner.KeyspaceEnv: Conn for a shard of any keyspace
+// ConnIn implements engine.KeyspaceEnv: Conn for a shard of any keyspace
 // (lookup tables, keyspace.table), in the same transaction.
-func (s *session) ConnIn(ctx context.Context, keyspace, shard string) (planner.Conn, error) {
+func (s *session) ConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	return s.conn(ctx, keyspace, shard, true)
 }
 
 // DescribeConnIn is DescribeConn for a shard of any keyspace.
-func (s *session) DescribeConnIn(ctx context.Context, keyspace, shard string) (planner.Conn, error) {
+func (s *session) DescribeConnIn(ctx context.Context, keyspace, shard string) (engine.Conn, error) {
 	return s.conn(ctx, keyspace, shard, false)
 }
 
@@ -296,16 +297,16 @@ func (s *session) splitBackendKey(key string) (keyspace, shard string) {
 	return s.keyspace, key
 }
 
-// DescribeConn implements planner.DescribeEnv: the transaction's connection
+// DescribeConn implements engine.DescribeEnv: the transaction's connection
 // to a shard it has joined (its own tables and locks), else one outside any
 // transaction (the client's reserved one in session mode), so that
 // describing does not open a transaction on a shard the statement does not
 // use.
-func (s *session) DescribeConn(ctx context.Context, shard string) (planner.Conn, error) {
+func (s *session) DescribeConn(ctx context.Context, shard string) (engine.Conn, error) {
 	return s.conn(ctx, s.keyspace, shard, false)
 }
 
-func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (planner.Conn, error) {
+func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (engine.Conn, error) {
 	sh, ok := s.shards[keyspace][shard]
 	if !ok {
 		return nil, fmt.Errorf("no shard %s in keyspace %s", shard, keyspace)
@@ -318,7 +319,7 @@ func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (
 			return tx, nil
 		}
 		ctx = sqltypes.WithTxOwner(ctx, s.id)
-		var tx planner.Tx
+		var tx engine.Tx
 		var err error
 		if s.keepsBackends() {
 			r, rerr := s.reserveLocked(ctx, key, sh)
@@ -366,7 +367,7 @@ const (
 	paramTxShards     = "vitess_tx_shards"
 )
 
-// ReportInsertID implements planner.InsertIDReporter.
+// ReportInsertID implements engine.InsertIDReporter.
 func (s *session) ReportInsertID(id int64) {
 	s.mu.Lock()
 	s.changed[paramLastInsertID] = strconv.FormatInt(id, 10)
@@ -382,7 +383,7 @@ func (s *session) reportTxShardsLocked() {
 	s.changed[paramTxShards] = strings.Join(names, ",")
 }
 
-func (s *session) reserveLocked(ctx context.Context, key string, sh planner.Shard) (planner.Reserved, error) {
+func (s *session) reserveLocked(ctx context.Context, key string, sh engine.Shard) (engine.Reserved, error) {
 	if r, ok := s.reserved[key]; ok {
 		b, canBreak := r.(interface{ Broken() bool })
 		if !canBreak || !b.Broken() || s.inTx {
@@ -446,7 +447,7 @@ func (s *session) fail() {
 
 type statement struct {
 	s    *session
-	plan *planner.Plan
+	plan *engine.Plan
 	// lits and text are set for a plan of the normalized statement: the
 	// literals are its arguments and text is what the shards get.
 	lits []any
@@ -456,7 +457,7 @@ type statement struct {
 func (st *statement) ParamOIDs() []uint32 { return st.plan.ParamOIDs }
 
 func (st *statement) Fields() []sqltypes.Field {
-	if st.plan.Kind == planner.KindSession {
+	if st.plan.Kind == engine.KindSession {
 		if st.plan.Session != nil && st.plan.Session.Node.GetVariableShowStmt() != nil {
 			return showFields(st.plan.Session.Node.GetVariableShowStmt().Name)
 		}
@@ -488,7 +489,7 @@ func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
 
 func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	obs := st.s.gate.Observe
-	if obs == nil || st.plan.Kind == planner.KindSession {
+	if obs == nil || st.plan.Kind == engine.KindSession {
 		return st.run(ctx, b)
 	}
 	start := time.Now()
@@ -505,7 +506,7 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 	}
 	// Session statements too: COMMIT materializes WITH HOLD cursors.
 	ctx = s.gate.withQueryMemory(ctx)
-	if st.plan.Kind == planner.KindSession {
+	if st.plan.Kind == engine.KindSession {
 		rows, err := s.sessionStmt(ctx, st.plan)
 		if err != nil && (st.plan.Session == nil || st.plan.Session.Node.GetTransactionStmt() == nil) {
 			s.fail() // as in Postgres, an error aborts the transaction
@@ -542,9 +543,9 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 func (st *statement) implicitTransaction(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
 	s.mu.Lock()
-	s.inTx, s.failed, s.txs = true, false, map[string]planner.Tx{}
+	s.inTx, s.failed, s.txs = true, false, map[string]engine.Tx{}
 	s.mu.Unlock()
-	finish := func() map[string]planner.Tx {
+	finish := func() map[string]engine.Tx {
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		txs := s.txs
@@ -708,7 +709,7 @@ func (w *watchRows) Next(ctx context.Context) (sqltypes.Row, error) {
 func tagOnly(tag string) sqltypes.Rows { return &sqltypes.Buffered{Command: tag} }
 
 // sessionStmt runs BEGIN/COMMIT/ROLLBACK, SET, SHOW and friends.
-func (s *session) sessionStmt(ctx context.Context, p *planner.Plan) (sqltypes.Rows, error) {
+func (s *session) sessionStmt(ctx context.Context, p *engine.Plan) (sqltypes.Rows, error) {
 	if p.Session == nil {
 		return tagOnly(""), nil
 	}
@@ -759,7 +760,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 			warn(ctx, "25001", "there is already a transaction in progress")
 			return tagOnly("BEGIN"), nil
 		}
-		s.inTx, s.failed, s.txs, s.txLocal, s.spoints = true, false, map[string]planner.Tx{}, nil, nil
+		s.inTx, s.failed, s.txs, s.txLocal, s.spoints = true, false, map[string]engine.Tx{}, nil, nil
 		s.txOpts = opts
 		return tagOnly("BEGIN"), nil
 	case pg_query.TransactionStmtKind_TRANS_STMT_COMMIT:
@@ -829,7 +830,7 @@ func (s *session) BeginImplicit(ctx context.Context) error {
 	if s.inTx {
 		return fmt.Errorf("already in a transaction")
 	}
-	s.inTx, s.failed, s.txs, s.txLocal, s.spoints, s.txOpts = true, false, map[string]planner.Tx{}, nil, nil, txOptions{}
+	s.inTx, s.failed, s.txs, s.txLocal, s.spoints, s.txOpts = true, false, map[string]engine.Tx{}, nil, nil, txOptions{}
 	return nil
 }
 
@@ -853,16 +854,16 @@ func (s *session) endTxLocked() {
 
 // commit commits the shard transactions: one shard in one phase, several
 // atomically through the coordinator.
-func (s *session) commit(ctx context.Context, txs map[string]planner.Tx) error {
+func (s *session) commit(ctx context.Context, txs map[string]engine.Tx) error {
 	names := make([]string, 0, len(txs))
 	for n := range txs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	parts := make([]planner.Participant, len(names))
+	parts := make([]engine.Participant, len(names))
 	for i, n := range names {
 		ks, shard := s.splitBackendKey(n)
-		parts[i] = planner.Participant{Keyspace: ks, Shard: shard, Tx: txs[n]}
+		parts[i] = engine.Participant{Keyspace: ks, Shard: shard, Tx: txs[n]}
 	}
 	if len(parts) == 1 {
 		return parts[0].Tx.Commit(ctx)
@@ -904,7 +905,7 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	txs := make([]planner.Tx, len(names))
+	txs := make([]engine.Tx, len(names))
 	for i, n := range names {
 		txs[i] = s.txs[n]
 	}
@@ -941,8 +942,8 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 }
 
 // savepointOf is the transaction's savepoints, or one that refuses.
-func savepointOf(tx planner.Tx) planner.Savepointer {
-	if sp, ok := tx.(planner.Savepointer); ok {
+func savepointOf(tx engine.Tx) engine.Savepointer {
+	if sp, ok := tx.(engine.Savepointer); ok {
 		return sp
 	}
 	return noSavepoints{}
@@ -959,15 +960,15 @@ var errNoSavepoints = sqltypes.Unsupported("savepoints on this shard's engine")
 // beginWith opens a transaction with BEGIN's options where the connection
 // takes them.
 func beginWith(ctx context.Context, c interface {
-	Begin(context.Context) (planner.Tx, error)
-}, options string) (planner.Tx, error) {
-	if bo, ok := c.(planner.BeginOptioner); ok && options != "" {
+	Begin(context.Context) (engine.Tx, error)
+}, options string) (engine.Tx, error) {
+	if bo, ok := c.(engine.BeginOptioner); ok && options != "" {
 		return bo.BeginWith(ctx, options)
 	}
 	return c.Begin(ctx)
 }
 
-func rollbackAll(txs map[string]planner.Tx) {
+func rollbackAll(txs map[string]engine.Tx) {
 	for _, tx := range txs {
 		tx.Rollback(context.Background())
 	}
@@ -996,7 +997,7 @@ func (s *session) forwardSet(ctx context.Context, sql string, local bool) error 
 		return nil
 	}
 	s.mu.Lock()
-	var conns []planner.Conn
+	var conns []engine.Conn
 	if s.inTx {
 		for _, tx := range s.txs {
 			conns = append(conns, tx)
@@ -1058,8 +1059,8 @@ func (s *session) forwardSet(ctx context.Context, sql string, local bool) error 
 
 // isPostgresConn reports whether a connection leads to a Postgres backend
 // (SQLite shards keep no settings).
-func isPostgresConn(c planner.Conn) bool {
-	rq, ok := c.(planner.RawQuerier)
+func isPostgresConn(c engine.Conn) bool {
+	rq, ok := c.(engine.RawQuerier)
 	return ok && rq.CanQueryRaw()
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"io"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -12,14 +12,14 @@ var _ CopyStatement = (*statement)(nil)
 
 // CopyFormat reports a COPY plan's direction and formats.
 func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {
-	if st.plan.Kind != planner.KindQuery {
+	if st.plan.Kind != engine.KindQuery {
 		return false, false, 0, nil
 	}
 	switch op := st.plan.Root.(type) {
-	case planner.CopyFromOp:
+	case engine.CopyFromOp:
 		overall, cols = op.InFormat()
 		return true, true, overall, cols
-	case planner.CopyToOp:
+	case engine.CopyToOp:
 		overall, cols = op.OutFormat()
 		return true, false, overall, cols
 	}
@@ -42,7 +42,7 @@ func (st *statement) copyStart(ctx context.Context) (context.Context, error) {
 
 // CopyIn runs COPY FROM STDIN through the plan's root.
 func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Reader) (string, error) {
-	op, ok := st.plan.Root.(planner.CopyFromOp)
+	op, ok := st.plan.Root.(engine.CopyFromOp)
 	if !ok {
 		return "", sqltypes.Errorf("XX000", "statement is not COPY FROM STDIN")
 	}
@@ -59,7 +59,7 @@ func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Read
 
 // CopyOut runs COPY TO STDOUT through the plan's root.
 func (st *statement) CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer) (string, error) {
-	op, ok := st.plan.Root.(planner.CopyToOp)
+	op, ok := st.plan.Root.(engine.CopyToOp)
 	if !ok {
 		return "", sqltypes.Errorf("XX000", "statement is not COPY TO STDOUT")
 	}

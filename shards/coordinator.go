@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -138,7 +138,7 @@ var ErrCommitUnknown = errors.New("the outcome of the commit is unknown: the dec
 // Commit commits the participants' transactions, atomically when there are
 // several. Participants whose Tx has a Location (tablets) are logged with
 // it.
-func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) error {
+func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) error {
 	switch len(parts) {
 	case 0:
 		return nil
@@ -150,9 +150,9 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 	}
 	dtid := newDTID()
 	rec := txRecord{Participants: make([]txParticipant, len(parts))}
-	preps := make([]planner.Preparer, len(parts))
+	preps := make([]engine.Preparer, len(parts))
 	for i, p := range parts {
-		pr, ok := p.Tx.(planner.Preparer)
+		pr, ok := p.Tx.(engine.Preparer)
 		if !ok {
 			rollbackAll(ctx, parts, nil)
 			return sqltypes.Unsupported("shard %s/%s cannot take part in a multi-shard commit", p.Keyspace, p.Shard)
@@ -160,7 +160,7 @@ func (c *Coordinator) Commit(ctx context.Context, parts []planner.Participant) e
 		preps[i] = pr
 	}
 	// Phase one on every shard at once.
-	prepared := make([]planner.Prepared, len(parts))
+	prepared := make([]engine.Prepared, len(parts))
 	errs := make([]error, len(parts))
 	var wg sync.WaitGroup
 	for i := range parts {
@@ -274,7 +274,7 @@ func (c *Coordinator) sameShard(location string, fn func(*Tablet)) {
 
 // rollbackAll rolls back every participant: through its Prepared when
 // phase one got that far.
-func rollbackAll(ctx context.Context, parts []planner.Participant, prepared []planner.Prepared) {
+func rollbackAll(ctx context.Context, parts []engine.Participant, prepared []engine.Prepared) {
 	bg := context.WithoutCancel(ctx)
 	for i, p := range parts {
 		if prepared != nil && prepared[i] != nil {

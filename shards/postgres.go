@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -322,13 +322,13 @@ func describe(ctx context.Context, b *pgBackend, sql string, paramOIDs []uint32)
 
 // Begin opens a transaction on a pooled connection, held until Commit or
 // Rollback.
-func (e *Postgres) Begin(ctx context.Context) (planner.Tx, error) {
+func (e *Postgres) Begin(ctx context.Context) (engine.Tx, error) {
 	return e.BeginWith(ctx, "")
 }
 
 // BeginWith opens a transaction with BEGIN's options (e.g. "ISOLATION
 // LEVEL SERIALIZABLE READ ONLY"), sent as written.
-func (e *Postgres) BeginWith(ctx context.Context, options string) (planner.Tx, error) {
+func (e *Postgres) BeginWith(ctx context.Context, options string) (engine.Tx, error) {
 	b, err := e.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -352,7 +352,7 @@ func beginSQL(options string) string {
 // Reserve takes a connection for one client (session pool mode), brought to
 // ctx's settings; Release cleans it (ROLLBACK if needed, DISCARD ALL) for
 // the next client.
-func (e *Postgres) Reserve(ctx context.Context) (planner.Reserved, error) {
+func (e *Postgres) Reserve(ctx context.Context) (engine.Reserved, error) {
 	b, err := e.acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -610,12 +610,12 @@ func (r *pgReserved) Describe(ctx context.Context, sql string, paramOIDs []uint3
 
 // Begin opens a transaction on the reserved connection; its end keeps the
 // reservation.
-func (r *pgReserved) Begin(ctx context.Context) (planner.Tx, error) {
+func (r *pgReserved) Begin(ctx context.Context) (engine.Tx, error) {
 	return r.BeginWith(ctx, "")
 }
 
 // BeginWith is Begin with BEGIN's options.
-func (r *pgReserved) BeginWith(ctx context.Context, options string) (planner.Tx, error) {
+func (r *pgReserved) BeginWith(ctx context.Context, options string) (engine.Tx, error) {
 	if _, err := r.h.exec(ctx, beginSQL(options)); err != nil {
 		return nil, err
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -31,7 +31,7 @@ type PreparedXact struct {
 // Prepare runs PREPARE TRANSACTION: the transaction leaves the connection
 // (which goes back to the pool, or stays with its client) and waits on the
 // server for COMMIT PREPARED or ROLLBACK PREPARED.
-func (t *pgTx) Prepare(ctx context.Context, gid string) (planner.Prepared, error) {
+func (t *pgTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error) {
 	tag, err := t.end(ctx, "PREPARE TRANSACTION "+sqltypes.QuoteLiteral(gid))
 	if err != nil {
 		return nil, err
@@ -136,8 +136,8 @@ func (e *Postgres) MaxPreparedTransactions(ctx context.Context) (int, error) {
 }
 
 // Prepare is phase one of the tablet's transaction.
-func (x *tabletTx) Prepare(ctx context.Context, gid string) (planner.Prepared, error) {
-	p, ok := x.tx.(planner.Preparer)
+func (x *tabletTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error) {
+	p, ok := x.tx.(engine.Preparer)
 	if !ok {
 		return nil, fmt.Errorf("shard %s: engine %s cannot prepare a transaction", x.t.name, x.t.eng().Kind())
 	}
@@ -151,7 +151,7 @@ func (x *tabletTx) Prepare(ctx context.Context, gid string) (planner.Prepared, e
 
 type tabletPrepared struct {
 	t  *Tablet
-	p  planner.Prepared
+	p  engine.Prepared
 	tx *tabletTx // finished with the prepared transaction
 }
 
@@ -175,9 +175,9 @@ func (x *tabletPrepared) Rollback(ctx context.Context) error {
 
 // BeginWith opens a transaction with BEGIN's options on engines that take
 // them (Postgres); SQLite's transactions are serializable whatever is asked.
-func (t *Tablet) BeginWith(ctx context.Context, options string) (planner.Tx, error) {
-	return t.begin(func(e Engine) (planner.Tx, error) {
-		if bo, ok := e.(planner.BeginOptioner); ok && options != "" {
+func (t *Tablet) BeginWith(ctx context.Context, options string) (engine.Tx, error) {
+	return t.begin(func(e Engine) (engine.Tx, error) {
+		if bo, ok := e.(engine.BeginOptioner); ok && options != "" {
 			return bo.BeginWith(ctx, options)
 		}
 		return e.Begin(ctx)
@@ -185,12 +185,12 @@ func (t *Tablet) BeginWith(ctx context.Context, options string) (planner.Tx, err
 }
 
 // BeginWith is Begin with BEGIN's options on the reserved connection.
-func (x *tabletReserved) BeginWith(ctx context.Context, options string) (planner.Tx, error) {
-	bo, ok := x.r.(planner.BeginOptioner)
+func (x *tabletReserved) BeginWith(ctx context.Context, options string) (engine.Tx, error) {
+	bo, ok := x.r.(engine.BeginOptioner)
 	if !ok || options == "" {
 		return x.Begin(ctx)
 	}
-	return x.t.begin(func(Engine) (planner.Tx, error) { return bo.BeginWith(ctx, options) })
+	return x.t.begin(func(Engine) (engine.Tx, error) { return bo.BeginWith(ctx, options) })
 }
 
 // Location names the tablet's storage for the decision log: the SQLite

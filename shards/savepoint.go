@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dotdo/vitess/dialect"
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -92,8 +92,8 @@ func (c *redoCapture) mark(name string) int {
 	return -1
 }
 
-func (x *tabletTx) savepointer() (planner.Savepointer, error) {
-	sp, ok := x.tx.(planner.Savepointer)
+func (x *tabletTx) savepointer() (engine.Savepointer, error) {
+	sp, ok := x.tx.(engine.Savepointer)
 	if !ok {
 		return nil, fmt.Errorf("shard %s: engine %s has no savepoints", x.t.name, x.t.eng().Kind())
 	}

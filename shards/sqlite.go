@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/dotdo/vitess/dialect"
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -379,7 +379,7 @@ func (s *SQLite) Ping(ctx context.Context) error { return s.db.PingContext(ctx) 
 
 // Reserve returns the engine itself: a SQLite shard keeps no per-client
 // session state, so every client shares the file.
-func (s *SQLite) Reserve(ctx context.Context) (planner.Reserved, error) {
+func (s *SQLite) Reserve(ctx context.Context) (engine.Reserved, error) {
 	return sqliteReserved{s}, nil
 }
 
@@ -390,7 +390,7 @@ func (sqliteReserved) Release() {}
 // Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
 // at BEGIN, so two transactions never deadlock on lock upgrade) that
 // records its changes for an atomic multi-shard commit (sqlite_redo.go).
-func (s *SQLite) Begin(ctx context.Context) (planner.Tx, error) {
+func (s *SQLite) Begin(ctx context.Context) (engine.Tx, error) {
 	return s.beginCaptured(ctx)
 }
 

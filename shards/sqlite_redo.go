@@ -15,7 +15,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/dotdo/vitess/dialect"
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -205,7 +205,7 @@ func (t *sqliteTx) finish() {
 
 // Prepare ends phase one: the marker row is written in the transaction,
 // and the redo is returned for the coordinator's log.
-func (t *sqliteTx) Prepare(ctx context.Context, gid string) (planner.Prepared, error) {
+func (t *sqliteTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error) {
 	c := t.capture
 	c.mu.Lock()
 	overflow, cerr, changes := c.overflow, c.err, c.changes

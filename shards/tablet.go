@@ -14,7 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -22,9 +22,9 @@ import (
 type Engine interface {
 	Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error)
 	Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error)
-	Begin(ctx context.Context) (planner.Tx, error)
+	Begin(ctx context.Context) (engine.Tx, error)
 	// Reserve takes a backend connection for one client (session pool mode).
-	Reserve(ctx context.Context) (planner.Reserved, error)
+	Reserve(ctx context.Context) (engine.Reserved, error)
 	// Ping checks that the engine answers (health checks).
 	Ping(ctx context.Context) error
 	Kind() string
@@ -83,7 +83,7 @@ type Tablet struct {
 	done     chan struct{}
 }
 
-var _ planner.Shard = (*Tablet)(nil)
+var _ engine.Shard = (*Tablet)(nil)
 
 // Open opens the tablet for a shard URL: sqlite:PATH (the file and its
 // folder are created) or postgres://... .
@@ -237,7 +237,7 @@ func (t *Tablet) Describe(ctx context.Context, sql string, paramOIDs []uint32) (
 }
 
 // ColumnDefault reports what a table column takes when an INSERT leaves
-// it out ("" for NULL), as planner.ColumnDefaulter.
+// it out ("" for NULL), as engine.ColumnDefaulter.
 func (t *Tablet) ColumnDefault(ctx context.Context, table, column string) (string, error) {
 	defer t.enter()()
 	cd, ok := t.eng().(interface {
@@ -251,17 +251,17 @@ func (t *Tablet) ColumnDefault(ctx context.Context, table, column string) (strin
 }
 
 // Begin opens a transaction on this shard.
-func (t *Tablet) Begin(ctx context.Context) (planner.Tx, error) {
+func (t *Tablet) Begin(ctx context.Context) (engine.Tx, error) {
 	if err := t.settle(ctx); err != nil {
 		return nil, t.wrap(err)
 	}
-	return t.begin(func(e Engine) (planner.Tx, error) { return e.Begin(ctx) })
+	return t.begin(func(e Engine) (engine.Tx, error) { return e.Begin(ctx) })
 }
 
 // begin opens a transaction with open, within MaxTransactions. The
 // transaction counts as work on the engine until it ends (SwitchEngine
 // waits for it).
-func (t *Tablet) begin(open func(Engine) (planner.Tx, error)) (planner.Tx, error) {
+func (t *Tablet) begin(open func(Engine) (engine.Tx, error)) (engine.Tx, error) {
 	n := t.OpenTransactions.Add(1)
 	if max := int64(t.opts.MaxTransactions); max > 0 && n > max {
 		t.OpenTransactions.Add(-1)
@@ -286,7 +286,7 @@ func (x *tabletTx) finish() {
 }
 
 // Reserve takes a backend connection for one client.
-func (t *Tablet) Reserve(ctx context.Context) (planner.Reserved, error) {
+func (t *Tablet) Reserve(ctx context.Context) (engine.Reserved, error) {
 	defer t.enter()()
 	r, err := t.eng().Reserve(ctx)
 	if err != nil {
@@ -372,7 +372,7 @@ func OpenEngine(ctx context.Context, url string, opts Options) (Engine, error) {
 // tabletConn counts and names the errors of a connection's statements.
 type tabletConn struct {
 	t *Tablet
-	c planner.Conn
+	c engine.Conn
 }
 
 func (x *tabletConn) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
@@ -406,8 +406,8 @@ func (x *tabletConn) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound
 
 type tabletTx struct {
 	t       *Tablet
-	c       planner.Conn
-	tx      planner.Tx
+	c       engine.Conn
+	tx      engine.Tx
 	done    sync.Once // OpenTransactions and the work it holds
 	release func()
 }
@@ -444,8 +444,8 @@ func (x *tabletTx) Rollback(ctx context.Context) error {
 
 type tabletReserved struct {
 	t   *Tablet
-	c   planner.Conn
-	r   planner.Reserved
+	c   engine.Conn
+	r   engine.Reserved
 	gen int64 // the engine generation it belongs to
 }
 
@@ -481,11 +481,11 @@ func (x *tabletReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.B
 	return holdRows(r, err, release), err
 }
 
-func (x *tabletReserved) Begin(ctx context.Context) (planner.Tx, error) {
+func (x *tabletReserved) Begin(ctx context.Context) (engine.Tx, error) {
 	if err := x.t.settle(ctx); err != nil {
 		return nil, x.t.wrap(err)
 	}
-	return x.t.begin(func(Engine) (planner.Tx, error) {
+	return x.t.begin(func(Engine) (engine.Tx, error) {
 		if x.gen != x.t.gen.Load() {
 			return nil, sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched")
 		}
@@ -516,8 +516,8 @@ func (x *tabletReserved) Describe(ctx context.Context, sql string, paramOIDs []u
 
 // describeOn describes on the given connection when it can, else on the
 // engine.
-func (t *Tablet) describeOn(ctx context.Context, c planner.Conn, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
-	if d, ok := c.(planner.Describer); ok {
+func (t *Tablet) describeOn(ctx context.Context, c engine.Conn, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+	if d, ok := c.(engine.Describer); ok {
 		p, f, err := d.Describe(ctx, sql, paramOIDs)
 		return p, f, t.wrap(err)
 	}

@@ -6,13 +6,13 @@ import (
 	"io"
 	"time"
 
-	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/engine"
 )
 
 var (
-	_ planner.Copier = (*Tablet)(nil)
-	_ planner.Copier = (*tabletTx)(nil)
-	_ planner.Copier = (*tabletReserved)(nil)
+	_ engine.Copier = (*Tablet)(nil)
+	_ engine.Copier = (*tabletTx)(nil)
+	_ engine.Copier = (*tabletReserved)(nil)
 )
 
 // CanCopy reports whether the engine runs COPY itself (Postgres).

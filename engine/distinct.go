@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -99,3 +99,6 @@ func normalizeNumeric(s string) string {
 	}
 	return s
 }
+
+// Inputs is the operator it reads.
+func (d *Distinct) Inputs() []Operator { return []Operator{d.Input} }

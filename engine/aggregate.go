@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -303,3 +303,6 @@ func sumText(oid uint32, ac accum) []byte {
 	}
 	return []byte(ac.d.String())
 }
+
+// Inputs is the operator it reads.
+func (a *Aggregate) Inputs() []Operator { return []Operator{a.Input} }

@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -98,3 +98,6 @@ func (l *limitRows) Tag() string { return "SELECT " + strconv.FormatInt(l.sent, 
 
 // selectTag is the tag of a gate-side result.
 func selectTag(n int64) string { return fmt.Sprintf("SELECT %d", n) }
+
+// Inputs is the operator it reads.
+func (l *Limit) Inputs() []Operator { return []Operator{l.Input} }

@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"container/heap"
@@ -132,3 +132,6 @@ func (m *mergeRows) Close() {
 		s.Close()
 	}
 }
+
+// Inputs is the operator it reads.
+func (m *MergeSort) Inputs() []Operator { return []Operator{m.Input} }

@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -59,3 +59,6 @@ func (r *projectRows) Next(ctx context.Context) (sqltypes.Row, error) {
 }
 
 func (r *projectRows) Tag() string { return selectTag(r.n) }
+
+// Inputs is the operator it reads.
+func (p *Project) Inputs() []Operator { return []Operator{p.Input} }

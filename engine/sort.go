@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -43,3 +43,6 @@ func (s *Sort) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, er
 func (s *Sort) Explain() *ExplainNode {
 	return &ExplainNode{Op: "Sort", Props: []string{"keys=" + keysString(s.Keys)}, Children: []*ExplainNode{s.Input.Explain()}}
 }
+
+// Inputs is the operator it reads.
+func (s *Sort) Inputs() []Operator { return []Operator{s.Input} }

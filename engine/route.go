@@ -1,4 +1,4 @@
-package planner
+package engine
 
 import (
 	"context"
@@ -369,4 +369,18 @@ func SumTags(tags []string) string {
 		prefix = t[:i]
 	}
 	return prefix + " " + strconv.FormatInt(total, 10)
+}
+
+// RangeValue is one end of a range predicate on a range vindex column.
+type RangeValue struct {
+	Value     Value
+	Inclusive bool
+}
+
+// Inputs is empty: it talks to shards itself.
+func (r *Route) Inputs() []Operator { return nil }
+
+// MayWriteSeveralShards: see ShardWriter.
+func (r *Route) MayWriteSeveralShards() bool {
+	return len(r.Keyspace.Shards) > 1 && r.Opcode != SingleShard && r.Opcode != Unsharded && r.Opcode != AnyShard
 }

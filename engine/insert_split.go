@@ -1,0 +1,316 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/dotdo/vitess/pgast"
+	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/sqltypes"
+	"google.golang.org/protobuf/proto"
+)
+
+// InsertSplit runs a multi-row INSERT: it fills sequence columns, computes
+// each row's shard from its vindex column, and sends each shard its rows.
+type InsertSplit struct {
+	Keyspace *router.Keyspace
+	Shards   map[string]Shard
+	Table    *router.Table
+	Stmt     *pg_query.InsertStmt // with the column list made explicit
+	SQL      string               // the client's text, used when nothing changes
+	Rows     int
+	VCol     int    // index of the vindex column in the column list, -1 if none
+	VColType uint32 // its type
+	SeqCol   int    // index of the autoIncrement column, -1 if none
+	SeqAdded bool   // the column was added to the list by the gate
+	Seq      *router.Sequences
+	Fields   []sqltypes.Field
+	// Lookups are the table's lookup vindexes: each row's value is added
+	// to their tables before the row is written, in the same transaction.
+	Lookups []InsertLookup
+}
+
+// Open runs the insert.
+func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
+	var seqVals []int64
+	stmt := ins.Stmt
+	changed := false
+	values := stmt.SelectStmt.GetSelectStmt().ValuesLists
+	needSeq := make([]bool, ins.Rows)
+	if ins.SeqCol >= 0 {
+		n := 0
+		for i, row := range values {
+			item := row.GetList().Items[ins.SeqCol]
+			v, isConst := ConstValue(item)
+			if item.GetSetToDefault() != nil || (isConst && v.Param == 0 && v.Lit == nil) || (isConst && v.Param > 0 && v.eval(args) == nil) {
+				needSeq[i] = true
+				n++
+			}
+		}
+		if n > 0 {
+			var err error
+			if seqVals, err = ins.Seq.Next(ctx, ins.Table.AutoIncrement.Sequence, n); err != nil {
+				return nil, err
+			}
+			if r, ok := env.(InsertIDReporter); ok {
+				r.ReportInsertID(seqVals[len(seqVals)-1])
+			}
+			stmt = proto.Clone(stmt).(*pg_query.InsertStmt)
+			values = stmt.SelectStmt.GetSelectStmt().ValuesLists
+			k := 0
+			for i, row := range values {
+				if needSeq[i] {
+					row.GetList().Items[ins.SeqCol] = bigIntConst(seqVals[k])
+					k++
+				}
+			}
+			changed = true
+		}
+	}
+	// Shard of each row.
+	byShard := map[string][]int{}
+	var order []string
+	ksids := make([][]byte, len(values))
+	for i, row := range values {
+		shard := ins.Keyspace.Shards[0]
+		if ins.Table.Type == router.Sharded {
+			item := row.GetList().Items[ins.VCol]
+			v, ok := RouteValue(item)
+			if !ok {
+				return nil, sqltypes.Unsupported("INSERT into %s: the value of vindex column %s must be a constant or a parameter", ins.Table.Name, ins.Table.VindexColumn())
+			}
+			val := v.eval(args)
+			if val == nil {
+				return nil, sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
+			}
+			cv, err := CoerceFor(ins.Table, val, ins.VColType)
+			if err != nil {
+				return nil, err
+			}
+			if len(ins.Lookups) > 0 {
+				if ksids[i], err = ins.Table.Vindex.Map(cv); err != nil {
+					return nil, fmt.Errorf("table %s: vindex %s: %w", ins.Table.Name, ins.Table.VindexType, err)
+				}
+				shard, err = ins.Keyspace.ShardFor(ksids[i])
+			} else {
+				shard, err = ins.Keyspace.ShardForValue(ins.Table, cv)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := byShard[shard]; !ok {
+			order = append(order, shard)
+		}
+		byShard[shard] = append(byShard[shard], i)
+	}
+	if len(ins.Lookups) > 0 {
+		// Join the rows' shards before writing the lookup tables: UPDATE
+		// and DELETE lock the rows before their lookup entries too, and
+		// one order means no lock cycle between them.
+		for _, shard := range order {
+			if _, err := env.Conn(ctx, shard); err != nil {
+				return nil, err
+			}
+		}
+		if err := ins.addLookups(ctx, env, values, ksids, args); err != nil {
+			return nil, err
+		}
+	}
+	targets := order
+	if ins.Table.Type == router.Reference {
+		targets = ins.Keyspace.Shards
+		byShard = nil
+	}
+	sqlFor := func(shard string) (string, []any, error) {
+		if byShard == nil || len(order) == 1 {
+			if !changed {
+				return ins.SQL, args, nil
+			}
+			sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+			return sql, args, err
+		}
+		s := proto.Clone(stmt).(*pg_query.InsertStmt)
+		sel := s.SelectStmt.GetSelectStmt()
+		var rows []*pg_query.Node
+		for _, i := range byShard[shard] {
+			rows = append(rows, sel.ValuesLists[i])
+		}
+		sel.ValuesLists = rows
+		// A shard's part may not use every $n; Postgres cannot type the
+		// ones it does not see, so the part gets its own $1..$k.
+		shardArgs := renumberParams(s, args)
+		sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
+		return sql, shardArgs, err
+	}
+	var results []sqltypes.Rows
+	var tags []string
+	var returned [][]sqltypes.Row
+	for _, shard := range targets {
+		sql, shardArgs, err := sqlFor(shard)
+		if err != nil {
+			return nil, err
+		}
+		conn, err := env.Conn(ctx, shard)
+		if err != nil {
+			return nil, err
+		}
+		r, err := conn.Query(ctx, sql, shardArgs)
+		if err != nil {
+			return nil, err
+		}
+		rows, err := sqltypes.ReadAll(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, r)
+		tags = append(tags, r.Tag())
+		returned = append(returned, rows)
+	}
+	if ins.Table.Type == router.Reference {
+		return &sqltypes.Buffered{Cols: ins.Fields, Data: returned[0], Command: tags[0]}, nil
+	}
+	// Give RETURNING rows back in VALUES order when every row came back.
+	var out []sqltypes.Row
+	inOrder := ins.Fields != nil
+	for i, shard := range targets {
+		if len(returned[i]) != len(byShard[shard]) {
+			inOrder = false
+		}
+	}
+	if inOrder {
+		out = make([]sqltypes.Row, ins.Rows)
+		for i, shard := range targets {
+			for j, rowIdx := range byShard[shard] {
+				out[rowIdx] = returned[i][j]
+			}
+		}
+	} else {
+		for _, rs := range returned {
+			out = append(out, rs...)
+		}
+	}
+	return &sqltypes.Buffered{Cols: ins.Fields, Data: out, Command: SumTags(tags)}, nil
+}
+
+// addLookups adds every row's lookup vindex values to their tables.
+func (ins *InsertSplit) addLookups(ctx context.Context, env Env, values []*pg_query.Node, ksids [][]byte, args []any) error {
+	for _, l := range ins.Lookups {
+		for i, row := range values {
+			v, ok := RouteValue(row.GetList().Items[l.Col])
+			if !ok {
+				return sqltypes.Unsupported("INSERT into %s: the value of lookup vindex column %s must be a constant or a parameter", ins.Table.Name, l.LT.L.Column)
+			}
+			val := v.eval(args)
+			if val == nil {
+				continue // NULL is never looked up
+			}
+			text, err := LookupText(val, l.ColType)
+			if err != nil {
+				return err
+			}
+			if err := l.LT.Add(ctx, env, text, ksids[i]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Explain prints the insert's routing.
+func (ins *InsertSplit) Explain() *ExplainNode {
+	props := []string{"table=" + ins.Table.Name, fmt.Sprintf("rows=%d", ins.Rows)}
+	switch ins.Table.Type {
+	case router.Sharded:
+		props = append(props, fmt.Sprintf("vindex=%s(%s)", ins.Table.VindexType, ins.Table.VindexColumn()), "shards=by row")
+	case router.Reference:
+		props = append(props, "shards=all (reference)")
+	default:
+		props = append(props, "shards="+ins.Keyspace.Shards[0])
+	}
+	if ins.SeqCol >= 0 {
+		props = append(props, "sequence="+ins.Table.AutoIncrement.Sequence+"("+ins.Table.AutoIncrement.Column+")")
+	}
+	for _, l := range ins.Lookups {
+		props = append(props, "lookup="+l.LT.L.Name+"("+l.LT.L.Column+")->"+l.LT.L.Keyspace+"."+l.LT.L.Table)
+	}
+	props = append(props, "sql="+ins.SQL)
+	return &ExplainNode{Op: "InsertSplit", Props: props}
+}
+
+// InsertLookup is a lookup vindex an INSERT maintains.
+type InsertLookup struct {
+	LT      *LookupTable
+	Col     int // the looked-up column's index in the column list
+	ColType uint32
+}
+
+// renumberParams rewrites the $n in stmt as $1..$k in the order they are
+// met and returns the arguments they now take.
+func renumberParams(stmt *pg_query.InsertStmt, args []any) []any {
+	renum := map[int32]int32{}
+	var out []any
+	pgast.Walk(stmt, func(m proto.Message) bool {
+		p, ok := m.(*pg_query.ParamRef)
+		if !ok || p.Number < 1 || int(p.Number) > len(args) {
+			return true
+		}
+		n, seen := renum[p.Number]
+		if !seen {
+			out = append(out, args[p.Number-1])
+			n = int32(len(out))
+			renum[p.Number] = n
+		}
+		p.Number = n
+		return true
+	})
+	return out
+}
+
+func bigIntConst(v int64) *pg_query.Node {
+	if v >= math.MinInt32 && v <= math.MaxInt32 {
+		return pgast.IntConst(v)
+	}
+	return &pg_query.Node{Node: &pg_query.Node_AConst{AConst: &pg_query.A_Const{Val: &pg_query.A_Const_Fval{Fval: &pg_query.Float{Fval: fmt.Sprint(v)}}}}}
+}
+
+// Targets are the shards the insert's rows go to with these arguments.
+func (ins *InsertSplit) Targets(args []any) ([]string, error) {
+	if ins.Table.Type != router.Sharded {
+		return ins.Keyspace.Shards, nil
+	}
+	set := map[string]bool{}
+	for _, row := range ins.Stmt.SelectStmt.GetSelectStmt().ValuesLists {
+		v, ok := RouteValue(row.GetList().Items[ins.VCol])
+		if !ok || ins.VCol == ins.SeqCol {
+			return ins.Keyspace.Shards, nil
+		}
+		cv, err := CoerceFor(ins.Table, v.eval(args), ins.VColType)
+		if err != nil {
+			return nil, err
+		}
+		shard, err := ins.Keyspace.ShardForValue(ins.Table, cv)
+		if err != nil {
+			return nil, err
+		}
+		set[shard] = true
+	}
+	out := make([]string, 0, len(set))
+	for s := range set {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// Inputs is empty: it talks to shards itself.
+func (ins *InsertSplit) Inputs() []Operator { return nil }
+
+// MayWriteSeveralShards: see ShardWriter.
+func (ins *InsertSplit) MayWriteSeveralShards() bool {
+	return len(ins.Lookups) > 0 || len(ins.Keyspace.Shards) > 1 && (ins.Rows > 1 || ins.Table.Type == router.Reference)
+}
