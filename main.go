@@ -24,6 +24,7 @@ import (
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
+	"github.com/dotdo/vitess/vtgate"
 )
 
 // Version is the gate's version, printed by `vitess version`.
@@ -298,7 +299,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	g.rep = &reporter{vs: vs, tablets: func() []*shards.Tablet { return g.tablets }}
 	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
 	g.planner, g.coord = pl, coord
-	gw := &proxy.Gate{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
+	gw := &vtgate.Executor{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe, Defaults: cfg.Defaults, QueryMemory: int64(cfg.Limits.QueryMemory)}
 	if err := gw.CheckDefaults(); err != nil {
 		return nil, err

@@ -9,7 +9,8 @@
 // gate works in and the binary format a client may ask for lives in
 // codec.go, and errors become ErrorResponse messages in one place
 // (errors.go). Everything the server knows about SQL is behind the Session
-// and Statement interfaces in executor.go.
+// and Statement interfaces in executor.go, which package vtgate implements;
+// proxy imports nothing of the gate but sqltypes.
 //
 // Rows flow through as Postgres text-format bytes; a column the client asked
 // for in binary is converted on the way out, and a type the server cannot

@@ -15,8 +15,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
-	"github.com/dotdo/vitess/engine"
-	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -35,7 +33,6 @@ import (
 
 const (
 	relayBufSize       = 64 << 10
-	relayDialTimeout   = 30 * time.Second // a pool slot and the server's startup
 	relayCancelTimeout = 5 * time.Second
 	relayShutdownPoll  = 50 * time.Millisecond
 )
@@ -63,76 +60,11 @@ type Relayer interface {
 	CancelBackend(ctx context.Context) error
 }
 
-// relayDialer returns the shard to relay to when clients of keyspace ks
-// are relayed: unsharded, one Postgres shard, session pool mode.
-func relayDialer(ks *router.Keyspace, mode string, shards map[string]map[string]engine.Shard) SessionDialer {
-	if ks.Sharded || mode != PoolSession || len(shards[ks.Name]) != 1 {
-		return nil
-	}
-	for _, sh := range shards[ks.Name] {
-		if d, ok := sh.(SessionDialer); ok && isPostgres(sh) {
-			return d
-		}
-	}
-	return nil
-}
-
-// newRelay opens the client's backend connection. inner is the gate-side
-// session kept for the gate's own commands; it runs in transaction pool
-// mode, so that it holds no second backend connection between them.
-func newRelay(ctx context.Context, inner *session, d SessionDialer, params map[string]string) (Session, error) {
-	ctx, cancel := context.WithTimeout(ctx, relayDialTimeout)
-	defer cancel()
-	hc, release, err := d.DialSession(ctx, params)
-	if err != nil {
-		return nil, err
-	}
-	inner.mode = PoolTransaction
-	r := &relaySession{session: inner, hc: hc, release: release}
-	st := hc.TxStatus
-	if st == 0 {
-		st = 'I'
-	}
-	r.SetTxStatus(st)
-	return r, nil
-}
-
-// relaySession is the Session of a relayed client.
-type relaySession struct {
-	*session // the gate's path, for EXPLAIN (ROUTE) and SHOW vitess_...
-	hc       *pgconn.HijackedConn
-	release  func()
-	status   atomic.Uint32
-	once     sync.Once
-}
-
-var _ Relayer = (*relaySession)(nil)
-
-func (r *relaySession) RelayBackend() *pgconn.HijackedConn { return r.hc }
-
-func (r *relaySession) TxStatus() byte { return byte(r.status.Load()) }
-
-func (r *relaySession) SetTxStatus(status byte) { r.status.Store(uint32(status)) }
-
-// ParameterStatus is nil: the server's own ParameterStatus messages reach
-// the client.
-func (r *relaySession) ParameterStatus() map[string]string { return nil }
-
-func (r *relaySession) CancelBackend(ctx context.Context) error { return sendCancel(ctx, r.hc) }
-
-func (r *relaySession) Close() {
-	r.once.Do(func() {
-		r.session.Close()
-		r.hc.Conn.Close()
-		r.release()
-	})
-}
-
-// sendCancel sends a CancelRequest for the backend of hc to its server, as
+// SendCancel sends a CancelRequest for the backend of hc to its server, as
 // pgconn does: to the address the connection went to (the configured socket
 // path for a Unix socket), and waits for the server to close the
 // connection, which it does once it has signalled the backend.
-func sendCancel(ctx context.Context, hc *pgconn.HijackedConn) error {
+func SendCancel(ctx context.Context, hc *pgconn.HijackedConn) error {
 	addr := hc.Conn.RemoteAddr()
 	network, address := addr.Network(), addr.String()
 	if network == "unix" && hc.Config != nil {

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -118,7 +119,7 @@ func (d *fakeDialer) DialSession(ctx context.Context, params map[string]string) 
 
 func startRelayServer(t *testing.T, d SessionDialer) *Server {
 	srv := NewServer(Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, func(ctx context.Context, info StartupInfo) (Session, error) {
-		return newRelay(ctx, &session{}, d, info.Params)
+		return newTestRelay(ctx, d, info.Params)
 	})
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -354,3 +355,32 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 	}
 	t.Fatalf("timed out waiting for %s", what)
 }
+
+// testRelay is the smallest relayed session: the backend connection and
+// its status; the gate's own commands are refused.
+type testRelay struct {
+	hc      *pgconn.HijackedConn
+	release func()
+	status  atomic.Uint32
+	once    sync.Once
+}
+
+func newTestRelay(ctx context.Context, d SessionDialer, params map[string]string) (Session, error) {
+	hc, release, err := d.DialSession(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	r := &testRelay{hc: hc, release: release}
+	r.SetTxStatus(hc.TxStatus)
+	return r, nil
+}
+
+func (r *testRelay) Prepare(context.Context, string, []uint32) (Statement, error) {
+	return nil, errors.New("no gate commands in this test")
+}
+func (r *testRelay) RelayBackend() *pgconn.HijackedConn      { return r.hc }
+func (r *testRelay) TxStatus() byte                          { return byte(r.status.Load()) }
+func (r *testRelay) SetTxStatus(status byte)                 { r.status.Store(uint32(status)) }
+func (r *testRelay) ParameterStatus() map[string]string      { return nil }
+func (r *testRelay) CancelBackend(ctx context.Context) error { return SendCancel(ctx, r.hc) }
+func (r *testRelay) Close()                                  { r.once.Do(func() { r.hc.Conn.Close(); r.release() }) }

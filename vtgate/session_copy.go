@@ -1,14 +1,15 @@
-package proxy
+package vtgate
 
 import (
 	"context"
 	"io"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-var _ CopyStatement = (*statement)(nil)
+var _ proxy.CopyStatement = (*statement)(nil)
 
 // CopyFormat reports a COPY plan's direction and formats.
 func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {

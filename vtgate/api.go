@@ -1,10 +1,11 @@
-package planner
+package vtgate
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -12,12 +13,12 @@ import (
 // server: where a statement goes, its plan, and running it (each statement
 // on its own, outside any transaction).
 type VTGate struct {
-	p        *Planner
+	p        *planner.Planner
 	keyspace string
 }
 
 // NewVTGate returns the API of keyspace over the planner's shards.
-func NewVTGate(p *Planner, keyspace string) (*VTGate, error) {
+func NewVTGate(p *planner.Planner, keyspace string) (*VTGate, error) {
 	if _, ok := p.VSchema.Keyspaces[keyspace]; !ok {
 		return nil, sqltypes.Errorf("3D000", "keyspace \"%s\" does not exist", keyspace)
 	}

@@ -1,4 +1,4 @@
-package planner_test
+package vtgate_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
+	"github.com/dotdo/vitess/vtgate"
 )
 
 // ExampleVTGate embeds the gate in a Go program: two SQLite shards, a
@@ -35,7 +36,7 @@ func ExampleVTGate() {
 		defer t.Close()
 		tablets["main"][s] = t
 	}
-	gate, _ := planner.NewVTGate(planner.New(vs, tablets, router.NewSequences(meta)), "main")
+	gate, _ := vtgate.NewVTGate(planner.New(vs, tablets, router.NewSequences(meta)), "main")
 
 	gate.Execute(ctx, `CREATE TABLE users (id bigint PRIMARY KEY, name text)`, nil)
 	res, _ := gate.Execute(ctx, `INSERT INTO users VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')`, nil)

@@ -1,4 +1,4 @@
-package proxy
+package vtgate
 
 import (
 	"context"
@@ -20,7 +20,7 @@ var durationDefaults = map[string]bool{"statement_timeout": true, "idle_session_
 
 // CheckDefaults refuses a Defaults entry the gate could not apply: a time
 // setting that is not a Postgres time ("30s", "10min", "500ms", "0").
-func (g *Gate) CheckDefaults() error {
+func (g *Executor) CheckDefaults() error {
 	for k, v := range g.Defaults {
 		if durationDefaults[strings.ToLower(k)] {
 			if _, ok := parseDuration(v); !ok {
@@ -33,7 +33,7 @@ func (g *Gate) CheckDefaults() error {
 
 // withDefaults returns the startup parameters with the configured defaults
 // under them: a parameter the client sent, itself or in options=-c, wins.
-func (g *Gate) withDefaults(params map[string]string) map[string]string {
+func (g *Executor) withDefaults(params map[string]string) map[string]string {
 	if len(g.Defaults) == 0 {
 		return params
 	}
@@ -55,7 +55,7 @@ func (g *Gate) withDefaults(params map[string]string) map[string]string {
 }
 
 // withQueryMemory gives a statement its own memory budget.
-func (g *Gate) withQueryMemory(ctx context.Context) context.Context {
+func (g *Executor) withQueryMemory(ctx context.Context) context.Context {
 	limit := g.QueryMemory
 	if limit <= 0 {
 		limit = DefaultQueryMemory

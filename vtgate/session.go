@@ -1,4 +1,4 @@
-package proxy
+package vtgate
 
 import (
 	"context"
@@ -14,12 +14,13 @@ import (
 
 	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-// Gate is the gate-side state every session shares: the planner and the
+// Executor is the gate-side state every session shares: the planner and the
 // shards of each keyspace.
-type Gate struct {
+type Executor struct {
 	Planner *planner.Planner
 	Shards  map[string]map[string]engine.Shard
 	// Coordinator commits transactions that touched several shards
@@ -66,7 +67,7 @@ const (
 )
 
 // NewSession is the SessionFactory: the database name picks the keyspace.
-func (g *Gate) NewSession(ctx context.Context, info StartupInfo) (Session, error) {
+func (g *Executor) NewSession(ctx context.Context, info proxy.StartupInfo) (proxy.Session, error) {
 	name := info.Database
 	if name == "" {
 		name = info.User
@@ -186,7 +187,7 @@ func parseOptions(opts string) map[string]string {
 // backend connections it holds and its open transaction (one shard
 // transaction per shard touched, opened lazily).
 type session struct {
-	gate     *Gate
+	gate     *Executor
 	keyspace string
 	access   *engine.Access // what the user may touch
 	shards   map[string]map[string]engine.Shard
@@ -402,7 +403,7 @@ func (s *session) reserveLocked(ctx context.Context, key string, sh engine.Shard
 	return r, nil
 }
 
-func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (Statement, error) {
+func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (proxy.Statement, error) {
 	ctx = s.withSettings(ctx)
 	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, sql, paramOIDs)
 	if err != nil {
@@ -418,7 +419,7 @@ func (s *session) Prepare(ctx context.Context, sql string, paramOIDs []uint32) (
 // (literals as parameters). The plan is reused only when it passes the
 // statement through unchanged, and then the client's own text is sent: a
 // plan that rewrites SQL is made from the literal text instead.
-func (s *session) PrepareSimple(ctx context.Context, sql string) (Statement, error) {
+func (s *session) PrepareSimple(ctx context.Context, sql string) (proxy.Statement, error) {
 	if !s.gate.Planner.NormalizesLiterals(s.keyspace) {
 		return s.Prepare(ctx, sql, nil)
 	}

@@ -1,4 +1,4 @@
-package proxy
+package vtgate
 
 import (
 	"github.com/jackc/pgx/v5/pgconn"
@@ -11,7 +11,7 @@ const codeInsufficientPrivilege = "42501"
 
 // accessFor is the user's rights: Gate.Access's answer, or everything when
 // the gate has no users (trust: any client may claim any name).
-func (g *Gate) accessFor(user string) *engine.Access {
+func (g *Executor) accessFor(user string) *engine.Access {
 	if g.Access == nil {
 		return engine.FullAccess
 	}
@@ -36,7 +36,7 @@ func (s *session) Access() *engine.Access { return s.access }
 // to the shard unread) is safe for the user: not when the keyspace holds
 // lookup vindex tables the user may not change, since nothing would read
 // the statements that change them.
-func (g *Gate) mayRelay(ks *router.Keyspace, acc *engine.Access) bool {
+func (g *Executor) mayRelay(ks *router.Keyspace, acc *engine.Access) bool {
 	if acc.Admin {
 		return true
 	}
@@ -53,7 +53,7 @@ func (g *Gate) mayRelay(ks *router.Keyspace, acc *engine.Access) bool {
 }
 
 // shardsFor is the shards the user's sessions use.
-func (g *Gate) shardsFor(user string) map[string]map[string]engine.Shard {
+func (g *Executor) shardsFor(user string) map[string]map[string]engine.Shard {
 	if g.ShardsFor != nil {
 		if m := g.ShardsFor(user); m != nil {
 			return m
