@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -130,7 +129,7 @@ func (c *conn) relay(r Relayer) {
 		return
 	}
 	_ = c.nc.SetDeadline(time.Time{})
-	if os.Getenv("VITESS_RELAY_GOROUTINES") == "" && c.pollRelay(r, hc.Conn) {
+	if !c.srv.cfg.RelayGoroutines && c.pollRelay(r, hc.Conn) {
 		c.close()
 		return
 	}

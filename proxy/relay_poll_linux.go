@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -47,38 +46,37 @@ type relayPoller struct {
 	mu    sync.Mutex
 	tasks []func()
 	woken atomic.Bool
+
+	yield   bool // see yieldToPeer
+	stopped bool // set on the loop goroutine by stop
 }
 
-var (
-	pollerOnce sync.Once
-	thePoller  *relayPoller
-	pollerErr  error
-)
-
-func sharedPoller() (*relayPoller, error) {
-	pollerOnce.Do(func() {
-		epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
-		if err != nil {
-			pollerErr = err
-			return
-		}
-		wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
-		if err != nil {
-			unix.Close(epfd)
-			pollerErr = err
-			return
-		}
-		if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
-			unix.Close(epfd)
-			unix.Close(wakefd)
-			pollerErr = err
-			return
-		}
-		thePoller = &relayPoller{epfd: epfd, wakefd: wakefd, pairs: map[int32]*pollPair{}}
-		go thePoller.run()
-	})
-	return thePoller, pollerErr
+// newRelayPoller starts an epoll loop; yield says whether its writes give
+// the CPU to the peer (Config.RelayNoYield turns that off). The server owns
+// it and stops it at Shutdown.
+func newRelayPoller(yield bool) (*relayPoller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	wakefd, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, wakefd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(wakefd)}); err != nil {
+		unix.Close(epfd)
+		unix.Close(wakefd)
+		return nil, err
+	}
+	lp := &relayPoller{epfd: epfd, wakefd: wakefd, pairs: map[int32]*pollPair{}, yield: yield}
+	go lp.run()
+	return lp, nil
 }
+
+// stop ends the loop once the tasks posted before it have run; the server
+// calls it when no connection is left.
+func (lp *relayPoller) stop() { lp.post(func() { lp.stopped = true }) }
 
 // post runs f on the loop goroutine.
 func (lp *relayPoller) post(f func()) {
@@ -115,6 +113,11 @@ func (lp *relayPoller) run() {
 				_, _ = unix.Read(lp.wakefd, buf[:])
 				lp.woken.Store(false)
 				lp.runTasks()
+				if lp.stopped {
+					unix.Close(lp.epfd)
+					unix.Close(lp.wakefd)
+					return
+				}
 				continue
 			}
 			if pp := lp.pairs[ev.Fd]; pp != nil {
@@ -284,7 +287,7 @@ func (pp *pollPair) idle() bool { return pp.pending == 0 && !pp.unsynced }
 // returns when it has ended. It returns false, having changed nothing,
 // when either connection has no file descriptor to poll.
 func (c *conn) pollRelay(r Relayer, back net.Conn) bool {
-	lp, err := sharedPoller()
+	lp, err := c.srv.relayPoller()
 	if err != nil {
 		return false
 	}
@@ -467,7 +470,7 @@ func (pp *pollPair) flushUp() {
 		return
 	}
 	if n > 0 {
-		yieldToPeer()
+		pp.lp.yieldToPeer()
 	}
 	if pp.terminating && !pp.up.pendingOut() {
 		pp.end()
@@ -484,12 +487,9 @@ func (pp *pollPair) flushDown() {
 		return
 	}
 	if n > 0 {
-		yieldToPeer()
+		pp.lp.yieldToPeer()
 	}
 }
-
-// relayYield is off when VITESS_RELAY_YIELD=0 (to measure without it).
-var relayYield = os.Getenv("VITESS_RELAY_YIELD") != "0"
 
 // yieldToPeer gives the CPU up after a write has handed a message on. A
 // socket write wakes its reader, often on this CPU (the kernel expects a
@@ -498,8 +498,8 @@ var relayYield = os.Getenv("VITESS_RELAY_YIELD") != "0"
 // would do. Measured with pgbench -S (8 clients, 2 cores, alternating
 // runs): 10-20% more queries per second. When nothing else is runnable,
 // sched_yield returns at once.
-func yieldToPeer() {
-	if relayYield {
+func (lp *relayPoller) yieldToPeer() {
+	if lp.yield {
 		unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,6 +50,12 @@ type Config struct {
 	AuthTimeout time.Duration
 	// Logger receives connection-level events; default slog.Default().
 	Logger *slog.Logger
+	// RelayGoroutines relays pass-through clients with a goroutine pair
+	// each instead of the epoll loop (Linux); NewServer also sets it when
+	// VITESS_RELAY_GOROUTINES is set. RelayNoYield keeps the epoll loop
+	// from yielding the CPU after each write (VITESS_RELAY_YIELD=0); both
+	// are for measuring.
+	RelayGoroutines, RelayNoYield bool
 }
 
 // Defaults.
@@ -97,6 +104,24 @@ type Server struct {
 	panics  atomic.Int64
 
 	refusing atomic.Int64 // connections being answered 53300
+
+	pollOnce sync.Once // the relay's epoll loop, started by its first client
+	poller   *relayPoller
+	pollErr  error
+}
+
+// relayPoller returns the server's epoll loop for relayed clients.
+func (s *Server) relayPoller() (*relayPoller, error) {
+	s.pollOnce.Do(func() { s.poller, s.pollErr = newRelayPoller(!s.cfg.RelayNoYield) })
+	return s.poller, s.pollErr
+}
+
+// stopPoller ends the epoll loop once no connection is left.
+func (s *Server) stopPoller() {
+	s.pollOnce.Do(func() {}) // no loop starts after this
+	if s.poller != nil {
+		s.poller.stop()
+	}
 }
 
 // NewServer returns a server that opens sessions with factory.
@@ -119,6 +144,9 @@ func NewServer(cfg Config, factory SessionFactory) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// Read once here, never per request.
+	cfg.RelayGoroutines = cfg.RelayGoroutines || os.Getenv("VITESS_RELAY_GOROUTINES") != ""
+	cfg.RelayNoYield = cfg.RelayNoYield || os.Getenv("VITESS_RELAY_YIELD") == "0"
 	s := &Server{
 		cfg:       cfg,
 		factory:   factory,
@@ -366,6 +394,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	}()
 	select {
 	case <-done:
+		s.stopPoller()
 		return nil
 	case <-ctx.Done():
 	}
