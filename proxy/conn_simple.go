@@ -67,7 +67,7 @@ func (c *conn) simpleQuery(sql string) {
 func hasTransactionControl(parts []string) bool {
 	for _, q := range parts {
 		b := []byte(q)
-		w, _ := word(b, skipBlank(b, 0))
+		w, _ := sqltypes.Word(b, sqltypes.SkipBlank(b, 0))
 		switch strings.ToUpper(string(w)) {
 		case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "VACUUM":
 			return true

@@ -342,67 +342,20 @@ func (rl *relayLoop) watchShutdown() {
 // commands: it starts (after white space and comments) with
 // EXPLAIN (ROUTE or SHOW vitess_, in any case.
 func isGateCommand(q []byte) bool {
-	i := skipBlank(q, 0)
-	w, i := word(q, i)
+	i := sqltypes.SkipBlank(q, 0)
+	w, i := sqltypes.Word(q, i)
 	// EqualFold, not ToLower: this runs on every relayed query.
 	switch {
 	case bytes.EqualFold(w, []byte("explain")):
-		i = skipBlank(q, i)
+		i = sqltypes.SkipBlank(q, i)
 		if i >= len(q) || q[i] != '(' {
 			return false
 		}
-		w, _ = word(q, skipBlank(q, i+1))
+		w, _ = sqltypes.Word(q, sqltypes.SkipBlank(q, i+1))
 		return bytes.EqualFold(w, []byte("route"))
 	case bytes.EqualFold(w, []byte("show")):
-		w, _ = word(q, skipBlank(q, i))
+		w, _ = sqltypes.Word(q, sqltypes.SkipBlank(q, i))
 		return len(w) > len("vitess_") && bytes.EqualFold(w[:len("vitess_")], []byte("vitess_"))
 	}
 	return false
-}
-
-// skipBlank skips white space, -- comments and (nested) /* */ comments.
-func skipBlank(q []byte, i int) int {
-	for i < len(q) {
-		switch {
-		case q[i] == ' ' || q[i] == '\t' || q[i] == '\n' || q[i] == '\r' || q[i] == '\f' || q[i] == '\v':
-			i++
-		case bytes.HasPrefix(q[i:], []byte("--")):
-			for i < len(q) && q[i] != '\n' {
-				i++
-			}
-		case bytes.HasPrefix(q[i:], []byte("/*")):
-			depth := 0
-			for i < len(q) {
-				if bytes.HasPrefix(q[i:], []byte("/*")) {
-					depth++
-					i += 2
-				} else if bytes.HasPrefix(q[i:], []byte("*/")) {
-					depth--
-					i += 2
-					if depth == 0 {
-						break
-					}
-				} else {
-					i++
-				}
-			}
-		default:
-			return i
-		}
-	}
-	return i
-}
-
-// word returns the identifier-like word at i (letters, digits, _ and $).
-func word(q []byte, i int) ([]byte, int) {
-	j := i
-	for j < len(q) {
-		b := q[j]
-		if b == '_' || b == '$' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80 {
-			j++
-			continue
-		}
-		break
-	}
-	return q[i:j], j
 }
