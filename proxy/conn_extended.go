@@ -15,7 +15,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 			return sqltypes.Errorf(codeDuplicatePStatement, "prepared statement %q already exists", m.Name)
 		}
 	}
-	parts, err := splitStatements(m.Query)
+	parts, _, err := c.splitQuery(m.Query)
 	if err != nil {
 		return err
 	}

@@ -15,14 +15,14 @@ import (
 func (c *conn) simpleQuery(sql string) {
 	c.closePortals(func(p *portal) bool { return p == c.portals[""] })
 	delete(c.stmts, "")
-	parts, err := splitStatements(sql)
+	parts, implicitOK, err := c.splitQuery(sql)
 	if err != nil {
 		c.sendError(err)
 		return
 	}
 	// Several statements outside a transaction run in an implicit one.
 	var implicit ImplicitTransactor
-	if it, ok := c.sess.(ImplicitTransactor); ok && len(parts) > 1 && !hasTransactionControl(parts) && c.sess.TxStatus() == 'I' {
+	if it, ok := c.sess.(ImplicitTransactor); ok && len(parts) > 1 && implicitOK && c.sess.TxStatus() == 'I' {
 		if it.BeginImplicit(c.ctx) == nil {
 			implicit = it
 		}
@@ -61,20 +61,6 @@ func (c *conn) simpleQuery(sql string) {
 	}
 }
 
-// hasTransactionControl reports a statement that begins or ends a
-// transaction among a query string's statements: then the statements run
-// as written, without an implicit transaction around them.
-func hasTransactionControl(parts []string) bool {
-	for _, q := range parts {
-		b := []byte(q)
-		w, _ := sqltypes.Word(b, sqltypes.SkipBlank(b, 0))
-		switch strings.ToUpper(string(w)) {
-		case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "VACUUM":
-			return true
-		}
-	}
-	return false
-}
 func (c *conn) runSimple(ctx context.Context, q string) error {
 	var stmt Statement
 	var err error
@@ -183,4 +169,15 @@ func (c *conn) binaryRow(row sqltypes.Row, fields []sqltypes.Field, formats []in
 		c.scratch[i] = b
 	}
 	return c.scratch, nil
+}
+
+// splitQuery asks the session for the statements of a query string.
+func (c *conn) splitQuery(sql string) ([]string, bool, error) {
+	if sp, ok := c.sess.(QuerySplitter); ok {
+		return sp.SplitQuery(sql)
+	}
+	if strings.TrimSpace(sql) == "" {
+		return nil, false, nil
+	}
+	return []string{sql}, false, nil
 }

@@ -79,3 +79,12 @@ type CopyStatement interface {
 	// CopyOut runs COPY TO STDOUT, one Write per CopyData message.
 	CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer) (string, error)
 }
+
+// QuerySplitter is a session that splits a Query (or Parse) message's
+// string into its statements, since the wire server knows no SQL, and says
+// whether several may run in one implicit transaction (not when one of
+// them begins or ends a transaction itself). A session without it gets the
+// string as one statement.
+type QuerySplitter interface {
+	SplitQuery(sql string) (parts []string, implicitOK bool, err error)
+}

@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	pg_query "github.com/pganalyze/pg_query_go/v6"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgconn/ctxwatch"
@@ -57,7 +59,13 @@ var (
 )
 
 func (s *testSession) TxStatus() byte { return s.tx }
-func (s *testSession) Close()         { s.closed.Add(1) }
+
+// SplitQuery splits with the parser, as the gate's sessions do.
+func (s *testSession) SplitQuery(sql string) ([]string, bool, error) {
+	parts, err := pg_query.SplitWithParser(sql, true)
+	return parts, true, err
+}
+func (s *testSession) Close() { s.closed.Add(1) }
 func (s *testSession) ParameterStatus() map[string]string {
 	ps := s.changed
 	s.changed = nil

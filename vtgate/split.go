@@ -1,8 +1,10 @@
-package proxy
+package vtgate
 
 import (
 	"strings"
 
+	"github.com/dotdo/vitess/planner"
+	"github.com/dotdo/vitess/sqltypes"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
@@ -54,4 +56,28 @@ func singleStatement(sql string) (string, bool) {
 		}
 	}
 	return strings.TrimSpace(sql[:end]), true
+}
+
+// hasTransactionControl reports a statement that begins or ends a
+// transaction among a query string's statements: then the statements run
+// as written, without an implicit transaction around them.
+func hasTransactionControl(parts []string) bool {
+	for _, q := range parts {
+		b := []byte(q)
+		w, _ := sqltypes.Word(b, sqltypes.SkipBlank(b, 0))
+		switch strings.ToUpper(string(w)) {
+		case "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE", "VACUUM":
+			return true
+		}
+	}
+	return false
+}
+
+// SplitQuery implements proxy.QuerySplitter.
+func (s *session) SplitQuery(sql string) ([]string, bool, error) {
+	parts, err := splitStatements(sql)
+	if err != nil {
+		return nil, false, planner.ParseError(err)
+	}
+	return parts, !hasTransactionControl(parts), nil
 }
