@@ -2,14 +2,12 @@ package planner
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pganalyze/pg_query_go/v6/parser"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dotdo/vitess/engine"
@@ -118,11 +116,8 @@ func (p *Planner) Plan(ctx context.Context, env engine.Env, keyspace, sql string
 
 // ParseError converts a pg_query parse error to 42601 with its position.
 func ParseError(err error) error {
-	var pe *parser.Error
-	if errors.As(err, &pe) {
-		e := sqltypes.Errorf("42601", "%s", pe.Message)
-		e.Position = int32(pe.Cursorpos)
-		return e
+	if pe := sqltypes.AsParseError(err); pe != nil {
+		return pe
 	}
 	return sqltypes.Errorf("42601", "%s", err.Error())
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
-	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
 
 	"github.com/dotdo/vitess/sqltypes"
 )
@@ -57,9 +56,8 @@ func toPgError(err error) *pgconn.PgError {
 		}
 		return &out
 	}
-	var qe *pgparser.Error
-	if errors.As(err, &qe) {
-		return &pgconn.PgError{Severity: "ERROR", Code: codeSyntaxError, Message: qe.Message, Position: int32(qe.Cursorpos)}
+	if pe := sqltypes.AsParseError(err); pe != nil {
+		return pe
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
