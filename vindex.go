@@ -52,7 +52,7 @@ func (g *gate) serveBackfill(w http.ResponseWriter, r *http.Request) {
 		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})
 		return
 	}
-	res, err := g.planner.Backfill(r.Context(), req.Keyspace, req.Table, req.Vindex, g.coord.Commit)
+	res, err := g.planner.Backfill(r.Context(), req.Keyspace, req.Table, req.Vindex, g.coord)
 	if err != nil {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 		json.NewEncoder(w).Encode(map[string]string{"error": err.Error()})

@@ -138,3 +138,9 @@ type DescribeEnv interface {
 type InsertIDReporter interface {
 	ReportInsertID(id int64)
 }
+
+// Committer commits the shard transactions of one client transaction
+// atomically (two-phase commit when there are several).
+type Committer interface {
+	Commit(ctx context.Context, parts []Participant) error
+}

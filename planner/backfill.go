@@ -23,9 +23,6 @@ type BackfillResult struct {
 	Entries  int64  `json:"entries"` // lookup rows written or corrected
 }
 
-// Committer commits shard transactions atomically (the gate's two-phase
-// commit coordinator).
-type Committer func(ctx context.Context, parts []engine.Participant) error
 
 // Backfill builds a lookup vindex's table for the rows a table already
 // has: every row's value gets its entry (a non-unique lookup's refs become
@@ -36,7 +33,7 @@ type Committer func(ctx context.Context, parts []engine.Participant) error
 // transaction), so the result is exact even while clients write. Entries
 // for values no row has any more are left alone. A unique lookup that
 // finds one value on two rows fails with 23505 naming it.
-func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, commit Committer) (BackfillResult, error) {
+func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, commit engine.Committer) (BackfillResult, error) {
 	res := BackfillResult{Keyspace: keyspace, Table: table, Vindex: vindex}
 	ks, ok := p.VSchema.Keyspaces[keyspace]
 	if !ok {
@@ -88,7 +85,7 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 	return res, nil
 }
 
-func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *engine.LookupTable, shard string, commit Committer) (int64, int64, error) {
+func (p *Planner) backfillShard(ctx context.Context, ks *router.Keyspace, t *router.Table, lt *engine.LookupTable, shard string, commit engine.Committer) (int64, int64, error) {
 	// The shards' lock graph sees the backfill as one more transaction.
 	ctx = sqltypes.WithTxOwner(ctx, sqltypes.NewTxOwner())
 	env := &txEnv{p: p, txs: map[[2]string]engine.Tx{}}
@@ -188,7 +185,7 @@ func (e *txEnv) DescribeConnIn(ctx context.Context, keyspace, shard string) (eng
 	return e.ConnIn(ctx, keyspace, shard)
 }
 
-func (e *txEnv) commit(ctx context.Context, commit Committer) error {
+func (e *txEnv) commit(ctx context.Context, commit engine.Committer) error {
 	var parts []engine.Participant
 	for _, k := range e.order {
 		parts = append(parts, engine.Participant{Keyspace: k[0], Shard: k[1], Tx: e.txs[k]})
@@ -203,7 +200,7 @@ func (e *txEnv) commit(ctx context.Context, commit Committer) error {
 		}
 		return fmt.Errorf("a backfill over several shards needs the commit coordinator")
 	}
-	return commit(ctx, parts)
+	return commit.Commit(ctx, parts)
 }
 
 func (e *txEnv) rollback(ctx context.Context) {

@@ -20,7 +20,7 @@ type Executor struct {
 	Shards  map[string]map[string]engine.Shard
 	// Coordinator commits transactions that touched several shards
 	// (two-phase commit, shards.Coordinator); without it they are refused.
-	Coordinator Committer
+	Coordinator engine.Committer
 	// Reporter answers SHOW vitess_status, vitess_shards, vitess_vschema.
 	Reporter Reporter
 	// Observe, when set, is told each planned statement's plan type, the
@@ -46,10 +46,6 @@ type Executor struct {
 	ShardsFor func(user string) map[string]map[string]engine.Shard
 }
 
-// Committer commits the shard transactions of one client transaction.
-type Committer interface {
-	Commit(ctx context.Context, parts []engine.Participant) error
-}
 
 // Pool modes (per keyspace, like PgBouncer's).
 const (
