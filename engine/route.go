@@ -254,12 +254,10 @@ func (r *Route) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, e
 		return streams[0], nil
 	}
 	c := &concatRows{fields: r.Fields, streams: streams, emptyTag: r.EmptyTag, oneTag: r.OneTag}
-	if len(streams) > 0 {
-		if e, ok := streams[0].(sqltypes.Encoded); ok {
-			return &encodedConcat{concatRows: c, formats: e.Formats()}, nil
-		}
+	if len(streams) == 0 {
+		return c, nil
 	}
-	return c, nil
+	return sqltypes.WithFormatsOf(c, streams[0]), nil
 }
 
 // Explain prints the route, its shards and its SQL.
@@ -339,14 +337,6 @@ func (c *concatRows) Close() {
 		c.streams[c.i].Close()
 	}
 }
-
-// encodedConcat is a concatenation of streams already in the client's formats.
-type encodedConcat struct {
-	*concatRows
-	formats []int16
-}
-
-func (e *encodedConcat) Formats() []int16 { return e.formats }
 
 // SumTags adds up the row counts of command tags from several shards
 // ("UPDATE 2" + "UPDATE 3" = "UPDATE 5"; "INSERT 0 1" + "INSERT 0 2" = "INSERT 0 3").

@@ -46,7 +46,6 @@ type Executor struct {
 	ShardsFor func(user string) map[string]map[string]engine.Shard
 }
 
-
 // Pool modes (per keyspace, like PgBouncer's).
 const (
 	// PoolSession gives each client its own backend connection on every

@@ -138,19 +138,8 @@ func (st *statement) implicitTransaction(ctx context.Context, b *sqltypes.Bound)
 	if err := s.commit(ctx, finish()); err != nil {
 		return nil, err
 	}
-	if e, ok := rows.(sqltypes.Encoded); ok {
-		return &encodedBuffer{Buffered: out, formats: e.Formats()}, nil
-	}
-	return out, nil
+	return sqltypes.WithFormatsOf(out, rows), nil
 }
-
-// encodedBuffer is a buffered stream of rows already in the client's formats.
-type encodedBuffer struct {
-	*sqltypes.Buffered
-	formats []int16
-}
-
-func (e *encodedBuffer) Formats() []int16 { return e.formats }
 
 // parseDuration reads a Postgres time setting: a number of milliseconds, or
 // a number with a unit (us, ms, s, min, h, d).
@@ -174,11 +163,7 @@ func parseDuration(v string) (time.Duration, bool) {
 
 // withStop calls stop when the stream is closed.
 func withStop(r sqltypes.Rows, stop context.CancelFunc) sqltypes.Rows {
-	w := &stopRows{Rows: r, stop: stop}
-	if e, ok := r.(sqltypes.Encoded); ok {
-		return &stopEncoded{stopRows: w, formats: e.Formats()}
-	}
-	return w
+	return sqltypes.WithFormatsOf(&stopRows{Rows: r, stop: stop}, r)
 }
 
 type stopRows struct {
@@ -187,13 +172,6 @@ type stopRows struct {
 }
 
 func (r *stopRows) Close() { r.Rows.Close(); r.stop() }
-
-type stopEncoded struct {
-	*stopRows
-	formats []int16
-}
-
-func (r *stopEncoded) Formats() []int16 { return r.formats }
 
 func (st *statement) execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
@@ -214,20 +192,8 @@ func (st *statement) execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 	if st.plan.SchemaChange {
 		s.gate.Planner.SchemaChanged()
 	}
-	w := &watchRows{Rows: rows, s: s}
-	if e, ok := rows.(sqltypes.Encoded); ok {
-		return &watchEncoded{watchRows: w, formats: e.Formats()}, nil
-	}
-	return w, nil
+	return sqltypes.WithFormatsOf(&watchRows{Rows: rows, s: s}, rows), nil
 }
-
-// watchEncoded keeps a forwarded stream's formats visible to the wire server.
-type watchEncoded struct {
-	*watchRows
-	formats []int16
-}
-
-func (w *watchEncoded) Formats() []int16 { return w.formats }
 
 // watchRows marks the transaction failed when streaming fails midway.
 type watchRows struct {
