@@ -10,10 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dotdo/vitess/metastore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"github.com/dotdo/vitess/router"
 )
 
 // shardCounts returns how many rows of table each shard file holds, read
@@ -250,7 +249,7 @@ func TestEvenShardNames(t *testing.T) {
 	if strings.Join(names, " ") != "-40 40-80 80-c0 c0-" {
 		t.Errorf("shards %v", names)
 	}
-	_ = router.SequenceBlock
+	_ = metastore.SequenceBlock
 }
 
 // TestKeyspaces: the database name picks the keyspace; an unsharded

@@ -20,6 +20,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
@@ -209,7 +210,7 @@ func loadConfig(o options) (*router.Config, error) {
 // gate is a running gate: shards, wire server and admin server.
 type gate struct {
 	tablets []*shards.Tablet
-	meta    *router.Meta
+	meta    *metastore.Store
 	server  *proxy.Server
 	admin   *http.Server
 	// adminCfg is what the admin HTTP was started with (token, pprof).
@@ -241,7 +242,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err != nil {
 		return nil, err
 	}
-	if g.meta, err = router.OpenMeta(ctx, cfg.Metadata); err != nil {
+	if g.meta, err = metastore.Open(ctx, cfg.Metadata); err != nil {
 		return nil, err
 	}
 	vs, err := router.NewVSchema(ctx, cfg.Keyspaces, g.meta)
@@ -297,7 +298,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	go resolveLoop(bg, coord, time.Duration(cfg.Transactions.ResolveInterval), log)
 	g.plans = newPlanMetrics()
 	g.rep = &reporter{vs: vs, tablets: func() []*shards.Tablet { return g.tablets }}
-	pl := planner.New(vs, shardMap, router.NewSequences(g.meta))
+	pl := planner.New(vs, shardMap, metastore.NewSequences(g.meta))
 	g.planner, g.coord = pl, coord
 	gw := &vtgate.Executor{Planner: pl, Shards: shardMap, Coordinator: coord, Visibility: visibility, Reporter: g.rep,
 		Observe: g.plans.observe, Defaults: cfg.Defaults, QueryMemory: int64(cfg.Limits.QueryMemory)}

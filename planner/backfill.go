@@ -23,7 +23,6 @@ type BackfillResult struct {
 	Entries  int64  `json:"entries"` // lookup rows written or corrected
 }
 
-
 // Backfill builds a lookup vindex's table for the rows a table already
 // has: every row's value gets its entry (a non-unique lookup's refs become
 // the number of rows sharing value and keyspace id). It works one data

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
@@ -20,7 +21,7 @@ import (
 type Planner struct {
 	VSchema *router.VSchema
 	Shards  map[string]map[string]engine.Shard // keyspace -> shard name -> shard
-	Seq     *router.Sequences
+	Seq     *metastore.Sequences
 
 	gen        atomic.Uint64 // bumped by every schema change
 	mu         sync.Mutex
@@ -29,7 +30,7 @@ type Planner struct {
 }
 
 // New returns a planner.
-func New(vs *router.VSchema, shards map[string]map[string]engine.Shard, seq *router.Sequences) *Planner {
+func New(vs *router.VSchema, shards map[string]map[string]engine.Shard, seq *metastore.Sequences) *Planner {
 	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}, textOrders: map[string]textOrder{}}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
@@ -41,7 +42,7 @@ func testPlanner(t testing.TB) *planner.Planner {
 	for _, n := range names {
 		kc.Shards[n] = "sqlite:" + filepath.Join(dir, n+".db")
 	}
-	meta, err := router.OpenMeta(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
+	meta, err := metastore.Open(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func testPlanner(t testing.TB) *planner.Planner {
 		t.Fatal(err)
 	}
 	r.Close()
-	return planner.New(vs, map[string]map[string]engine.Shard{"main": sm, "lookup": {"-": lt}}, router.NewSequences(meta))
+	return planner.New(vs, map[string]map[string]engine.Shard{"main": sm, "lookup": {"-": lt}}, metastore.NewSequences(meta))
 }
 
 // TestPlansGolden plans each query of testdata/plans.txt and compares the

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/router"
 )
 
@@ -15,7 +16,7 @@ func ExampleKeyspace_ShardForValue() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "router-example")
 	defer os.RemoveAll(dir)
-	meta, _ := router.OpenMeta(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
+	meta, _ := metastore.Open(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
 	defer meta.Close()
 	cfg, _ := router.DefaultKeyspace(dir, 4)
 	cfg["main"].Tables = map[string]router.TableConfig{"users": {Vindex: &router.VindexConfig{Type: "hash", Columns: []string{"id"}}}}

@@ -727,16 +727,30 @@ func TestRangeSame(t *testing.T) {
 	}
 }
 
-// openTestMeta opens a metadata store on a temp SQLite file.
-func openTestMeta(t *testing.T) *Meta {
-	t.Helper()
-	meta, err := OpenMeta(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
-	if err != nil {
-		t.Fatal(err)
+// memRegistry keeps registrations in memory (the metadata store is
+// tested in package metastore; router does no I/O).
+type memRegistry struct{ recs map[[2]string]Table }
+
+func (m *memRegistry) LoadTables(context.Context) ([]TableRecord, error) {
+	var out []TableRecord
+	for k, t := range m.recs {
+		out = append(out, TableRecord{Keyspace: k[0], Table: t})
 	}
-	t.Cleanup(func() { meta.Close() })
-	return meta
+	return out, nil
 }
+
+func (m *memRegistry) SaveTable(_ context.Context, ks string, t Table) error {
+	t.Registered = true
+	m.recs[[2]string{ks, t.Name}] = t
+	return nil
+}
+
+func (m *memRegistry) DeleteTable(_ context.Context, ks, name string) error {
+	delete(m.recs, [2]string{ks, name})
+	return nil
+}
+
+func openTestMeta(*testing.T) Registry { return &memRegistry{recs: map[[2]string]Table{}} }
 
 func TestPlacingVindexesInKeyspace(t *testing.T) {
 	dir := t.TempDir()

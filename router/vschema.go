@@ -104,12 +104,12 @@ func (k *Keyspace) ShardForValue(t *Table, v any) (string, error) {
 // VSchema holds every keyspace and persists auto-registered tables.
 type VSchema struct {
 	Keyspaces map[string]*Keyspace
-	meta      *Meta
+	meta      Registry
 }
 
 // NewVSchema builds the routing state from the config and the tables
 // registered in the metadata store.
-func NewVSchema(ctx context.Context, cfg map[string]*KeyspaceConfig, meta *Meta) (*VSchema, error) {
+func NewVSchema(ctx context.Context, cfg map[string]*KeyspaceConfig, meta Registry) (*VSchema, error) {
 	vs := &VSchema{Keyspaces: map[string]*Keyspace{}, meta: meta}
 	for name, kc := range cfg {
 		ks := &Keyspace{Name: name, Sharded: kc.Sharded, URLs: map[string]string{}, Vindexes: kc.Vindexes, Pool: kc.Pool, MaxTransactions: kc.MaxTransactions, tables: map[string]*Table{}}

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/dotdo/vitess/engine"
-	"github.com/dotdo/vitess/router"
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -42,10 +42,10 @@ import (
 // GIDPrefix starts the global id of every transaction the gate prepares.
 const GIDPrefix = "vt-"
 
-// DecisionLog is where commit decisions are kept durably (router.Meta).
+// DecisionLog is where commit decisions are kept durably (metastore.Store).
 type DecisionLog interface {
 	Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error)
-	Decisions(ctx context.Context, outcome string) ([]router.Decision, error)
+	Decisions(ctx context.Context, outcome string) ([]metastore.Decision, error)
 	Forget(ctx context.Context, dtids ...string) error
 	ForgetAbortsBefore(ctx context.Context, t time.Time) error
 }

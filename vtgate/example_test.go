@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
@@ -20,7 +21,7 @@ func ExampleVTGate() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "vtgate-example")
 	defer os.RemoveAll(dir)
-	meta, _ := router.OpenMeta(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
+	meta, _ := metastore.Open(ctx, "sqlite:"+filepath.Join(dir, "meta.db"))
 	defer meta.Close()
 	cfg, _ := router.DefaultKeyspace(dir, 2) // keyspace main: -80, 80-
 	vs, err := router.NewVSchema(ctx, cfg, meta)
@@ -36,7 +37,7 @@ func ExampleVTGate() {
 		defer t.Close()
 		tablets["main"][s] = t
 	}
-	gate, _ := vtgate.NewVTGate(planner.New(vs, tablets, router.NewSequences(meta)), "main")
+	gate, _ := vtgate.NewVTGate(planner.New(vs, tablets, metastore.NewSequences(meta)), "main")
 
 	gate.Execute(ctx, `CREATE TABLE users (id bigint PRIMARY KEY, name text)`, nil)
 	res, _ := gate.Execute(ctx, `INSERT INTO users VALUES (1, 'Ann'), (2, 'Bob'), (3, 'Cy')`, nil)

@@ -1,4 +1,4 @@
-package router
+package metastore
 
 import (
 	"context"
@@ -12,7 +12,7 @@ const SequenceBlock = 1000
 // Sequences hands out global ids from blocks reserved in the metadata store,
 // so ids are unique across shards and across gates sharing the store.
 type Sequences struct {
-	meta *Meta
+	meta *Store
 	mu   sync.Mutex
 	cur  map[string]*block
 }
@@ -20,7 +20,7 @@ type Sequences struct {
 type block struct{ next, end int64 }
 
 // NewSequences serves sequences from meta.
-func NewSequences(meta *Meta) *Sequences {
+func NewSequences(meta *Store) *Sequences {
 	return &Sequences{meta: meta, cur: map[string]*block{}}
 }
 

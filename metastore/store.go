@@ -1,4 +1,4 @@
-package router
+package metastore
 
 import (
 	"context"
@@ -10,31 +10,26 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dotdo/vitess/router"
 	_ "github.com/jackc/pgx/v5/stdlib" // metadata: postgres://
 	_ "modernc.org/sqlite"             // metadata: sqlite:PATH
 )
 
-// Meta is the gate's metadata store: auto-registered tables, sequence
+// Store is the gate's metadata store: auto-registered tables, sequence
 // blocks and the decision log of multi-shard commits. It is a SQLite file
 // by default, or a Postgres database that several gates share; every write
 // is one statement or one transaction so a crash never leaves half a
 // record, and no write reads a value it then overwrites (two gates may
 // write at once).
-type Meta struct {
+type Store struct {
 	db *sql.DB
 	pg bool // Postgres: $n placeholders
 }
 
-// TableRecord is a persisted table registration.
-type TableRecord struct {
-	Keyspace string
-	Table    Table
-}
-
-// OpenMeta opens the metadata store named by url: "sqlite:PATH" or a
+// Open opens the metadata store named by url: "sqlite:PATH" or a
 // postgres:// URL.
-func OpenMeta(ctx context.Context, url string) (*Meta, error) {
-	m := &Meta{}
+func Open(ctx context.Context, url string) (*Store, error) {
+	m := &Store{}
 	var err error
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
@@ -59,26 +54,14 @@ func OpenMeta(ctx context.Context, url string) (*Meta, error) {
 	} {
 		if _, err := m.db.ExecContext(ctx, s); err != nil {
 			m.db.Close()
-			return nil, fmt.Errorf("metadata %s: %w", RedactURL(url), err)
+			return nil, fmt.Errorf("metadata %s: %w", router.RedactURL(url), err)
 		}
 	}
 	return m, nil
 }
 
-// RedactURL hides a URL's password (messages, the decision log).
-func RedactURL(u string) string {
-	if i := strings.Index(u, "://"); i >= 0 {
-		if at := strings.Index(u[i+3:], "@"); at >= 0 {
-			if c := strings.Index(u[i+3:i+3+at], ":"); c >= 0 {
-				return u[:i+3+c] + ":xxxxx" + u[i+3+at:]
-			}
-		}
-	}
-	return u
-}
-
 // q rewrites ? placeholders as $n for Postgres.
-func (m *Meta) q(s string) string {
+func (m *Store) q(s string) string {
 	if !m.pg {
 		return s
 	}
@@ -96,23 +79,23 @@ func (m *Meta) q(s string) string {
 }
 
 // Close closes the store.
-func (m *Meta) Close() error { return m.db.Close() }
+func (m *Store) Close() error { return m.db.Close() }
 
 type tableDef struct {
-	Type          TableType            `json:"type"`
-	VindexType    string               `json:"vindexType,omitempty"`
-	Columns       []string             `json:"columns,omitempty"`
-	AutoIncrement *AutoIncrementConfig `json:"autoIncrement,omitempty"`
+	Type          router.TableType            `json:"type"`
+	VindexType    string                      `json:"vindexType,omitempty"`
+	Columns       []string                    `json:"columns,omitempty"`
+	AutoIncrement *router.AutoIncrementConfig `json:"autoIncrement,omitempty"`
 }
 
 // LoadTables returns every registered table.
-func (m *Meta) LoadTables(ctx context.Context) ([]TableRecord, error) {
+func (m *Store) LoadTables(ctx context.Context) ([]router.TableRecord, error) {
 	rows, err := m.db.QueryContext(ctx, `SELECT keyspace, name, def FROM tables`)
 	if err != nil {
 		return nil, fmt.Errorf("metadata: %w", err)
 	}
 	defer rows.Close()
-	var out []TableRecord
+	var out []router.TableRecord
 	for rows.Next() {
 		var ks, name, def string
 		if err := rows.Scan(&ks, &name, &def); err != nil {
@@ -122,13 +105,13 @@ func (m *Meta) LoadTables(ctx context.Context) ([]TableRecord, error) {
 		if err := json.Unmarshal([]byte(def), &d); err != nil {
 			return nil, fmt.Errorf("metadata: table %s.%s: %w", ks, name, err)
 		}
-		out = append(out, TableRecord{Keyspace: ks, Table: Table{Name: name, Type: d.Type, VindexType: d.VindexType, Columns: d.Columns, AutoIncrement: d.AutoIncrement, Registered: true}})
+		out = append(out, router.TableRecord{Keyspace: ks, Table: router.Table{Name: name, Type: d.Type, VindexType: d.VindexType, Columns: d.Columns, AutoIncrement: d.AutoIncrement, Registered: true}})
 	}
 	return out, rows.Err()
 }
 
 // SaveTable persists a registration.
-func (m *Meta) SaveTable(ctx context.Context, keyspace string, t Table) error {
+func (m *Store) SaveTable(ctx context.Context, keyspace string, t router.Table) error {
 	def, _ := json.Marshal(tableDef{Type: t.Type, VindexType: t.VindexType, Columns: t.Columns, AutoIncrement: t.AutoIncrement})
 	_, err := m.db.ExecContext(ctx, m.q(`INSERT INTO tables (keyspace, name, def) VALUES (?, ?, ?) ON CONFLICT (keyspace, name) DO UPDATE SET def = excluded.def`), keyspace, t.Name, string(def))
 	if err != nil {
@@ -138,7 +121,7 @@ func (m *Meta) SaveTable(ctx context.Context, keyspace string, t Table) error {
 }
 
 // DeleteTable removes a registration.
-func (m *Meta) DeleteTable(ctx context.Context, keyspace, name string) error {
+func (m *Store) DeleteTable(ctx context.Context, keyspace, name string) error {
 	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM tables WHERE keyspace = ? AND name = ?`), keyspace, name); err != nil {
 		return fmt.Errorf("metadata: delete table %s: %w", name, err)
 	}
@@ -147,7 +130,7 @@ func (m *Meta) DeleteTable(ctx context.Context, keyspace, name string) error {
 
 // ReserveBlock durably reserves n values of a sequence and returns the first;
 // the caller owns [first, first+n). Values start at 1.
-func (m *Meta) ReserveBlock(ctx context.Context, name string, n int64) (int64, error) {
+func (m *Store) ReserveBlock(ctx context.Context, name string, n int64) (int64, error) {
 	// One statement: gates sharing the store never hand out a block twice.
 	var end int64
 	err := m.db.QueryRowContext(ctx, m.q(`INSERT INTO sequences (name, next_value) VALUES (?, ?)
@@ -172,7 +155,7 @@ type Decision struct {
 // Decide records outcome for dtid unless an outcome is already recorded,
 // and returns the recorded one: the first writer wins. Records of finished
 // transactions named in forget are removed in the same write (one sync).
-func (m *Meta) Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error) {
+func (m *Store) Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error) {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return "", fmt.Errorf("decision log: %w", err)
@@ -195,7 +178,7 @@ func (m *Meta) Decide(ctx context.Context, dtid, outcome string, record []byte, 
 	return got, nil
 }
 
-func (m *Meta) forget(ctx context.Context, tx *sql.Tx, dtids []string) error {
+func (m *Store) forget(ctx context.Context, tx *sql.Tx, dtids []string) error {
 	if len(dtids) == 0 {
 		return nil
 	}
@@ -211,7 +194,7 @@ func (m *Meta) forget(ctx context.Context, tx *sql.Tx, dtids []string) error {
 }
 
 // Decisions returns the log's records with the given outcome.
-func (m *Meta) Decisions(ctx context.Context, outcome string) ([]Decision, error) {
+func (m *Store) Decisions(ctx context.Context, outcome string) ([]Decision, error) {
 	rows, err := m.db.QueryContext(ctx, m.q(`SELECT dtid, outcome, record, created_ms FROM decisions WHERE outcome = ? ORDER BY created_ms`), outcome)
 	if err != nil {
 		return nil, fmt.Errorf("decision log: %w", err)
@@ -232,7 +215,7 @@ func (m *Meta) Decisions(ctx context.Context, outcome string) ([]Decision, error
 }
 
 // Forget removes finished transactions' records.
-func (m *Meta) Forget(ctx context.Context, dtids ...string) error {
+func (m *Store) Forget(ctx context.Context, dtids ...string) error {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("decision log: %w", err)
@@ -249,7 +232,7 @@ func (m *Meta) Forget(ctx context.Context, dtids ...string) error {
 
 // ForgetAbortsBefore removes abort records older than t (a coordinator
 // gives up long before).
-func (m *Meta) ForgetAbortsBefore(ctx context.Context, t time.Time) error {
+func (m *Store) ForgetAbortsBefore(ctx context.Context, t time.Time) error {
 	if _, err := m.db.ExecContext(ctx, m.q(`DELETE FROM decisions WHERE outcome = 'abort' AND created_ms < ?`), t.UnixMilli()); err != nil {
 		return fmt.Errorf("decision log: %w", err)
 	}
