@@ -25,6 +25,7 @@ import (
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
+	"github.com/dotdo/vitess/txn"
 	"github.com/dotdo/vitess/vtgate"
 )
 
@@ -221,7 +222,7 @@ type gate struct {
 	rep      *reporter
 	plans    *planMetrics
 	planner  *planner.Planner
-	coord    *shards.Coordinator
+	coord    *txn.Coordinator
 
 	// loginTablets reach Postgres shards as users' shardUser roles.
 	loginTablets []*shards.Tablet
@@ -280,10 +281,10 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	}
 	shards.SetLockWait(time.Duration(cfg.Transactions.LockWait))
 	visibility := &sync.RWMutex{}
-	coord := &shards.Coordinator{
+	coord := &txn.Coordinator{
 		Log:        g.meta,
 		Visibility: visibility,
-		Tablets:    func() []*shards.Tablet { return append(g.tablets[:len(g.tablets):len(g.tablets)], g.loginTablets...) },
+		Tablets:    g.txnShards,
 		AbortAfter: time.Duration(cfg.Transactions.AbortAfter),
 		Logger:     log,
 		Failpoint:  os.Getenv("VITESS_FAILPOINT"),
@@ -367,7 +368,7 @@ func checkTwoPhase(ctx context.Context, vs *router.VSchema, shardMap map[string]
 }
 
 // resolveLoop runs the commit resolver every interval (default 10s).
-func resolveLoop(ctx context.Context, c *shards.Coordinator, every time.Duration, log *slog.Logger) {
+func resolveLoop(ctx context.Context, c *txn.Coordinator, every time.Duration, log *slog.Logger) {
 	if every <= 0 {
 		every = 10 * time.Second
 	}
@@ -406,4 +407,17 @@ func (g *gate) Close(ctx context.Context) error {
 		g.meta.Close()
 	}
 	return nil
+}
+
+// txnShards are the coordinator's shards: every tablet, the login roles'
+// too (they read the same databases).
+func (g *gate) txnShards() []txn.Shard {
+	out := make([]txn.Shard, 0, len(g.tablets)+len(g.loginTablets))
+	for _, t := range g.tablets {
+		out = append(out, t)
+	}
+	for _, t := range g.loginTablets {
+		out = append(out, t)
+	}
+	return out
 }

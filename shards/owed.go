@@ -24,8 +24,8 @@ type owedSet struct {
 	m  map[string][]byte // gid -> SQLite redo (nil for Postgres)
 }
 
-// owe records a commit this tablet must finish before it serves again.
-func (t *Tablet) owe(gid string, redo []byte) {
+// Owe records a commit this tablet must finish before it serves again.
+func (t *Tablet) Owe(gid string, redo []byte) {
 	t.owed.mu.Lock()
 	defer t.owed.mu.Unlock()
 	if t.owed.m == nil {
@@ -37,8 +37,8 @@ func (t *Tablet) owe(gid string, redo []byte) {
 	}
 }
 
-// paid forgets an owed commit that a resolver finished.
-func (t *Tablet) paid(gid string) {
+// Paid forgets an owed commit that a resolver finished.
+func (t *Tablet) Paid(gid string) {
 	t.owed.mu.Lock()
 	defer t.owed.mu.Unlock()
 	if _, ok := t.owed.m[gid]; ok {

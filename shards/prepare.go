@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -15,18 +14,13 @@ import (
 	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
+	"github.com/dotdo/vitess/txn"
 )
 
 // Two-phase commit on the shards: phase one (Prepare) on a transaction,
 // and what a resolver needs to finish or undo prepared transactions after
 // a crash. On Postgres, PREPARE TRANSACTION keeps the transaction on the
 // server; on SQLite see sqlite_redo.go.
-
-// PreparedXact is a prepared transaction found on a shard.
-type PreparedXact struct {
-	GID      string
-	Prepared time.Time
-}
 
 // Prepare runs PREPARE TRANSACTION: the transaction leaves the connection
 // (which goes back to the pool, or stays with its client) and waits on the
@@ -100,14 +94,14 @@ func (e *Postgres) FinishPrepared(ctx context.Context, gid string, commit bool) 
 // id starts with prefix and that this role prepared: each of the gate's
 // shard roles (users' shardUser) finishes its own, which only it (or a
 // superuser) may.
-func (e *Postgres) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXact, error) {
+func (e *Postgres) PreparedXacts(ctx context.Context, prefix string) ([]txn.PreparedXact, error) {
 	rows, err := e.Query(sqltypes.WithSettings(ctx, nil),
 		`SELECT gid, (extract(epoch FROM prepared) * 1000)::bigint FROM pg_prepared_xacts WHERE database = current_database() AND owner = current_user AND starts_with(gid, $1)`, []any{prefix})
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []PreparedXact
+	var out []txn.PreparedXact
 	for {
 		r, err := rows.Next(ctx)
 		if err != nil {
@@ -117,7 +111,7 @@ func (e *Postgres) PreparedXacts(ctx context.Context, prefix string) ([]Prepared
 			return nil, err
 		}
 		ms, _ := strconv.ParseInt(string(r[1]), 10, 64)
-		out = append(out, PreparedXact{GID: string(r[0]), Prepared: time.UnixMilli(ms)})
+		out = append(out, txn.PreparedXact{GID: string(r[0]), Prepared: time.UnixMilli(ms)})
 	}
 }
 
@@ -205,24 +199,9 @@ func (t *Tablet) Location() string {
 	return router.RedactURL(t.URL)
 }
 
-// databaseOf is a Location without its user: tablets of the same
-// Postgres database as different roles have the same one.
-func databaseOf(location string) string {
-	u, err := url.Parse(location)
-	if err != nil || u.Scheme == "sqlite" || u.Host == "" {
-		return location
-	}
-	u.User = nil
-	q := u.Query()
-	q.Del("user")
-	q.Del("password")
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 // PreparedXacts lists the shard's prepared transactions with the prefix
 // (none on engines that keep none).
-func (t *Tablet) PreparedXacts(ctx context.Context, prefix string) ([]PreparedXact, error) {
+func (t *Tablet) PreparedXacts(ctx context.Context, prefix string) ([]txn.PreparedXact, error) {
 	defer t.enter()()
 	e, ok := t.eng().(*Postgres)
 	if !ok {

@@ -19,7 +19,7 @@ type Executor struct {
 	Planner *planner.Planner
 	Shards  map[string]map[string]engine.Shard
 	// Coordinator commits transactions that touched several shards
-	// (two-phase commit, shards.Coordinator); without it they are refused.
+	// (two-phase commit, txn.Coordinator); without it they are refused.
 	Coordinator engine.Committer
 	// Reporter answers SHOW vitess_status, vitess_shards, vitess_vschema.
 	Reporter Reporter

@@ -1,4 +1,4 @@
-package shards
+package txn
 
 import (
 	"context"
@@ -54,7 +54,7 @@ type DecisionLog interface {
 type Coordinator struct {
 	Log DecisionLog
 	// Tablets lists the gate's tablets (the resolver's shards).
-	Tablets func() []*Tablet
+	Tablets func() []Shard
 	// AbortAfter is how long a prepared transaction with no decision is
 	// left to its coordinator before a resolver aborts it (default 30s).
 	AbortAfter time.Duration
@@ -149,39 +149,17 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 		return sqltypes.Unsupported("a multi-shard commit needs the decision log")
 	}
 	dtid := newDTID()
+	prepared, err := prepareAll(ctx, parts, dtid)
+	if err != nil {
+		return err
+	}
 	rec := txRecord{Participants: make([]txParticipant, len(parts))}
-	preps := make([]engine.Preparer, len(parts))
-	for i, p := range parts {
-		pr, ok := p.Tx.(engine.Preparer)
-		if !ok {
-			rollbackAll(ctx, parts, nil)
-			return sqltypes.Unsupported("shard %s/%s cannot take part in a multi-shard commit", p.Keyspace, p.Shard)
-		}
-		preps[i] = pr
-	}
-	// Phase one on every shard at once.
-	prepared := make([]engine.Prepared, len(parts))
-	errs := make([]error, len(parts))
-	var wg sync.WaitGroup
-	for i := range parts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer sqltypes.CatchPanic("PREPARE TRANSACTION", &errs[i])
-			prepared[i], errs[i] = preps[i].Prepare(ctx, fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i))
-		}()
-	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		rollbackAll(ctx, parts, prepared)
-		return fmt.Errorf("%w (the transaction was rolled back on every shard)", firstError(errs))
-	}
 	for i, p := range parts {
 		loc := ""
 		if l, ok := p.Tx.(interface{ Location() string }); ok {
 			loc = l.Location()
 		}
-		rec.Participants[i] = txParticipant{Keyspace: p.Keyspace, Shard: p.Shard, GID: fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i), Location: loc, Redo: prepared[i].Redo()}
+		rec.Participants[i] = txParticipant{Keyspace: p.Keyspace, Shard: p.Shard, GID: gid(dtid, i), Location: loc, Redo: prepared[i].Redo()}
 	}
 	c.failpoint("after-prepare")
 	body, err := json.Marshal(rec)
@@ -192,22 +170,9 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 	// From here on the outcome must not depend on the client staying.
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	c.mu.Lock()
-	finished := c.finished
-	c.finished = nil
-	c.mu.Unlock()
-	outcome, err := c.Log.Decide(bg, dtid, "commit", body, finished...)
+	outcome, err := c.decide(bg, dtid, body)
 	if err != nil {
-		c.mu.Lock()
-		c.finished = append(c.finished, finished...)
-		c.mu.Unlock()
-		// The write may or may not have happened: ask for abort; the
-		// record that is there decides.
-		outcome, err = c.Log.Decide(bg, dtid, "abort", nil)
-		if err != nil {
-			c.logger().Error("decision log unavailable; transaction left prepared for the resolver", "dtid", dtid, "err", err)
-			return ErrCommitUnknown
-		}
+		return err
 	}
 	if outcome != "commit" {
 		rollbackAll(ctx, parts, prepared)
@@ -220,13 +185,79 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 	if c.Visibility != nil && lockWithin(c.Visibility, visibilityWait) {
 		defer c.Visibility.Unlock()
 	}
-	// Phase two on every shard at once.
+	c.commitAll(bg, dtid, rec, prepared)
+	return nil
+}
+
+// gid is the global id of a transaction's i-th participant.
+func gid(dtid string, i int) string { return fmt.Sprintf("%s%s-%d", GIDPrefix, dtid, i) }
+
+// prepareAll runs phase one on every shard at once; on any failure it
+// rolls back everywhere.
+func prepareAll(ctx context.Context, parts []engine.Participant, dtid string) ([]engine.Prepared, error) {
+	preps := make([]engine.Preparer, len(parts))
+	for i, p := range parts {
+		pr, ok := p.Tx.(engine.Preparer)
+		if !ok {
+			rollbackAll(ctx, parts, nil)
+			return nil, sqltypes.Unsupported("shard %s/%s cannot take part in a multi-shard commit", p.Keyspace, p.Shard)
+		}
+		preps[i] = pr
+	}
+	prepared := make([]engine.Prepared, len(parts))
+	errs := make([]error, len(parts))
+	var wg sync.WaitGroup
+	for i := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer sqltypes.CatchPanic("PREPARE TRANSACTION", &errs[i])
+			prepared[i], errs[i] = preps[i].Prepare(ctx, gid(dtid, i))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		rollbackAll(ctx, parts, prepared)
+		return nil, fmt.Errorf("%w (the transaction was rolled back on every shard)", firstError(errs))
+	}
+	return prepared, nil
+}
+
+// decide logs the commit decision (with the records of finished commits to
+// forget in the same write) and returns the outcome the log holds.
+func (c *Coordinator) decide(ctx context.Context, dtid string, body []byte) (string, error) {
+	c.mu.Lock()
+	finished := c.finished
+	c.finished = nil
+	c.mu.Unlock()
+	outcome, err := c.Log.Decide(ctx, dtid, "commit", body, finished...)
+	if err == nil {
+		return outcome, nil
+	}
+	c.mu.Lock()
+	c.finished = append(c.finished, finished...)
+	c.mu.Unlock()
+	// The write may or may not have happened: ask for abort; the record
+	// that is there decides.
+	outcome, err = c.Log.Decide(ctx, dtid, "abort", nil)
+	if err != nil {
+		c.logger().Error("decision log unavailable; transaction left prepared for the resolver", "dtid", dtid, "err", err)
+		return "", ErrCommitUnknown
+	}
+	return outcome, nil
+}
+
+// commitAll runs phase two on every shard at once. A shard that fails owes
+// the commit: it finishes it before it serves again, or the resolver does.
+func (c *Coordinator) commitAll(ctx context.Context, dtid string, rec txRecord, prepared []engine.Prepared) {
+	errs := make([]error, len(prepared))
+	var wg sync.WaitGroup
 	for i, p := range prepared {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer sqltypes.CatchPanic("COMMIT PREPARED", &errs[i])
-			errs[i] = p.Commit(bg)
+			errs[i] = p.Commit(ctx)
 		}()
 	}
 	wg.Wait()
@@ -245,7 +276,6 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 		c.finished = append(c.finished, dtid)
 		c.mu.Unlock()
 	}
-	return nil
 }
 
 // owe tells the participant's tablet that it owes the commit (see owed.go).
@@ -253,14 +283,14 @@ func (c *Coordinator) owe(p txParticipant) {
 	if c.Tablets == nil {
 		return
 	}
-	c.sameShard(p.Location, func(t *Tablet) { t.owe(p.GID, p.Redo) })
+	c.sameShard(p.Location, func(t Shard) { t.Owe(p.GID, p.Redo) })
 }
 
 // sameShard calls fn for every tablet of the shard at location: the one
 // that location names and those reaching the same database as another
 // role (users' shardUser), which must not read a half-finished commit
 // either.
-func (c *Coordinator) sameShard(location string, fn func(*Tablet)) {
+func (c *Coordinator) sameShard(location string, fn func(Shard)) {
 	if c.Tablets == nil {
 		return
 	}
@@ -308,26 +338,46 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 			first = err
 		}
 	}
+	c.forgetFinished(ctx, note)
+	tablets := c.Tablets()
+	commits, err := c.Log.Decisions(ctx, "commit")
+	if err != nil {
+		return err
+	}
+	committed, keep := c.finishCommitted(ctx, tablets, commits, note)
+	c.abortUndecided(ctx, tablets, committed, note)
+	for _, t := range tablets {
+		note(t.ForgetApplied(ctx, keep, time.Now().Add(-markerAge)))
+	}
+	note(c.Log.ForgetAbortsBefore(ctx, time.Now().Add(-24*time.Hour)))
+	return first
+}
+
+// forgetFinished removes the records of commits that finished since the
+// last decision (kept for the next try if the log cannot be written).
+func (c *Coordinator) forgetFinished(ctx context.Context, note func(error)) {
 	c.mu.Lock()
 	finished := c.finished
 	c.finished = nil
 	c.mu.Unlock()
-	if len(finished) > 0 {
-		if err := c.Log.Forget(ctx, finished...); err != nil {
-			c.mu.Lock()
-			c.finished = append(c.finished, finished...)
-			c.mu.Unlock()
-			note(err)
-		}
+	if len(finished) == 0 {
+		return
 	}
-	tablets := c.Tablets()
-	byLoc := map[string]*Tablet{}
+	if err := c.Log.Forget(ctx, finished...); err != nil {
+		c.mu.Lock()
+		c.finished = append(c.finished, finished...)
+		c.mu.Unlock()
+		note(err)
+	}
+}
+
+// finishCommitted runs phase two of every logged commit on the shards this
+// gate has, and forgets those that finished everywhere. It returns the
+// committed transaction ids and the SQLite markers still needed.
+func (c *Coordinator) finishCommitted(ctx context.Context, tablets []Shard, commits []metastore.Decision, note func(error)) (map[string]bool, []string) {
+	byLoc := map[string]Shard{}
 	for _, t := range tablets {
 		byLoc[t.Location()] = t
-	}
-	commits, err := c.Log.Decisions(ctx, "commit")
-	if err != nil {
-		return err
 	}
 	committed := map[string]bool{}
 	var keep []string // SQLite markers an unfinished commit still needs
@@ -338,27 +388,7 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 			note(fmt.Errorf("decision %s: %w", d.DTID, err))
 			continue
 		}
-		finished := true
-		for _, p := range rec.Participants {
-			t := byLoc[p.Location]
-			if t == nil {
-				finished = false // another gate's shard
-				continue
-			}
-			var err error
-			if strings.HasPrefix(p.Location, "sqlite:") {
-				err = t.ApplyRedo(ctx, p.GID, p.Redo)
-			} else {
-				err = t.FinishPrepared(ctx, p.GID, true)
-			}
-			if err != nil {
-				finished = false
-				note(err)
-				c.sameShard(p.Location, func(t *Tablet) { t.owe(p.GID, p.Redo) })
-			} else {
-				c.sameShard(p.Location, func(t *Tablet) { t.paid(p.GID) })
-			}
-		}
+		finished := c.finishRecord(ctx, byLoc, rec, note)
 		if finished {
 			if err := c.Log.Forget(ctx, d.DTID); err != nil {
 				note(err)
@@ -373,6 +403,39 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 		}
 		c.logger().Info("resolver finished a committed transaction", "dtid", d.DTID)
 	}
+	return committed, keep
+}
+
+// finishRecord commits one decided transaction's participants and reports
+// whether all of them are done.
+func (c *Coordinator) finishRecord(ctx context.Context, byLoc map[string]Shard, rec txRecord, note func(error)) bool {
+	finished := true
+	for _, p := range rec.Participants {
+		t := byLoc[p.Location]
+		if t == nil {
+			finished = false // another gate's shard
+			continue
+		}
+		var err error
+		if strings.HasPrefix(p.Location, "sqlite:") {
+			err = t.ApplyRedo(ctx, p.GID, p.Redo)
+		} else {
+			err = t.FinishPrepared(ctx, p.GID, true)
+		}
+		if err != nil {
+			finished = false
+			note(err)
+			c.sameShard(p.Location, func(t Shard) { t.Owe(p.GID, p.Redo) })
+		} else {
+			c.sameShard(p.Location, func(t Shard) { t.Paid(p.GID) })
+		}
+	}
+	return finished
+}
+
+// abortUndecided aborts (presumed abort) the prepared transactions that
+// have no commit decision and are older than AbortAfter.
+func (c *Coordinator) abortUndecided(ctx context.Context, tablets []Shard, committed map[string]bool, note func(error)) {
 	for _, t := range tablets {
 		xs, err := t.PreparedXacts(ctx, GIDPrefix)
 		if err != nil {
@@ -399,11 +462,6 @@ func (c *Coordinator) Resolve(ctx context.Context) error {
 			c.logger().Info("resolver finished a prepared transaction", "gid", x.GID, "outcome", outcome)
 		}
 	}
-	for _, t := range tablets {
-		note(t.ForgetApplied(ctx, keep, time.Now().Add(-markerAge)))
-	}
-	note(c.Log.ForgetAbortsBefore(ctx, time.Now().Add(-24*time.Hour)))
-	return first
 }
 
 // dtidOf is the transaction id in a global id "vt-<dtid>-<n>".
