@@ -218,6 +218,7 @@ type gate struct {
 	adminCfg router.AdminConfig
 	addr     net.Addr
 	log      *slog.Logger
+	locks    *shards.LockGraph  // the SQLite shards' transaction locks
 	stop     context.CancelFunc // background work (the commit resolver)
 	rep      *reporter
 	plans    *planMetrics
@@ -230,7 +231,7 @@ type gate struct {
 
 // startGate opens the shards and starts listening.
 func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate, error) {
-	g := &gate{log: log}
+	g := &gate{log: log, locks: shards.NewLockGraph(time.Duration(cfg.Transactions.LockWait))}
 	ok := false
 	defer func() {
 		if !ok {
@@ -260,7 +261,7 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 		ks := vs.Keyspaces[name]
 		shardMap[name] = map[string]engine.Shard{}
 		for _, s := range ks.Shards {
-			t, err := shards.Open(ctx, name, s, ks.URLs[s], tabletOptions(ks, log))
+			t, err := shards.Open(ctx, name, s, ks.URLs[s], g.tabletOptions(ks))
 			if err != nil {
 				return nil, err
 			}
@@ -279,7 +280,6 @@ func startGate(ctx context.Context, cfg *router.Config, log *slog.Logger) (*gate
 	if err := g.openShardLogins(ctx, vs, shardMap, users); err != nil {
 		return nil, err
 	}
-	shards.SetLockWait(time.Duration(cfg.Transactions.LockWait))
 	visibility := &sync.RWMutex{}
 	coord := &txn.Coordinator{
 		Log:        g.meta,
@@ -345,8 +345,8 @@ func serverConfig(cfg *router.Config, log *slog.Logger) (proxy.Config, error) {
 }
 
 // tabletOptions are the options of a keyspace's shards.
-func tabletOptions(ks *router.Keyspace, log *slog.Logger) shards.Options {
-	return shards.Options{NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: log}
+func (g *gate) tabletOptions(ks *router.Keyspace) shards.Options {
+	return shards.Options{NameInErrors: ks.Sharded, PoolSize: ks.Pool.Size, PoolMode: ks.Pool.Mode, MaxTransactions: ks.MaxTransactions, Logger: g.log, Locks: g.locks}
 }
 
 // checkTwoPhase refuses to start when a keyspace with several shards has a

@@ -99,7 +99,7 @@ func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map
 				if err != nil {
 					return fmt.Errorf("keyspace %s shard %s: %w", name, s, err)
 				}
-				t, err := shards.Open(ctx, name, s, url, tabletOptions(ks, g.log))
+				t, err := shards.Open(ctx, name, s, url, g.tabletOptions(ks))
 				if err != nil {
 					return fmt.Errorf("shardUser %s: %w", login.user, err)
 				}

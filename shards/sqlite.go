@@ -17,8 +17,9 @@ import (
 // SQLite is the embedded engine: one SQLite file per shard in WAL mode.
 // Statements arrive as Postgres SQL and are translated by package dialect.
 type SQLite struct {
-	db   *sql.DB
-	path string // absolute
+	db    *sql.DB
+	path  string     // absolute
+	locks *LockGraph // shared by the gate's SQLite shards
 
 	mu     sync.Mutex
 	cols   map[string][]dialect.Column // catalog cache, cleared by DDL
@@ -48,7 +49,7 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	abs, _ := filepath.Abs(path)
-	return &SQLite{db: db, path: abs, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
+	return &SQLite{db: db, path: abs, locks: NewLockGraph(0), cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
 }
 
 // Kind is "sqlite".

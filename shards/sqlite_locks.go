@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/dotdo/vitess/sqltypes"
@@ -14,43 +13,38 @@ import (
 // clients whose transactions touch two shards in opposite orders wait for
 // each other forever (SQLite would only give up after its busy timeout).
 // Transactions of the gate's clients therefore take the lock here first,
-// in a wait-for graph over all SQLite shards of the process: a wait that
+// in a wait-for graph over all SQLite shards of the gate (Options.Locks): a wait that
 // would close a cycle fails at once with 40P01, as Postgres reports a
 // deadlock, and the client can retry.
 
 // A wait the graph cannot see can still close a cycle: a transaction that
 // holds a SQLite shard and waits for a row lock on a Postgres shard held by
-// the transaction waiting here. A wait therefore ends after lockWait with
+// the transaction waiting here. A wait therefore ends after the graph's wait with
 // 55P03, as Postgres's lock_timeout does, and that transaction rolls back.
-var lockWait atomic.Int64
-
 const defaultLockWait = 10 * time.Second
 
-func init() { lockWait.Store(int64(defaultLockWait)) }
-
-// SetLockWait bounds how long a transaction waits for a SQLite shard that
-// another transaction holds (0: the default, 10s). The bound is the
-// process's: it holds for every gate in it.
-func SetLockWait(d time.Duration) {
-	if d <= 0 {
-		d = defaultLockWait
-	}
-	lockWait.Store(int64(d))
-}
-
-type lockGraph struct {
+// LockGraph is the wait-for graph of one gate's SQLite shards; wait bounds
+// how long a transaction waits for a shard another holds.
+type LockGraph struct {
+	wait    time.Duration
 	mu      sync.Mutex
 	holder  map[*SQLite]uint64
 	waiting map[uint64]*SQLite
 	wake    map[*SQLite]chan struct{}
 }
 
-var sqliteLocks = &lockGraph{holder: map[*SQLite]uint64{}, waiting: map[uint64]*SQLite{}, wake: map[*SQLite]chan struct{}{}}
+// NewLockGraph returns a graph whose waits end after wait (0: 10s).
+func NewLockGraph(wait time.Duration) *LockGraph {
+	if wait <= 0 {
+		wait = defaultLockWait
+	}
+	return &LockGraph{wait: wait, holder: map[*SQLite]uint64{}, waiting: map[uint64]*SQLite{}, wake: map[*SQLite]chan struct{}{}}
+}
 
 // acquire takes s's transaction lock for owner, waiting while another
 // owner has it, unless waiting would deadlock.
-func (g *lockGraph) acquire(ctx context.Context, s *SQLite, owner uint64) (release func(), err error) {
-	wait := time.Duration(lockWait.Load())
+func (g *LockGraph) acquire(ctx context.Context, s *SQLite, owner uint64) (release func(), err error) {
+	wait := g.wait
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	g.mu.Lock()
@@ -91,7 +85,7 @@ func (g *lockGraph) acquire(ctx context.Context, s *SQLite, owner uint64) (relea
 }
 
 // closesCycle reports whether owner waiting for s would wait for itself.
-func (g *lockGraph) closesCycle(owner uint64, s *SQLite) bool {
+func (g *LockGraph) closesCycle(owner uint64, s *SQLite) bool {
 	for i := 0; i < 10000; i++ {
 		h, held := g.holder[s]
 		if !held {
@@ -109,7 +103,7 @@ func (g *lockGraph) closesCycle(owner uint64, s *SQLite) bool {
 	return true
 }
 
-func (g *lockGraph) release(s *SQLite) {
+func (g *LockGraph) release(s *SQLite) {
 	g.mu.Lock()
 	delete(g.holder, s)
 	if ch, ok := g.wake[s]; ok {

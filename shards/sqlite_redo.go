@@ -140,7 +140,7 @@ func (s *SQLite) beginCaptured(ctx context.Context) (*sqliteTx, error) {
 	unlock := func() {}
 	if owner := sqltypes.TxOwner(ctx); owner != 0 {
 		var err error
-		if unlock, err = sqliteLocks.acquire(ctx, s, owner); err != nil {
+		if unlock, err = s.locks.acquire(ctx, s, owner); err != nil {
 			return nil, err
 		}
 	}

@@ -49,6 +49,10 @@ type Options struct {
 	HealthInterval  time.Duration
 	HealthFailures  int
 	Logger          *slog.Logger
+	// Locks is the SQLite transaction-lock graph the gate's shards share
+	// (deadlocks across them are found; waits are bounded); nil: the
+	// shard's own, with a 10s wait.
+	Locks *LockGraph
 }
 
 // Tablet is one shard: a name, its engine, its health and its counters.
@@ -362,7 +366,14 @@ func (t *Tablet) SwitchEngine(ctx context.Context, next Engine, prepare func(ctx
 func OpenEngine(ctx context.Context, url string, opts Options) (Engine, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		return OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
+		s, err := OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
+		if err != nil {
+			return nil, err
+		}
+		if opts.Locks != nil {
+			s.locks = opts.Locks
+		}
+		return s, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return OpenPostgres(ctx, url, opts)
 	}
