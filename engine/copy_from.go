@@ -130,19 +130,8 @@ func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Rea
 			}
 		}
 	}()
-	var rd copyRowReader
-	if op.Binary {
-		br := sqltypes.NewBinaryCopyReader(data, len(op.Columns))
-		br.MaxRow = sqltypes.MemoryLimit(ctx)
-		rd = br
-	} else {
-		tr := sqltypes.NewCopyReader(data, op.Opts)
-		tr.MaxRow = sqltypes.MemoryLimit(ctx)
-		rd = tr
-	}
-	var seqBuf []int64
-	var seqVal []byte
-	seqChunk := 16
+	rd := op.rowReader(ctx, data)
+	seq := &copySequence{op: op, chunk: 16}
 	vals := make([][]byte, 0, len(op.ShardCols))
 	var n int64
 	reference := op.Table != nil && op.Table.Type == router.Reference
@@ -161,69 +150,123 @@ func (op *CopyFrom) CopyIn(ctx context.Context, env Env, args []any, data io.Rea
 		if err != nil {
 			return "", copyContext(err, op.Name, rd.Line())
 		}
-		if len(fields) < len(op.Columns) {
-			return "", copyContext(sqltypes.Errorf("22P04", "missing data for column \"%s\"", op.Columns[len(fields)]), op.Name, rd.Line())
-		}
-		if len(fields) > len(op.Columns) {
-			return "", copyContext(sqltypes.Errorf("22P04", "extra data after last expected column"), op.Name, rd.Line())
+		if err := op.checkFieldCount(fields); err != nil {
+			return "", copyContext(err, op.Name, rd.Line())
 		}
 		vals = append(vals[:0], fields...)
 		if op.SeqAdded {
-			if len(seqBuf) == 0 {
-				if seqBuf, err = op.Seq.Next(ctx, op.Table.AutoIncrement.Sequence, seqChunk); err != nil {
-					return "", err
-				}
-				if seqChunk < 1024 {
-					seqChunk *= 4
-				}
+			if vals, raw, err = seq.add(ctx, vals, raw); err != nil {
+				return "", err
 			}
-			if op.Binary {
-				if seqVal, err = sqltypes.AppendBinaryInt(seqVal[:0], op.ColTypes[op.SeqCol], seqBuf[0]); err != nil {
-					return "", err
-				}
-				raw = sqltypes.AppendBinaryField(raw, seqVal)
-			} else {
-				seqVal = strconv.AppendInt(seqVal[:0], seqBuf[0], 10)
-			}
-			vals = append(vals, seqVal)
-			seqBuf = seqBuf[1:]
 		}
-		if reference {
-			for _, s := range op.Keyspace.Shards {
-				if err := run.sinks[s].write(vals, raw); err != nil {
-					return "", err
-				}
-			}
-		} else {
-			shard, err := op.shardOf(vals)
-			if err != nil {
-				return "", copyContext(err, op.Name, rd.Line())
-			}
-			sk, err := run.sink(shard)
-			if err != nil {
-				return "", err
-			}
-			if err := sk.write(vals, raw); err != nil {
-				return "", err
-			}
+		if err := run.write(vals, raw, reference, rd.Line()); err != nil {
+			return "", err
 		}
 		n++
 	}
-	// Finish every shard's part, then commit the shard transactions the
-	// copy opened itself.
-	for _, s := range run.order {
-		if err := run.sinks[s].finish(); err != nil {
-			return "", err
+	if err := run.finish(); err != nil {
+		return "", err
+	}
+	return "COPY " + strconv.FormatInt(n, 10), nil
+}
+
+// rowReader reads the client's data in the copy's format.
+func (op *CopyFrom) rowReader(ctx context.Context, data io.Reader) copyRowReader {
+	if op.Binary {
+		br := sqltypes.NewBinaryCopyReader(data, len(op.Columns))
+		br.MaxRow = sqltypes.MemoryLimit(ctx)
+		return br
+	}
+	tr := sqltypes.NewCopyReader(data, op.Opts)
+	tr.MaxRow = sqltypes.MemoryLimit(ctx)
+	return tr
+}
+
+// checkFieldCount refuses a row with fewer or more fields than columns.
+func (op *CopyFrom) checkFieldCount(fields [][]byte) error {
+	if len(fields) < len(op.Columns) {
+		return sqltypes.Errorf("22P04", "missing data for column \"%s\"", op.Columns[len(fields)])
+	}
+	if len(fields) > len(op.Columns) {
+		return sqltypes.Errorf("22P04", "extra data after last expected column")
+	}
+	return nil
+}
+
+// copySequence fills the sequence column the gate added, taking values
+// from the sequence in growing chunks.
+type copySequence struct {
+	op    *CopyFrom
+	buf   []int64
+	val   []byte
+	chunk int
+}
+
+// add appends the next sequence value to the row's fields (and, for
+// binary, to the raw tuple).
+func (q *copySequence) add(ctx context.Context, vals [][]byte, raw []byte) ([][]byte, []byte, error) {
+	op := q.op
+	if len(q.buf) == 0 {
+		var err error
+		if q.buf, err = op.Seq.Next(ctx, op.Table.AutoIncrement.Sequence, q.chunk); err != nil {
+			return nil, nil, err
+		}
+		if q.chunk < 1024 {
+			q.chunk *= 4
 		}
 	}
-	for _, s := range run.order {
-		if c, ok := run.sinks[s].(interface{ commit() error }); ok {
+	if op.Binary {
+		var err error
+		if q.val, err = sqltypes.AppendBinaryInt(q.val[:0], op.ColTypes[op.SeqCol], q.buf[0]); err != nil {
+			return nil, nil, err
+		}
+		raw = sqltypes.AppendBinaryField(raw, q.val)
+	} else {
+		q.val = strconv.AppendInt(q.val[:0], q.buf[0], 10)
+	}
+	vals = append(vals, q.val)
+	q.buf = q.buf[1:]
+	return vals, raw, nil
+}
+
+// write sends a row to every shard of a reference table, else to its
+// vindex column's shard.
+func (r *copyRun) write(vals [][]byte, raw []byte, reference bool, line int) error {
+	if reference {
+		for _, s := range r.op.Keyspace.Shards {
+			if err := r.sinks[s].write(vals, raw); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	shard, err := r.op.shardOf(vals)
+	if err != nil {
+		return copyContext(err, r.op.Name, line)
+	}
+	sk, err := r.sink(shard)
+	if err != nil {
+		return err
+	}
+	return sk.write(vals, raw)
+}
+
+// finish ends every shard's part, then commits the shard transactions the
+// copy opened itself.
+func (r *copyRun) finish() error {
+	for _, s := range r.order {
+		if err := r.sinks[s].finish(); err != nil {
+			return err
+		}
+	}
+	for _, s := range r.order {
+		if c, ok := r.sinks[s].(interface{ commit() error }); ok {
 			if err := c.commit(); err != nil {
-				return "", err
+				return err
 			}
 		}
 	}
-	return "COPY " + strconv.FormatInt(n, 10), nil
+	return nil
 }
 
 // copyContext adds Postgres's "COPY t, line n" context to an error.

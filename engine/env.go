@@ -27,6 +27,26 @@ type Shard interface {
 	Reserve(ctx context.Context) (Reserved, error)
 }
 
+// EngineKind names the database engine behind a shard.
+type EngineKind string
+
+const (
+	EnginePostgres EngineKind = "postgres"
+	EngineSQLite   EngineKind = "sqlite"
+)
+
+// EngineOf asks a shard which engine it runs on; "" when it does not say.
+func EngineOf(s Shard) EngineKind {
+	e, ok := s.(interface{ Engine() string })
+	if !ok {
+		return ""
+	}
+	return EngineKind(e.Engine())
+}
+
+// IsPostgresShard reports whether a shard is a PostgreSQL server.
+func IsPostgresShard(s Shard) bool { return EngineOf(s) == EnginePostgres }
+
 // Reserved is a backend connection kept for one client.
 type Reserved interface {
 	Conn

@@ -35,147 +35,190 @@ type InsertSplit struct {
 	Lookups []InsertLookup
 }
 
+// insertParts are the rows of an insert grouped by shard.
+type insertParts struct {
+	byShard map[string][]int // row indexes, in VALUES order; nil for a reference table
+	order   []string         // shards in the order their first row appears
+	ksids   [][]byte         // each row's keyspace id, when lookups need it
+}
+
 // Open runs the insert.
 func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	var seqVals []int64
-	stmt := ins.Stmt
-	changed := false
-	values := stmt.SelectStmt.GetSelectStmt().ValuesLists
-	needSeq := make([]bool, ins.Rows)
-	if ins.SeqCol >= 0 {
-		n := 0
-		for i, row := range values {
-			item := row.GetList().Items[ins.SeqCol]
-			v, isConst := ConstValue(item)
-			if item.GetSetToDefault() != nil || (isConst && v.Param == 0 && v.Lit == nil) || (isConst && v.Param > 0 && v.eval(args) == nil) {
-				needSeq[i] = true
-				n++
-			}
-		}
-		if n > 0 {
-			var err error
-			if seqVals, err = ins.Seq.Next(ctx, ins.Table.AutoIncrement.Sequence, n); err != nil {
-				return nil, err
-			}
-			if r, ok := env.(InsertIDReporter); ok {
-				r.ReportInsertID(seqVals[len(seqVals)-1])
-			}
-			stmt = proto.Clone(stmt).(*pg_query.InsertStmt)
-			values = stmt.SelectStmt.GetSelectStmt().ValuesLists
-			k := 0
-			for i, row := range values {
-				if needSeq[i] {
-					row.GetList().Items[ins.SeqCol] = bigIntConst(seqVals[k])
-					k++
-				}
-			}
-			changed = true
-		}
+	stmt, changed, err := ins.fillSequence(ctx, env, args)
+	if err != nil {
+		return nil, err
 	}
-	// Shard of each row.
-	byShard := map[string][]int{}
-	var order []string
-	ksids := make([][]byte, len(values))
-	for i, row := range values {
-		shard := ins.Keyspace.Shards[0]
-		if ins.Table.Type == router.Sharded {
-			item := row.GetList().Items[ins.VCol]
-			v, ok := RouteValue(item)
-			if !ok {
-				return nil, sqltypes.Unsupported("INSERT into %s: the value of vindex column %s must be a constant or a parameter", ins.Table.Name, ins.Table.VindexColumn())
-			}
-			val := v.eval(args)
-			if val == nil {
-				return nil, sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
-			}
-			cv, err := CoerceFor(ins.Table, val, ins.VColType)
-			if err != nil {
-				return nil, err
-			}
-			if len(ins.Lookups) > 0 {
-				if ksids[i], err = ins.Table.Vindex.Map(cv); err != nil {
-					return nil, fmt.Errorf("table %s: vindex %s: %w", ins.Table.Name, ins.Table.VindexType, err)
-				}
-				shard, err = ins.Keyspace.ShardFor(ksids[i])
-			} else {
-				shard, err = ins.Keyspace.ShardForValue(ins.Table, cv)
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if _, ok := byShard[shard]; !ok {
-			order = append(order, shard)
-		}
-		byShard[shard] = append(byShard[shard], i)
+	values := stmt.SelectStmt.GetSelectStmt().ValuesLists
+	parts, err := ins.split(values, args)
+	if err != nil {
+		return nil, err
 	}
 	if len(ins.Lookups) > 0 {
 		// Join the rows' shards before writing the lookup tables: UPDATE
 		// and DELETE lock the rows before their lookup entries too, and
 		// one order means no lock cycle between them.
-		for _, shard := range order {
+		for _, shard := range parts.order {
 			if _, err := env.Conn(ctx, shard); err != nil {
 				return nil, err
 			}
 		}
-		if err := ins.addLookups(ctx, env, values, ksids, args); err != nil {
+		if err := ins.addLookups(ctx, env, values, parts.ksids, args); err != nil {
 			return nil, err
 		}
 	}
-	targets := order
+	targets := parts.order
 	if ins.Table.Type == router.Reference {
 		targets = ins.Keyspace.Shards
-		byShard = nil
+		parts.byShard = nil
 	}
-	sqlFor := func(shard string) (string, []any, error) {
-		if byShard == nil || len(order) == 1 {
-			if !changed {
-				return ins.SQL, args, nil
-			}
-			sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
-			return sql, args, err
-		}
-		s := proto.Clone(stmt).(*pg_query.InsertStmt)
-		sel := s.SelectStmt.GetSelectStmt()
-		var rows []*pg_query.Node
-		for _, i := range byShard[shard] {
-			rows = append(rows, sel.ValuesLists[i])
-		}
-		sel.ValuesLists = rows
-		// A shard's part may not use every $n; Postgres cannot type the
-		// ones it does not see, so the part gets its own $1..$k.
-		shardArgs := renumberParams(s, args)
-		sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
-		return sql, shardArgs, err
-	}
-	var results []sqltypes.Rows
 	var tags []string
 	var returned [][]sqltypes.Row
 	for _, shard := range targets {
-		sql, shardArgs, err := sqlFor(shard)
+		sql, shardArgs, err := ins.shardSQL(stmt, changed, parts, shard, args)
 		if err != nil {
 			return nil, err
 		}
-		conn, err := env.Conn(ctx, shard)
+		rows, tag, err := runOn(ctx, env, shard, sql, shardArgs)
 		if err != nil {
 			return nil, err
 		}
-		r, err := conn.Query(ctx, sql, shardArgs)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := sqltypes.ReadAll(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, r)
-		tags = append(tags, r.Tag())
+		tags = append(tags, tag)
 		returned = append(returned, rows)
 	}
 	if ins.Table.Type == router.Reference {
 		return &sqltypes.Buffered{Cols: ins.Fields, Data: returned[0], Command: tags[0]}, nil
 	}
-	// Give RETURNING rows back in VALUES order when every row came back.
+	return &sqltypes.Buffered{Cols: ins.Fields, Data: ins.returning(targets, parts.byShard, returned), Command: SumTags(tags)}, nil
+}
+
+// fillSequence puts the next sequence values in the rows that leave the
+// autoIncrement column out, NULL or DEFAULT; changed reports a new stmt.
+func (ins *InsertSplit) fillSequence(ctx context.Context, env Env, args []any) (stmt *pg_query.InsertStmt, changed bool, err error) {
+	stmt = ins.Stmt
+	if ins.SeqCol < 0 {
+		return stmt, false, nil
+	}
+	values := stmt.SelectStmt.GetSelectStmt().ValuesLists
+	needSeq := make([]bool, ins.Rows)
+	n := 0
+	for i, row := range values {
+		item := row.GetList().Items[ins.SeqCol]
+		v, isConst := ConstValue(item)
+		if item.GetSetToDefault() != nil || (isConst && v.Param == 0 && v.Lit == nil) || (isConst && v.Param > 0 && v.eval(args) == nil) {
+			needSeq[i] = true
+			n++
+		}
+	}
+	if n == 0 {
+		return stmt, false, nil
+	}
+	seqVals, err := ins.Seq.Next(ctx, ins.Table.AutoIncrement.Sequence, n)
+	if err != nil {
+		return nil, false, err
+	}
+	if r, ok := env.(InsertIDReporter); ok {
+		r.ReportInsertID(seqVals[len(seqVals)-1])
+	}
+	stmt = proto.Clone(stmt).(*pg_query.InsertStmt)
+	values = stmt.SelectStmt.GetSelectStmt().ValuesLists
+	k := 0
+	for i, row := range values {
+		if needSeq[i] {
+			row.GetList().Items[ins.SeqCol] = bigIntConst(seqVals[k])
+			k++
+		}
+	}
+	return stmt, true, nil
+}
+
+// split finds each row's shard from its vindex column.
+func (ins *InsertSplit) split(values []*pg_query.Node, args []any) (*insertParts, error) {
+	parts := &insertParts{byShard: map[string][]int{}, ksids: make([][]byte, len(values))}
+	for i, row := range values {
+		shard := ins.Keyspace.Shards[0]
+		if ins.Table.Type == router.Sharded {
+			var err error
+			if shard, err = ins.rowShard(row, args, &parts.ksids[i]); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := parts.byShard[shard]; !ok {
+			parts.order = append(parts.order, shard)
+		}
+		parts.byShard[shard] = append(parts.byShard[shard], i)
+	}
+	return parts, nil
+}
+
+// rowShard is the shard of one row of a sharded table; with lookups it
+// keeps the row's keyspace id in ksid.
+func (ins *InsertSplit) rowShard(row *pg_query.Node, args []any, ksid *[]byte) (string, error) {
+	item := row.GetList().Items[ins.VCol]
+	v, ok := RouteValue(item)
+	if !ok {
+		return "", sqltypes.Unsupported("INSERT into %s: the value of vindex column %s must be a constant or a parameter", ins.Table.Name, ins.Table.VindexColumn())
+	}
+	val := v.eval(args)
+	if val == nil {
+		return "", sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
+	}
+	cv, err := CoerceFor(ins.Table, val, ins.VColType)
+	if err != nil {
+		return "", err
+	}
+	if len(ins.Lookups) == 0 {
+		return ins.Keyspace.ShardForValue(ins.Table, cv)
+	}
+	if *ksid, err = ins.Table.Vindex.Map(cv); err != nil {
+		return "", fmt.Errorf("table %s: vindex %s: %w", ins.Table.Name, ins.Table.VindexType, err)
+	}
+	return ins.Keyspace.ShardFor(*ksid)
+}
+
+// shardSQL is the statement a shard runs: the whole insert when it goes
+// to one shard (or every shard), else the shard's rows alone.
+func (ins *InsertSplit) shardSQL(stmt *pg_query.InsertStmt, changed bool, parts *insertParts, shard string, args []any) (string, []any, error) {
+	if parts.byShard == nil || len(parts.order) == 1 {
+		if !changed {
+			return ins.SQL, args, nil
+		}
+		sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: stmt}})
+		return sql, args, err
+	}
+	s := proto.Clone(stmt).(*pg_query.InsertStmt)
+	sel := s.SelectStmt.GetSelectStmt()
+	var rows []*pg_query.Node
+	for _, i := range parts.byShard[shard] {
+		rows = append(rows, sel.ValuesLists[i])
+	}
+	sel.ValuesLists = rows
+	// A shard's part may not use every $n; Postgres cannot type the
+	// ones it does not see, so the part gets its own $1..$k.
+	shardArgs := renumberParams(s, args)
+	sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_InsertStmt{InsertStmt: s}})
+	return sql, shardArgs, err
+}
+
+// runOn runs sql on a shard's connection and reads all its rows.
+func runOn(ctx context.Context, env Env, shard, sql string, args []any) ([]sqltypes.Row, string, error) {
+	conn, err := env.Conn(ctx, shard)
+	if err != nil {
+		return nil, "", err
+	}
+	r, err := conn.Query(ctx, sql, args)
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := sqltypes.ReadAll(ctx, r)
+	if err != nil {
+		return nil, "", err
+	}
+	return rows, r.Tag(), nil
+}
+
+// returning gives RETURNING rows back in VALUES order when every row came
+// back, else shard by shard.
+func (ins *InsertSplit) returning(targets []string, byShard map[string][]int, returned [][]sqltypes.Row) []sqltypes.Row {
 	var out []sqltypes.Row
 	inOrder := ins.Fields != nil
 	for i, shard := range targets {
@@ -195,7 +238,7 @@ func (ins *InsertSplit) Open(ctx context.Context, env Env, args []any) (sqltypes
 			out = append(out, rs...)
 		}
 	}
-	return &sqltypes.Buffered{Cols: ins.Fields, Data: out, Command: SumTags(tags)}, nil
+	return out
 }
 
 // addLookups adds every row's lookup vindex values to their tables.

@@ -18,11 +18,6 @@ type Maintenance struct {
 	Tag      string
 }
 
-func IsPostgresShard(s Shard) bool {
-	e, ok := s.(interface{ Engine() string })
-	return ok && e.Engine() == "postgres"
-}
-
 // Open runs the statement on each Postgres shard in key order.
 func (m *Maintenance) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
 	for _, s := range m.Keyspace.Shards {

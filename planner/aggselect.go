@@ -145,7 +145,69 @@ func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
 	return 0, sqltypes.Errorf("42803", "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
 }
 
+// aggSortItem is an ORDER BY item over the gate's output columns.
+type aggSortItem struct {
+	col      int
+	desc, nf bool
+}
+
+// aggOutputs is where the select list, HAVING and ORDER BY land among the
+// gate columns.
+type aggOutputs struct {
+	outCols []int // select list, then hidden sort columns
+	having  *engine.FilterExpr
+	items   []aggSortItem
+}
+
 func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route, visible []sqltypes.Field, groups []*pg_query.Node) (*engine.Plan, error) {
+	l, err := newAggLayout(sel, groups)
+	if err != nil {
+		return nil, err
+	}
+	out, err := l.outputs(sel)
+	if err != nil {
+		return nil, err
+	}
+	count, offset, err := limitValues(sel)
+	if err != nil {
+		return nil, err
+	}
+	params, partialFields, err := b.pushAggregation(sel, route, l)
+	if err != nil {
+		return nil, err
+	}
+	gateFields, keyOIDs, err := b.gateAggFields(sel, l, partialFields)
+	if err != nil {
+		return nil, err
+	}
+	var input engine.Operator = route
+	if len(l.keys) > 0 {
+		var mk []engine.SortKey
+		for i := range l.keys {
+			mk = append(mk, engine.SortKey{Col: i, OID: keyOIDs[i]})
+		}
+		input = &engine.MergeSort{Input: route, Keys: mk}
+	}
+	var root engine.Operator = &engine.Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
+	if root, err = b.finishAggregate(sel, root, out, gateFields, visible); err != nil {
+		return nil, err
+	}
+	if count != nil || offset != nil {
+		root = &engine.Limit{Input: root, Count: count, Offset: offset}
+	}
+	if len(out.outCols) > len(visible) {
+		cols := make([]int, len(visible))
+		for i := range cols {
+			cols[i] = i
+		}
+		root = &engine.Project{Input: root, Cols: cols, Fields: visible}
+	}
+	return &engine.Plan{Type: "scatter_aggregate", Root: root, Fields: visible, ParamOIDs: params, SQL: b.sql}, nil
+}
+
+// newAggLayout refuses what the gate cannot merge and collects the
+// distinct group keys.
+func newAggLayout(sel *pg_query.SelectStmt, groups []*pg_query.Node) (*aggLayout, error) {
 	if hasStar(sel) {
 		return nil, unsupported("SELECT * with aggregates over several shards")
 	}
@@ -166,59 +228,60 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route,
 		l.keys = append(l.keys, g)
 		l.keyText = append(l.keyText, exprText(g))
 	}
-	// Output layout after the gate aggregation: the select list, then hidden sort columns.
-	var outCols []int
+	return l, nil
+}
+
+// outputs maps the select list, HAVING and ORDER BY to gate columns,
+// adding the aggregates they need.
+func (l *aggLayout) outputs(sel *pg_query.SelectStmt) (*aggOutputs, error) {
+	out := &aggOutputs{}
 	for _, t := range sel.TargetList {
 		c, err := l.gateColumn(t.GetResTarget().Val)
 		if err != nil {
 			return nil, err
 		}
-		outCols = append(outCols, c)
+		out.outCols = append(out.outCols, c)
 	}
-	var having *engine.FilterExpr
 	if sel.HavingClause != nil {
 		var err error
-		if having, err = compileFilter(sel.HavingClause, l); err != nil {
+		if out.having, err = compileFilter(sel.HavingClause, l); err != nil {
 			return nil, err
 		}
 	}
-	var sortKeys []engine.SortKey
-	type sortItem struct {
-		col      int
-		desc, nf bool
-	}
-	var items []sortItem
 	for _, item := range sel.SortClause {
 		sb := item.GetSortBy()
 		desc, nf, err := sortDir(sb)
 		if err != nil {
 			return nil, err
 		}
-		idx := position(sb.Node, len(outCols))
+		idx := position(sb.Node, len(out.outCols))
 		if idx < 0 {
 			c, err := l.gateColumn(targetFor(sel, sb.Node))
 			if err != nil {
 				return nil, err
 			}
-			for i, oc := range outCols {
-				if oc == c {
-					idx = i
-					break
-				}
-			}
-			if idx < 0 {
-				outCols = append(outCols, c)
-				idx = len(outCols) - 1
-			}
+			idx = out.column(c)
 		}
-		items = append(items, sortItem{idx, desc, nf})
+		out.items = append(out.items, aggSortItem{idx, desc, nf})
 	}
-	count, offset, err := limitValues(sel)
-	if err != nil {
-		return nil, err
-	}
+	return out, nil
+}
 
-	// The pushed query: keys and partial aggregates, grouped and sorted by the keys.
+// column returns the output position of gate column c, adding it as a
+// hidden column when the select list lacks it.
+func (o *aggOutputs) column(c int) int {
+	for i, oc := range o.outCols {
+		if oc == c {
+			return i
+		}
+	}
+	o.outCols = append(o.outCols, c)
+	return len(o.outCols) - 1
+}
+
+// pushAggregation rewrites the route's query to return the keys and
+// partial aggregates, grouped and sorted by the keys.
+func (b *builder) pushAggregation(sel *pg_query.SelectStmt, route *engine.Route, l *aggLayout) ([]uint32, []sqltypes.Field, error) {
 	pushed := proto.Clone(sel).(*pg_query.SelectStmt)
 	pushed.TargetList = nil
 	for _, k := range l.keys {
@@ -238,24 +301,28 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route,
 	pushed.DistinctClause = nil
 	sql, err := pgast.Deparse(&pg_query.Node{Node: &pg_query.Node_SelectStmt{SelectStmt: pushed}})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	params, partialFields, err := b.describe(sql)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(partialFields) != len(l.keys)+len(l.partials) {
-		return nil, fmt.Errorf("pushed aggregation returned %d columns, want %d", len(partialFields), len(l.keys)+len(l.partials))
+		return nil, nil, fmt.Errorf("pushed aggregation returned %d columns, want %d", len(partialFields), len(l.keys)+len(l.partials))
 	}
 	if sql, err = b.bytewiseGroups(pushed, sql, partialFields[:len(l.keys)]); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	route.SQL = sql
 	route.Passthrough = false
 	route.Fields = partialFields
 	route.EmptyTag = "SELECT 0"
+	return params, partialFields, nil
+}
 
-	// Gate fields after merging.
+// gateAggFields types the gate's rows after merging, [keys..., aggregates...],
+// and fills in each aggregate's input and output types.
+func (b *builder) gateAggFields(sel *pg_query.SelectStmt, l *aggLayout, partialFields []sqltypes.Field) ([]sqltypes.Field, []uint32, error) {
 	gateFields := append([]sqltypes.Field(nil), partialFields[:len(l.keys)]...)
 	var keyOIDs []uint32
 	for _, f := range gateFields {
@@ -267,7 +334,7 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route,
 		s.InOID = in.OID
 		if s.Func == engine.AggMin || s.Func == engine.AggMax {
 			if err := b.gateTextOrder(sel, in.OID, string(s.Func)+"()"); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		out := in
@@ -283,40 +350,38 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route,
 		s.Out = out
 		gateFields = append(gateFields, out)
 	}
-	var input engine.Operator = route
-	if len(l.keys) > 0 {
-		var mk []engine.SortKey
-		for i := range l.keys {
-			mk = append(mk, engine.SortKey{Col: i, OID: keyOIDs[i]})
-		}
-		input = &engine.MergeSort{Input: route, Keys: mk}
-	}
-	var root engine.Operator = &engine.Aggregate{Input: input, NumKeys: len(l.keys), KeyOIDs: keyOIDs, Aggs: l.specs, Fields: gateFields}
-	if having != nil {
-		having.Fields = gateFields
-		for _, c := range having.Ordered {
+	return gateFields, keyOIDs, nil
+}
+
+// finishAggregate puts HAVING, the select list, DISTINCT and ORDER BY over
+// the gate aggregation.
+func (b *builder) finishAggregate(sel *pg_query.SelectStmt, root engine.Operator, out *aggOutputs, gateFields, visible []sqltypes.Field) (engine.Operator, error) {
+	if out.having != nil {
+		out.having.Fields = gateFields
+		for _, c := range out.having.Ordered {
 			if err := b.gateTextOrder(sel, gateFields[c].OID, "HAVING comparison"); err != nil {
 				return nil, err
 			}
 		}
-		root = &engine.Filter{Input: root, Cond: having}
+		root = &engine.Filter{Input: root, Cond: out.having}
 	}
-	projFields := make([]sqltypes.Field, len(outCols))
-	for i, c := range outCols {
+	projFields := make([]sqltypes.Field, len(out.outCols))
+	for i, c := range out.outCols {
 		projFields[i] = gateFields[c]
 		if i < len(visible) {
 			projFields[i] = visible[i]
 		}
 	}
-	root = &engine.Project{Input: root, Cols: outCols, Fields: projFields}
+	root = &engine.Project{Input: root, Cols: out.outCols, Fields: projFields}
 	if len(sel.DistinctClause) > 0 {
-		if len(outCols) > len(visible) {
+		if len(out.outCols) > len(visible) {
 			return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 		}
 		root = &engine.Distinct{Input: root}
 	}
-	if len(items) > 0 {
-		for _, it := range items {
+	if len(out.items) > 0 {
+		var sortKeys []engine.SortKey
+		for _, it := range out.items {
 			if err := b.gateTextOrder(sel, projFields[it.col].OID, "ORDER BY"); err != nil {
 				return nil, err
 			}
@@ -324,15 +389,5 @@ func (b *builder) aggregateSelect(sel *pg_query.SelectStmt, route *engine.Route,
 		}
 		root = &engine.Sort{Input: root, Keys: sortKeys}
 	}
-	if count != nil || offset != nil {
-		root = &engine.Limit{Input: root, Count: count, Offset: offset}
-	}
-	if len(outCols) > len(visible) {
-		cols := make([]int, len(visible))
-		for i := range cols {
-			cols[i] = i
-		}
-		root = &engine.Project{Input: root, Cols: cols, Fields: visible}
-	}
-	return &engine.Plan{Type: "scatter_aggregate", Root: root, Fields: visible, ParamOIDs: params, SQL: b.sql}, nil
+	return root, nil
 }

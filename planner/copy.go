@@ -55,10 +55,15 @@ func defBool(d *pg_query.DefElem) (bool, error) {
 	return false, sqltypes.Errorf("22023", "%s requires a Boolean value", d.Defname)
 }
 
+// copyOptionText holds the options as written, checked once all are read.
+type copyOptionText struct {
+	format                     string
+	delim, null, quote, escape *string
+}
+
 func parseCopyOptions(cs *pg_query.CopyStmt) (*copyOptions, error) {
 	o := &copyOptions{}
-	format := "text"
-	var delim, null, quote, escape *string
+	t := &copyOptionText{format: "text"}
 	seen := map[string]bool{}
 	for _, n := range cs.Options {
 		d := n.GetDefElem()
@@ -70,61 +75,80 @@ func parseCopyOptions(cs *pg_query.CopyStmt) (*copyOptions, error) {
 			return nil, sqltypes.Errorf("42601", "conflicting or redundant options")
 		}
 		seen[name] = true
-		s, _ := defString(d)
-		switch name {
-		case "format":
-			switch f := strings.ToLower(s); f {
-			case "text", "csv", "binary":
-				format = f
-			default:
-				return nil, sqltypes.Errorf("22023", "COPY format \"%s\" not recognized", s)
-			}
-		case "delimiter":
-			delim = &s
-		case "null":
-			null = &s
-		case "quote":
-			quote = &s
-		case "escape":
-			escape = &s
-		case "header":
-			if strings.EqualFold(s, "match") {
-				if !cs.IsFrom {
-					return nil, sqltypes.Errorf("0A000", "cannot use \"match\" with HEADER in COPY TO")
-				}
-				o.Header, o.HeaderMatch = true, true
-				continue
-			}
-			b, err := defBool(d)
-			if err != nil {
-				return nil, err
-			}
-			o.Header = b
-		case "freeze":
-			b, err := defBool(d)
-			if err != nil {
-				return nil, err
-			}
-			o.freeze = b
-		case "encoding":
-			switch strings.ToUpper(strings.ReplaceAll(s, "-", "")) {
-			case "UTF8", "UNICODE":
-			default:
-				return nil, unsupported("COPY ENCODING %s: the gate reads and writes COPY data in UTF8 only", s)
-			}
-		case "force_quote":
-			if cs.IsFrom {
-				return nil, sqltypes.Errorf("0A000", "COPY FORCE_QUOTE cannot be used with COPY FROM")
-			}
-			if d.Arg.GetAStar() != nil {
-				o.forceQuote = []string{"*"}
-			} else {
-				o.forceQuote = pgast.Strings(d.Arg.GetList().GetItems())
-			}
-		default:
-			return nil, unsupported("COPY option %s is not supported by the gate", strings.ToUpper(name))
+		if err := o.read(cs, d, name, t); err != nil {
+			return nil, err
 		}
 	}
+	if err := o.settle(t); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// read takes one option: the format and the characters into t, the rest
+// into o.
+func (o *copyOptions) read(cs *pg_query.CopyStmt, d *pg_query.DefElem, name string, t *copyOptionText) error {
+	s, _ := defString(d)
+	switch name {
+	case "format":
+		switch f := strings.ToLower(s); f {
+		case "text", "csv", "binary":
+			t.format = f
+		default:
+			return sqltypes.Errorf("22023", "COPY format \"%s\" not recognized", s)
+		}
+	case "delimiter":
+		t.delim = &s
+	case "null":
+		t.null = &s
+	case "quote":
+		t.quote = &s
+	case "escape":
+		t.escape = &s
+	case "header":
+		if strings.EqualFold(s, "match") {
+			if !cs.IsFrom {
+				return sqltypes.Errorf("0A000", "cannot use \"match\" with HEADER in COPY TO")
+			}
+			o.Header, o.HeaderMatch = true, true
+			return nil
+		}
+		b, err := defBool(d)
+		if err != nil {
+			return err
+		}
+		o.Header = b
+	case "freeze":
+		b, err := defBool(d)
+		if err != nil {
+			return err
+		}
+		o.freeze = b
+	case "encoding":
+		switch strings.ToUpper(strings.ReplaceAll(s, "-", "")) {
+		case "UTF8", "UNICODE":
+		default:
+			return unsupported("COPY ENCODING %s: the gate reads and writes COPY data in UTF8 only", s)
+		}
+	case "force_quote":
+		if cs.IsFrom {
+			return sqltypes.Errorf("0A000", "COPY FORCE_QUOTE cannot be used with COPY FROM")
+		}
+		if d.Arg.GetAStar() != nil {
+			o.forceQuote = []string{"*"}
+		} else {
+			o.forceQuote = pgast.Strings(d.Arg.GetList().GetItems())
+		}
+	default:
+		return unsupported("COPY option %s is not supported by the gate", strings.ToUpper(name))
+	}
+	return nil
+}
+
+// settle starts from the format's defaults, applies the characters given
+// and checks that they fit together.
+func (o *copyOptions) settle(t *copyOptionText) error {
+	format := t.format
 	o.binary = format == "binary"
 	if o.binary {
 		format = "text"
@@ -135,55 +159,66 @@ func parseCopyOptions(cs *pg_query.CopyStmt) (*copyOptions, error) {
 	if o.binary {
 		o.Format = "binary"
 	}
-	if o.binary && (delim != nil || null != nil || quote != nil || escape != nil || o.Header) {
-		return nil, sqltypes.Errorf("42601", "cannot specify DELIMITER, NULL, HEADER, QUOTE or ESCAPE in BINARY mode")
+	if o.binary && (t.delim != nil || t.null != nil || t.quote != nil || t.escape != nil || o.Header) {
+		return sqltypes.Errorf("42601", "cannot specify DELIMITER, NULL, HEADER, QUOTE or ESCAPE in BINARY mode")
 	}
-	if delim != nil {
-		if len(*delim) != 1 {
-			return nil, sqltypes.Errorf("0A000", "COPY delimiter must be a single one-byte character")
+	if t.delim != nil {
+		delim := *t.delim
+		if len(delim) != 1 {
+			return sqltypes.Errorf("0A000", "COPY delimiter must be a single one-byte character")
 		}
-		o.Delimiter = (*delim)[0]
+		o.Delimiter = delim[0]
 		if o.Delimiter == '\n' || o.Delimiter == '\r' {
-			return nil, sqltypes.Errorf("22023", "COPY delimiter cannot be newline or carriage return")
+			return sqltypes.Errorf("22023", "COPY delimiter cannot be newline or carriage return")
 		}
 		if o.Format == "text" && strings.ContainsRune(`\.abcdefghijklmnopqrstuvwxyz0123456789`, rune(o.Delimiter)) {
-			return nil, sqltypes.Errorf("22023", "COPY delimiter cannot be \"%s\"", *delim)
+			return sqltypes.Errorf("22023", "COPY delimiter cannot be \"%s\"", delim)
 		}
 	}
-	if null != nil {
-		if strings.ContainsAny(*null, "\r\n") {
-			return nil, sqltypes.Errorf("22023", "COPY null representation cannot use newline or carriage return")
+	if t.null != nil {
+		if strings.ContainsAny(*t.null, "\r\n") {
+			return sqltypes.Errorf("22023", "COPY null representation cannot use newline or carriage return")
 		}
-		o.Null = *null
+		o.Null = *t.null
 	}
-	if quote != nil || escape != nil {
-		if o.Format != "csv" {
-			return nil, sqltypes.Errorf("0A000", "COPY quote and escape are available only in CSV mode")
-		}
-		if quote != nil {
-			if len(*quote) != 1 {
-				return nil, sqltypes.Errorf("0A000", "COPY quote must be a single one-byte character")
-			}
-			o.Quote = (*quote)[0]
-			o.Escape = o.Quote
-		}
-		if escape != nil {
-			if len(*escape) != 1 {
-				return nil, sqltypes.Errorf("0A000", "COPY escape must be a single one-byte character")
-			}
-			o.Escape = (*escape)[0]
-		}
+	if err := o.settleQuote(t.quote, t.escape); err != nil {
+		return err
 	}
 	if o.forceQuote != nil && o.Format != "csv" {
-		return nil, sqltypes.Errorf("0A000", "COPY FORCE_QUOTE requires CSV mode")
+		return sqltypes.Errorf("0A000", "COPY FORCE_QUOTE requires CSV mode")
 	}
 	if o.Format == "csv" && o.Delimiter == o.Quote {
-		return nil, sqltypes.Errorf("22023", "COPY delimiter and quote must be different")
+		return sqltypes.Errorf("22023", "COPY delimiter and quote must be different")
 	}
 	if o.Format != "binary" && strings.IndexByte(o.Null, o.Delimiter) >= 0 {
-		return nil, sqltypes.Errorf("22023", "COPY delimiter character must not appear in the NULL specification")
+		return sqltypes.Errorf("22023", "COPY delimiter character must not appear in the NULL specification")
 	}
-	return o, nil
+	return nil
+}
+
+// settleQuote applies QUOTE and ESCAPE, which only CSV has; the escape
+// defaults to the quote.
+func (o *copyOptions) settleQuote(quote, escape *string) error {
+	if quote == nil && escape == nil {
+		return nil
+	}
+	if o.Format != "csv" {
+		return sqltypes.Errorf("0A000", "COPY quote and escape are available only in CSV mode")
+	}
+	if quote != nil {
+		if len(*quote) != 1 {
+			return sqltypes.Errorf("0A000", "COPY quote must be a single one-byte character")
+		}
+		o.Quote = (*quote)[0]
+		o.Escape = o.Quote
+	}
+	if escape != nil {
+		if len(*escape) != 1 {
+			return sqltypes.Errorf("0A000", "COPY escape must be a single one-byte character")
+		}
+		o.Escape = (*escape)[0]
+	}
+	return nil
 }
 
 // refuseCopyTarget refuses COPY to or from a server file or a program.

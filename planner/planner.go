@@ -294,8 +294,7 @@ func (p *Planner) NormalizesLiterals(keyspace string) bool {
 		return false
 	}
 	for _, s := range ks.Shards {
-		e, ok := p.Shards[keyspace][s].(interface{ Engine() string })
-		if !ok || e.Engine() != "postgres" {
+		if !engine.IsPostgresShard(p.Shards[keyspace][s]) {
 			return false
 		}
 	}
@@ -304,8 +303,7 @@ func (p *Planner) NormalizesLiterals(keyspace string) bool {
 
 // isPostgres reports whether a shard is a PostgreSQL server.
 func (b *builder) isPostgres(shard string) bool {
-	e, ok := b.shards[shard].(interface{ Engine() string })
-	return ok && e.Engine() == "postgres"
+	return engine.IsPostgresShard(b.shards[shard])
 }
 
 // native plans a statement for an unsharded keyspace on a PostgreSQL shard:
