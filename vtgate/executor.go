@@ -86,7 +86,7 @@ func (g *Executor) NewSession(ctx context.Context, info proxy.StartupInfo) (prox
 		s.mode = PoolSession
 	}
 	for _, sh := range s.shards[name] {
-		if isPostgres(sh) {
+		if engine.IsPostgresShard(sh) {
 			s.forward = true
 		} else {
 			s.embedded = true
@@ -102,11 +102,6 @@ func (g *Executor) NewSession(ctx context.Context, info proxy.StartupInfo) (prox
 		return newRelay(ctx, s, d, params) // see relay.go
 	}
 	return s, nil
-}
-
-func isPostgres(c any) bool {
-	e, ok := c.(interface{ Engine() string })
-	return ok && e.Engine() == "postgres"
 }
 
 // startupSettings keeps the startup parameters a Postgres session would

@@ -19,7 +19,7 @@ func relayDialer(ks *router.Keyspace, mode string, shards map[string]map[string]
 		return nil
 	}
 	for _, sh := range shards[ks.Name] {
-		if d, ok := sh.(proxy.SessionDialer); ok && isPostgres(sh) {
+		if d, ok := sh.(proxy.SessionDialer); ok && engine.IsPostgresShard(sh) {
 			return d
 		}
 	}

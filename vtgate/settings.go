@@ -95,7 +95,7 @@ func (s *session) forwardSet(ctx context.Context, sql string, local bool) error 
 	}
 	for _, name := range s.gate.Planner.VSchema.Keyspaces[s.keyspace].Shards {
 		sh := s.shards[s.keyspace][name]
-		if !isPostgres(sh) {
+		if !engine.IsPostgresShard(sh) {
 			continue
 		}
 		if s.keepsBackends() {
