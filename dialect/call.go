@@ -45,7 +45,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	}
 	nargs := func(lo, hi int) {
 		if len(f.Args) < lo || len(f.Args) > hi {
-			fail("42883", "function %s with %d arguments does not exist", name, len(f.Args))
+			fail(sqltypes.UndefinedFunction, "function %s with %d arguments does not exist", name, len(f.Args))
 		}
 	}
 	join := func(es []ex) string {
@@ -62,14 +62,14 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	isAgg := false
 	defer func() {
 		if f.AggDistinct && !isAgg {
-			fail("42809", "DISTINCT specified, but %s is not an aggregate function", name)
+			fail(sqltypes.WrongObjectType, "DISTINCT specified, but %s is not an aggregate function", name)
 		}
 	}()
 	textT := mk(sqltypes.OIDText)
 	num := func(e ex) {
 		c := e.t.cat()
 		if e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
-			fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(e.t.oid))
+			fail(sqltypes.UndefinedFunction, "function %s(%s) does not exist", name, sqltypes.TypeName(e.t.oid))
 		}
 	}
 	switch name {
@@ -119,7 +119,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 				return e
 			}
 			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
-				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
+				fail(sqltypes.UndefinedFunction, "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
 			}
 			if a.t.oid == sqltypes.OIDBPChar {
 				// Postgres returns the value padded to its column's width,
@@ -163,7 +163,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 		num(as[0])
 		if as[0].t.cat() == sqltypes.CatFloat {
 			if len(as) == 2 {
-				fail("42883", "function round(double precision, integer) does not exist")
+				fail(sqltypes.UndefinedFunction, "function round(double precision, integer) does not exist")
 			}
 			unsupported("round(double precision)")
 		}
@@ -204,7 +204,7 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	case "concat":
 		as := args()
 		if len(as) == 0 {
-			fail("42883", "function concat() does not exist")
+			fail(sqltypes.UndefinedFunction, "function concat() does not exist")
 		}
 		for _, a := range as {
 			textOperand(a.t)

@@ -66,10 +66,10 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 			}
 			c, ok := findColIn(r.cols, rt.Name)
 			if !ok {
-				fail("42703", "column %q of relation %q does not exist", rt.Name, s.Relation.Relname)
+				fail(sqltypes.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, s.Relation.Relname)
 			}
 			if seen[c.name] {
-				fail("42701", "column %q specified more than once", c.name)
+				fail(sqltypes.DuplicateColumn, "column %q specified more than once", c.name)
 			}
 			seen[c.name] = true
 			cols = append(cols, c)
@@ -85,7 +85,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 		rows := sel.ValuesLists
 		width := len(rows[0].GetList().GetItems())
 		if width > len(cols) {
-			fail("42601", "INSERT has more expressions than target columns")
+			fail(sqltypes.SyntaxError, "INSERT has more expressions than target columns")
 		}
 		cols = cols[:width]
 		// columns given DEFAULT in every row are left out; a mix is refused
@@ -95,7 +95,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 			for _, row := range rows {
 				items := row.GetList().GetItems()
 				if len(items) != width {
-					fail("42601", "VALUES lists must all be the same length")
+					fail(sqltypes.SyntaxError, "VALUES lists must all be the same length")
 				}
 				if items[i].GetSetToDefault() != nil {
 					def++
@@ -137,7 +137,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 	default:
 		v := t.selectStmt(sel, nil, false)
 		if len(v.cols) > len(cols) {
-			fail("42601", "INSERT has more expressions than target columns")
+			fail(sqltypes.SyntaxError, "INSERT has more expressions than target columns")
 		}
 		var names []string
 		for i := range v.cols {
@@ -164,7 +164,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 					unsupported("ON CONFLICT on an expression")
 				}
 				if _, ok := findColIn(r.cols, ie.Name); !ok {
-					fail("42703", "column %q does not exist", ie.Name)
+					fail(sqltypes.UndefinedColumn, "column %q does not exist", ie.Name)
 				}
 				keys = append(keys, ident(ie.Name))
 			}
@@ -178,7 +178,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 			b.WriteString(" DO NOTHING")
 		case pg.OnConflictAction_ONCONFLICT_UPDATE:
 			if oc.Infer == nil {
-				fail("42601", "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+				fail(sqltypes.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
 			}
 			ex := &rel{name: "excluded", sqlRef: "excluded", cols: r.cols}
 			usc := &scope{rels: []*rel{r, ex}}
@@ -210,7 +210,7 @@ func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 		}
 		c, ok := findColIn(r.cols, rt.Name)
 		if !ok {
-			fail("42703", "column %q of relation %q does not exist", rt.Name, r.name)
+			fail(sqltypes.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, r.name)
 		}
 		if rt.Val.GetSetToDefault() != nil {
 			unsupported("SET column = DEFAULT")
@@ -233,7 +233,7 @@ func assignable(to, from typ, name string) {
 		return
 	}
 	if !comparable(to, from) && !(to.cat() == sqltypes.CatString && from.cat() == sqltypes.CatInt) { // text column from an integer is fine
-		fail("42804", "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
+		fail(sqltypes.DatatypeMismatch, "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
 	}
 }
 

@@ -25,7 +25,7 @@ var isoLike = regexp.MustCompile(`^\s*(\d{4,}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2})`)
 func (t *translator) cond(n *pg.Node, sc *scope) string {
 	e := t.expr(n, sc, mk(sqltypes.OIDBool))
 	if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-		fail("42804", "argument of WHERE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+		fail(sqltypes.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
 	}
 	return e.sql
 }
@@ -79,7 +79,7 @@ func comparable(a, b typ) bool {
 
 func checkComparable(op string, a, b typ) {
 	if !comparable(a, b) {
-		fail("42883", "operator does not exist: %s %s %s", sqltypes.TypeName(a.oid), op, sqltypes.TypeName(b.oid))
+		fail(sqltypes.UndefinedFunction, "operator does not exist: %s %s %s", sqltypes.TypeName(a.oid), op, sqltypes.TypeName(b.oid))
 	}
 	if a.oid == sqltypes.OIDDate && b.oid == sqltypes.OIDTimestamptz || b.oid == sqltypes.OIDDate && a.oid == sqltypes.OIDTimestamptz {
 		unsupported("comparison of date with timestamptz")
@@ -124,9 +124,9 @@ func promote(a, b typ, union bool) typ {
 		return mk(b.oid)
 	}
 	if union {
-		fail("42804", "UNION types %s and %s cannot be matched", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+		fail(sqltypes.DatatypeMismatch, "UNION types %s and %s cannot be matched", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
 	}
-	fail("42883", "operator does not exist: %s and %s", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+	fail(sqltypes.UndefinedFunction, "operator does not exist: %s and %s", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
 	return unknownT
 }
 
@@ -162,7 +162,7 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		for _, a := range x.BoolExpr.Args {
 			e := t.expr(a, sc, mk(sqltypes.OIDBool))
 			if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-				fail("42804", "argument of %s must be type boolean, not type %s", x.BoolExpr.Boolop, sqltypes.TypeName(e.t.oid))
+				fail(sqltypes.DatatypeMismatch, "argument of %s must be type boolean, not type %s", x.BoolExpr.Boolop, sqltypes.TypeName(e.t.oid))
 			}
 			parts = append(parts, e.sql)
 		}
@@ -185,7 +185,7 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 	case *pg.Node_BooleanTest:
 		e := t.expr(x.BooleanTest.Arg, sc, mk(sqltypes.OIDBool))
 		if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-			fail("42804", "argument of IS TRUE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+			fail(sqltypes.DatatypeMismatch, "argument of IS TRUE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
 		}
 		op := map[pg.BoolTestType]string{
 			pg.BoolTestType_IS_TRUE: "IS TRUE", pg.BoolTestType_IS_NOT_TRUE: "IS NOT TRUE",
@@ -301,7 +301,7 @@ var reUUID = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]
 // stored form, failing as Postgres's input functions would.
 func coerceString(s string, hint typ) ex {
 	bad := func(name string) {
-		fail("22P02", "invalid input syntax for type %s: %q", name, s)
+		fail(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: %q", name, s)
 	}
 	switch hint.oid {
 	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
@@ -322,7 +322,7 @@ func coerceString(s string, hint typ) ex {
 	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 8<<intRank(hint.oid))
 		if errors.Is(err, strconv.ErrRange) {
-			fail("22003", "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+			fail(sqltypes.NumericValueOutOfRange, "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
 		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
@@ -335,7 +335,7 @@ func coerceString(s string, hint typ) ex {
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
 		if errors.Is(err, strconv.ErrRange) {
-			fail("22003", "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+			fail(sqltypes.NumericValueOutOfRange, "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
 		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
@@ -370,7 +370,7 @@ func coerceString(s string, hint typ) ex {
 			unsupported("%s literal %q on SQLite shards (write it in ISO 8601 form, e.g. 2024-01-05)", sqltypes.TypeName(hint.oid), s)
 		}
 		if !ok {
-			fail("22007", "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
+			fail(sqltypes.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
 		}
 		return ex{sqltypes.QuoteLiteral(c), hint}
 	case sqltypes.OIDBytea:
@@ -413,7 +413,7 @@ func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
 			switch op {
 			case "-":
 				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
-					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
+					fail(sqltypes.UndefinedFunction, "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
 				}
 				if e.t.cat() == sqltypes.CatInt {
 					return ex{intOp("(- "+e.sql+")", e.t.oid), e.t.computed()}
@@ -553,7 +553,7 @@ func (t *translator) sameTypeArgs(args []*pg.Node, sc *scope, hint typ) ([]strin
 			ty = e.t
 		} else if e.t.oid != 0 && e.t.oid != ty.oid {
 			if !comparable(ty, e.t) {
-				fail("42804", "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
+				fail(sqltypes.DatatypeMismatch, "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
 			}
 			ty = promote(ty, e.t, true)
 		}
@@ -652,7 +652,7 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 	case pg.SubLinkType_EXPR_SUBLINK:
 		r := t.selectStmt(sel, sc, false)
 		if len(r.cols) != 1 {
-			fail("42601", "subquery must return only one column")
+			fail(sqltypes.SyntaxError, "subquery must return only one column")
 		}
 		return ex{"(" + r.sql + ")", r.cols[0].t}
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
@@ -666,7 +666,7 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 		}
 		r := t.selectStmt(sel, sc, false)
 		if len(r.cols) != 1 {
-			fail("42601", "subquery has too many columns")
+			fail(sqltypes.SyntaxError, "subquery has too many columns")
 		}
 		checkComparable("=", l.t, r.cols[0].t)
 		if isFloat(l.t) && isExactNum(r.cols[0].t) {

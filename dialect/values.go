@@ -316,7 +316,7 @@ fallback:
 	case int:
 		return strconv.AppendInt(nil, int64(x), 10), nil
 	}
-	return nil, sqltypes.Errorf("XX000", "cannot render SQLite value of type %T", v)
+	return nil, sqltypes.Errorf(sqltypes.InternalError, "cannot render SQLite value of type %T", v)
 }
 
 func plainText(v any) (string, bool) {
