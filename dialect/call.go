@@ -1,12 +1,40 @@
 package dialect
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/dotdo/vitess/sqltypes"
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
+
+// fcall is one function call being translated: the call, where it is, and
+// the helpers every function's translation uses.
+type fcall struct {
+	t        *translator
+	f        *pg.FuncCall
+	sc       *scope
+	hint     typ
+	name     string
+	distinct string // "DISTINCT " for agg(DISTINCT x)
+}
+
+// funcs translates each supported function by name; the aggregates among
+// them are in aggregates (aggregates.go). Filled in init: the handlers
+// reach funcCall again through t.expr.
+var funcs map[string]func(c *fcall) ex
+
+func init() {
+	funcs = map[string]func(c *fcall) ex{
+		"count": countCall, "sum": sumCall, "avg": avgCall, "min": extremeCall, "max": extremeCall,
+		"lower": caseCall, "upper": caseCall,
+		"length": lengthCall, "char_length": lengthCall, "character_length": lengthCall,
+		"abs": absCall, "round": roundCall, "substr": substrCall, "substring": substrCall,
+		"btrim": trimCall, "ltrim": trimCall, "rtrim": trimCall,
+		"replace": replaceCall, "concat": concatCall,
+		"coalesce": formCall, "greatest": formCall, "least": formCall, "nullif": formCall,
+		"now": nowCall, "transaction_timestamp": nowCall, "statement_timestamp": nowCall, "clock_timestamp": nowCall,
+	}
+}
 
 func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	var names []string
@@ -32,218 +60,165 @@ func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
 	if f.FuncVariadic {
 		unsupported("VARIADIC")
 	}
-	args := func(hints ...typ) []ex {
-		var out []ex
-		for i, a := range f.Args {
-			h := unknownT
-			if i < len(hints) {
-				h = hints[i]
-			}
-			out = append(out, t.expr(a, sc, h))
-		}
-		return out
-	}
-	nargs := func(lo, hi int) {
-		if len(f.Args) < lo || len(f.Args) > hi {
-			fail("42883", "function %s with %d arguments does not exist", name, len(f.Args))
-		}
-	}
-	join := func(es []ex) string {
-		var s []string
-		for _, e := range es {
-			s = append(s, e.sql)
-		}
-		return strings.Join(s, ", ")
-	}
-	distinct := ""
+	c := &fcall{t: t, f: f, sc: sc, hint: hint, name: name}
 	if f.AggDistinct {
-		distinct = "DISTINCT "
+		if !aggregates[name] {
+			fail(sqltypes.WrongObjectType, "DISTINCT specified, but %s is not an aggregate function", name)
+		}
+		c.distinct = "DISTINCT "
 	}
-	isAgg := false
-	defer func() {
-		if f.AggDistinct && !isAgg {
-			fail("42809", "DISTINCT specified, but %s is not an aggregate function", name)
-		}
-	}()
-	textT := mk(sqltypes.OIDText)
-	num := func(e ex) {
-		c := e.t.cat()
-		if e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
-			fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(e.t.oid))
-		}
-	}
-	switch name {
-	case "count":
-		isAgg = true
-		if f.AggStar {
-			return ex{"count(*)", mk(sqltypes.OIDInt8)}
-		}
-		nargs(1, 1)
-		return ex{"count(" + distinct + join(args()) + ")", mk(sqltypes.OIDInt8)}
-	case "sum", "avg", "min", "max":
-		isAgg = true
-		nargs(1, 1)
-		a := args()[0]
-		ty := a.t.computed()
-		switch name {
-		case "sum":
-			num(a)
-			switch a.t.oid {
-			case sqltypes.OIDInt2, sqltypes.OIDInt4:
-				ty = mk(sqltypes.OIDInt8)
-			case sqltypes.OIDInt8, sqltypes.OIDNumeric:
-				if f.AggDistinct {
-					return t.distinctExact("pg_sum1", a, f.Args[0], numT(a.t.dscale()))
-				}
-				// exact, keeping the largest display scale of the values
-				return t.exactAgg("pg_sum("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(a.t.dscale()))
-			case 0:
-				ty = mk(sqltypes.OIDNumeric)
-			}
-		case "avg":
-			num(a)
-			switch a.t.cat() {
-			case sqltypes.CatFloat:
-				ty = mk(sqltypes.OIDFloat8)
-			case sqltypes.CatInt, sqltypes.CatNumeric:
-				if f.AggDistinct {
-					return t.distinctExact("pg_avg1", a, f.Args[0], numT(-1))
-				}
-				// exact; the display scale depends on the values (DivAvg)
-				return t.exactAgg("pg_avg("+distinct+t.exactOperand(a, f.Args[0])+", "+strconv.Itoa(a.t.dscale())+")", numT(-1))
-			default:
-				ty = mk(sqltypes.OIDNumeric)
-			}
-		default:
-			if e, ok := t.exactExtreme(name, a); ok {
-				return e
-			}
-			if a.t.oid == sqltypes.OIDBool || a.t.oid == sqltypes.OIDJSON || a.t.oid == sqltypes.OIDJSONB {
-				fail("42883", "function %s(%s) does not exist", name, sqltypes.TypeName(a.t.oid))
-			}
-			if a.t.oid == sqltypes.OIDBPChar {
-				// Postgres returns the value padded to its column's width,
-				// typed character without a typmod to pad it by
-				unsupported("%s over character(n)", name)
-			}
-			if a.t.oid == sqltypes.OIDVarchar {
-				// min/max(varchar) resolve to min/max(text)
-				ty = mk(sqltypes.OIDText)
-			}
-		}
-		return ex{name + "(" + distinct + a.sql + ")", ty}
-	case "lower", "upper":
-		nargs(1, 1)
-		a := args(textT)[0]
-		textOperand(a.t)
-		// SQLite's lower/upper fold ASCII only
-		return ex{"pg_" + name + "(" + a.sql + ")", textT}
-	case "length", "char_length", "character_length":
-		nargs(1, 1)
-		a := args(textT)[0]
-		if a.t.oid != 0 && a.t.cat() != sqltypes.CatString {
-			unsupported("length of %s", sqltypes.TypeName(a.t.oid))
-		}
-		if a.t.oid == sqltypes.OIDBPChar {
-			return ex{"length(rtrim(" + a.sql + ", ' '))", mk(sqltypes.OIDInt4)}
-		}
-		return ex{"length(" + a.sql + ")", mk(sqltypes.OIDInt4)}
-	case "abs":
-		nargs(1, 1)
-		a := args(hint)[0]
-		num(a)
-		if a.t.cat() == sqltypes.CatInt {
-			// abs of the type's minimum is out of its range in Postgres
-			return ex{intOp("abs("+a.sql+")", a.t.oid), a.t.computed()}
-		}
-		return ex{"abs(" + a.sql + ")", a.t.computed()}
-	case "round":
-		nargs(1, 2)
-		as := args(mk(sqltypes.OIDNumeric), mk(sqltypes.OIDInt4))
-		num(as[0])
-		if as[0].t.cat() == sqltypes.CatFloat {
-			if len(as) == 2 {
-				fail("42883", "function round(double precision, integer) does not exist")
-			}
-			unsupported("round(double precision)")
-		}
-		if len(as) == 1 {
-			return ex{"pg_round(" + as[0].sql + ", 0)", numT(0)}
-		}
-		// the result's display scale is the rounding scale (never below 0)
-		ty := numT(-1)
-		if c := f.Args[1].GetAConst(); c != nil {
-			if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
-				ty = numT(max(int(iv.Ival.Ival), 0))
-			}
-		}
-		return ex{"pg_round(" + as[0].sql + ", " + as[1].sql + ")", ty}
-	case "substr", "substring":
-		nargs(2, 3)
-		as := args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
-		textOperand(as[0].t)
-		if as[0].t.oid == sqltypes.OIDBPChar {
-			unsupported("substr of character(n)")
-		}
-		// pg_substr: SQLite counts a negative start from the end
-		return ex{"pg_substr(" + join(as) + ")", textT}
-	case "btrim", "ltrim", "rtrim":
-		nargs(1, 2)
-		as := args(textT, textT)
-		textOperand(as[0].t)
-		fn := map[string]string{"btrim": "trim", "ltrim": "ltrim", "rtrim": "rtrim"}[name]
-		if len(as) == 1 {
-			return ex{fn + "(" + as[0].sql + ", ' ')", textT}
-		}
-		return ex{fn + "(" + as[0].sql + ", " + as[1].sql + ")", textT}
-	case "replace":
-		nargs(3, 3)
-		as := args(textT, textT, textT)
-		textOperand(as[0].t)
-		return ex{"replace(" + join(as) + ")", textT}
-	case "concat":
-		as := args()
-		if len(as) == 0 {
-			fail("42883", "function concat() does not exist")
-		}
-		for _, a := range as {
-			textOperand(a.t)
-		}
-		return ex{"concat(" + join(as) + ")", textT}
-	case "coalesce", "greatest", "least", "nullif":
-		unsupported("function %s in this form", name)
-	case "now", "transaction_timestamp", "statement_timestamp", "clock_timestamp":
-		nargs(0, 0)
-		return ex{nowSQL, mk(sqltypes.OIDTimestamptz)}
+	if fn, ok := funcs[name]; ok {
+		return fn(c)
 	}
 	unsupported("function %s", name)
 	return ex{}
 }
 
-// exactAgg is an exact sum/avg aggregate (pg_sum/pg_avg, see funcs.go),
-// whose TEXT result the outermost SELECT returns as is. Anywhere else
-// (comparisons, sorting, arithmetic, subqueries) it is cast to a number so
-// that SQLite compares it as one.
-func (t *translator) exactAgg(call string, ty typ) ex {
-	e := ex{"CAST(" + call + " AS NUMERIC)", ty}
-	if t.exact == nil {
-		t.exact = map[string]string{}
+// args translates the arguments, the i-th with hints[i] as its type hint.
+func (c *fcall) args(hints ...typ) []ex {
+	var out []ex
+	for i, a := range c.f.Args {
+		h := unknownT
+		if i < len(hints) {
+			h = hints[i]
+		}
+		out = append(out, c.t.expr(a, c.sc, h))
 	}
-	t.exact[e.sql] = call
-	return e
+	return out
 }
 
-// distinctExact is sum/avg(DISTINCT x) over integers or numerics: x as an
-// integer or as its text with its column's display scale, so that equal
-// values are equal texts for DISTINCT.
-func (t *translator) distinctExact(fn string, a ex, n *pg.Node, ty typ) ex {
-	arg := a.sql
-	if a.t.cat() == sqltypes.CatNumeric {
-		s, ok := t.numText(a, n)
-		if !ok || a.t.dscale() < 0 {
-			unsupported("%s(DISTINCT) over a numeric whose display scale varies", fn[3:6])
-		}
-		arg = s
+// nargs refuses a call without lo to hi arguments, as Postgres finds no
+// such function.
+func (c *fcall) nargs(lo, hi int) {
+	if len(c.f.Args) < lo || len(c.f.Args) > hi {
+		fail(sqltypes.UndefinedFunction, "function %s with %d arguments does not exist", c.name, len(c.f.Args))
 	}
-	return t.exactAgg(fn+"(DISTINCT "+arg+")", ty)
+}
+
+// num refuses an argument that is not a number (or untyped).
+func (c *fcall) num(e ex) {
+	cat := e.t.cat()
+	if e.t.oid != 0 && cat != sqltypes.CatInt && cat != sqltypes.CatFloat && cat != sqltypes.CatNumeric {
+		c.noSuch(e)
+	}
+}
+
+func (c *fcall) noSuch(e ex) {
+	fail(sqltypes.UndefinedFunction, "function %s(%s) does not exist", c.name, sqltypes.TypeName(e.t.oid))
+}
+
+func joinSQL(es []ex) string {
+	var s []string
+	for _, e := range es {
+		s = append(s, e.sql)
+	}
+	return strings.Join(s, ", ")
+}
+
+var textT = mk(sqltypes.OIDText)
+
+func caseCall(c *fcall) ex {
+	c.nargs(1, 1)
+	a := c.args(textT)[0]
+	textOperand(a.t)
+	// SQLite's lower/upper fold ASCII only
+	return ex{"pg_" + c.name + "(" + a.sql + ")", textT}
+}
+
+func lengthCall(c *fcall) ex {
+	c.nargs(1, 1)
+	a := c.args(textT)[0]
+	if a.t.oid != 0 && a.t.cat() != sqltypes.CatString {
+		unsupported("length of %s", sqltypes.TypeName(a.t.oid))
+	}
+	if a.t.oid == sqltypes.OIDBPChar {
+		return ex{"length(rtrim(" + a.sql + ", ' '))", mk(sqltypes.OIDInt4)}
+	}
+	return ex{"length(" + a.sql + ")", mk(sqltypes.OIDInt4)}
+}
+
+func absCall(c *fcall) ex {
+	c.nargs(1, 1)
+	a := c.args(c.hint)[0]
+	c.num(a)
+	if a.t.cat() == sqltypes.CatInt {
+		// abs of the type's minimum is out of its range in Postgres
+		return ex{intOp("abs("+a.sql+")", a.t.oid), a.t.computed()}
+	}
+	return ex{"abs(" + a.sql + ")", a.t.computed()}
+}
+
+func roundCall(c *fcall) ex {
+	c.nargs(1, 2)
+	as := c.args(mk(sqltypes.OIDNumeric), mk(sqltypes.OIDInt4))
+	c.num(as[0])
+	if as[0].t.cat() == sqltypes.CatFloat {
+		if len(as) == 2 {
+			fail(sqltypes.UndefinedFunction, "function round(double precision, integer) does not exist")
+		}
+		unsupported("round(double precision)")
+	}
+	if len(as) == 1 {
+		return ex{"pg_round(" + as[0].sql + ", 0)", numT(0)}
+	}
+	// the result's display scale is the rounding scale (never below 0)
+	ty := numT(-1)
+	if k := c.f.Args[1].GetAConst(); k != nil {
+		if iv, ok := k.Val.(*pg.A_Const_Ival); ok {
+			ty = numT(max(int(iv.Ival.Ival), 0))
+		}
+	}
+	return ex{"pg_round(" + as[0].sql + ", " + as[1].sql + ")", ty}
+}
+
+func substrCall(c *fcall) ex {
+	c.nargs(2, 3)
+	as := c.args(textT, mk(sqltypes.OIDInt4), mk(sqltypes.OIDInt4))
+	textOperand(as[0].t)
+	if as[0].t.oid == sqltypes.OIDBPChar {
+		unsupported("substr of character(n)")
+	}
+	// pg_substr: SQLite counts a negative start from the end
+	return ex{"pg_substr(" + joinSQL(as) + ")", textT}
+}
+
+func trimCall(c *fcall) ex {
+	c.nargs(1, 2)
+	as := c.args(textT, textT)
+	textOperand(as[0].t)
+	fn := map[string]string{"btrim": "trim", "ltrim": "ltrim", "rtrim": "rtrim"}[c.name]
+	if len(as) == 1 {
+		return ex{fn + "(" + as[0].sql + ", ' ')", textT}
+	}
+	return ex{fn + "(" + as[0].sql + ", " + as[1].sql + ")", textT}
+}
+
+func replaceCall(c *fcall) ex {
+	c.nargs(3, 3)
+	as := c.args(textT, textT, textT)
+	textOperand(as[0].t)
+	return ex{"replace(" + joinSQL(as) + ")", textT}
+}
+
+func concatCall(c *fcall) ex {
+	as := c.args()
+	if len(as) == 0 {
+		fail(sqltypes.UndefinedFunction, "function concat() does not exist")
+	}
+	for _, a := range as {
+		textOperand(a.t)
+	}
+	return ex{"concat(" + joinSQL(as) + ")", textT}
+}
+
+// formCall: the parser gives these their own node types; a FuncCall by
+// these names is a form the translation does not know.
+func formCall(c *fcall) ex {
+	unsupported("function %s in this form", c.name)
+	return ex{}
+}
+
+func nowCall(c *fcall) ex {
+	c.nargs(0, 0)
+	return ex{nowSQL, mk(sqltypes.OIDTimestamptz)}
 }

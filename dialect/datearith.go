@@ -83,6 +83,6 @@ func dateArith(op string, l, r ex) (ex, bool) {
 		// and timestamps Postgres computes here are not implemented
 		unsupported("operator %s on %s and %s", op, sqltypes.TypeName(l.t.oid), sqltypes.TypeName(r.t.oid))
 	}
-	fail("42883", "operator does not exist: %s %s %s", sqltypes.TypeName(l.t.oid), op, sqltypes.TypeName(r.t.oid))
+	fail(sqltypes.UndefinedFunction, "operator does not exist: %s %s %s", sqltypes.TypeName(l.t.oid), op, sqltypes.TypeName(r.t.oid))
 	return ex{}, false
 }

@@ -149,7 +149,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 			notNull = true
 		case pg.ConstrType_CONSTR_NULL:
 			if pk {
-				fail("42601", "conflicting NULL/NOT NULL declarations for column %q of table %q", cd.Colname, table)
+				fail(sqltypes.SyntaxError, "conflicting NULL/NOT NULL declarations for column %q of table %q", cd.Colname, table)
 			}
 		case pg.ConstrType_CONSTR_IDENTITY:
 			notNull = true
@@ -198,7 +198,7 @@ func (t *translator) columnDef(table string, cd *pg.ColumnDef, pk bool, sc *scop
 func (t *translator) defaultExpr(n *pg.Node, ty typ) string {
 	e := t.expr(n, &scope{}, ty)
 	if t.params != nil {
-		fail("42P02", "there is no parameter $1")
+		fail(sqltypes.UndefinedParameter, "there is no parameter $1")
 	}
 	assignable(ty, e.t, "default")
 	return "(" + assignSQL(ty, e) + ")"
@@ -253,7 +253,7 @@ func (t *translator) tableConstraint(table string, c *pg.Constraint, sc *scope) 
 		keys := nodeNames(c.Keys)
 		for _, k := range keys {
 			if _, ok := findColIn(sc.rels[0].cols, k); !ok {
-				fail("42703", "column %q named in key does not exist", k)
+				fail(sqltypes.UndefinedColumn, "column %q named in key does not exist", k)
 			}
 		}
 		kw := "PRIMARY KEY"

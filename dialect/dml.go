@@ -54,27 +54,7 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 	}
 	sc, r, target := t.targetRel(s.Relation)
 	tr := &Translation{Kind: KindInsert, Tag: "INSERT", Table: s.Relation.Relname}
-	var cols []col
-	if len(s.Cols) == 0 {
-		cols = append(cols, r.cols...)
-	} else {
-		seen := map[string]bool{}
-		for _, n := range s.Cols {
-			rt := n.GetResTarget()
-			if len(rt.Indirection) > 0 {
-				unsupported("INSERT into a subfield")
-			}
-			c, ok := findColIn(r.cols, rt.Name)
-			if !ok {
-				fail("42703", "column %q of relation %q does not exist", rt.Name, s.Relation.Relname)
-			}
-			if seen[c.name] {
-				fail("42701", "column %q specified more than once", c.name)
-			}
-			seen[c.name] = true
-			cols = append(cols, c)
-		}
-	}
+	cols := insertCols(s, r)
 	var b strings.Builder
 	b.WriteString("INSERT INTO " + target)
 	sel := s.SelectStmt.GetSelectStmt()
@@ -82,62 +62,11 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 	case sel == nil:
 		b.WriteString(" DEFAULT VALUES")
 	case len(sel.ValuesLists) > 0 && sel.Op == pg.SetOperation_SETOP_NONE && len(sel.SortClause) == 0 && sel.LimitCount == nil && sel.LimitOffset == nil && sel.WithClause == nil:
-		rows := sel.ValuesLists
-		width := len(rows[0].GetList().GetItems())
-		if width > len(cols) {
-			fail("42601", "INSERT has more expressions than target columns")
-		}
-		cols = cols[:width]
-		// columns given DEFAULT in every row are left out; a mix is refused
-		keep := make([]bool, width)
-		for i := 0; i < width; i++ {
-			def := 0
-			for _, row := range rows {
-				items := row.GetList().GetItems()
-				if len(items) != width {
-					fail("42601", "VALUES lists must all be the same length")
-				}
-				if items[i].GetSetToDefault() != nil {
-					def++
-				}
-			}
-			if def != 0 && def != len(rows) {
-				unsupported("DEFAULT in some rows of a multi-row VALUES")
-			}
-			keep[i] = def == 0
-		}
-		var names []string
-		var hints []typ
-		var kept []*pg.Node
-		for _, row := range rows {
-			var items []*pg.Node
-			for i, it := range row.GetList().GetItems() {
-				if keep[i] {
-					items = append(items, it)
-				}
-			}
-			t.assign(items...)
-			kept = append(kept, &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}})
-		}
-		for i, c := range cols {
-			if keep[i] {
-				names = append(names, ident(c.name))
-				hints = append(hints, c.t)
-			}
-		}
-		if len(names) == 0 {
-			if len(rows) > 1 {
-				unsupported("multi-row VALUES of DEFAULT only")
-			}
-			b.WriteString(" DEFAULT VALUES")
-			break
-		}
-		v := t.values(kept, &scope{}, hints)
-		b.WriteString(" (" + strings.Join(names, ", ") + ") " + v.sql)
+		b.WriteString(t.insertValues(sel.ValuesLists, cols))
 	default:
 		v := t.selectStmt(sel, nil, false)
 		if len(v.cols) > len(cols) {
-			fail("42601", "INSERT has more expressions than target columns")
+			fail(sqltypes.SyntaxError, "INSERT has more expressions than target columns")
 		}
 		var names []string
 		for i := range v.cols {
@@ -152,47 +81,139 @@ func (t *translator) insert(s *pg.InsertStmt) *Translation {
 		}
 	}
 	if oc := s.OnConflictClause; oc != nil {
-		b.WriteString(" ON CONFLICT")
-		if oc.Infer != nil {
-			if oc.Infer.Conname != "" {
-				unsupported("ON CONFLICT ON CONSTRAINT")
-			}
-			var keys []string
-			for _, n := range oc.Infer.IndexElems {
-				ie := n.GetIndexElem()
-				if ie == nil || ie.Name == "" {
-					unsupported("ON CONFLICT on an expression")
-				}
-				if _, ok := findColIn(r.cols, ie.Name); !ok {
-					fail("42703", "column %q does not exist", ie.Name)
-				}
-				keys = append(keys, ident(ie.Name))
-			}
-			b.WriteString(" (" + strings.Join(keys, ", ") + ")")
-			if oc.Infer.WhereClause != nil {
-				b.WriteString(" WHERE " + t.cond(oc.Infer.WhereClause, &scope{rels: sc.rels, bare: true}))
-			}
-		}
-		switch oc.Action {
-		case pg.OnConflictAction_ONCONFLICT_NOTHING:
-			b.WriteString(" DO NOTHING")
-		case pg.OnConflictAction_ONCONFLICT_UPDATE:
-			if oc.Infer == nil {
-				fail("42601", "ON CONFLICT DO UPDATE requires inference specification or constraint name")
-			}
-			ex := &rel{name: "excluded", sqlRef: "excluded", cols: r.cols}
-			usc := &scope{rels: []*rel{r, ex}}
-			b.WriteString(" DO UPDATE SET " + t.setList(oc.TargetList, usc, r))
-			if oc.WhereClause != nil {
-				b.WriteString(" WHERE " + t.cond(oc.WhereClause, usc))
-			}
-		default:
-			unsupported("ON CONFLICT action")
-		}
+		b.WriteString(t.onConflict(oc, sc, r))
 	}
 	b.WriteString(t.returning(s.ReturningList, sc, tr))
 	tr.SQL = b.String()
 	return tr
+}
+
+// insertCols are the target columns: those named, or all of the table's.
+func insertCols(s *pg.InsertStmt, r *rel) []col {
+	if len(s.Cols) == 0 {
+		return append([]col(nil), r.cols...)
+	}
+	var cols []col
+	seen := map[string]bool{}
+	for _, n := range s.Cols {
+		rt := n.GetResTarget()
+		if len(rt.Indirection) > 0 {
+			unsupported("INSERT into a subfield")
+		}
+		c, ok := findColIn(r.cols, rt.Name)
+		if !ok {
+			fail(sqltypes.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, s.Relation.Relname)
+		}
+		if seen[c.name] {
+			fail(sqltypes.DuplicateColumn, "column %q specified more than once", c.name)
+		}
+		seen[c.name] = true
+		cols = append(cols, c)
+	}
+	return cols
+}
+
+// insertValues is the " (columns) VALUES ..." part of INSERT ... VALUES.
+func (t *translator) insertValues(rows []*pg.Node, cols []col) string {
+	width := len(rows[0].GetList().GetItems())
+	if width > len(cols) {
+		fail(sqltypes.SyntaxError, "INSERT has more expressions than target columns")
+	}
+	cols = cols[:width]
+	keep := defaultColumns(rows, width)
+	var names []string
+	var hints []typ
+	var kept []*pg.Node
+	for _, row := range rows {
+		var items []*pg.Node
+		for i, it := range row.GetList().GetItems() {
+			if keep[i] {
+				items = append(items, it)
+			}
+		}
+		t.assign(items...)
+		kept = append(kept, &pg.Node{Node: &pg.Node_List{List: &pg.List{Items: items}}})
+	}
+	for i, c := range cols {
+		if keep[i] {
+			names = append(names, ident(c.name))
+			hints = append(hints, c.t)
+		}
+	}
+	if len(names) == 0 {
+		if len(rows) > 1 {
+			unsupported("multi-row VALUES of DEFAULT only")
+		}
+		return " DEFAULT VALUES"
+	}
+	v := t.values(kept, &scope{}, hints)
+	return " (" + strings.Join(names, ", ") + ") " + v.sql
+}
+
+// defaultColumns says which of the width columns to keep: columns given
+// DEFAULT in every row are left out; a mix is refused.
+func defaultColumns(rows []*pg.Node, width int) []bool {
+	keep := make([]bool, width)
+	for i := 0; i < width; i++ {
+		def := 0
+		for _, row := range rows {
+			items := row.GetList().GetItems()
+			if len(items) != width {
+				fail(sqltypes.SyntaxError, "VALUES lists must all be the same length")
+			}
+			if items[i].GetSetToDefault() != nil {
+				def++
+			}
+		}
+		if def != 0 && def != len(rows) {
+			unsupported("DEFAULT in some rows of a multi-row VALUES")
+		}
+		keep[i] = def == 0
+	}
+	return keep
+}
+
+// onConflict is the ON CONFLICT clause of an upsert into r.
+func (t *translator) onConflict(oc *pg.OnConflictClause, sc *scope, r *rel) string {
+	var b strings.Builder
+	b.WriteString(" ON CONFLICT")
+	if oc.Infer != nil {
+		if oc.Infer.Conname != "" {
+			unsupported("ON CONFLICT ON CONSTRAINT")
+		}
+		var keys []string
+		for _, n := range oc.Infer.IndexElems {
+			ie := n.GetIndexElem()
+			if ie == nil || ie.Name == "" {
+				unsupported("ON CONFLICT on an expression")
+			}
+			if _, ok := findColIn(r.cols, ie.Name); !ok {
+				fail(sqltypes.UndefinedColumn, "column %q does not exist", ie.Name)
+			}
+			keys = append(keys, ident(ie.Name))
+		}
+		b.WriteString(" (" + strings.Join(keys, ", ") + ")")
+		if oc.Infer.WhereClause != nil {
+			b.WriteString(" WHERE " + t.cond(oc.Infer.WhereClause, &scope{rels: sc.rels, bare: true}))
+		}
+	}
+	switch oc.Action {
+	case pg.OnConflictAction_ONCONFLICT_NOTHING:
+		b.WriteString(" DO NOTHING")
+	case pg.OnConflictAction_ONCONFLICT_UPDATE:
+		if oc.Infer == nil {
+			fail(sqltypes.SyntaxError, "ON CONFLICT DO UPDATE requires inference specification or constraint name")
+		}
+		ex := &rel{name: "excluded", sqlRef: "excluded", cols: r.cols}
+		usc := &scope{rels: []*rel{r, ex}}
+		b.WriteString(" DO UPDATE SET " + t.setList(oc.TargetList, usc, r))
+		if oc.WhereClause != nil {
+			b.WriteString(" WHERE " + t.cond(oc.WhereClause, usc))
+		}
+	default:
+		unsupported("ON CONFLICT action")
+	}
+	return b.String()
 }
 
 func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
@@ -210,7 +231,7 @@ func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 		}
 		c, ok := findColIn(r.cols, rt.Name)
 		if !ok {
-			fail("42703", "column %q of relation %q does not exist", rt.Name, r.name)
+			fail(sqltypes.UndefinedColumn, "column %q of relation %q does not exist", rt.Name, r.name)
 		}
 		if rt.Val.GetSetToDefault() != nil {
 			unsupported("SET column = DEFAULT")
@@ -233,7 +254,7 @@ func assignable(to, from typ, name string) {
 		return
 	}
 	if !comparable(to, from) && !(to.cat() == sqltypes.CatString && from.cat() == sqltypes.CatInt) { // text column from an integer is fine
-		fail("42804", "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
+		fail(sqltypes.DatatypeMismatch, "column %q is of type %s but expression is of type %s", name, typeName(to), typeName(from))
 	}
 }
 

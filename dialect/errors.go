@@ -63,7 +63,7 @@ func MapError(err error) error {
 		if code == sqliteConstraintUniq {
 			name = table + "_" + strings.Join(cols, "_") + "_key"
 		}
-		e := sqltypes.Errorf("23505", "duplicate key value violates unique constraint %q", name)
+		e := sqltypes.Errorf(sqltypes.UniqueViolation, "duplicate key value violates unique constraint %q", name)
 		e.TableName, e.ConstraintName = table, name
 		return e
 	case sqliteConstraintNN:
@@ -72,11 +72,11 @@ func MapError(err error) error {
 		if len(cols) > 0 {
 			col = cols[0]
 		}
-		e := sqltypes.Errorf("23502", "null value in column %q of relation %q violates not-null constraint", col, table)
+		e := sqltypes.Errorf(sqltypes.NotNullViolation, "null value in column %q of relation %q violates not-null constraint", col, table)
 		e.TableName, e.ColumnName = table, col
 		return e
 	case sqliteConstraintFK:
-		return sqltypes.Errorf("23503", "insert or update violates foreign key constraint")
+		return sqltypes.Errorf(sqltypes.ForeignKeyViolation, "insert or update violates foreign key constraint")
 	case sqliteConstraintChk:
 		name := strings.TrimSpace(strings.TrimPrefix(detail, "CHECK constraint failed:"))
 		if m := rePgLen.FindStringSubmatch(name); m != nil {
@@ -84,55 +84,55 @@ func MapError(err error) error {
 			if m[1] == "char" {
 				kind = "character"
 			}
-			return sqltypes.Errorf("22001", "value too long for type %s(%s)", kind, m[2])
+			return sqltypes.Errorf(sqltypes.StringDataRightTruncation, "value too long for type %s(%s)", kind, m[2])
 		}
-		e := sqltypes.Errorf("23514", "new row violates check constraint %q", name)
+		e := sqltypes.Errorf(sqltypes.CheckViolation, "new row violates check constraint %q", name)
 		e.ConstraintName = name
 		return e
 	case sqliteBusySnapshot:
-		return sqltypes.Errorf("40001", "could not serialize access due to concurrent update")
+		return sqltypes.Errorf(sqltypes.SerializationFailure, "could not serialize access due to concurrent update")
 	case sqliteInterrupt:
-		return sqltypes.Errorf("57014", "canceling statement due to user request")
+		return sqltypes.Errorf(sqltypes.QueryCanceled, "canceling statement due to user request")
 	case sqliteFull:
-		return sqltypes.Errorf("53100", "could not extend file: %s", detail)
+		return sqltypes.Errorf(sqltypes.DiskFull, "could not extend file: %s", detail)
 	case sqliteMismatch:
-		return sqltypes.Errorf("42804", "%s", detail)
+		return sqltypes.Errorf(sqltypes.DatatypeMismatch, "%s", detail)
 	}
 	switch code & 0xff {
 	case sqliteBusy, sqliteLocked:
-		return sqltypes.Errorf("55P03", "could not obtain lock on SQLite shard: %s", detail)
+		return sqltypes.Errorf(sqltypes.LockNotAvailable, "could not obtain lock on SQLite shard: %s", detail)
 	case sqliteConstraint:
-		return sqltypes.Errorf("23000", "%s", detail)
+		return sqltypes.Errorf(sqltypes.IntegrityConstraintViolation, "%s", detail)
 	}
 	switch {
 	case strings.HasPrefix(detail, "no such table: "):
-		return sqltypes.Errorf("42P01", "relation %q does not exist", strings.TrimPrefix(detail, "no such table: "))
+		return sqltypes.Errorf(sqltypes.UndefinedTable, "relation %q does not exist", strings.TrimPrefix(detail, "no such table: "))
 	case strings.HasPrefix(detail, "no such column: "):
 		c := strings.TrimPrefix(detail, "no such column: ")
 		if strings.Contains(c, ".") {
-			return sqltypes.Errorf("42703", "column %s does not exist", c)
+			return sqltypes.Errorf(sqltypes.UndefinedColumn, "column %s does not exist", c)
 		}
-		return sqltypes.Errorf("42703", "column %q does not exist", c)
+		return sqltypes.Errorf(sqltypes.UndefinedColumn, "column %q does not exist", c)
 	case strings.HasPrefix(detail, "no such index: "):
-		return sqltypes.Errorf("42704", "index %q does not exist", strings.TrimPrefix(detail, "no such index: "))
+		return sqltypes.Errorf(sqltypes.UndefinedObject, "index %q does not exist", strings.TrimPrefix(detail, "no such index: "))
 	case strings.Contains(detail, "syntax error"), strings.HasPrefix(detail, "incomplete input"):
-		return sqltypes.Errorf("42601", "%s", detail)
+		return sqltypes.Errorf(sqltypes.SyntaxError, "%s", detail)
 	case strings.HasPrefix(detail, "duplicate column name: "):
-		return sqltypes.Errorf("42701", "column %q specified more than once", strings.TrimPrefix(detail, "duplicate column name: "))
+		return sqltypes.Errorf(sqltypes.DuplicateColumn, "column %q specified more than once", strings.TrimPrefix(detail, "duplicate column name: "))
 	case strings.HasSuffix(detail, " already exists"):
 		name := strings.TrimSuffix(detail, " already exists")
 		name = strings.TrimPrefix(strings.TrimPrefix(name, "table "), "index ")
-		return sqltypes.Errorf("42P07", "relation %q already exists", strings.Trim(name, `"`))
+		return sqltypes.Errorf(sqltypes.DuplicateTable, "relation %q already exists", strings.Trim(name, `"`))
 	case detail == "integer overflow":
 		// SQLite's abs/sum over int64; the Postgres types involved are bigint
-		return sqltypes.Errorf("22003", "bigint out of range")
+		return sqltypes.Errorf(sqltypes.NumericValueOutOfRange, "bigint out of range")
 	case strings.Contains(detail, "division by zero"):
-		return sqltypes.Errorf("22012", "division by zero")
+		return sqltypes.Errorf(sqltypes.DivisionByZero, "division by zero")
 	case strings.HasPrefix(detail, "Expression tree is too large"):
 		// SQLite's own nesting limit (an OR of more than 1000 terms)
-		return sqltypes.Errorf("54001", "%s", detail)
+		return sqltypes.Errorf(sqltypes.StatementTooComplex, "%s", detail)
 	}
-	return sqltypes.Errorf("XX000", "%s", detail)
+	return sqltypes.Errorf(sqltypes.InternalError, "%s", detail)
 }
 
 // constraintCols parses "UNIQUE constraint failed: t.a, t.b".

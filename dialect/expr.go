@@ -25,7 +25,7 @@ var isoLike = regexp.MustCompile(`^\s*(\d{4,}-\d{1,2}-\d{1,2}|\d{1,2}:\d{2})`)
 func (t *translator) cond(n *pg.Node, sc *scope) string {
 	e := t.expr(n, sc, mk(sqltypes.OIDBool))
 	if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-		fail("42804", "argument of WHERE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+		fail(sqltypes.DatatypeMismatch, "argument of WHERE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
 	}
 	return e.sql
 }
@@ -79,7 +79,7 @@ func comparable(a, b typ) bool {
 
 func checkComparable(op string, a, b typ) {
 	if !comparable(a, b) {
-		fail("42883", "operator does not exist: %s %s %s", sqltypes.TypeName(a.oid), op, sqltypes.TypeName(b.oid))
+		fail(sqltypes.UndefinedFunction, "operator does not exist: %s %s %s", sqltypes.TypeName(a.oid), op, sqltypes.TypeName(b.oid))
 	}
 	if a.oid == sqltypes.OIDDate && b.oid == sqltypes.OIDTimestamptz || b.oid == sqltypes.OIDDate && a.oid == sqltypes.OIDTimestamptz {
 		unsupported("comparison of date with timestamptz")
@@ -124,9 +124,9 @@ func promote(a, b typ, union bool) typ {
 		return mk(b.oid)
 	}
 	if union {
-		fail("42804", "UNION types %s and %s cannot be matched", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+		fail(sqltypes.DatatypeMismatch, "UNION types %s and %s cannot be matched", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
 	}
-	fail("42883", "operator does not exist: %s and %s", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
+	fail(sqltypes.UndefinedFunction, "operator does not exist: %s and %s", sqltypes.TypeName(a.oid), sqltypes.TypeName(b.oid))
 	return unknownT
 }
 
@@ -162,7 +162,7 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 		for _, a := range x.BoolExpr.Args {
 			e := t.expr(a, sc, mk(sqltypes.OIDBool))
 			if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-				fail("42804", "argument of %s must be type boolean, not type %s", x.BoolExpr.Boolop, sqltypes.TypeName(e.t.oid))
+				fail(sqltypes.DatatypeMismatch, "argument of %s must be type boolean, not type %s", x.BoolExpr.Boolop, sqltypes.TypeName(e.t.oid))
 			}
 			parts = append(parts, e.sql)
 		}
@@ -185,7 +185,7 @@ func (t *translator) expr(n *pg.Node, sc *scope, hint typ) ex {
 	case *pg.Node_BooleanTest:
 		e := t.expr(x.BooleanTest.Arg, sc, mk(sqltypes.OIDBool))
 		if e.t.oid != 0 && e.t.oid != sqltypes.OIDBool {
-			fail("42804", "argument of IS TRUE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
+			fail(sqltypes.DatatypeMismatch, "argument of IS TRUE must be type boolean, not type %s", sqltypes.TypeName(e.t.oid))
 		}
 		op := map[pg.BoolTestType]string{
 			pg.BoolTestType_IS_TRUE: "IS TRUE", pg.BoolTestType_IS_NOT_TRUE: "IS NOT TRUE",
@@ -301,7 +301,7 @@ var reUUID = regexp.MustCompile(`^\{?[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]
 // stored form, failing as Postgres's input functions would.
 func coerceString(s string, hint typ) ex {
 	bad := func(name string) {
-		fail("22P02", "invalid input syntax for type %s: %q", name, s)
+		fail(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: %q", name, s)
 	}
 	switch hint.oid {
 	case 0, sqltypes.OIDText, sqltypes.OIDVarchar, sqltypes.OIDName, sqltypes.OIDJSON, sqltypes.OIDJSONB, sqltypes.OIDUnknown:
@@ -322,7 +322,7 @@ func coerceString(s string, hint typ) ex {
 	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8:
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 8<<intRank(hint.oid))
 		if errors.Is(err, strconv.ErrRange) {
-			fail("22003", "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+			fail(sqltypes.NumericValueOutOfRange, "value %q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
 		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
@@ -335,7 +335,7 @@ func coerceString(s string, hint typ) ex {
 		}
 		f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
 		if errors.Is(err, strconv.ErrRange) {
-			fail("22003", "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
+			fail(sqltypes.NumericValueOutOfRange, "%q is out of range for type %s", s, sqltypes.TypeName(hint.oid))
 		}
 		if err != nil {
 			bad(sqltypes.TypeName(hint.oid))
@@ -370,7 +370,7 @@ func coerceString(s string, hint typ) ex {
 			unsupported("%s literal %q on SQLite shards (write it in ISO 8601 form, e.g. 2024-01-05)", sqltypes.TypeName(hint.oid), s)
 		}
 		if !ok {
-			fail("22007", "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
+			fail(sqltypes.InvalidDatetimeFormat, "invalid input syntax for type %s: %q", sqltypes.TypeName(hint.oid), s)
 		}
 		return ex{sqltypes.QuoteLiteral(c), hint}
 	case sqltypes.OIDBytea:
@@ -401,120 +401,6 @@ func parenNeg(s string) string {
 		return "(" + s + ")"
 	}
 	return s
-}
-
-func (t *translator) aexpr(a *pg.A_Expr, sc *scope, hint typ) ex {
-	boolT := mk(sqltypes.OIDBool)
-	switch a.Kind {
-	case pg.A_Expr_Kind_AEXPR_OP:
-		op := opName(a.Name)
-		if a.Lexpr == nil {
-			e := t.expr(a.Rexpr, sc, hint)
-			switch op {
-			case "-":
-				if c := e.t.cat(); e.t.oid != 0 && c != sqltypes.CatInt && c != sqltypes.CatFloat && c != sqltypes.CatNumeric {
-					fail("42883", "operator does not exist: - %s", sqltypes.TypeName(e.t.oid))
-				}
-				if e.t.cat() == sqltypes.CatInt {
-					return ex{intOp("(- "+e.sql+")", e.t.oid), e.t.computed()}
-				}
-				if _, exact := t.exact[e.sql]; exact {
-					return t.numericArith("-", ex{"0", mk(sqltypes.OIDInt4)}, e, nil, a.Rexpr, e.t.computed())
-				}
-				if e.t.cat() == sqltypes.CatFloat {
-					// SQLite computes -x as 0 - x, which turns 0 into 0
-					// where Postgres gives -0
-					return ex{"(" + e.sql + " * -1.0)", e.t.computed()}
-				}
-				return ex{"(- " + e.sql + ")", e.t.computed()}
-			case "+":
-				return e
-			}
-			unsupported("prefix operator %s", op)
-		}
-		switch op {
-		case "=", "<>", "!=", "<", ">", "<=", ">=":
-			t.compare(a.Lexpr, a.Rexpr)
-			l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
-			checkComparable(op, l.t, r.t)
-			if op == "!=" {
-				op = "<>"
-			}
-			if e, ok := t.exactCompare(op, l, r, a.Lexpr, a.Rexpr); ok {
-				return e
-			}
-			l, r = floatPair(l, r)
-			return ex{"(" + l.sql + " " + op + " " + r.sql + ")", boolT}
-		case "+", "-", "*", "/", "%":
-			return t.arith(a, op, sc, hint)
-		case "||":
-			l, r := t.pair(a.Lexpr, a.Rexpr, sc, mk(sqltypes.OIDText))
-			textOperand(l.t)
-			textOperand(r.t)
-			return ex{"(" + l.sql + " || " + r.sql + ")", mk(sqltypes.OIDText)}
-		case "~~", "!~~", "~~*", "!~~*":
-			return t.like(a, op, sc)
-		}
-		unsupported("operator %s", op)
-	case pg.A_Expr_Kind_AEXPR_DISTINCT, pg.A_Expr_Kind_AEXPR_NOT_DISTINCT:
-		l, r := t.pair(a.Lexpr, a.Rexpr, sc, unknownT)
-		checkComparable("=", l.t, r.t)
-		l, r = floatPair(l, r)
-		op := " IS NOT "
-		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_DISTINCT {
-			op = " IS "
-		}
-		return ex{"(" + l.sql + op + r.sql + ")", boolT}
-	case pg.A_Expr_Kind_AEXPR_NULLIF:
-		l, r := t.pair(a.Lexpr, a.Rexpr, sc, hint.bare())
-		checkComparable("=", l.t, r.t)
-		return ex{"nullif(" + l.sql + ", " + r.sql + ")", l.t}
-	case pg.A_Expr_Kind_AEXPR_IN:
-		l := t.expr(a.Lexpr, sc, unknownT)
-		list := a.Rexpr.GetList()
-		if list == nil {
-			unsupported("IN with a non-list")
-		}
-		var es []ex
-		anyFloat := isFloat(l.t)
-		t.compare(list.Items...)
-		for _, it := range list.Items {
-			e := t.expr(it, sc, l.t.bare())
-			checkComparable("=", l.t, e.t)
-			if l.t.oid == 0 && isUnknownLiteral(a.Lexpr) {
-				l = t.expr(a.Lexpr, sc, e.t.bare())
-			}
-			anyFloat = anyFloat || isFloat(e.t)
-			es = append(es, e)
-		}
-		if e, ok := t.exactIn(l, es, a.Lexpr, list.Items, opName(a.Name) == "<>"); ok && !anyFloat {
-			return e
-		}
-		var items []string
-		for _, e := range es {
-			if anyFloat {
-				// the common type of the list is float8
-				e = asFloat8(e)
-			}
-			items = append(items, e.sql)
-		}
-		if anyFloat {
-			l = asFloat8(l)
-		}
-		op := " IN "
-		if opName(a.Name) == "<>" {
-			op = " NOT IN "
-		}
-		return ex{"(" + l.sql + op + "(" + strings.Join(items, ", ") + "))", boolT}
-	case pg.A_Expr_Kind_AEXPR_LIKE:
-		return t.like(a, opName(a.Name), sc)
-	case pg.A_Expr_Kind_AEXPR_ILIKE:
-		return t.like(a, opName(a.Name), sc)
-	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
-		return t.between(a, sc)
-	}
-	unsupported("expression kind %s", a.Kind)
-	return ex{}
 }
 
 // textOperand refuses operands whose SQLite text form differs from
@@ -553,7 +439,7 @@ func (t *translator) sameTypeArgs(args []*pg.Node, sc *scope, hint typ) ([]strin
 			ty = e.t
 		} else if e.t.oid != 0 && e.t.oid != ty.oid {
 			if !comparable(ty, e.t) {
-				fail("42804", "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
+				fail(sqltypes.DatatypeMismatch, "types %s and %s cannot be matched", sqltypes.TypeName(ty.oid), sqltypes.TypeName(e.t.oid))
 			}
 			ty = promote(ty, e.t, true)
 		}
@@ -644,7 +530,6 @@ func (t *translator) caseExpr(c *pg.CaseExpr, sc *scope, hint typ) ex {
 
 func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 	sel := s.Subselect.GetSelectStmt()
-	boolT := mk(sqltypes.OIDBool)
 	switch s.SubLinkType {
 	case pg.SubLinkType_EXISTS_SUBLINK:
 		r := t.selectStmt(sel, sc, false)
@@ -652,7 +537,7 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 	case pg.SubLinkType_EXPR_SUBLINK:
 		r := t.selectStmt(sel, sc, false)
 		if len(r.cols) != 1 {
-			fail("42601", "subquery must return only one column")
+			fail(sqltypes.SyntaxError, "subquery must return only one column")
 		}
 		return ex{"(" + r.sql + ")", r.cols[0].t}
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:
@@ -666,7 +551,7 @@ func (t *translator) subLink(s *pg.SubLink, sc *scope) ex {
 		}
 		r := t.selectStmt(sel, sc, false)
 		if len(r.cols) != 1 {
-			fail("42601", "subquery has too many columns")
+			fail(sqltypes.SyntaxError, "subquery has too many columns")
 		}
 		checkComparable("=", l.t, r.cols[0].t)
 		if isFloat(l.t) && isExactNum(r.cols[0].t) {

@@ -38,7 +38,6 @@ func floatPair(l, r ex) (ex, ex) {
 // between prints BETWEEN; with a float on a side, each bound is its own
 // comparison (Postgres resolves l >= lo and l <= hi separately).
 func (t *translator) between(a *pg.A_Expr, sc *scope) ex {
-	boolT := mk(sqltypes.OIDBool)
 	l := t.expr(a.Lexpr, sc, unknownT)
 	bounds := a.Rexpr.GetList().GetItems()
 	if len(bounds) != 2 {

@@ -15,7 +15,7 @@ func (t *translator) like(a *pg.A_Expr, op string, sc *scope) ex {
 	r := t.expr(a.Rexpr, sc, mk(sqltypes.OIDText))
 	for _, ty := range []typ{l.t, r.t} {
 		if ty.oid != 0 && ty.cat() != sqltypes.CatString {
-			fail("42883", "operator does not exist: %s ~~ %s", sqltypes.TypeName(l.t.oid), sqltypes.TypeName(r.t.oid))
+			fail(sqltypes.UndefinedFunction, "operator does not exist: %s ~~ %s", sqltypes.TypeName(l.t.oid), sqltypes.TypeName(r.t.oid))
 		}
 	}
 	if l.t.oid == sqltypes.OIDBPChar {

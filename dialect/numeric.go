@@ -142,7 +142,7 @@ func (t *translator) arith(a *pg.A_Expr, op string, sc *scope, hint typ) ex {
 	case sqltypes.CatInt:
 	case sqltypes.CatFloat:
 		if op == "%" {
-			fail("42883", "operator does not exist: double precision %% double precision")
+			fail(sqltypes.UndefinedFunction, "operator does not exist: double precision %% double precision")
 		}
 		bits := "64"
 		if ty.oid == sqltypes.OIDFloat4 {

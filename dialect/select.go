@@ -97,7 +97,7 @@ func valuesType(have, next typ) typ {
 	case next.oid == 0 || next == have:
 		return have
 	case !comparable(have, next):
-		fail("42804", "VALUES types %s and %s cannot be matched", sqltypes.TypeName(have.oid), sqltypes.TypeName(next.oid))
+		fail(sqltypes.DatatypeMismatch, "VALUES types %s and %s cannot be matched", sqltypes.TypeName(have.oid), sqltypes.TypeName(next.oid))
 	}
 	ty := promote(have, next, true)
 	if ty.oid == have.oid && ty.oid == next.oid && have.mod != next.mod {
@@ -136,7 +136,7 @@ func (t *translator) setOp(s *pg.SelectStmt, sc *scope) selResult {
 	l := branch(s.Larg, false)
 	r := branch(s.Rarg, true)
 	if len(l.cols) != len(r.cols) {
-		fail("42601", "each %s query must have the same number of columns", setOpName(s.Op))
+		fail(sqltypes.SyntaxError, "each %s query must have the same number of columns", setOpName(s.Op))
 	}
 	op := setOpName(s.Op)
 	if s.All {
@@ -184,7 +184,7 @@ func (t *translator) values(lists []*pg.Node, sc *scope, hints []typ) selResult 
 	for ri, l := range lists {
 		items := l.GetList().GetItems()
 		if ri > 0 && len(items) != len(cols) {
-			fail("42601", "VALUES lists must all be the same length")
+			fail(sqltypes.SyntaxError, "VALUES lists must all be the same length")
 		}
 		var parts []string
 		for i, it := range items {
@@ -314,7 +314,7 @@ func (t *translator) targetList(list []*pg.Node, sc *scope) []outCol {
 func (t *translator) star(cr *pg.ColumnRef, sc *scope) []outCol {
 	if len(cr.Fields) == 1 {
 		if len(sc.rels) == 0 {
-			fail("42601", "SELECT * with no tables specified is not valid")
+			fail(sqltypes.SyntaxError, "SELECT * with no tables specified is not valid")
 		}
 		return sc.star()
 	}
@@ -333,7 +333,7 @@ func (t *translator) star(cr *pg.ColumnRef, sc *scope) []outCol {
 			}
 		}
 	}
-	fail("42P01", "missing FROM-clause entry for table %q", name)
+	fail(sqltypes.UndefinedTable, "missing FROM-clause entry for table %q", name)
 	return nil
 }
 
@@ -425,7 +425,7 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 
 func renameCols(cols []col, names []*pg.Node) {
 	if len(names) > len(cols) {
-		fail("42P10", "table has %d columns available but %d columns specified", len(cols), len(names))
+		fail(sqltypes.InvalidColumnReference, "table has %d columns available but %d columns specified", len(cols), len(names))
 	}
 	for i, n := range names {
 		cols[i].name = n.GetString_().GetSval()
@@ -480,7 +480,7 @@ func (t *translator) join(j *pg.JoinExpr, sc *scope) (string, []outCol) {
 			l, lok := findCol(lstar, name)
 			r, rok := findCol(rstar, name)
 			if !lok || !rok {
-				fail("42703", "column %q specified in USING clause does not exist in %s table", name, map[bool]string{true: "right", false: "left"}[lok])
+				fail(sqltypes.UndefinedColumn, "column %q specified in USING clause does not exist in %s table", name, map[bool]string{true: "right", false: "left"}[lok])
 			}
 			m := outCol{sql: l.sql, name: name, t: l.t}
 			switch j.Jointype {
@@ -532,7 +532,7 @@ func outputRef(n *pg.Node, cols []outCol, preferInput bool, sc *scope) int {
 		if iv, ok := c.Val.(*pg.A_Const_Ival); ok {
 			i := int(iv.Ival.Ival)
 			if i < 1 || i > len(cols) {
-				fail("42P10", "position %d is not in select list", i)
+				fail(sqltypes.InvalidColumnReference, "position %d is not in select list", i)
 			}
 			return i - 1
 		}
@@ -563,7 +563,7 @@ func outputRef(n *pg.Node, cols []outCol, preferInput bool, sc *scope) int {
 				if preferInput {
 					clause = "GROUP BY"
 				}
-				fail("42702", "%s %q is ambiguous", clause, name)
+				fail(sqltypes.AmbiguousColumn, "%s %q is ambiguous", clause, name)
 			}
 			if idx < 0 {
 				idx = i
@@ -667,7 +667,7 @@ func (t *translator) limit(s *pg.SelectStmt, sc *scope) string {
 		}
 		if c := n.GetAConst(); c != nil {
 			if iv, ok := c.Val.(*pg.A_Const_Ival); ok && iv.Ival.Ival < 0 {
-				fail("2201W", "%s must not be negative", what)
+				fail(sqltypes.InvalidRowCountInLimitClause, "%s must not be negative", what)
 			}
 		}
 		return e.sql

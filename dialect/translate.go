@@ -57,10 +57,10 @@ func Translate(pgSQL string, cat Catalog) (tr *Translation, err error) {
 	}
 	res, perr := pg.Parse(pgSQL)
 	if perr != nil {
-		return nil, sqltypes.Errorf("42601", "%s", perr.Error())
+		return nil, sqltypes.Errorf(sqltypes.SyntaxError, "%s", perr.Error())
 	}
 	if len(res.Stmts) > 1 {
-		return nil, sqltypes.Errorf("42601", "cannot insert multiple commands into a prepared statement")
+		return nil, sqltypes.Errorf(sqltypes.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	if len(res.Stmts) == 0 || res.Stmts[0].Stmt == nil {
 		return &Translation{Kind: KindOther}, nil
@@ -180,13 +180,13 @@ func (t *translator) table(name string) []Column {
 			return cols
 		}
 	}
-	fail("42P01", "relation %q does not exist", name)
+	fail(sqltypes.UndefinedTable, "relation %q does not exist", name)
 	return nil
 }
 
 func (t *translator) param(n int32, hint typ) string {
 	if n < 1 || n > 65535 {
-		fail("42P02", "there is no parameter $%d", n)
+		fail(sqltypes.UndefinedParameter, "there is no parameter $%d", n)
 	}
 	for int(n) > len(t.params) {
 		t.params = append(t.params, 0)
@@ -350,7 +350,7 @@ func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {
 				for _, c := range r.cols {
 					if c.name == name {
 						if found != nil {
-							fail("42702", "column reference %q is ambiguous", name)
+							fail(sqltypes.AmbiguousColumn, "column reference %q is ambiguous", name)
 						}
 						found = &outCol{sql: s.colSQL(r, name), name: name, t: c.t}
 					}
@@ -360,7 +360,7 @@ func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {
 				return *found
 			}
 		}
-		fail("42703", "column %q does not exist", name)
+		fail(sqltypes.UndefinedColumn, "column %q does not exist", name)
 	case 2:
 		for s := sc; s != nil; s = s.parent {
 			for _, r := range s.rels {
@@ -372,10 +372,10 @@ func (t *translator) columnRef(sc *scope, cr *pg.ColumnRef) outCol {
 						return outCol{sql: s.colSQL(r, c.name), name: c.name, t: c.t}
 					}
 				}
-				fail("42703", "column %s.%s does not exist", names[0], names[1])
+				fail(sqltypes.UndefinedColumn, "column %s.%s does not exist", names[0], names[1])
 			}
 		}
-		fail("42P01", "missing FROM-clause entry for table %q", names[0])
+		fail(sqltypes.UndefinedTable, "missing FROM-clause entry for table %q", names[0])
 	}
 	unsupported("qualified column reference %s", strings.Join(names, "."))
 	return outCol{}

@@ -191,115 +191,161 @@ func RenderValue(v any, f sqltypes.Field) ([]byte, error) {
 	if v == nil {
 		return nil, nil
 	}
+	var out []byte
+	ok := false
 	switch f.OID {
 	case sqltypes.OIDBool:
-		switch x := v.(type) {
-		case int64:
-			return boolText(x != 0), nil
-		case bool:
-			return boolText(x), nil
-		case float64:
-			return boolText(x != 0), nil
-		case string:
-			if b, ok := parseBool(x); ok {
-				return boolText(b), nil
-			}
-		}
+		out, ok = renderBool(v)
 	case sqltypes.OIDInt2, sqltypes.OIDInt4, sqltypes.OIDInt8, sqltypes.OIDOid:
-		switch x := v.(type) {
-		case float64:
-			if x == math.Trunc(x) && math.Abs(x) < 1e18 {
-				return strconv.AppendInt(nil, int64(x), 10), nil
-			}
-			return []byte(formatFloat(x, 64)), nil
-		case bool:
-			if x {
-				return []byte("1"), nil
-			}
-			return []byte("0"), nil
-		}
+		out, ok = renderInt(v)
 	case sqltypes.OIDFloat4, sqltypes.OIDFloat8:
-		bits := 64
-		if f.OID == sqltypes.OIDFloat4 {
-			bits = 32
-		}
-		switch x := v.(type) {
-		case float64:
-			return []byte(formatFloat(x, bits)), nil
-		case int64:
-			return []byte(formatFloat(float64(x), bits)), nil
-		case string:
-			if fl, err := strconv.ParseFloat(x, 64); err == nil {
-				return []byte(formatFloat(fl, bits)), nil
-			}
-		}
+		out, ok = renderFloat(v, f.OID)
 	case sqltypes.OIDNumeric:
-		scale := sqltypes.NumericScale(f.TypeMod)
-		switch x := v.(type) {
-		case int64:
-			if scale > 0 {
-				return []byte(new(big.Rat).SetInt64(x).FloatString(scale)), nil
-			}
-			return strconv.AppendInt(nil, x, 10), nil
-		case float64:
-			return []byte(formatNumericFloat(x, scale)), nil
-		case string:
-			if scale >= 0 {
-				if r, ok := new(big.Rat).SetString(strings.TrimSpace(x)); ok {
-					return []byte(r.FloatString(scale)), nil
-				}
-			}
-			return []byte(x), nil
-		}
+		out, ok = renderNumeric(v, sqltypes.NumericScale(f.TypeMod))
 	case sqltypes.OIDBytea:
-		switch x := v.(type) {
-		case []byte:
-			return []byte(`\x` + hex.EncodeToString(x)), nil
-		case string:
-			return []byte(`\x` + hex.EncodeToString([]byte(x))), nil
-		}
+		out, ok = renderBytea(v)
 	case sqltypes.OIDBPChar:
-		s, ok := plainText(v)
-		if ok && f.TypeMod >= 4 {
-			if n := int(f.TypeMod-4) - utf8.RuneCountInString(s); n > 0 {
-				s += strings.Repeat(" ", n)
-			}
-			return []byte(s), nil
-		}
+		out, ok = renderBPChar(v, f.TypeMod)
 	case sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz, sqltypes.OIDDate, sqltypes.OIDTime:
-		var t time.Time
-		switch x := v.(type) {
-		case time.Time:
-			t = x
-		case string:
-			if f.OID == sqltypes.OIDTime {
-				if c, ok := canonicalTime(x, f.OID); ok {
-					return []byte(c), nil
-				}
-				return []byte(x), nil
-			}
-			tt, hasZone, ok := parseTime(x)
-			if !ok {
-				return []byte(x), nil
-			}
-			t = tt
-			if hasZone && f.OID == sqltypes.OIDTimestamptz {
-				t = t.UTC()
-			}
-		default:
-			goto fallback
-		}
-		switch f.OID {
-		case sqltypes.OIDDate:
-			return []byte(t.Format(layoutDate)), nil
-		case sqltypes.OIDTime:
-			return []byte(t.Format(layoutTime)), nil
-		case sqltypes.OIDTimestamptz:
-			return []byte(t.Format(layoutTimestamp) + "+00"), nil
-		}
-		return []byte(t.Format(layoutTimestamp)), nil
+		out, ok = renderTime(v, f.OID)
 	}
-fallback:
+	if ok {
+		return out, nil
+	}
+	return renderPlain(v)
+}
+
+// The render* functions render v for one column type; false means v's Go
+// type is not one they convert, and renderPlain formats it as it is.
+
+func renderBool(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case int64:
+		return boolText(x != 0), true
+	case bool:
+		return boolText(x), true
+	case float64:
+		return boolText(x != 0), true
+	case string:
+		if b, ok := parseBool(x); ok {
+			return boolText(b), true
+		}
+	}
+	return nil, false
+}
+
+func renderInt(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case float64:
+		if x == math.Trunc(x) && math.Abs(x) < 1e18 {
+			return strconv.AppendInt(nil, int64(x), 10), true
+		}
+		return []byte(formatFloat(x, 64)), true
+	case bool:
+		if x {
+			return []byte("1"), true
+		}
+		return []byte("0"), true
+	}
+	return nil, false
+}
+
+func renderFloat(v any, oid uint32) ([]byte, bool) {
+	bits := 64
+	if oid == sqltypes.OIDFloat4 {
+		bits = 32
+	}
+	switch x := v.(type) {
+	case float64:
+		return []byte(formatFloat(x, bits)), true
+	case int64:
+		return []byte(formatFloat(float64(x), bits)), true
+	case string:
+		if fl, err := strconv.ParseFloat(x, 64); err == nil {
+			return []byte(formatFloat(fl, bits)), true
+		}
+	}
+	return nil, false
+}
+
+func renderNumeric(v any, scale int) ([]byte, bool) {
+	switch x := v.(type) {
+	case int64:
+		if scale > 0 {
+			return []byte(new(big.Rat).SetInt64(x).FloatString(scale)), true
+		}
+		return strconv.AppendInt(nil, x, 10), true
+	case float64:
+		return []byte(formatNumericFloat(x, scale)), true
+	case string:
+		if scale >= 0 {
+			if r, ok := new(big.Rat).SetString(strings.TrimSpace(x)); ok {
+				return []byte(r.FloatString(scale)), true
+			}
+		}
+		return []byte(x), true
+	}
+	return nil, false
+}
+
+func renderBytea(v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case []byte:
+		return []byte(`\x` + hex.EncodeToString(x)), true
+	case string:
+		return []byte(`\x` + hex.EncodeToString([]byte(x))), true
+	}
+	return nil, false
+}
+
+// renderBPChar pads to the column's width, as Postgres stores character(n).
+func renderBPChar(v any, typmod int32) ([]byte, bool) {
+	s, ok := plainText(v)
+	if !ok || typmod < 4 {
+		return nil, false
+	}
+	if n := int(typmod-4) - utf8.RuneCountInString(s); n > 0 {
+		s += strings.Repeat(" ", n)
+	}
+	return []byte(s), true
+}
+
+func renderTime(v any, oid uint32) ([]byte, bool) {
+	var t time.Time
+	switch x := v.(type) {
+	case time.Time:
+		t = x
+	case string:
+		if oid == sqltypes.OIDTime {
+			if c, ok := canonicalTime(x, oid); ok {
+				return []byte(c), true
+			}
+			return []byte(x), true
+		}
+		tt, hasZone, ok := parseTime(x)
+		if !ok {
+			return []byte(x), true
+		}
+		t = tt
+		if hasZone && oid == sqltypes.OIDTimestamptz {
+			t = t.UTC()
+		}
+	default:
+		return nil, false
+	}
+	switch oid {
+	case sqltypes.OIDDate:
+		return []byte(t.Format(layoutDate)), true
+	case sqltypes.OIDTime:
+		return []byte(t.Format(layoutTime)), true
+	case sqltypes.OIDTimestamptz:
+		return []byte(t.Format(layoutTimestamp) + "+00"), true
+	}
+	return []byte(t.Format(layoutTimestamp)), true
+}
+
+// renderPlain formats a value of a type the column's OID does not convert.
+func renderPlain(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
 		return []byte(x), nil
@@ -316,7 +362,7 @@ fallback:
 	case int:
 		return strconv.AppendInt(nil, int64(x), 10), nil
 	}
-	return nil, sqltypes.Errorf("XX000", "cannot render SQLite value of type %T", v)
+	return nil, sqltypes.Errorf(sqltypes.InternalError, "cannot render SQLite value of type %T", v)
 }
 
 func plainText(v any) (string, bool) {

@@ -176,7 +176,7 @@ func parseInt(oid uint32, v []byte) (int64, error) {
 	}
 	n, err := strconv.ParseInt(string(bytes.TrimSpace(v)), 10, bits)
 	if err != nil {
-		return 0, Errorf("22P02", "invalid input syntax for type %s: %q", TypeName(oid), v)
+		return 0, Errorf(InvalidTextRepresentation, "invalid input syntax for type %s: %q", TypeName(oid), v)
 	}
 	return n, nil
 }
@@ -184,7 +184,7 @@ func parseInt(oid uint32, v []byte) (int64, error) {
 func parseOid(v []byte) (uint64, error) {
 	n, err := strconv.ParseUint(string(bytes.TrimSpace(v)), 10, 32)
 	if err != nil {
-		return 0, Errorf("22P02", "invalid input syntax for type oid: %q", v)
+		return 0, Errorf(InvalidTextRepresentation, "invalid input syntax for type oid: %q", v)
 	}
 	return n, nil
 }
@@ -196,7 +196,7 @@ func parseBool(v []byte) (bool, error) {
 	case "f", "false", "FALSE", "False":
 		return false, nil
 	}
-	return false, Errorf("22P02", "invalid input syntax for type boolean: %q", v)
+	return false, Errorf(InvalidTextRepresentation, "invalid input syntax for type boolean: %q", v)
 }
 
 // compareNumeric compares numeric text exactly. Plain Postgres output
@@ -210,11 +210,11 @@ func compareNumeric(a, b []byte) (int, error) {
 	}
 	d, err := ParseDecimal(string(a))
 	if err != nil {
-		return 0, Errorf("22P02", "%s", err.Error())
+		return 0, Errorf(InvalidTextRepresentation, "%s", err.Error())
 	}
 	e, err := ParseDecimal(string(b))
 	if err != nil {
-		return 0, Errorf("22P02", "%s", err.Error())
+		return 0, Errorf(InvalidTextRepresentation, "%s", err.Error())
 	}
 	return d.Cmp(e), nil
 }
@@ -325,7 +325,7 @@ func isLowerHexBytea(v []byte) bool {
 // format (\000\377\\A).
 func DecodeBytea(v []byte) ([]byte, error) {
 	bad := func() ([]byte, error) {
-		return nil, Errorf("22P02", "invalid input syntax for type bytea: %q", v)
+		return nil, Errorf(InvalidTextRepresentation, "invalid input syntax for type bytea: %q", v)
 	}
 	if len(v) >= 2 && v[0] == '\\' && v[1] == 'x' {
 		out := make([]byte, 0, (len(v)-2)/2)
@@ -453,7 +453,7 @@ func parseTimeKey(oid uint32, v []byte) (timeKey, error) {
 		k.micros = frac
 	}
 	if !ok || !s.done() {
-		return timeKey{}, Errorf("22007", "invalid input syntax for type %s: %q (the gate expects ISO DateStyle)", TypeName(oid), v)
+		return timeKey{}, Errorf(InvalidDatetimeFormat, "invalid input syntax for type %s: %q (the gate expects ISO DateStyle)", TypeName(oid), v)
 	}
 	return k, nil
 }

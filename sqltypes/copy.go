@@ -38,7 +38,7 @@ func (o CopyOptions) IsDefaultText() bool {
 	return o.Format == "text" && o.Delimiter == '\t' && o.Null == `\N` && !o.Header
 }
 
-func badCopy(format string, args ...any) error { return Errorf("22P04", format, args...) }
+func badCopy(format string, args ...any) error { return Errorf(BadCopyFileFormat, format, args...) }
 
 // CopyReader reads the rows of COPY FROM data in text or CSV format.
 type CopyReader struct {

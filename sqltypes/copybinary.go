@@ -209,7 +209,7 @@ func (c *BinaryCopyReader) Next() (fields [][]byte, raw []byte, err error) {
 }
 
 func badBinary(oid uint32) error {
-	return Errorf("22P03", "incorrect binary data format for type %s", TypeName(oid))
+	return Errorf(InvalidBinaryRepresentation, "incorrect binary data format for type %s", TypeName(oid))
 }
 
 // BinaryKeyType reports whether DecodeBinaryKey reads values of type oid.
@@ -285,7 +285,7 @@ func (d *BinaryDecoder) Text(oid uint32, b []byte) ([]byte, error) {
 		return b, nil
 	case OIDJSONB:
 		if len(b) == 0 || b[0] != 1 {
-			return nil, Errorf("22P03", "unsupported jsonb version number %d", firstByte(b))
+			return nil, Errorf(InvalidBinaryRepresentation, "unsupported jsonb version number %d", firstByte(b))
 		}
 		return b[1:], nil
 	case OIDInt2, OIDInt4, OIDInt8:
@@ -301,17 +301,17 @@ func (d *BinaryDecoder) Text(oid uint32, b []byte) ([]byte, error) {
 	}
 	v, err := t.Codec.DecodeValue(d.m, oid, pgtype.BinaryFormatCode, b)
 	if err != nil {
-		return nil, Errorf("22P03", "incorrect binary data format for type %s: %v", TypeName(oid), err)
+		return nil, Errorf(InvalidBinaryRepresentation, "incorrect binary data format for type %s: %v", TypeName(oid), err)
 	}
 	out, err := d.m.Encode(oid, pgtype.TextFormatCode, v, nil)
 	if err != nil {
-		return nil, Errorf("22P03", "cannot convert binary %s value to text: %v", TypeName(oid), err)
+		return nil, Errorf(InvalidBinaryRepresentation, "cannot convert binary %s value to text: %v", TypeName(oid), err)
 	}
 	if out == nil {
 		return nil, errors.New("binary value decoded to NULL")
 	}
 	if bytes.IndexByte(out, 0) >= 0 {
-		return nil, Errorf("22021", "invalid byte sequence for encoding \"UTF8\": 0x00")
+		return nil, Errorf(CharacterNotInRepertoire, "invalid byte sequence for encoding \"UTF8\": 0x00")
 	}
 	return out, nil
 }

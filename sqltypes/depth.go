@@ -33,9 +33,6 @@ import (
 // needed and are bounded by the same depth.
 const MaxParseDepth = 1000
 
-// codeStackDepth is PostgreSQL's stack_depth_limit_exceeded.
-const codeStackDepth = "54001"
-
 // CheckDepth refuses a statement whose parse tree would nest deeper than
 // MaxParseDepth, before any cgo parser call that builds a tree: the planner and the
 // SQLite translation call it before pg_query.Parse.
@@ -50,7 +47,7 @@ func CheckDepth(sql string) error {
 		return nil // the parser reports the same lexing error
 	}
 	if estimateDepth(sc.Tokens) > MaxParseDepth {
-		e := Errorf(codeStackDepth, "stack depth limit exceeded")
+		e := Errorf(StatementTooComplex, "stack depth limit exceeded") // Postgres raises stack_depth_limit_exceeded under this code
 		e.Hint = "A statement may nest at most " + strconv.Itoa(MaxParseDepth) +
 			" levels (operators, parentheses, subqueries, CASE, joins, set operations); use flat forms (IN lists, VALUES rows, AND/OR terms) or split it."
 		return e

@@ -39,7 +39,7 @@ var deepForms = map[string]func(n int) string{
 
 func isDepthError(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "54001" && pe.Message == "stack depth limit exceeded" && pe.Hint != ""
+	return errors.As(err, &pe) && pe.Code == StatementTooComplex && pe.Message == "stack depth limit exceeded" && pe.Hint != ""
 }
 
 // TestCheckDepthRefusesDeep: every nesting form past the limit is refused,

@@ -253,14 +253,14 @@ func parseFloatBits(s string, bits int) (float64, error) {
 		typ = "real"
 	}
 	if t == "" || strings.ContainsRune(t, '_') {
-		return 0, Errorf("22P02", "invalid input syntax for type %s: %q", typ, s)
+		return 0, Errorf(InvalidTextRepresentation, "invalid input syntax for type %s: %q", typ, s)
 	}
 	f, err := strconv.ParseFloat(t, bits)
 	if err != nil {
 		if errors.Is(err, strconv.ErrRange) {
-			return 0, Errorf("22003", "%q is out of range for type %s", s, typ)
+			return 0, Errorf(NumericValueOutOfRange, "%q is out of range for type %s", s, typ)
 		}
-		return 0, Errorf("22P02", "invalid input syntax for type %s: %q", typ, s)
+		return 0, Errorf(InvalidTextRepresentation, "invalid input syntax for type %s: %q", typ, s)
 	}
 	return f, nil
 }

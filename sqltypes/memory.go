@@ -9,10 +9,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// CodeOutOfMemory is the SQLSTATE of a statement that would make the gate
-// hold more than its memory budget.
-const CodeOutOfMemory = "53200"
-
 // MemBudget counts the bytes the gate holds for one statement (rows a
 // sort or a buffered result keeps, DISTINCT keys, a COPY row) against a
 // limit. Counts are approximate: a value's bytes plus a fixed overhead per
@@ -73,7 +69,7 @@ func (b *MemBudget) Hold(op string, n int64) error {
 // ErrOutOfMemory is the 53200 refusal of a statement whose op would hold
 // more than limit bytes at the gate.
 func ErrOutOfMemory(op string, limit int64) *pgconn.PgError {
-	return &pgconn.PgError{Severity: "ERROR", Code: CodeOutOfMemory, Message: "out of memory",
+	return &pgconn.PgError{Severity: "ERROR", Code: OutOfMemory, Message: "out of memory",
 		Detail: op + " would hold more than the gate's per-query memory limit of " + FormatBytes(limit) + " (limits.queryMemory)"}
 }
 

@@ -375,7 +375,7 @@ func (d Decimal) Div(e Decimal) (Decimal, error) {
 		default: // Inf / finite
 			switch e.Sign() {
 			case 0:
-				return Decimal{}, Errorf("22012", "division by zero")
+				return Decimal{}, Errorf(DivisionByZero, "division by zero")
 			case -1:
 				return d.Neg(), nil
 			}
@@ -383,7 +383,7 @@ func (d Decimal) Div(e Decimal) (Decimal, error) {
 		}
 	}
 	if e.Sign() == 0 {
-		return Decimal{}, Errorf("22012", "division by zero")
+		return Decimal{}, Errorf(DivisionByZero, "division by zero")
 	}
 	rscale := divScale(d, e)
 	// d/e * 10^rscale = ud * 10^(se + rscale - sd) / ue

@@ -16,7 +16,7 @@ func PanicError(log *slog.Logger, where string, r any) *pgconn.PgError {
 		log = slog.Default()
 	}
 	log.Error("panic recovered", "where", where, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-	return Errorf("XX000", "internal error in the gate (%s): %v", where, r)
+	return Errorf(InternalError, "internal error in the gate (%s): %v", where, r)
 }
 
 // CatchPanic, deferred by a goroutine that works for one statement (a

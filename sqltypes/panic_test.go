@@ -27,7 +27,7 @@ func TestCatchPanic(t *testing.T) {
 	}
 	wg.Wait()
 	var pe *pgconn.PgError
-	if errs[0] != nil || errs[2] != nil || !errors.As(errs[1], &pe) || pe.Code != "XX000" || !strings.Contains(pe.Message, "shard -40") {
+	if errs[0] != nil || errs[2] != nil || !errors.As(errs[1], &pe) || pe.Code != InternalError || !strings.Contains(pe.Message, "shard -40") {
 		t.Fatalf("errors %v", errs)
 	}
 }

@@ -45,7 +45,7 @@ func PG15Text(sql string) (string, error) {
 			last = int(tok.End)
 		case pg.Token_ICONST, pg.Token_FCONST:
 			if rePG16Number.MatchString(text) {
-				return "", Errorf("42601", "trailing junk after numeric literal at or near %q", text)
+				return "", Errorf(SyntaxError, "trailing junk after numeric literal at or near %q", text)
 			}
 		}
 	}

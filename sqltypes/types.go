@@ -107,5 +107,5 @@ func Errorf(code, format string, args ...any) *pgconn.PgError {
 
 // Unsupported is the 0A000 refusal for a construct the gate cannot run exactly.
 func Unsupported(format string, args ...any) *pgconn.PgError {
-	return Errorf("0A000", format, args...)
+	return Errorf(FeatureNotSupported, format, args...)
 }
