@@ -238,6 +238,11 @@ func (c *CopyReader) parseText() ([][]byte, []byte, error) {
 		}
 	}
 	emit(len(line))
+	return c.sliceFields(), c.raw, nil
+}
+
+// sliceFields cuts the decoded bytes at the field starts; NULL fields are nil.
+func (c *CopyReader) sliceFields() [][]byte {
 	c.fields = c.fields[:0]
 	for k, s := range c.starts {
 		end := len(c.field)
@@ -250,7 +255,7 @@ func (c *CopyReader) parseText() ([][]byte, []byte, error) {
 		}
 		c.fields = append(c.fields, c.field[s:end:end])
 	}
-	return c.fields, c.raw, nil
+	return c.fields
 }
 
 func isHex(b byte) bool {
@@ -270,8 +275,18 @@ func hexVal(b byte) int {
 // parseCSV reads a CSV record (a quoted field may span lines) and splits
 // it as Postgres's CopyReadAttributesCSV does.
 func (c *CopyReader) parseCSV() ([][]byte, []byte, error) {
+	if err := c.readCSVRecord(); err != nil {
+		return nil, nil, err
+	}
+	if err := c.splitCSV(lineBody(c.raw)); err != nil {
+		return nil, nil, err
+	}
+	return c.sliceFields(), c.raw, nil
+}
+
+// readCSVRecord extends c.raw with lines until no quoted field is open.
+func (c *CopyReader) readCSVRecord() error {
 	q, esc := c.opts.Quote, c.opts.Escape
-	// Phase 1: the whole record, following quotes across line ends.
 	// As in CopyReadLineCSV, an escape equal to the quote is just a toggle.
 	lineEsc := int(esc)
 	if esc == q {
@@ -291,7 +306,7 @@ func (c *CopyReader) parseCSV() ([][]byte, []byte, error) {
 				lastEsc = false
 			}
 			if !inQuote && b == '\r' && !(pos+2 == len(c.raw) && c.raw[pos+1] == '\n') {
-				return nil, nil, badCopy("unquoted carriage return found in data")
+				return badCopy("unquoted carriage return found in data")
 			}
 		}
 		if !inQuote {
@@ -299,14 +314,18 @@ func (c *CopyReader) parseCSV() ([][]byte, []byte, error) {
 		}
 		ok, err := c.readLine()
 		if err != nil {
-			return nil, nil, err
+			return err
 		}
 		if !ok {
-			return nil, nil, badCopy("unterminated CSV quoted field")
+			return badCopy("unterminated CSV quoted field")
 		}
 	}
-	line := lineBody(c.raw)
-	// Phase 2: the fields.
+	return nil
+}
+
+// splitCSV decodes line's fields into c.field, c.starts and c.nulls.
+func (c *CopyReader) splitCSV(line []byte) error {
+	q, esc := c.opts.Quote, c.opts.Escape
 	d := c.opts.Delimiter
 	c.field = c.field[:0]
 	c.starts = c.starts[:0]
@@ -339,7 +358,7 @@ func (c *CopyReader) parseCSV() ([][]byte, []byte, error) {
 			// In quotes.
 			for {
 				if pos >= len(line) {
-					return nil, nil, badCopy("unterminated CSV quoted field")
+					return badCopy("unterminated CSV quoted field")
 				}
 				b := line[pos]
 				pos++
@@ -360,19 +379,7 @@ func (c *CopyReader) parseCSV() ([][]byte, []byte, error) {
 			break
 		}
 	}
-	c.fields = c.fields[:0]
-	for k, s := range c.starts {
-		e := len(c.field)
-		if k+1 < len(c.starts) {
-			e = c.starts[k+1]
-		}
-		if c.nulls[k] {
-			c.fields = append(c.fields, nil)
-			continue
-		}
-		c.fields = append(c.fields, c.field[s:e:e])
-	}
-	return c.fields, c.raw, nil
+	return nil
 }
 
 // AppendCopyRow appends one row in opts' format (text or CSV), with its
