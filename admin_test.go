@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/dotdo/vitess/gate"
 )
 
 const adminToken = "s3cret-admin-token"
@@ -56,7 +58,7 @@ func adminDo(t *testing.T, method, url, token, contentType, body string, header 
 func TestAdminToken(t *testing.T) {
 	admin := freeAddr(t)
 	o := optionsWithConfig(t, fmt.Sprintf("admin: {listen: %q, token: %q}\n", admin, adminToken))
-	o.admin = ""
+	o.Admin = ""
 	startTestGateOpts(t, o)
 	base := "http://" + admin
 	for _, path := range []string{"/status", "/status?keyspace=main", "/vschema", "/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/nope"} {
@@ -122,7 +124,7 @@ func TestAdminToken(t *testing.T) {
 func TestAdminPprof(t *testing.T) {
 	admin := freeAddr(t)
 	o := optionsWithConfig(t, fmt.Sprintf("admin:\n  listen: %q\n  token: %q\n  pprof: true\n", admin, adminToken))
-	o.admin = ""
+	o.Admin = ""
 	startTestGateOpts(t, o)
 	base := "http://" + admin
 	if code, _, _ := adminDo(t, "GET", base+"/debug/pprof/", "", "", ""); code != 401 {
@@ -137,7 +139,7 @@ func TestAdminPprof(t *testing.T) {
 
 	plain := freeAddr(t)
 	o = optionsWithConfig(t, fmt.Sprintf("admin: %s\n", plain))
-	o.admin = ""
+	o.Admin = ""
 	startTestGateOpts(t, o)
 	if code, _, body := adminDo(t, "GET", "http://"+plain+"/status?keyspace=main", "", "", ""); code != 200 || !strings.Contains(body, `"shardCount":4`) {
 		t.Errorf("string form, /status: %d %q", code, body)
@@ -227,7 +229,7 @@ func TestAdminBackfillGuards(t *testing.T) {
 	dir := t.TempDir()
 	admin := freeAddr(t)
 	o := optionsWithConfig(t, adminVindexConfig(dir, admin, "", false))
-	o.admin = ""
+	o.Admin = ""
 	g := startTestGateOpts(t, o)
 	dataDir := g.dir
 	c := g.connect(t)
@@ -241,7 +243,7 @@ func TestAdminBackfillGuards(t *testing.T) {
 
 	for _, token := range []string{"", adminToken} {
 		o = optionsWithConfig(t, adminVindexConfig(dir, admin, token, true))
-		o.admin, o.dataDir = "", dataDir
+		o.Admin, o.DataDir = "", dataDir
 		g = startTestGateOpts(t, o)
 		c = g.connect(t)
 		entries := func() int {
@@ -279,7 +281,7 @@ func TestAdminBackfillGuards(t *testing.T) {
 		}
 	}
 	var out bytes.Buffer
-	if err := backfillCommand(&out, admin, adminToken, "main", "users", "users_email"); err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d lookup entries written", n)) {
+	if err := gate.Backfill(&out, admin, adminToken, "main", "users", "users_email"); err != nil || !strings.Contains(out.String(), fmt.Sprintf("%d lookup entries written", n)) {
 		t.Fatalf("backfill with the token: %v %q", err, out.String())
 	}
 	var k int
@@ -329,13 +331,13 @@ func TestExposureWarnings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := optionsWithConfig(t, tc.extra+"dataDir: x\n")
-			o.listen, o.admin = tc.listen, tc.admin
-			cfg, err := loadConfig(o)
+			o.Listen, o.Admin = tc.listen, tc.admin
+			cfg, err := gate.LoadConfig(o)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var logs syncBuffer
-			g, err := startGate(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+			g, err := gate.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 			if err != nil {
 				if tc.listen == "[::1]:0" && strings.Contains(err.Error(), "assign requested address") {
 					t.Skip("no IPv6 loopback here")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/sdk"
 )
 
@@ -29,7 +30,7 @@ func TestVindexBackfill(t *testing.T) {
 
 func testVindexBackfill(t *testing.T, engine string) {
 	g := startVindexGate(t, engine)
-	admin := httptest.NewServer(g.adminMux())
+	admin := httptest.NewServer(g.AdminHandler())
 	defer admin.Close()
 	addr := strings.TrimPrefix(admin.URL, "http://")
 	c := g.connect(t)
@@ -79,7 +80,7 @@ func testVindexBackfill(t *testing.T, engine string) {
 	time.Sleep(50 * time.Millisecond)
 	var out bytes.Buffer
 	for _, v := range []string{"email_lookup", "users_name"} {
-		if err := backfillCommand(&out, addr, "", "main", "users", v); err != nil {
+		if err := gate.Backfill(&out, addr, "", "main", "users", v); err != nil {
 			t.Fatalf("backfill %s: %v", v, err)
 		}
 	}
@@ -97,22 +98,22 @@ func testVindexBackfill(t *testing.T, engine string) {
 
 	// Again: nothing to do.
 	out.Reset()
-	if err := backfillCommand(&out, addr, "", "main", "users", "email_lookup"); err != nil {
+	if err := gate.Backfill(&out, addr, "", "main", "users", "email_lookup"); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), ", 0 lookup entries written") {
 		t.Errorf("second backfill: %q", out.String())
 	}
 	// Errors are the gate's, with their SQLSTATE.
-	if err := backfillCommand(&out, addr, "", "main", "users", "nope"); err == nil || !strings.Contains(err.Error(), "no lookup vindex nope") {
+	if err := gate.Backfill(&out, addr, "", "main", "users", "nope"); err == nil || !strings.Contains(err.Error(), "no lookup vindex nope") {
 		t.Errorf("unknown vindex: %v", err)
 	}
-	if err := backfillCommand(&out, addr, "", "main", "nope", "email_lookup"); err == nil || !strings.Contains(err.Error(), "42P01") {
+	if err := gate.Backfill(&out, addr, "", "main", "nope", "email_lookup"); err == nil || !strings.Contains(err.Error(), "42P01") {
 		t.Errorf("unknown table: %v", err)
 	}
 
 	// The vschema document names every vindex type and the lookups.
-	docs, _, err := fetchDocs[sdk.VSchema](addr, "", "/vschema", "main")
+	docs, _, err := gate.FetchDocs[sdk.VSchema](addr, "", "/vschema", "main")
 	if err != nil || len(docs) != 1 {
 		t.Fatalf("vschema: %v %v", docs, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 )
 
@@ -36,7 +37,7 @@ func TestShardCollation(t *testing.T) {
 	if err := os.WriteFile(p, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	g := startTestGateOpts(t, options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir})
+	g := startTestGateOpts(t, gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir})
 	gw := g.connect(t, pgx.QueryExecModeSimpleProtocol)
 	ref, err := pgx.Connect(ctx, icuDB(3))
 	if err != nil {

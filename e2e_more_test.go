@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/metastore"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -20,7 +21,7 @@ import (
 func shardCounts(t *testing.T, g *testGate, table string) map[string]int64 {
 	t.Helper()
 	out := map[string]int64{}
-	for _, tab := range g.tablets {
+	for _, tab := range g.Tablets() {
 		r, err := tab.Query(context.Background(), "SELECT count(*) FROM "+table, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -237,7 +238,7 @@ func testExtendedProtocol(t *testing.T, engine string) {
 }
 
 func TestEvenShardNames(t *testing.T) {
-	cfg, err := loadConfig(options{dataDir: t.TempDir(), shards: 4})
+	cfg, err := gate.LoadConfig(gate.Options{DataDir: t.TempDir(), Shards: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gopkg.in/yaml.v3"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 
 	"github.com/dotdo/vitess/router"
@@ -21,7 +22,7 @@ import (
 
 // testGate is a real gate on a free port over SQLite shards in a temp dir.
 type testGate struct {
-	*gate
+	*gate.Gate
 	dir string
 	cfg *router.Config
 }
@@ -31,20 +32,20 @@ type testGate struct {
 func startTestGate(t testing.TB, n int, yamlConfig string) *testGate {
 	t.Helper()
 	dir := t.TempDir()
-	o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: n}
+	o := gate.Options{Listen: "127.0.0.1:0", Admin: "off", DataDir: dir, Shards: n}
 	if yamlConfig != "" {
 		p := filepath.Join(dir, "config.yaml")
 		if err := os.WriteFile(p, []byte(yamlConfig), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		o.config = p
+		o.Config = p
 	}
 	return startTestGateOpts(t, o)
 }
 
-func startTestGateOpts(t testing.TB, o options) *testGate {
+func startTestGateOpts(t testing.TB, o gate.Options) *testGate {
 	t.Helper()
-	cfg, err := loadConfig(o)
+	cfg, err := gate.LoadConfig(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +53,11 @@ func startTestGateOpts(t testing.TB, o options) *testGate {
 	if os.Getenv("VITESS_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	g, err := startGate(context.Background(), cfg, log)
+	g, err := gate.Start(context.Background(), cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tg := &testGate{gate: g, dir: o.dataDir, cfg: cfg}
+	tg := &testGate{Gate: g, dir: o.DataDir, cfg: cfg}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
@@ -66,10 +67,10 @@ func startTestGateOpts(t testing.TB, o options) *testGate {
 }
 
 func (g *testGate) url(db string) string {
-	return fmt.Sprintf("postgres://app@%s/%s?sslmode=disable", g.addr.String(), db)
+	return fmt.Sprintf("postgres://app@%s/%s?sslmode=disable", g.Addr().String(), db)
 }
 
-func (g *testGate) port() int { return g.addr.(*net.TCPAddr).Port }
+func (g *testGate) port() int { return g.Addr().(*net.TCPAddr).Port }
 
 // connect opens a pgx connection in its default mode (extended protocol,
 // binary results) unless a mode is given.
@@ -115,17 +116,17 @@ func startEngineGate(t testing.TB, engine string, n int, extra string) *testGate
 
 // engineOptions writes the config for startEngineGate; starting twice from
 // the same options restarts the gate over the same shards.
-func engineOptions(t testing.TB, engine string, n int, extra string) options {
+func engineOptions(t testing.TB, engine string, n int, extra string) gate.Options {
 	t.Helper()
 	dir := t.TempDir()
 	if engine == "sqlite" {
-		o := options{listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: n}
+		o := gate.Options{Listen: "127.0.0.1:0", Admin: "off", DataDir: dir, Shards: n}
 		if extra != "" {
 			p := filepath.Join(dir, "config.yaml")
 			if err := os.WriteFile(p, []byte(extra), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			o.config = p
+			o.Config = p
 		}
 		return o
 	}
@@ -166,7 +167,7 @@ func engineOptions(t testing.TB, engine string, n int, extra string) options {
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir}
+	return gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir}
 }
 
 // forEachEngine runs test once per shard engine, as subtests.
@@ -183,12 +184,12 @@ func TestMain(m *testing.M) {
 }
 
 // optionsWithConfig writes a config file and returns options for it.
-func optionsWithConfig(t testing.TB, yamlConfig string) options {
+func optionsWithConfig(t testing.TB, yamlConfig string) gate.Options {
 	t.Helper()
 	dir := t.TempDir()
 	p := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(p, []byte(yamlConfig), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir}
+	return gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir}
 }

@@ -54,7 +54,7 @@ func TestNoLeakAgainstDeadShard(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("goroutines: %d before, %d after %d statements against a dead shard\n%s", base, got, sent, buf[:runtime.Stack(buf, true)])
 	}
-	for _, tb := range g.tablets {
+	for _, tb := range g.Tablets() {
 		if inUse, _, _, ok := tb.PoolUsage(); ok && inUse != 0 {
 			t.Errorf("shard %s: %d pooled connections still in use", tb.Name(), inUse)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 )
 
@@ -34,7 +35,7 @@ func pgCode(err error) string {
 // dialRaw dials the gate with a plain socket, for what drivers never send.
 func dialRaw(t *testing.T, g *testGate) (net.Conn, *pgproto3.Frontend) {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", g.addr.String(), 5*time.Second)
+	nc, err := net.DialTimeout("tcp", g.Addr().String(), 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +100,7 @@ func TestConnectionLimit(t *testing.T) {
 	g := startTestGate(t, 2, "limits: {maxConnections: 3}\nusers:\n  - {name: app, password: s3cret}\n")
 	ctx := context.Background()
 	url := func(pw string) string {
-		return fmt.Sprintf("postgres://app:%s@%s/main?sslmode=disable", pw, g.addr)
+		return fmt.Sprintf("postgres://app:%s@%s/main?sslmode=disable", pw, g.Addr())
 	}
 	var open []*pgx.Conn
 	for i := 0; i < 3; i++ {
@@ -203,7 +204,7 @@ func TestPreAuthMessageLimits(t *testing.T) {
 		t.Errorf("RSS grew by %d MB", (after-before)>>20)
 	}
 	// Logging in still works.
-	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://app:s3cret@%s/main?sslmode=disable", g.addr))
+	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://app:s3cret@%s/main?sslmode=disable", g.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -571,10 +572,10 @@ func TestBadDefaultRefused(t *testing.T) {
 	if err := os.WriteFile(p, []byte("defaults: {statement_timeout: 10m}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := loadConfig(options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: 2})
+	cfg, err := gate.LoadConfig(gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir, Shards: 2})
 	if err == nil {
-		var g *gate
-		g, err = startGate(context.Background(), cfg, discardLog())
+		var g *gate.Gate
+		g, err = gate.Start(context.Background(), cfg, discardLog())
 		if g != nil {
 			defer g.Close(context.Background())
 		}

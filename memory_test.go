@@ -31,7 +31,7 @@ func TestScatterStreamsInBoundedMemory(t *testing.T) {
 		const rows, padLen = 200000, 300
 		pad := strings.Repeat("x", padLen)
 		// Load each shard directly: the test is about reading.
-		for _, tab := range g.tablets {
+		for _, tab := range g.Tablets() {
 			var vals []string
 			flush := func() {
 				if len(vals) == 0 {
@@ -44,8 +44,8 @@ func TestScatterStreamsInBoundedMemory(t *testing.T) {
 				r.Close()
 				vals = vals[:0]
 			}
-			for i := 0; i < rows/len(g.tablets); i++ {
-				vals = append(vals, fmt.Sprintf("(%d, '%s')", int64(i)*int64(len(g.tablets))+int64(len(vals)%7), pad))
+			for i := 0; i < rows/len(g.Tablets()); i++ {
+				vals = append(vals, fmt.Sprintf("(%d, '%s')", int64(i)*int64(len(g.Tablets()))+int64(len(vals)%7), pad))
 				if len(vals) == 500 {
 					flush()
 				}
@@ -93,7 +93,7 @@ func TestScatterStreamsInBoundedMemory(t *testing.T) {
 		<-done
 		growth := int64(peak.Load()) - int64(base.HeapInuse)
 		t.Logf("%s: streamed %d rows, %d MB of values; heap grew at most %d MB", engine, n, bytes>>20, growth>>20)
-		if n != rows-rows%len(g.tablets) && n < rows*9/10 {
+		if n != rows-rows%len(g.Tablets()) && n < rows*9/10 {
 			t.Errorf("got %d rows", n)
 		}
 		if growth > int64(bytes)/3 {

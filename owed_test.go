@@ -20,14 +20,14 @@ func TestOwedCommit(t *testing.T) {
 	// Vitess hash: 1 lives on -80, 29999 on 80-.
 	mustExec(t, c, `INSERT INTO accounts VALUES (1, 100), (29999, 100)`)
 	var once sync.Once
-	g.coord.BeforePhaseTwo = func() { once.Do(flaky.Stop) }
+	g.Coordinator().BeforePhaseTwo = func() { once.Do(flaky.Stop) }
 	mustExec(t, c, `BEGIN`)
 	mustExec(t, c, `UPDATE accounts SET balance = balance - 10 WHERE id = 1`)
 	mustExec(t, c, `UPDATE accounts SET balance = balance + 10 WHERE id = 29999`)
 	if _, err := c.Exec(ctx, `COMMIT`); err != nil {
 		t.Fatalf("COMMIT: %v (the decision was logged: the commit happened)", err)
 	}
-	g.coord.BeforePhaseTwo = nil
+	g.Coordinator().BeforePhaseTwo = nil
 	if err := flaky.Restart(); err != nil {
 		t.Fatal(err)
 	}

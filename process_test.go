@@ -125,17 +125,17 @@ func TestServeProcess(t *testing.T) {
 func TestPasswordAuth(t *testing.T) {
 	g := startTestGate(t, 2, "users:\n  - {name: app, password: s3cret}\n")
 	ctx := context.Background()
-	c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://app:s3cret@%s/main?sslmode=disable", g.addr))
+	c, err := pgx.Connect(ctx, fmt.Sprintf("postgres://app:s3cret@%s/main?sslmode=disable", g.Addr()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c.Close(ctx)
-	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://app:wrong@%s/main?sslmode=disable", g.addr))
+	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://app:wrong@%s/main?sslmode=disable", g.Addr()))
 	var pe *pgconn.PgError
 	if !errors.As(err, &pe) || pe.Code != "28P01" {
 		t.Errorf("wrong password: %v", err)
 	}
-	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://app:s3cret@%s/nosuch?sslmode=disable", g.addr))
+	_, err = pgx.Connect(ctx, fmt.Sprintf("postgres://app:s3cret@%s/nosuch?sslmode=disable", g.Addr()))
 	if !errors.As(err, &pe) || pe.Code != "3D000" {
 		t.Errorf("unknown keyspace: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 )
 
@@ -41,16 +42,16 @@ func TestShardRoles(t *testing.T) {
 keyspaces:
   solo: {sharded: false, shards: {"-": %q}}
 `, role, soloURL))
-	cfg, err := loadConfig(o)
+	cfg, err := gate.LoadConfig(o)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
-	g0, err := startGate(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	g0, err := gate.Start(ctx, cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &testGate{gate: g0, dir: o.dataDir, cfg: cfg}
+	g := &testGate{Gate: g0, dir: o.DataDir, cfg: cfg}
 	defer g.Close(ctx)
 	if n := strings.Count(logs.String(), "shard role is a superuser"); n != 3 || !strings.Contains(logs.String(), "role=postgres") || strings.Contains(logs.String(), "role="+role) {
 		t.Errorf("want a superuser warning for each of the 3 shards' URL role and none for %s:\n%s", role, logs.String())
@@ -106,7 +107,7 @@ keyspaces:
 	if err := root.QueryRow(ctx, `SELECT count(*) FROM t WHERE v = 'tx'`).Scan(&n); err != nil || n != 10 {
 		t.Errorf("rows of the committed transaction: %d %v", n, err)
 	}
-	if err := g.coord.Resolve(ctx); err != nil {
+	if err := g.Coordinator().Resolve(ctx); err != nil {
 		t.Errorf("resolver with a shard role: %v", err)
 	}
 	if err := super.QueryRow(ctx, `SELECT count(*) FROM pg_prepared_xacts WHERE owner = $1`, role).Scan(&n); err != nil || n != 0 {

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/sdk"
 )
@@ -29,7 +30,7 @@ import (
 func TestStatusSurfaces(t *testing.T) {
 	o := engineOptions(t, "sqlite", 2, "keyspaces:\n  main:\n    tables:\n      items: {vindex: {type: hash, columns: [id]}, autoIncrement: {column: id, sequence: items_seq}}\n      countries: {type: reference}\n")
 	admin := freeAddr(t)
-	o.admin = admin
+	o.Admin = admin
 	g := startTestGateOpts(t, o)
 	c := g.connect(t)
 	ctx := context.Background()
@@ -148,15 +149,15 @@ func TestStatusSurfaces(t *testing.T) {
 	}
 
 	var out bytes.Buffer
-	if err := statusCommand(&out, admin, "", "", false); err != nil || strings.Count(out.String(), "main ") != 2 || !strings.Contains(out.String(), "P99 MS") {
+	if err := gate.PrintStatus(&out, admin, "", "", false); err != nil || strings.Count(out.String(), "main ") != 2 || !strings.Contains(out.String(), "P99 MS") {
 		t.Errorf("vitess status: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := statusCommand(&out, admin, "", "main", true); err != nil || !strings.Contains(out.String(), `"shardCount":2`) {
+	if err := gate.PrintStatus(&out, admin, "", "main", true); err != nil || !strings.Contains(out.String(), `"shardCount":2`) {
 		t.Errorf("vitess status --json: %v\n%s", err, out.String())
 	}
 	out.Reset()
-	if err := vschemaCommand(&out, admin, "", "main"); err != nil || !strings.Contains(out.String(), `"items_seq"`) {
+	if err := gate.PrintVSchema(&out, admin, "", "main"); err != nil || !strings.Contains(out.String(), `"items_seq"`) {
 		t.Errorf("vitess vschema: %v\n%s", err, out.String())
 	}
 }
@@ -169,7 +170,7 @@ func TestHealthzUnhealthyShard(t *testing.T) {
 	_, u2 := own.CreateDB(t)
 	o := optionsWithConfig(t, fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards: {\"-80\": %q, \"80-\": %q}\n", u1, u2))
 	admin := freeAddr(t)
-	o.admin = admin
+	o.Admin = admin
 	startTestGateOpts(t, o)
 	status := func(path string) int {
 		resp, err := http.Get("http://" + admin + path)

@@ -24,7 +24,7 @@ func TestSwitchEngine(t *testing.T) {
 	a, _ := setupAccounts(t, c1, 20)
 	shard := shardOfAccount(t, c1, a)
 	var tablet *shards.Tablet
-	for _, tb := range g.tablets {
+	for _, tb := range g.Tablets() {
 		if strings.Contains(shard, "="+tb.Name()) {
 			tablet = tb
 		}
@@ -106,7 +106,7 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 	setup := g.connect(t)
 	ctx := context.Background()
 	mustExec(t, setup, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`)
-	tablet := g.tablets[0]
+	tablet := g.Tablets()[0]
 	_, url := pgtest.Shared(t).CreateDB(t)
 	pc, err := pgx.Connect(ctx, url)
 	if err != nil {

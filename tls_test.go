@@ -144,7 +144,7 @@ func TestTLSRequireRemote(t *testing.T) {
 	requireTool(t, "psql")
 	certs := pgtest.MakeCerts(t)
 	o := optionsWithConfig(t, tlsYAML(certs, "remote")+"users: [{name: app, password: s3cret}]\n")
-	o.listen = ":0"
+	o.Listen = ":0"
 	g := startTestGateOpts(t, o)
 	port := strconv.Itoa(g.port())
 	out, err := psqlConn("host=127.0.0.1 port="+port+" user=app dbname=main sslmode=disable", "-c", "SELECT 1")

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 )
 
@@ -39,9 +40,9 @@ func testCommitCrash(t *testing.T, bin, engine, step string) {
 	ctx := context.Background()
 	start := func(failpoint string) (*exec.Cmd, *pgx.Conn, *strings.Builder) {
 		listen := freeAddr(t)
-		args := []string{"serve", "--listen", listen, "--admin", "off", "--data-dir", o.dataDir}
-		if o.config != "" {
-			args = append(args, "--config", o.config)
+		args := []string{"serve", "--listen", listen, "--admin", "off", "--data-dir", o.DataDir}
+		if o.Config != "" {
+			args = append(args, "--config", o.Config)
 		} else {
 			args = append(args, "--shards", "2")
 		}
@@ -105,12 +106,12 @@ func testCommitCrash(t *testing.T, bin, engine, step string) {
 
 // preparedCount counts prepared transactions on the Postgres shards of the
 // config.
-func preparedCount(t *testing.T, o options, engine string) int {
+func preparedCount(t *testing.T, o gate.Options, engine string) int {
 	t.Helper()
 	if engine == "sqlite" {
 		return 0
 	}
-	cfg, err := loadConfig(o)
+	cfg, err := gate.LoadConfig(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,11 +176,11 @@ func TestNeedsPreparedTransactions(t *testing.T) {
 	_, u1 := pg.CreateDB(t)
 	_, u2 := pg.CreateDB(t)
 	o := optionsWithConfig(t, fmt.Sprintf("keyspaces:\n  main:\n    sharded: true\n    shards: {\"-80\": %q, \"80-\": %q}\n", u1, u2))
-	cfg, err := loadConfig(o)
+	cfg, err := gate.LoadConfig(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := startGate(context.Background(), cfg, discardLog())
+	g, err := gate.Start(context.Background(), cfg, discardLog())
 	if err == nil {
 		g.Close(context.Background())
 		t.Fatal("the gate started")

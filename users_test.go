@@ -18,13 +18,14 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lib/pq"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 )
 
 // connectAs opens a pgx connection to the gate as user with password.
 func connectAs(t testing.TB, g *testGate, user, password, db string, modes ...pgx.QueryExecMode) (*pgx.Conn, error) {
 	t.Helper()
-	cc, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", user, g.addr, db))
+	cc, err := pgx.ParseConfig(fmt.Sprintf("postgres://%s@%s/%s?sslmode=disable", user, g.Addr(), db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func passwdVerifier(t *testing.T, password string) string {
 	fmt.Fprintln(f, password)
 	f.Seek(0, 0)
 	var out strings.Builder
-	if err := passwdCommand(f, &out, os.Stderr); err != nil {
+	if err := gate.Passwd(f, &out, os.Stderr); err != nil {
 		t.Fatal(err)
 	}
 	return strings.TrimSpace(out.String())
@@ -182,11 +183,11 @@ func TestUsersConfigChecked(t *testing.T) {
 		dir := t.TempDir()
 		p := filepath.Join(dir, "c.yaml")
 		os.WriteFile(p, []byte(cfg+"\n"), 0o644)
-		o := options{config: p, listen: "127.0.0.1:0", admin: "off", dataDir: dir, shards: 2}
-		c, err := loadConfig(o)
+		o := gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir, Shards: 2}
+		c, err := gate.LoadConfig(o)
 		if err == nil {
-			var g *gate
-			g, err = startGate(context.Background(), c, discardLog())
+			var g *gate.Gate
+			g, err = gate.Start(context.Background(), c, discardLog())
 			if err == nil {
 				g.Close(context.Background())
 			}
@@ -201,11 +202,11 @@ func TestUsersConfigChecked(t *testing.T) {
 // accepted and logged as a warning; a verifier is not.
 func TestPlaintextPasswordWarned(t *testing.T) {
 	var logs strings.Builder
-	cfg, err := loadConfig(optionsWithConfig(t, fmt.Sprintf("users:\n  - {name: plain, password: s3cret}\n  - {name: hashed, password: %q}\n", passwdVerifier(t, "x"))))
+	cfg, err := gate.LoadConfig(optionsWithConfig(t, fmt.Sprintf("users:\n  - {name: plain, password: s3cret}\n  - {name: hashed, password: %q}\n", passwdVerifier(t, "x"))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := startGate(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	g, err := gate.Start(context.Background(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/router"
 )
@@ -47,7 +48,7 @@ const vindexTxYAML = "transactions: {lockWait: 2s}\n"
 // vindexGateOptions are the options of a gate with keyspace main (4 shards
 // on engine, vschema vindexMainYAML) and the unsharded keyspace lookup, with
 // the config's top-level lines top.
-func vindexGateOptions(t *testing.T, engine, top string) options {
+func vindexGateOptions(t *testing.T, engine, top string) gate.Options {
 	t.Helper()
 	if engine == "sqlite" {
 		dir := t.TempDir()

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"encoding/json"
@@ -13,13 +13,13 @@ import (
 	"github.com/dotdo/vitess/shards"
 )
 
-// adminMux serves the admin HTTP: /healthz (200 only when every shard is
+// AdminHandler serves the admin HTTP: /healthz (200 only when every shard is
 // healthy), /readyz (200 when the gate can serve: every keyspace has a
 // healthy shard), /status and /vschema (the SDK's JSON shapes; one
 // keyspace with ?keyspace=NAME, else a list of all), /metrics
 // (Prometheus), POST /vindex/backfill and, when enabled, /debug/pprof.
 // With a token, all but /healthz and /readyz require it.
-func (g *gate) adminMux() http.Handler {
+func (g *Gate) AdminHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		for _, t := range g.tablets {
@@ -85,7 +85,7 @@ func serveDoc(w http.ResponseWriter, r *http.Request, keyspaces []string, doc fu
 
 // metrics collects the gate's Prometheus metrics from the tablets and the
 // wire server at scrape time.
-type metrics struct{ g *gate }
+type metrics struct{ g *Gate }
 
 var (
 	mQueries  = prometheus.NewDesc("vitess_shard_queries_total", "Statements run on the shard.", []string{"keyspace", "shard", "engine"}, nil)

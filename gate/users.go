@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bufio"
@@ -75,7 +75,7 @@ func gateUsers(cfg *router.Config, log *slog.Logger) (*gateUserSet, error) {
 // openShardLogins opens, for each shard role users log in as, its own
 // tablets (and pools) for the Postgres shards; SQLite shards have no roles and are shared. It warns about
 // every Postgres shard whose role is a superuser.
-func (g *gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map[string]map[string]engine.Shard, us *gateUserSet) error {
+func (g *Gate) openShardLogins(ctx context.Context, vs *router.VSchema, base map[string]map[string]engine.Shard, us *gateUserSet) error {
 	byLogin := map[shardLogin]map[string]map[string]engine.Shard{}
 	for _, login := range us.logins {
 		m := byLogin[login]
@@ -167,9 +167,9 @@ func warnSuperuser(ctx context.Context, t *shards.Tablet, log *slog.Logger) {
 	}
 }
 
-// passwdCommand reads a password (prompting on a terminal, else the first
+// Passwd reads a password (prompting on a terminal, else the first
 // line of stdin) and prints its SCRAM-SHA-256 verifier for the config.
-func passwdCommand(in *os.File, out, prompt io.Writer) error {
+func Passwd(in *os.File, out, prompt io.Writer) error {
 	var pw string
 	if term.IsTerminal(int(in.Fd())) {
 		fmt.Fprint(prompt, "Password: ")

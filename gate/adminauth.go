@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"crypto/sha256"
@@ -15,7 +15,7 @@ import (
 )
 
 // startAdmin listens for the admin HTTP unless it is "off" or empty.
-func (g *gate) startAdmin(cfg router.AdminConfig) error {
+func (g *Gate) startAdmin(cfg router.AdminConfig) error {
 	if cfg.Listen == "" || cfg.Listen == "off" {
 		return nil
 	}
@@ -24,10 +24,11 @@ func (g *gate) startAdmin(cfg router.AdminConfig) error {
 	if err != nil {
 		return fmt.Errorf("admin listen %s: %w", cfg.Listen, err)
 	}
-	g.admin = &http.Server{Handler: g.adminMux(), ReadHeaderTimeout: 5 * time.Second}
+	g.admin = &http.Server{Handler: g.AdminHandler(), ReadHeaderTimeout: 5 * time.Second}
 	if cfg.Token != "" && len(cfg.Token) < 16 {
 		g.log.Warn("SECURITY: the admin token is shorter than 16 characters; use a long random one (openssl rand -hex 32)")
 	}
+	g.adminAddr = al.Addr()
 	go g.admin.Serve(al)
 	g.log.Info("admin http", "addr", al.Addr().String(), "token", cfg.Token != "", "pprof", cfg.Pprof)
 	warnAdmin(g.log, al.Addr(), cfg.Token != "")

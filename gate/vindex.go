@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"context"
@@ -44,7 +44,7 @@ type backfillRequest struct {
 // {"keyspace": K, "table": T, "vindex": V} answers the result as JSON.
 // The older ?keyspace=K&table=T&vindex=V form is still read, but only on
 // the same JSON POST (jsonPost guards the route).
-func (g *gate) serveBackfill(w http.ResponseWriter, r *http.Request) {
+func (g *Gate) serveBackfill(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/json")
 	req, err := readBackfillRequest(r)
 	if err != nil {
@@ -83,8 +83,8 @@ func readBackfillRequest(r *http.Request) (backfillRequest, error) {
 	return req, nil
 }
 
-// backfillCommand asks a running gate to backfill a lookup vindex.
-func backfillCommand(w io.Writer, admin, token, keyspace, table, vindex string) error {
+// Backfill asks a running gate to backfill a lookup vindex.
+func Backfill(w io.Writer, admin, token, keyspace, table, vindex string) error {
 	code, body, err := adminRequest(http.MethodPost, admin, token, "/vindex/backfill", backfillRequest{Keyspace: keyspace, Table: table, Vindex: vindex})
 	if err != nil {
 		return fmt.Errorf("backfill: %w", err)

@@ -1,4 +1,4 @@
-package main
+package gate
 
 import (
 	"bytes"
@@ -149,9 +149,9 @@ func adminRequest(method, admin, token, path string, body any) (int, []byte, err
 	return resp.StatusCode, b, nil
 }
 
-// fetchDocs reads /status or /vschema from a gate's admin HTTP: every
+// FetchDocs reads /status or /vschema from a gate's admin HTTP: every
 // keyspace's document, or one.
-func fetchDocs[T any](admin, token, path, keyspace string) ([]T, []byte, error) {
+func FetchDocs[T any](admin, token, path, keyspace string) ([]T, []byte, error) {
 	if keyspace != "" {
 		path += "?keyspace=" + url.QueryEscape(keyspace)
 	}
@@ -173,9 +173,9 @@ func fetchDocs[T any](admin, token, path, keyspace string) ([]T, []byte, error) 
 	return docs, body, err
 }
 
-// statusCommand prints `vitess status`: a table of shards per keyspace.
-func statusCommand(w io.Writer, admin, token, keyspace string, asJSON bool) error {
-	docs, body, err := fetchDocs[sdk.ClusterStatus](admin, token, "/status", keyspace)
+// PrintStatus prints `vitess status`: a table of shards per keyspace.
+func PrintStatus(w io.Writer, admin, token, keyspace string, asJSON bool) error {
+	docs, body, err := FetchDocs[sdk.ClusterStatus](admin, token, "/status", keyspace)
 	if err != nil {
 		return err
 	}
@@ -198,9 +198,9 @@ func statusCommand(w io.Writer, admin, token, keyspace string, asJSON bool) erro
 	return tw.Flush()
 }
 
-// vschemaCommand prints `vitess vschema` (JSON, indented).
-func vschemaCommand(w io.Writer, admin, token, keyspace string) error {
-	docs, _, err := fetchDocs[sdk.VSchema](admin, token, "/vschema", keyspace)
+// PrintVSchema prints `vitess vschema` (JSON, indented).
+func PrintVSchema(w io.Writer, admin, token, keyspace string) error {
+	docs, _, err := FetchDocs[sdk.VSchema](admin, token, "/vschema", keyspace)
 	if err != nil {
 		return err
 	}
