@@ -15,9 +15,7 @@ const adminToken = "s3cret-admin-token"
 // HTTP's token from --token or VITESS_ADMIN_TOKEN.
 func TestAdminCommands(t *testing.T) {
 	admin := gatetest.FreeAddr(t)
-	o := gatetest.OptionsWithConfig(t, fmt.Sprintf("admin: {listen: %q, token: %q}\n", admin, adminToken))
-	o.Admin = ""
-	gatetest.StartOptions(t, o)
+	gatetest.StartConfig(t, fmt.Sprintf("admin: {listen: %q, token: %q}\n", admin, adminToken))
 	run := func(args ...string) (string, error) {
 		var out bytes.Buffer
 		app := newApp()

@@ -57,9 +57,7 @@ func adminDo(t *testing.T, method, url, token, contentType, body string, header 
 // (the commands that pass the token: TestAdminCommands in the root).
 func TestAdminToken(t *testing.T) {
 	admin := gatetest.FreeAddr(t)
-	o := gatetest.OptionsWithConfig(t, fmt.Sprintf("admin: {listen: %q, token: %q}\n", admin, adminToken))
-	o.Admin = ""
-	gatetest.StartOptions(t, o)
+	gatetest.StartConfig(t, fmt.Sprintf("admin: {listen: %q, token: %q}\n", admin, adminToken))
 	base := "http://" + admin
 	for _, path := range []string{"/status", "/status?keyspace=main", "/vschema", "/metrics", "/debug/pprof/", "/debug/pprof/profile?seconds=1", "/nope"} {
 		if code, challenge, _ := adminDo(t, "GET", base+path, "", "", ""); code != 401 || !strings.HasPrefix(challenge, "Bearer ") {
@@ -100,9 +98,7 @@ func TestAdminToken(t *testing.T) {
 // answering requests addressed to an IP or localhost only.
 func TestAdminPprof(t *testing.T) {
 	admin := gatetest.FreeAddr(t)
-	o := gatetest.OptionsWithConfig(t, fmt.Sprintf("admin:\n  listen: %q\n  token: %q\n  pprof: true\n", admin, adminToken))
-	o.Admin = ""
-	gatetest.StartOptions(t, o)
+	gatetest.StartConfig(t, fmt.Sprintf("admin:\n  listen: %q\n  token: %q\n  pprof: true\n", admin, adminToken))
 	base := "http://" + admin
 	if code, _, _ := adminDo(t, "GET", base+"/debug/pprof/", "", "", ""); code != 401 {
 		t.Errorf("pprof without the token: %d", code)
@@ -115,9 +111,7 @@ func TestAdminPprof(t *testing.T) {
 	}
 
 	plain := gatetest.FreeAddr(t)
-	o = gatetest.OptionsWithConfig(t, fmt.Sprintf("admin: %s\n", plain))
-	o.Admin = ""
-	gatetest.StartOptions(t, o)
+	gatetest.StartConfig(t, fmt.Sprintf("admin: %s\n", plain))
 	if code, _, body := adminDo(t, "GET", "http://"+plain+"/status?keyspace=main", "", "", ""); code != 200 || !strings.Contains(body, `"shardCount":4`) {
 		t.Errorf("string form, /status: %d %q", code, body)
 	}
@@ -205,9 +199,7 @@ func backfillRefusals(admin string) []backfillRefusal {
 func TestAdminBackfillGuards(t *testing.T) {
 	dir := t.TempDir()
 	admin := gatetest.FreeAddr(t)
-	o := gatetest.OptionsWithConfig(t, adminVindexConfig(dir, admin, "", false))
-	o.Admin = ""
-	g := gatetest.StartOptions(t, o)
+	g := gatetest.StartConfig(t, adminVindexConfig(dir, admin, "", false))
 	dataDir := g.Dir
 	c := g.Connect(t)
 	gatetest.MustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, email text)`)
@@ -219,7 +211,7 @@ func TestAdminBackfillGuards(t *testing.T) {
 	g.Close(context.Background())
 
 	for _, token := range []string{"", adminToken} {
-		o = gatetest.OptionsWithConfig(t, adminVindexConfig(dir, admin, token, true))
+		o := gatetest.OptionsWithConfig(t, adminVindexConfig(dir, admin, token, true))
 		o.Admin, o.DataDir = "", dataDir
 		g = gatetest.StartOptions(t, o)
 		c = g.Connect(t)

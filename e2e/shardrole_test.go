@@ -12,7 +12,6 @@ import (
 
 	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/gatetest"
-	"github.com/dotdo/vitess/pgtest"
 )
 
 // TestShardRoles: a user with shardUser reaches the Postgres shards as that
@@ -22,14 +21,8 @@ import (
 // commits. A user without shardUser is the URL's role, and the gate warns
 // at startup that that role is a superuser.
 func TestShardRoles(t *testing.T) {
-	pgtest.Require(t)
-	pg := pgtest.Shared(t)
+	pg, super := gatetest.Superuser(t)
 	ctx := context.Background()
-	super, err := pgx.Connect(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer super.Close(ctx)
 	role := fmt.Sprintf("vt_role_%d", time.Now().UnixNano()%1e9)
 	gatetest.MustExec(t, super, fmt.Sprintf(`CREATE ROLE %s LOGIN PASSWORD 'r0le pw' NOSUPERUSER`, role))
 	t.Cleanup(func() {

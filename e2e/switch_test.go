@@ -53,23 +53,9 @@ func TestSwitchEngine(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- tablet.SwitchEngine(ctx, next, func(ctx context.Context, old, next shards.Engine) error {
-			r, err := old.Query(ctx, `SELECT id, balance FROM accounts`, nil)
-			if err != nil {
-				return err
-			}
-			rows, err := sqltypes.ReadAll(ctx, r)
-			if err != nil {
-				return err
-			}
-			for _, row := range rows {
-				w, err := next.Query(ctx, `INSERT INTO accounts VALUES ($1::text::bigint, $2::text::bigint)`, []any{string(row[0]), string(row[1])})
-				if err != nil {
-					return err
-				}
-				w.Close()
-				copied++
-			}
-			return nil
+			n, err := copyRowsTo(ctx, old, next, `SELECT id, balance FROM accounts`, `INSERT INTO accounts VALUES ($1::text::bigint, $2::text::bigint)`)
+			copied = n
+			return err
 		})
 	}()
 	select {
@@ -142,22 +128,8 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 	err = tablet.SwitchEngine(ctx, next, func(ctx context.Context, old, next shards.Engine) error {
-		r, err := old.Query(ctx, `SELECT id, writer FROM events`, nil)
-		if err != nil {
-			return err
-		}
-		rows, err := sqltypes.ReadAll(ctx, r)
-		if err != nil {
-			return err
-		}
-		for _, row := range rows {
-			w, err := next.Query(ctx, `INSERT INTO events VALUES ($1::text::bigint, $2::text::int)`, []any{string(row[0]), string(row[1])})
-			if err != nil {
-				return err
-			}
-			w.Close()
-		}
-		return nil
+		_, err := copyRowsTo(ctx, old, next, `SELECT id, writer FROM events`, `INSERT INTO events VALUES ($1::text::bigint, $2::text::int)`)
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -177,4 +149,29 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 		t.Fatalf("rows on the switched shard's Postgres: %d of %d (%v)", onPG, n, err)
 	}
 	t.Logf("%d inserts, %d on the shard that moved to Postgres", inserted, onPG)
+}
+
+// copyRowsTo copies the rows of query on old into next with insert (its
+// parameters are the row's values as text) and returns how many.
+func copyRowsTo(ctx context.Context, old, next shards.Engine, query, insert string) (int, error) {
+	r, err := old.Query(ctx, query, nil)
+	if err != nil {
+		return 0, err
+	}
+	rows, err := sqltypes.ReadAll(ctx, r)
+	if err != nil {
+		return 0, err
+	}
+	for i, row := range rows {
+		args := make([]any, len(row))
+		for j, v := range row {
+			args[j] = string(v)
+		}
+		w, err := next.Query(ctx, insert, args)
+		if err != nil {
+			return i, err
+		}
+		w.Close()
+	}
+	return len(rows), nil
 }

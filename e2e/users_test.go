@@ -20,7 +20,6 @@ import (
 
 	"github.com/dotdo/vitess/gate"
 	"github.com/dotdo/vitess/gatetest"
-	"github.com/dotdo/vitess/pgtest"
 )
 
 // connectAs opens a pgx connection to the gate as user with password.
@@ -84,14 +83,8 @@ func passwdVerifier(t *testing.T, password string) string {
 // logs in as each with pgx, lib/pq and psql; a wrong password is 28P01.
 // The verifier `vitess passwd` makes also logs in to PostgreSQL.
 func TestSCRAMVerifierLogin(t *testing.T) {
-	pgtest.Require(t)
-	pg := pgtest.Shared(t)
+	pg, super := gatetest.Superuser(t)
 	ctx := context.Background()
-	super, err := pgx.Connect(ctx, pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer super.Close(ctx)
 	role := fmt.Sprintf("vt_scram_%d", time.Now().UnixNano()%1e9)
 	gatetest.MustExec(t, super, `SET password_encryption = 'scram-sha-256'`)
 	gatetest.MustExec(t, super, fmt.Sprintf(`CREATE ROLE %s LOGIN PASSWORD 'pg-made pässword'`, role))

@@ -193,3 +193,26 @@ func Main(m *testing.M) {
 	removeBinary()
 	os.Exit(code)
 }
+
+// Superuser is the shared test PostgreSQL (the test skips without one)
+// and a connection to it as its superuser, closed when the test ends.
+func Superuser(t testing.TB) (*pgtest.Server, *pgx.Conn) {
+	t.Helper()
+	pgtest.Require(t)
+	pg := pgtest.Shared(t)
+	super, err := pgx.Connect(context.Background(), pg.URL("postgres"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { super.Close(context.Background()) })
+	return pg, super
+}
+
+// StartConfig starts a gate from yamlConfig alone: its admin: stands (the
+// other Start functions turn the admin HTTP off).
+func StartConfig(t testing.TB, yamlConfig string) *Gate {
+	t.Helper()
+	o := OptionsWithConfig(t, yamlConfig)
+	o.Admin = ""
+	return StartOptions(t, o)
+}
