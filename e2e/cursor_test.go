@@ -88,7 +88,7 @@ func testCursors(t *testing.T, engine string) {
 			t.Errorf("%s: %s %q, want %s %q", step.sql, str(ids), tag, step.ids, step.tag)
 		}
 	}
-	if _, err := c.Exec(ctx, `FETCH BACKWARD 1 FROM c`); sqlState(err) != "55000" {
+	if _, err := c.Exec(ctx, `FETCH BACKWARD 1 FROM c`); gatetest.SQLState(err) != "55000" {
 		t.Errorf("backward fetch: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK`)
@@ -105,16 +105,16 @@ func testCursors(t *testing.T, engine string) {
 		t.Errorf("aggregate cursor: %v", ids)
 	}
 	gatetest.MustExec(t, c, `CLOSE one`)
-	if _, err := c.Exec(ctx, `FETCH 1 FROM one`); sqlState(err) != "34000" {
+	if _, err := c.Exec(ctx, `FETCH 1 FROM one`); gatetest.SQLState(err) != "34000" {
 		t.Errorf("closed cursor: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK`)
 	gatetest.MustExec(t, c, `BEGIN`)
-	if _, err := c.Exec(ctx, `FETCH 1 FROM agg`); sqlState(err) != "34000" {
+	if _, err := c.Exec(ctx, `FETCH 1 FROM agg`); gatetest.SQLState(err) != "34000" {
 		t.Errorf("cursor of a rolled back transaction: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK`)
-	if _, err := c.Exec(ctx, `DECLARE x CURSOR FOR SELECT 1`); sqlState(err) != "25P01" {
+	if _, err := c.Exec(ctx, `DECLARE x CURSOR FOR SELECT 1`); gatetest.SQLState(err) != "25P01" {
 		t.Errorf("DECLARE outside a transaction: %v", err)
 	}
 

@@ -61,7 +61,7 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 		t.Errorf("lookup.users_email WHERE from main: %q", got)
 	}
 	// Main's tables are not lookup's.
-	if _, err := lc.Exec(ctx, `SELECT * FROM users`); sqlState(err) != "42P01" {
+	if _, err := lc.Exec(ctx, `SELECT * FROM users`); gatetest.SQLState(err) != "42P01" {
 		t.Errorf("users from database lookup: %v", err)
 	}
 
@@ -98,7 +98,7 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 		`SELECT id FROM users WHERE email IN (SELECT email FROM lookup.users_email)`,
 		`INSERT INTO lookup.notes (id, body) SELECT id, name FROM users`,
 	} {
-		if _, err := c.Exec(ctx, q); sqlState(err) != "0A000" {
+		if _, err := c.Exec(ctx, q); gatetest.SQLState(err) != "0A000" {
 			t.Errorf("%s: want 0A000, got %v", q, err)
 		}
 	}
@@ -108,7 +108,7 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 	// no schema main.
 	relayed := engine != "sqlite"
 	_, err = lc.Exec(ctx, `SELECT n.id FROM notes n JOIN main.users u ON u.id = n.id`)
-	if want := map[bool]string{false: "0A000", true: "42P01"}[relayed]; sqlState(err) != want {
+	if want := map[bool]string{false: "0A000", true: "42P01"}[relayed]; gatetest.SQLState(err) != want {
 		t.Errorf("join of main.users from database lookup: want %s, got %v", want, err)
 	}
 	rows, err := lc.Query(ctx, `SELECT id FROM main.users WHERE id = 2`) // by lookup: TestLookupFromForeignKeyspace
@@ -119,13 +119,13 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 			t.Errorf("main.users from database lookup: %v", ids)
 		}
 	}
-	if relayed && sqlState(err) != "42P01" || !relayed && err != nil {
+	if relayed && gatetest.SQLState(err) != "42P01" || !relayed && err != nil {
 		t.Errorf("main.users from database lookup (relayed %v): %v", relayed, err)
 	}
 	// An unknown database.
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if bad, err := pgx.Connect(cctx, g.URL("nosuchdb")); sqlState(err) != "3D000" {
+	if bad, err := pgx.Connect(cctx, g.URL("nosuchdb")); gatetest.SQLState(err) != "3D000" {
 		if err == nil {
 			bad.Close(ctx)
 		}

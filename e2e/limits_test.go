@@ -24,15 +24,6 @@ import (
 	"github.com/dotdo/vitess/pgtest"
 )
 
-// pgCode is the SQLSTATE of err ("" when it is not a Postgres error).
-func pgCode(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
-}
-
 // dialRaw dials the gate with a plain socket, for what drivers never send.
 func dialRaw(t *testing.T, g *gatetest.Gate) (net.Conn, *pgproto3.Frontend) {
 	t.Helper()
@@ -277,7 +268,7 @@ func TestMaxMessageSizeAfterLogin(t *testing.T) {
 			t.Fatalf("1,000,000 bytes: %d %v", n, err)
 		}
 		err := c.QueryRow(context.Background(), "SELECT length($1::text)", strings.Repeat("y", 2<<20)).Scan(&n)
-		if pgCode(err) != "54000" || !strings.Contains(err.Error(), "exceeds the maximum of 1048576") {
+		if gatetest.SQLState(err) != "54000" || !strings.Contains(err.Error(), "exceeds the maximum of 1048576") {
 			t.Fatalf("2 MB Bind under maxMessageSize 1MB: %v", err)
 		}
 	})
@@ -432,7 +423,7 @@ func TestQueryMemoryLimit(t *testing.T) {
 		t.Errorf("the refused UPDATE changed rows: sum %d %v", sum, err)
 	}
 	_, err := c.PgConn().CopyFrom(ctx, strings.NewReader(copyRow), `COPY t (id, pad, n) FROM STDIN`)
-	if pgCode(err) != "53200" || !strings.Contains(detailOf(err), "COPY row") {
+	if gatetest.SQLState(err) != "53200" || !strings.Contains(detailOf(err), "COPY row") {
 		t.Errorf("a 2 MB COPY row under queryMemory 1MB: %v (%s)", err, detailOf(err))
 	}
 	var n int
@@ -501,7 +492,7 @@ func checkTimeoutDefaults(t *testing.T, g *gatetest.Gate, db, slow string) {
 		t.Errorf("SHOW idle_session_timeout: %q", got)
 	}
 	start := time.Now()
-	if _, err := c.Exec(ctx, slow); pgCode(err) != "57014" || time.Since(start) > 10*time.Second {
+	if _, err := c.Exec(ctx, slow); gatetest.SQLState(err) != "57014" || time.Since(start) > 10*time.Second {
 		t.Errorf("slow statement under the default statement_timeout: %v after %v", err, time.Since(start))
 	}
 	gatetest.MustExec(t, c, "SET statement_timeout = '5min'")

@@ -46,7 +46,7 @@ func testLookupMaintenance(t *testing.T, engine string) {
 	expectDup := func(sql string, args ...any) {
 		t.Helper()
 		_, err := c.Exec(ctx, sql, args...)
-		if sqlState(err) != "23505" {
+		if gatetest.SQLState(err) != "23505" {
 			t.Errorf("%s %v: want 23505, got %v", sql, args, err)
 		}
 	}
@@ -176,10 +176,10 @@ func testLookupMaintenance(t *testing.T, engine string) {
 	// An error in a transaction: the whole transaction goes.
 	gatetest.MustExec(t, c, `BEGIN`)
 	gatetest.MustExec(t, c, `INSERT INTO users (id, email, name) VALUES (40, 'v@x', 'vic')`)
-	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (41, 'v@x', 'vic')`); sqlState(err) != "23505" {
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (41, 'v@x', 'vic')`); gatetest.SQLState(err) != "23505" {
 		t.Errorf("duplicate in a transaction: %v", err)
 	}
-	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (42, 'w@x', 'vic')`); sqlState(err) != "25P02" {
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (42, 'w@x', 'vic')`); gatetest.SQLState(err) != "25P02" {
 		t.Errorf("after the error: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK`)
@@ -194,7 +194,7 @@ func testLookupMaintenance(t *testing.T, engine string) {
 	gatetest.MustExec(t, c, `DELETE FROM users WHERE id = 30`)
 	gatetest.MustExec(t, c, `ROLLBACK TO SAVEPOINT a`)
 	gatetest.MustExec(t, c, `SAVEPOINT b`)
-	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (53, 's1@x', 'sam')`); sqlState(err) != "23505" {
+	if _, err := c.Exec(ctx, `INSERT INTO users (id, email, name) VALUES (53, 's1@x', 'sam')`); gatetest.SQLState(err) != "23505" {
 		t.Errorf("duplicate after a savepoint: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK TO b`)
@@ -251,7 +251,7 @@ func testLookupMaintenance(t *testing.T, engine string) {
 
 	// COPY FROM would bypass the lookups: refused, and nothing is written.
 	_, err = c.PgConn().CopyFrom(ctx, strings.NewReader("70,c70@x,cop\n71,kept2@x,cop\n"), `COPY users (id, email, name) FROM STDIN (FORMAT csv)`)
-	if sqlState(err) != "0A000" {
+	if gatetest.SQLState(err) != "0A000" {
 		t.Errorf("COPY FROM into users: want 0A000, got %v", err)
 	}
 	step("COPY FROM refused", want)
@@ -270,7 +270,7 @@ func testLookupMaintenance(t *testing.T, engine string) {
 		select {
 		case err := <-done:
 			// It did not wait (allowed only if it was refused).
-			if sqlState(err) != "23505" && sqlState(err) != "40001" && sqlState(err) != "40P01" && sqlState(err) != "55P03" {
+			if gatetest.SQLState(err) != "23505" && gatetest.SQLState(err) != "40001" && gatetest.SQLState(err) != "40P01" && gatetest.SQLState(err) != "55P03" {
 				t.Errorf("second insert of race@x while the first is open: %v", err)
 			}
 			done <- err
@@ -284,11 +284,11 @@ func testLookupMaintenance(t *testing.T, engine string) {
 		}
 		err := <-done
 		switch {
-		case commit && sqlState(err) != "23505":
+		case commit && gatetest.SQLState(err) != "23505":
 			t.Errorf("second insert of race@x after the first committed: want 23505, got %v", err)
 		case !commit && err != nil:
 			t.Logf("second insert of race@x after the first rolled back: %v", err)
-			if s := sqlState(err); s != "40001" && s != "40P01" && s != "55P03" {
+			if s := gatetest.SQLState(err); s != "40001" && s != "40P01" && s != "55P03" {
 				t.Errorf("second insert of race@x after the first rolled back: %v", err)
 			}
 		case !commit:
@@ -379,7 +379,7 @@ func TestLookupMultiStatementQuery(t *testing.T) {
 	c := g.Connect(t)
 	ctx := context.Background()
 	_, err := c.PgConn().Exec(ctx, `INSERT INTO users (id, email, name) VALUES (90, 'm1@x', 'm'); INSERT INTO users (id, email, name) VALUES (91, 'm1@x', 'm')`).ReadAll()
-	if sqlState(err) != "23505" {
+	if gatetest.SQLState(err) != "23505" {
 		t.Fatalf("want 23505, got %v", err)
 	}
 	users := checkLookups(t, c, "after a failed multi-statement query")
@@ -401,7 +401,7 @@ func testLookupColumnDefault(t *testing.T, engine string) {
 	refused := func(sql, fragment string) {
 		t.Helper()
 		_, err := c.Exec(ctx, sql)
-		if sqlState(err) != "0A000" || !strings.Contains(err.Error(), fragment) {
+		if gatetest.SQLState(err) != "0A000" || !strings.Contains(err.Error(), fragment) {
 			t.Errorf("%s: want 0A000 naming %q, got %v", sql, fragment, err)
 		}
 	}

@@ -178,7 +178,7 @@ func copyModel(m map[int64]userRow) map[int64]userRow {
 func (w *workload) run(n int) error {
 	ctx := context.Background()
 	retryable := func(err error) bool {
-		s := sqlState(err)
+		s := gatetest.SQLState(err)
 		return s == "40001" || s == "40P01" || s == "55P03"
 	}
 	// exec runs one statement: ok when it passed; err when it did what
@@ -188,9 +188,9 @@ func (w *workload) run(n int) error {
 		switch {
 		case err != nil && retryable(err):
 			w.counts["concurrency aborts"]++
-			w.aborts[sqlState(err)] = err.Error()
+			w.aborts[gatetest.SQLState(err)] = err.Error()
 			return false, nil
-		case w.free && err != nil && sqlState(err) == "23505":
+		case w.free && err != nil && gatetest.SQLState(err) == "23505":
 			w.counts["refused (23505)"]++
 			return false, nil
 		case w.free && err != nil:
@@ -201,7 +201,7 @@ func (w *workload) run(n int) error {
 			return false, fmt.Errorf("op %d: %s %v: passed, want 23505 (model: %s)", i, sql, args, modelFor(m, args))
 		case err != nil && !dup:
 			return false, fmt.Errorf("op %d: %s %v: %w (model: %s)", i, sql, args, err, modelFor(m, args))
-		case err != nil && sqlState(err) != "23505":
+		case err != nil && gatetest.SQLState(err) != "23505":
 			return false, fmt.Errorf("op %d: %s %v: want 23505, got %w", i, sql, args, err)
 		}
 		if dup {
@@ -216,7 +216,7 @@ func (w *workload) run(n int) error {
 		}
 		if err != nil {
 			w.counts["concurrency aborts"]++
-			w.aborts[sqlState(err)] = err.Error()
+			w.aborts[gatetest.SQLState(err)] = err.Error()
 		}
 		return nil
 	}

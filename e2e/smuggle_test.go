@@ -56,11 +56,11 @@ func TestOneReading(t *testing.T) {
 				for _, s := range stmts {
 					_, _, err := gatetest.QueryText(context.Background(), c, s)
 					if strings.Contains(s, "SET") && strings.Contains(s, "off") && strings.Contains(s, "standard_conforming") && !strings.Contains(s, "set_config") {
-						if sqlstateOf(err) != "0A000" {
+						if gatetest.SQLState(err) != "0A000" {
 							t.Errorf("%s: want 0A000, got %v", s, err)
 						}
 					}
-					if strings.Contains(s, "SJIS") && !strings.Contains(s, "set_config") && sqlstateOf(err) != "0A000" {
+					if strings.Contains(s, "SJIS") && !strings.Contains(s, "set_config") && gatetest.SQLState(err) != "0A000" {
 						t.Errorf("%s: want 0A000, got %v", s, err)
 					}
 				}
@@ -99,7 +99,7 @@ func TestOneReading(t *testing.T) {
 			if err == nil {
 				c.Close(context.Background())
 				t.Errorf("%s %v: connected", ks, params)
-			} else if sqlstateOf(err) != "0A000" {
+			} else if gatetest.SQLState(err) != "0A000" {
 				t.Errorf("%s %v: %v", ks, params, err)
 			}
 		}
@@ -120,7 +120,7 @@ func TestOneReadingSQLite(t *testing.T) {
 	g := gatetest.StartEngine(t, "sqlite", 2, "")
 	c := g.Connect(t)
 	for _, s := range []string{"SET standard_conforming_strings = off", "SET client_encoding = 'LATIN1'"} {
-		if _, _, err := gatetest.QueryText(context.Background(), c, s); sqlstateOf(err) != "0A000" {
+		if _, _, err := gatetest.QueryText(context.Background(), c, s); gatetest.SQLState(err) != "0A000" {
 			t.Errorf("%s: %v", s, err)
 		}
 	}

@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"testing"
-
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/gatetest"
 )
@@ -51,18 +48,10 @@ func TestSQLiteDateArith(t *testing.T) {
 		"SELECT created * 2 FROM d",
 	})
 	for _, s := range []string{"SELECT created + interval '1 day' FROM d", "SELECT created - now() FROM d", "SELECT created + NULL FROM d"} {
-		if _, _, err := gatetest.QueryText(context.Background(), g.Connect(t), s); sqlstateOf(err) != "0A000" {
+		if _, _, err := gatetest.QueryText(context.Background(), g.Connect(t), s); gatetest.SQLState(err) != "0A000" {
 			t.Errorf("%s: %v", s, err)
 		}
 	}
-}
-
-func sqlstateOf(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
 }
 
 // TestSQLiteDistinctAggs: sum/avg(DISTINCT x) exact, with Postgres's types
@@ -101,7 +90,7 @@ func TestSQLiteWideNumbers(t *testing.T) {
 	})
 	for _, s := range []string{"SELECT 9223372036854775808", "SELECT id FROM w WHERE id < 1234567890123456.5",
 		"INSERT INTO w VALUES (10, '-0', 0, 0)", "UPDATE w SET weight = -weight WHERE id = 1"} {
-		if _, _, err := gatetest.QueryText(context.Background(), g.Connect(t), s); sqlstateOf(err) != "0A000" {
+		if _, _, err := gatetest.QueryText(context.Background(), g.Connect(t), s); gatetest.SQLState(err) != "0A000" {
 			t.Errorf("%s: %v", s, err)
 		}
 	}

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand"
 	"strings"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/gatetest"
 	"github.com/dotdo/vitess/pgtest"
@@ -72,14 +70,6 @@ func balances(t *testing.T, c *pgx.Conn, ids ...int) []int64 {
 	return out
 }
 
-func sqlState(err error) string {
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) {
-		return pe.Code
-	}
-	return ""
-}
-
 // TestTransactions: multi-shard commit and rollback, an error inside a
 // transaction, savepoints across shards, READ ONLY, isolation levels and
 // pgx.BeginTxFunc, on every engine.
@@ -110,10 +100,10 @@ func testTransactions(t *testing.T, engine string) {
 	// end, and COMMIT rolls back.
 	gatetest.MustExec(t, c, `BEGIN`)
 	gatetest.MustExec(t, c, `UPDATE accounts SET balance = 1 WHERE id = $1`, a)
-	if _, err := c.Exec(ctx, `SELECT 1/0`); sqlState(err) != "22012" {
+	if _, err := c.Exec(ctx, `SELECT 1/0`); gatetest.SQLState(err) != "22012" {
 		t.Fatalf("1/0: %v", err)
 	}
-	if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 2 WHERE id = $1`, b); sqlState(err) != "25P02" {
+	if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 2 WHERE id = $1`, b); gatetest.SQLState(err) != "25P02" {
 		t.Fatalf("in a failed transaction: %v", err)
 	}
 	if tag, err := c.Exec(ctx, `COMMIT`); err != nil || tag.String() != "ROLLBACK" {
@@ -138,7 +128,7 @@ func testTransactions(t *testing.T, engine string) {
 	gatetest.MustExec(t, c, `ROLLBACK TO s2`)
 	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 2 WHERE id = $1`, b)
 	gatetest.MustExec(t, c, `RELEASE s2`)
-	if _, err := c.Exec(ctx, `ROLLBACK TO s2`); sqlState(err) != "3B001" {
+	if _, err := c.Exec(ctx, `ROLLBACK TO s2`); gatetest.SQLState(err) != "3B001" {
 		t.Fatalf("released savepoint: %v", err)
 	}
 	gatetest.MustExec(t, c, `ROLLBACK TO s1`) // recovers, and undoes the +2
@@ -147,7 +137,7 @@ func testTransactions(t *testing.T, engine string) {
 	if got := balances(t, c, a, b); got[0] != 901 || got[1] != 1103 {
 		t.Fatalf("after savepoints: %v", got)
 	}
-	if _, err := c.Exec(ctx, `SAVEPOINT x`); sqlState(err) != "25P01" {
+	if _, err := c.Exec(ctx, `SAVEPOINT x`); gatetest.SQLState(err) != "25P01" {
 		t.Fatalf("savepoint outside a transaction: %v", err)
 	}
 
@@ -157,7 +147,7 @@ func testTransactions(t *testing.T, engine string) {
 			gatetest.MustExec(t, c, s)
 		}
 		balances(t, c, a)
-		if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 0 WHERE id = $1`, a); sqlState(err) != "25006" {
+		if _, err := c.Exec(ctx, `UPDATE accounts SET balance = 0 WHERE id = $1`, a); gatetest.SQLState(err) != "25006" {
 			t.Errorf("%s: write: %v", begin, err)
 		}
 		gatetest.MustExec(t, c, `ROLLBACK`)
@@ -287,7 +277,7 @@ func testBankInvariant(t *testing.T, engine string) {
 					_, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
 					return err
 				})
-				switch code := sqlState(err); {
+				switch code := gatetest.SQLState(err); {
 				case err == nil:
 					moves.Add(1)
 				case code == "40001" || code == "40P01" || code == "55P03" || strings.Contains(err.Error(), "lock timeout") || code == "57014":
@@ -355,7 +345,7 @@ func testAutocommitMultiShardWrite(t *testing.T, engine string) {
 		t.Fatal("no id on another shard")
 	}
 	_, err := c.Exec(ctx, `INSERT INTO accounts VALUES ($1, 5), ($2, 5)`, newID, b)
-	if sqlState(err) != "23505" {
+	if gatetest.SQLState(err) != "23505" {
 		t.Fatalf("duplicate insert: %v", err)
 	}
 	var n int64
@@ -395,7 +385,7 @@ func testTransactionLimits(t *testing.T, engine string) {
 	gatetest.MustExec(t, c1, `UPDATE accounts SET balance = 0 WHERE id = $1`, a)
 	gatetest.MustExec(t, c2, `BEGIN`)
 	_, err := c2.Exec(ctx, `UPDATE accounts SET balance = 0 WHERE id = $1`, a)
-	if sqlState(err) != "53400" || !strings.Contains(err.Error(), "maxTransactions 1") {
+	if gatetest.SQLState(err) != "53400" || !strings.Contains(err.Error(), "maxTransactions 1") {
 		t.Fatalf("second transaction on the shard: %v", err)
 	}
 	gatetest.MustExec(t, c2, `ROLLBACK`)
@@ -442,7 +432,7 @@ func TestConflictCodes(t *testing.T) {
 	gatetest.MustExec(t, c1, `BEGIN ISOLATION LEVEL REPEATABLE READ`)
 	balances(t, c1, x)
 	gatetest.MustExec(t, c2, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, x)
-	if _, err := c1.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, x); sqlState(err) != "40001" {
+	if _, err := c1.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, x); gatetest.SQLState(err) != "40001" {
 		t.Errorf("serialization failure: %v", err)
 	}
 	gatetest.MustExec(t, c1, `ROLLBACK`)
@@ -459,7 +449,7 @@ func TestConflictCodes(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	_, err2 := c2.Exec(ctx, `UPDATE accounts SET balance = 2 WHERE id = $1`, x)
 	err1 := <-errs
-	if sqlState(err1) != "40P01" && sqlState(err2) != "40P01" {
+	if gatetest.SQLState(err1) != "40P01" && gatetest.SQLState(err2) != "40P01" {
 		t.Errorf("deadlock: %v / %v", err1, err2)
 	}
 	gatetest.MustExec(t, c1, `ROLLBACK`)

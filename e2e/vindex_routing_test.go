@@ -256,7 +256,7 @@ func testRangeVindexDates(t *testing.T, engine string) {
 		}
 	}
 	// A date the gate cannot read is refused where it would pick the shard.
-	if _, err := c.Exec(context.Background(), `SELECT * FROM days WHERE day = 'Jan 5 2024'`); sqlState(err) != "0A000" {
+	if _, err := c.Exec(context.Background(), `SELECT * FROM days WHERE day = 'Jan 5 2024'`); gatetest.SQLState(err) != "0A000" {
 		t.Errorf("unreadable date: want 0A000, got %v", err)
 	}
 }

@@ -5,6 +5,7 @@ package gatetest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"gopkg.in/yaml.v3"
 
 	"github.com/dotdo/vitess/gate"
@@ -215,4 +217,13 @@ func StartConfig(t testing.TB, yamlConfig string) *Gate {
 	o := OptionsWithConfig(t, yamlConfig)
 	o.Admin = ""
 	return StartOptions(t, o)
+}
+
+// SQLState is the SQLSTATE of a Postgres error, "" for any other error.
+func SQLState(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }
