@@ -65,9 +65,7 @@ func testCommitCrash(t *testing.T, bin, engine, step string) {
 	}
 	cmd, c, logs := start(step)
 	a, b := setupAccounts(t, c, 20)
-	gatetest.MustExec(t, c, `BEGIN`)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	beginTransfer(t, c, a, b)
 	if _, err := c.Exec(ctx, `COMMIT`); err == nil {
 		t.Fatalf("COMMIT answered; the failpoint did not kill the gate\n%s", logs)
 	}
@@ -126,9 +124,7 @@ func TestShardDiesInPhaseOne(t *testing.T) {
 	c := g.Connect(t)
 	ctx := context.Background()
 	a, b := setupAccounts(t, c, 20)
-	gatetest.MustExec(t, c, `BEGIN`)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	beginTransfer(t, c, a, b)
 	if err := own.StopClean(); err != nil {
 		t.Fatal(err)
 	}

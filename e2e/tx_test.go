@@ -70,6 +70,15 @@ func balances(t *testing.T, c *pgx.Conn, ids ...int) []int64 {
 	return out
 }
 
+// beginTransfer opens a transaction on c that moves 100 from account a to
+// account b; the caller ends it.
+func beginTransfer(t *testing.T, c *pgx.Conn, a, b int) {
+	t.Helper()
+	gatetest.MustExec(t, c, `BEGIN`)
+	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
+	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+}
+
 // TestTransactions: multi-shard commit and rollback, an error inside a
 // transaction, savepoints across shards, READ ONLY, isolation levels and
 // pgx.BeginTxFunc, on every engine.
@@ -82,9 +91,7 @@ func testTransactions(t *testing.T, engine string) {
 	a, b := setupAccounts(t, c, 20)
 
 	// Both or neither.
-	gatetest.MustExec(t, c, `BEGIN`)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance - 100 WHERE id = $1`, a)
-	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
+	beginTransfer(t, c, a, b)
 	gatetest.MustExec(t, c, `COMMIT`)
 	if got := balances(t, c, a, b); got[0] != 900 || got[1] != 1100 {
 		t.Fatalf("after commit: %v", got)
