@@ -17,15 +17,19 @@ const module = "github.com/dotdo/vitess/"
 // forbidden lists, per package, the packages it must not import (README
 // "Code map"): imports run one way.
 var forbidden = map[string][]string{
-	"proxy":     {"planner", "engine", "router", "shards", "sdk", "vtgate", "txn", "metastore", "dialect"},
-	"shards":    {"planner", "vtgate", "proxy"},
-	"router":    {"database/sql", "modernc.org/sqlite", "github.com/jackc/pgx/v5/stdlib"},
-	"engine":    {"planner", "vtgate", "proxy", "shards"},
-	"planner":   {"vtgate", "proxy", "shards"},
-	"sdk":       {"planner", "engine", "router", "shards", "proxy", "vtgate", "sqltypes", "dialect", "txn", "metastore"},
-	"sqltypes":  {"planner", "engine", "router", "shards", "proxy", "vtgate"},
-	"dialect":   {"planner", "engine", "router", "shards", "proxy", "vtgate"},
-	"metastore": {"planner", "engine", "shards", "proxy", "vtgate"},
+	"proxy":     {"planner", "engine", "router", "shards", "sdk", "vtgate", "txn", "metastore", "dialect", "gate"},
+	"vtgate":    {"shards", "txn", "metastore", "dialect", "gate"},
+	"shards":    {"planner", "vtgate", "proxy", "gate"},
+	"txn":       {"planner", "vtgate", "proxy", "shards", "gate"},
+	"router":    {"database/sql", "modernc.org/sqlite", "github.com/jackc/pgx/v5/stdlib", "metastore", "engine", "gate"},
+	"engine":    {"planner", "vtgate", "proxy", "shards", "txn", "metastore", "gate"},
+	"planner":   {"vtgate", "proxy", "shards", "txn", "gate"},
+	"sdk":       {"planner", "engine", "router", "shards", "proxy", "vtgate", "sqltypes", "dialect", "txn", "metastore", "gate"},
+	"sqltypes":  {"planner", "engine", "router", "shards", "proxy", "vtgate", "gate"},
+	"dialect":   {"planner", "engine", "router", "shards", "proxy", "vtgate", "gate"},
+	"metastore": {"planner", "engine", "shards", "proxy", "vtgate", "txn", "gate"},
+	"gate":      {"gatetest", "e2e"},
+	"gatetest":  {"e2e"},
 }
 
 // TestImportsRunOneWay checks the import rules with go list: the

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,7 +31,7 @@ type CopyFrom struct {
 	VColType  uint32 // its type
 	SeqCol    int    // index of the autoIncrement column in ShardCols, -1 if none
 	SeqAdded  bool
-	Seq       *metastore.Sequences
+	Seq       Sequencer
 	Freeze    bool
 	// Binary is COPY in binary format: tuples go to Postgres shards as the
 	// client wrote them (with the sequence's field appended), and are

@@ -164,3 +164,9 @@ type InsertIDReporter interface {
 type Committer interface {
 	Commit(ctx context.Context, parts []Participant) error
 }
+
+// Sequencer hands out global sequence ids (metastore.Sequences): n new
+// ids of the named sequence, in order.
+type Sequencer interface {
+	Next(ctx context.Context, name string, n int) ([]int64, error)
+}

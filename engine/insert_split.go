@@ -8,7 +8,6 @@ import (
 
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
-	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
@@ -28,7 +27,7 @@ type InsertSplit struct {
 	VColType uint32 // its type
 	SeqCol   int    // index of the autoIncrement column, -1 if none
 	SeqAdded bool   // the column was added to the list by the gate
-	Seq      *metastore.Sequences
+	Seq      Sequencer
 	Fields   []sqltypes.Field
 	// Lookups are the table's lookup vindexes: each row's value is added
 	// to their tables before the row is written, in the same transaction.

@@ -11,7 +11,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/dotdo/vitess/engine"
-	"github.com/dotdo/vitess/metastore"
 	"github.com/dotdo/vitess/pgast"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/sqltypes"
@@ -21,7 +20,7 @@ import (
 type Planner struct {
 	VSchema *router.VSchema
 	Shards  map[string]map[string]engine.Shard // keyspace -> shard name -> shard
-	Seq     *metastore.Sequences
+	Seq     engine.Sequencer
 
 	gen        atomic.Uint64 // bumped by every schema change
 	mu         sync.Mutex
@@ -30,7 +29,7 @@ type Planner struct {
 }
 
 // New returns a planner.
-func New(vs *router.VSchema, shards map[string]map[string]engine.Shard, seq *metastore.Sequences) *Planner {
+func New(vs *router.VSchema, shards map[string]map[string]engine.Shard, seq engine.Sequencer) *Planner {
 	return &Planner{VSchema: vs, Shards: shards, Seq: seq, colTypes: map[string]uint32{}, textOrders: map[string]textOrder{}}
 }
 

@@ -3,7 +3,7 @@
 # one SQLite file, and the planner's cost per statement.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out=$(go test -run '^$' -bench 'BenchmarkGate|BenchmarkDirectSQLite' -benchtime "${BENCHTIME:-2s}" . ; go test -run '^$' -bench BenchmarkPlan -benchtime "${BENCHTIME:-2s}" ./planner/)
+out=$(go test -run '^$' -bench 'BenchmarkGate|BenchmarkDirectSQLite' -benchtime "${BENCHTIME:-2s}" ./e2e ; go test -run '^$' -bench BenchmarkPlan -benchtime "${BENCHTIME:-2s}" ./planner/)
 echo "$out" | grep -E '^Benchmark'
 echo
 echo "$out" | awk '

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load and faults (TestSoak in soak_test.go): scripts/soak.sh [duration]
+# Load and faults (TestSoak in e2e/soak_test.go): scripts/soak.sh [duration]
 # [clients] runs that many clients (default 200) on loopback for the
 # duration (default 2m) against a gate process over two Postgres servers,
 # mixing point reads, scatter reads, lookup reads, inserts and multi-shard
@@ -9,4 +9,4 @@
 # the gate's peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec go test -count=1 -timeout 30m -run '^TestSoak$' -v . -soak="${1:-2m}" -soak.clients="${2:-200}"
+exec go test -count=1 -timeout 30m -run '^TestSoak$' -v ./e2e -soak="${1:-2m}" -soak.clients="${2:-200}"
