@@ -119,7 +119,13 @@ func TestStatusSurfaces(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &hvs) != nil || len(hvs) != 1 || hvs[0].Tables["items"].Vindex.Type != "hash" {
 		t.Errorf("/vschema: %d %s", code, body)
 	}
-	code, body = get("/metrics")
+	// psql's session ends asynchronously at the gate: wait until the
+	// gauge counts only this test's pgx connection.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if code, body = get("/metrics"); strings.Contains(body, "vitess_sessions 1\n") || time.Now().After(deadline) {
+			break
+		}
+	}
 	parser := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := parser.TextToMetricFamilies(strings.NewReader(body))
 	if err != nil {
