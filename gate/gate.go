@@ -20,6 +20,7 @@ import (
 	"github.com/dotdo/vitess/proxy"
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards"
+	"github.com/dotdo/vitess/shards/sqlite"
 	"github.com/dotdo/vitess/txn"
 	"github.com/dotdo/vitess/vtgate"
 )
@@ -35,7 +36,7 @@ type Gate struct {
 	addr      net.Addr
 	adminAddr net.Addr // nil when the admin HTTP is off
 	log       *slog.Logger
-	locks     *shards.LockGraph  // the SQLite shards' transaction locks
+	locks     *sqlite.LockGraph  // the SQLite shards' transaction locks
 	stop      context.CancelFunc // background work (the commit resolver)
 	rep       *reporter
 	plans     *planMetrics
@@ -48,7 +49,7 @@ type Gate struct {
 
 // Start opens the shards and starts listening.
 func Start(ctx context.Context, cfg *router.Config, log *slog.Logger) (*Gate, error) {
-	g := &Gate{log: log, locks: shards.NewLockGraph(time.Duration(cfg.Transactions.LockWait))}
+	g := &Gate{log: log, locks: sqlite.NewLockGraph(time.Duration(cfg.Transactions.LockWait))}
 	ok := false
 	defer func() {
 		if !ok {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+
+	"github.com/dotdo/vitess/shards/postgres"
 )
 
 // histogram counts latencies in exponential buckets (each 1.25x the one
@@ -111,10 +113,10 @@ func (t *Tablet) LatencyBuckets() (bounds []time.Duration, cumulative []uint64, 
 // PoolUsage is a Postgres shard's backend connections in use, idle, and
 // the pool's bound (ok is false for engines without a pool).
 func (t *Tablet) PoolUsage() (inUse, idle, size int, ok bool) {
-	e, isPG := t.eng().(*Postgres)
+	e, isPG := t.eng().(*postgres.Engine)
 	if !isPG {
 		return 0, 0, 0, false
 	}
-	inUse, idle, size = e.pool.usage()
+	inUse, idle, size = e.PoolUsage()
 	return inUse, idle, size, true
 }

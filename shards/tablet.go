@@ -15,6 +15,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/shards/postgres"
+	"github.com/dotdo/vitess/shards/sqlite"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -30,6 +32,11 @@ type Engine interface {
 	Kind() string
 	Close() error
 }
+
+var (
+	_ Engine = (*postgres.Engine)(nil)
+	_ Engine = (*sqlite.Engine)(nil)
+)
 
 // Options configure a tablet.
 type Options struct {
@@ -52,7 +59,7 @@ type Options struct {
 	// Locks is the SQLite transaction-lock graph the gate's shards share
 	// (deadlocks across them are found; waits are bounded); nil: the
 	// shard's own, with a 10s wait.
-	Locks *LockGraph
+	Locks *sqlite.LockGraph
 }
 
 // Tablet is one shard: a name, its engine, its health and its counters.
@@ -251,7 +258,16 @@ func (t *Tablet) ColumnDefault(ctx context.Context, table, column string) (strin
 		return "", fmt.Errorf("shard %s/%s: %s engine cannot report column defaults", t.Keyspace, t.name, t.eng().Kind())
 	}
 	def, err := cd.ColumnDefault(ctx, table, column)
-	return def, t.wrap(err)
+	return nullDefault(def), t.wrap(err)
+}
+
+// nullDefault is def, or "" when def only says NULL.
+func nullDefault(def string) string {
+	d := strings.ToUpper(strings.TrimSpace(def))
+	if d == "NULL" || strings.HasPrefix(d, "NULL::") {
+		return ""
+	}
+	return def
 }
 
 // Begin opens a transaction on this shard.
@@ -366,16 +382,17 @@ func (t *Tablet) SwitchEngine(ctx context.Context, next Engine, prepare func(ctx
 func OpenEngine(ctx context.Context, url string, opts Options) (Engine, error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		s, err := OpenSQLite(ctx, strings.TrimPrefix(url, "sqlite:"))
+		s, err := sqlite.Open(ctx, strings.TrimPrefix(url, "sqlite:"), opts.Locks)
 		if err != nil {
-			return nil, err
-		}
-		if opts.Locks != nil {
-			s.locks = opts.Locks
+			return nil, err // not a typed nil in the interface
 		}
 		return s, nil
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return OpenPostgres(ctx, url, opts)
+		e, err := postgres.Open(ctx, url, postgres.Options{PoolSize: opts.PoolSize, Logger: opts.Logger})
+		if err != nil {
+			return nil, err
+		}
+		return e, nil
 	}
 	return nil, fmt.Errorf("unknown shard URL %q", url)
 }

@@ -103,3 +103,9 @@ func (x *tabletReserved) CopyTo(ctx context.Context, sql string, w io.Writer) (s
 	defer release()
 	return (&tabletConn{x.t, x.c}).CopyTo(ctx, sql, w)
 }
+
+// copier is an engine (or an engine's connection) with COPY of its own.
+type copier interface {
+	CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error)
+	CopyTo(ctx context.Context, sql string, w io.Writer) (string, error)
+}

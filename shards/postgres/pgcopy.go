@@ -1,21 +1,13 @@
-package shards
+package postgres
 
 import (
 	"context"
 	"io"
 )
 
-// copier is an engine (or an engine's connection) with COPY of its own.
-type copier interface {
-	CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error)
-	CopyTo(ctx context.Context, sql string, w io.Writer) (string, error)
-}
-
-var _ copier = (*Postgres)(nil)
-
 // CopyFrom runs COPY ... FROM STDIN on a pooled connection with r as its
 // data.
-func (e *Postgres) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
+func (e *Engine) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
 	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
 	defer cancel()
 	b, err := e.acquire(ctx)
@@ -28,7 +20,7 @@ func (e *Postgres) CopyFrom(ctx context.Context, sql string, r io.Reader) (strin
 
 // CopyTo runs COPY ... TO STDOUT on a pooled connection, writing its data
 // to w.
-func (e *Postgres) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+func (e *Engine) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
 	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
 	defer cancel()
 	b, err := e.acquire(ctx)

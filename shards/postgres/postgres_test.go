@@ -1,4 +1,4 @@
-package shards
+package postgres
 
 import (
 	"bytes"
@@ -25,9 +25,9 @@ func pgCode(err error) string {
 	return ""
 }
 
-func openTestPG(t *testing.T, url string) *Postgres {
+func openTestPG(t *testing.T, url string) *Engine {
 	t.Helper()
-	e, err := openPostgres(context.Background(), url, Options{})
+	e, err := Open(context.Background(), url, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +78,12 @@ func TestSplitGateParams(t *testing.T) {
 	if _, _, _, err := splitGateParams("postgres://h/db?query_timeout=soon"); err == nil {
 		t.Fatal("bad query_timeout accepted")
 	}
-	for sql, want := range map[string]string{"select 1": "select", "  /* a /* nested */ b */ -- c\n(COPY x": "COPY", "--": "", "/* open": ""} {
-		if got := leadingKeyword(sql); got != want {
-			t.Fatalf("leadingKeyword(%q) = %q, want %q", sql, got, want)
+	for sql, want := range map[string]bool{"select 1": false, "  /* a /* nested */ b */ -- c\n(COPY x FROM STDIN": true, "copy t to stdout": true, "COPY t TO '/f'": false, "copy1 stdin": false, "--": false, "/* open": false} {
+		if got := isCopyStdio(sql); got != want {
+			t.Fatalf("isCopyStdio(%q) = %v, want %v", sql, got, want)
 		}
 	}
-	if _, err := OpenPostgres(context.Background(), "postgres://h:notaport/db", Options{}); err == nil {
+	if _, err := Open(context.Background(), "postgres://h:notaport/db", Options{}); err == nil {
 		t.Fatal("malformed URL accepted")
 	}
 }
@@ -96,7 +96,7 @@ func TestPostgresServerDown(t *testing.T) {
 	port := l.Addr().(*net.TCPAddr).Port
 	l.Close()
 	url := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable&connect_timeout=2", port)
-	e, err := OpenPostgres(context.Background(), url, Options{})
+	e, err := Open(context.Background(), url, Options{})
 	if err != nil {
 		t.Fatalf("Open failed for a server that is down: %v", err)
 	}
@@ -451,13 +451,13 @@ func TestPostgres(t *testing.T) {
 		}
 		// The statement prepared before DISCARD ALL is prepared again.
 		all(t)(r2.Query(ctx, "CREATE TEMP TABLE tmp (x int)", nil))
-		if got := rowStrings(all(t)(r2.(rawQuerier).QueryRaw(ctx, "SELECT count(*) FROM tmp WHERE x = $1", b))); got != "0" {
+		if got := rowStrings(all(t)(r2.(*pgReserved).QueryRaw(ctx, "SELECT count(*) FROM tmp WHERE x = $1", b))); got != "0" {
 			t.Fatalf("re-prepared: %q", got)
 		}
 		// A client's DISCARD ALL on the reservation is survived as well.
 		all(t)(r2.Query(ctx, "DISCARD ALL", nil))
 		all(t)(r2.Query(ctx, "CREATE TEMP TABLE tmp (x int)", nil))
-		if got := rowStrings(all(t)(r2.(rawQuerier).QueryRaw(ctx, "SELECT count(*) FROM tmp WHERE x = $1", b))); got != "0" {
+		if got := rowStrings(all(t)(r2.(*pgReserved).QueryRaw(ctx, "SELECT count(*) FROM tmp WHERE x = $1", b))); got != "0" {
 			t.Fatalf("after client DISCARD ALL: %q", got)
 		}
 	})
@@ -633,7 +633,7 @@ func TestPostgres(t *testing.T) {
 	})
 
 	t.Run("Close", func(t *testing.T) {
-		e, err := openPostgres(ctx, base+"&pool_size=1", Options{})
+		e, err := Open(ctx, base+"&pool_size=1", Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -662,20 +662,6 @@ func TestPostgres(t *testing.T) {
 		r.Release()
 		if _, err := e.Query(ctx, "SELECT 1", nil); !strings.HasPrefix(pgCode(err), "08") {
 			t.Fatalf("after Close: %v", err)
-		}
-	})
-
-	t.Run("Tablet", func(t *testing.T) {
-		tab, err := Open(ctx, "ks", "-80", base, Options{NameInErrors: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer tab.Close()
-		if !tab.CanQueryRaw() || tab.Engine() != "postgres" {
-			t.Fatal("tablet does not see the raw path")
-		}
-		if got := rowStrings(all(t)(tab.QueryRaw(ctx, "SELECT 42", &sqltypes.Bound{}))); got != "42" {
-			t.Fatalf("got %q", got)
 		}
 	})
 }

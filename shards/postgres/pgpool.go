@@ -1,4 +1,4 @@
-package shards
+package postgres
 
 import (
 	"context"
@@ -562,3 +562,6 @@ func (p *pgPool) usage() (inUse, idle, size int) {
 	p.mu.Unlock()
 	return len(p.slots), idle, p.size
 }
+
+// PoolUsage is the backend connections in use, idle, and the pool's bound.
+func (e *Engine) PoolUsage() (inUse, idle, size int) { return e.pool.usage() }

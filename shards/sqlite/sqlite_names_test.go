@@ -1,4 +1,4 @@
-package shards
+package sqlite
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // outcome is what a statement gave: its error's SQLSTATE, or its columns
 // (name:oid) and rows in text format.
-func sqliteOutcome(ctx context.Context, tab *Tablet, q string) string {
+func sqliteOutcome(ctx context.Context, tab *Engine, q string) string {
 	r, err := tab.Query(ctx, q, nil)
 	if err == nil {
 		defer r.Close()
@@ -83,7 +83,7 @@ func TestSQLiteIdentifierCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ref.Close(ctx)
-	tab, err := Open(ctx, "main", "-", "sqlite:"+filepath.Join(t.TempDir(), "s.db"), Options{})
+	tab, err := Open(ctx, filepath.Join(t.TempDir(), "s.db"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package shards
+package sqlite
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 
 // SQLite is the embedded engine: one SQLite file per shard in WAL mode.
 // Statements arrive as Postgres SQL and are translated by package dialect.
-type SQLite struct {
+type Engine struct {
 	db    *sql.DB
 	path  string     // absolute
 	locks *LockGraph // shared by the gate's SQLite shards
@@ -28,8 +28,10 @@ type SQLite struct {
 	closed bool
 }
 
-// OpenSQLite opens (creating if needed) the SQLite file at path.
-func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+// Open opens (creating if needed) the SQLite file at path. locks is the
+// transaction-lock graph the gate's SQLite shards share (deadlocks across
+// them are found; waits are bounded); nil: the shard's own, with a 10s wait.
+func Open(ctx context.Context, path string, locks *LockGraph) (*Engine, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, err
@@ -49,17 +51,23 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	abs, _ := filepath.Abs(path)
-	return &SQLite{db: db, path: abs, locks: NewLockGraph(0), cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
+	if locks == nil {
+		locks = NewLockGraph(0)
+	}
+	return &Engine{db: db, path: abs, locks: locks, cols: map[string][]dialect.Column{}, trans: map[string]*dialect.Translation{}, stmts: map[string]*sql.Stmt{}}, nil
 }
 
+// Path is the absolute path of the shard's file.
+func (s *Engine) Path() string { return s.path }
+
 // Kind is "sqlite".
-func (s *SQLite) Kind() string { return "sqlite" }
+func (s *Engine) Kind() string { return "sqlite" }
 
 // Close closes the database.
-func (s *SQLite) Close() error { return s.db.Close() }
+func (s *Engine) Close() error { return s.db.Close() }
 
 // Table implements dialect.Catalog from PRAGMA table_info.
-func (s *SQLite) Table(name string) ([]dialect.Column, bool) {
+func (s *Engine) Table(name string) ([]dialect.Column, bool) {
 	s.mu.Lock()
 	c, ok := s.cols[name]
 	s.mu.Unlock()
@@ -112,7 +120,7 @@ func (c txCatalog) Table(name string) ([]dialect.Column, bool) {
 	return cols, err == nil && cols != nil
 }
 
-func (s *SQLite) translate(sqlText string) (*dialect.Translation, error) {
+func (s *Engine) translate(sqlText string) (*dialect.Translation, error) {
 	s.mu.Lock()
 	tr, ok := s.trans[sqlText]
 	s.mu.Unlock()
@@ -134,7 +142,7 @@ func (s *SQLite) translate(sqlText string) (*dialect.Translation, error) {
 	return tr, nil
 }
 
-func (s *SQLite) schemaChanged() {
+func (s *Engine) schemaChanged() {
 	s.mu.Lock()
 	s.cols = map[string][]dialect.Column{}
 	s.trans = map[string]*dialect.Translation{}
@@ -142,7 +150,7 @@ func (s *SQLite) schemaChanged() {
 }
 
 // Describe translates the statement and reports its inferred types.
-func (s *SQLite) Describe(ctx context.Context, sqlText string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
+func (s *Engine) Describe(ctx context.Context, sqlText string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
 	tr, err := s.translate(sqlText)
 	if err != nil {
 		return nil, nil, err
@@ -163,13 +171,13 @@ func describeParams(tr *dialect.Translation, paramOIDs []uint32) []uint32 {
 }
 
 // Query runs one statement in autocommit mode.
-func (s *SQLite) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
+func (s *Engine) Query(ctx context.Context, sqlText string, args []any) (sqltypes.Rows, error) {
 	return s.run(ctx, nil, sqlText, args)
 }
 
 // prepared returns the cached prepared statement for SQLite SQL; SQLite
 // re-prepares it by itself after a schema change.
-func (s *SQLite) prepared(ctx context.Context, sqlText string) (*sql.Stmt, error) {
+func (s *Engine) prepared(ctx context.Context, sqlText string) (*sql.Stmt, error) {
 	s.mu.Lock()
 	st, ok := s.stmts[sqlText]
 	s.mu.Unlock()
@@ -232,7 +240,7 @@ func (d directQuerier) QueryContext(ctx context.Context, args ...any) (*sql.Rows
 
 // run executes a statement in transaction t, or in autocommit mode when t
 // is nil.
-func (s *SQLite) run(ctx context.Context, t *sqliteTx, sqlText string, args []any) (sqltypes.Rows, error) {
+func (s *Engine) run(ctx context.Context, t *sqliteTx, sqlText string, args []any) (sqltypes.Rows, error) {
 	var tx *sql.Tx
 	var tr *dialect.Translation
 	var err error
@@ -376,27 +384,27 @@ func (r *sqliteRows) Close() {
 }
 
 // Ping checks the database answers.
-func (s *SQLite) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
+func (s *Engine) Ping(ctx context.Context) error { return s.db.PingContext(ctx) }
 
 // Reserve returns the engine itself: a SQLite shard keeps no per-client
 // session state, so every client shares the file.
-func (s *SQLite) Reserve(ctx context.Context) (engine.Reserved, error) {
+func (s *Engine) Reserve(ctx context.Context) (engine.Reserved, error) {
 	return sqliteReserved{s}, nil
 }
 
-type sqliteReserved struct{ *SQLite }
+type sqliteReserved struct{ *Engine }
 
 func (sqliteReserved) Release() {}
 
 // Begin opens an IMMEDIATE transaction (SQLite's single writer lock is taken
 // at BEGIN, so two transactions never deadlock on lock upgrade) that
 // records its changes for an atomic multi-shard commit (sqlite_redo.go).
-func (s *SQLite) Begin(ctx context.Context) (engine.Tx, error) {
+func (s *Engine) Begin(ctx context.Context) (engine.Tx, error) {
 	return s.beginCaptured(ctx)
 }
 
 type sqliteTx struct {
-	s       *SQLite
+	s       *Engine
 	tx      *sql.Tx
 	conn    *sql.Conn
 	capture *redoCapture
@@ -446,7 +454,7 @@ func (t *sqliteTx) Rollback(ctx context.Context) error {
 // ColumnDefault reports what a column takes when an INSERT leaves it out:
 // its DEFAULT expression, "GENERATED ..." for a generated column, or ""
 // when it takes NULL (or the table is not there).
-func (s *SQLite) ColumnDefault(ctx context.Context, table, column string) (string, error) {
+func (s *Engine) ColumnDefault(ctx context.Context, table, column string) (string, error) {
 	var def sql.NullString
 	var hidden int
 	err := s.db.QueryRowContext(ctx, `SELECT dflt_value, hidden FROM pragma_table_xinfo(?) WHERE name = ?`, dialect.SQLiteName(table), dialect.SQLiteName(column)).Scan(&def, &hidden)
@@ -458,5 +466,5 @@ func (s *SQLite) ColumnDefault(ctx context.Context, table, column string) (strin
 	case hidden == 2 || hidden == 3:
 		return "GENERATED ALWAYS", nil
 	}
-	return nullDefault(def.String), nil
+	return def.String, nil
 }

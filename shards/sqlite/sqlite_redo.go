@@ -1,4 +1,4 @@
-package shards
+package sqlite
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"modernc.org/sqlite"
+	sqlitedrv "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/dotdo/vitess/dialect"
@@ -56,7 +56,7 @@ type redoCapture struct {
 	marks    []redoMark // savepoints
 }
 
-func (c *redoCapture) hook(d sqlite.SQLitePreUpdateData) {
+func (c *redoCapture) hook(d sqlitedrv.SQLitePreUpdateData) {
 	if strings.HasPrefix(d.TableName, "sqlite_") || d.TableName == appliedTable || d.DatabaseName != "main" {
 		return
 	}
@@ -131,12 +131,12 @@ func redoDecode(s string) (any, error) {
 }
 
 type preUpdater interface {
-	RegisterPreUpdateHook(sqlite.PreUpdateHookFn)
+	RegisterPreUpdateHook(sqlitedrv.PreUpdateHookFn)
 }
 
 // beginCaptured opens an IMMEDIATE transaction on a connection of its own
 // whose row changes are recorded.
-func (s *SQLite) beginCaptured(ctx context.Context) (*sqliteTx, error) {
+func (s *Engine) beginCaptured(ctx context.Context) (*sqliteTx, error) {
 	unlock := func() {}
 	if owner := sqltypes.TxOwner(ctx); owner != 0 {
 		var err error
@@ -153,7 +153,7 @@ func (s *SQLite) beginCaptured(ctx context.Context) (*sqliteTx, error) {
 	return tx, nil
 }
 
-func (s *SQLite) beginOn(ctx context.Context) (*sqliteTx, error) {
+func (s *Engine) beginOn(ctx context.Context) (*sqliteTx, error) {
 	conn, err := s.db.Conn(context.WithoutCancel(ctx))
 	if err != nil {
 		return nil, dialect.MapError(err)
@@ -238,7 +238,7 @@ func (p *sqlitePrepared) Rollback(ctx context.Context) error { return p.t.Rollba
 // ApplyRedo finishes a committed multi-shard transaction whose commit on
 // this shard was lost: unless the marker for gid is there, it replays redo
 // and writes the marker, in one transaction.
-func (s *SQLite) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
+func (s *Engine) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
 	var changes []redoChange
 	if err := json.Unmarshal(redo, &changes); err != nil {
 		return fmt.Errorf("redo of %s: %w", gid, err)
@@ -319,7 +319,7 @@ func (s *SQLite) ApplyRedo(ctx context.Context, gid string, redo []byte) error {
 
 // ForgetApplied removes commit markers older than before, except those
 // named in keep (their commit is not finished everywhere yet).
-func (s *SQLite) ForgetApplied(ctx context.Context, keep []string, before time.Time) error {
+func (s *Engine) ForgetApplied(ctx context.Context, keep []string, before time.Time) error {
 	q := `DELETE FROM ` + appliedTable + ` WHERE at_ms < ?`
 	args := []any{before.UnixMilli()}
 	if len(keep) > 0 {

@@ -1,4 +1,4 @@
-package shards
+package sqlite
 
 import (
 	"context"
@@ -28,9 +28,9 @@ const defaultLockWait = 10 * time.Second
 type LockGraph struct {
 	wait    time.Duration
 	mu      sync.Mutex
-	holder  map[*SQLite]uint64
-	waiting map[uint64]*SQLite
-	wake    map[*SQLite]chan struct{}
+	holder  map[*Engine]uint64
+	waiting map[uint64]*Engine
+	wake    map[*Engine]chan struct{}
 }
 
 // NewLockGraph returns a graph whose waits end after wait (0: 10s).
@@ -38,12 +38,12 @@ func NewLockGraph(wait time.Duration) *LockGraph {
 	if wait <= 0 {
 		wait = defaultLockWait
 	}
-	return &LockGraph{wait: wait, holder: map[*SQLite]uint64{}, waiting: map[uint64]*SQLite{}, wake: map[*SQLite]chan struct{}{}}
+	return &LockGraph{wait: wait, holder: map[*Engine]uint64{}, waiting: map[uint64]*Engine{}, wake: map[*Engine]chan struct{}{}}
 }
 
 // acquire takes s's transaction lock for owner, waiting while another
 // owner has it, unless waiting would deadlock.
-func (g *LockGraph) acquire(ctx context.Context, s *SQLite, owner uint64) (release func(), err error) {
+func (g *LockGraph) acquire(ctx context.Context, s *Engine, owner uint64) (release func(), err error) {
 	wait := g.wait
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -85,7 +85,7 @@ func (g *LockGraph) acquire(ctx context.Context, s *SQLite, owner uint64) (relea
 }
 
 // closesCycle reports whether owner waiting for s would wait for itself.
-func (g *LockGraph) closesCycle(owner uint64, s *SQLite) bool {
+func (g *LockGraph) closesCycle(owner uint64, s *Engine) bool {
 	for i := 0; i < 10000; i++ {
 		h, held := g.holder[s]
 		if !held {
@@ -103,7 +103,7 @@ func (g *LockGraph) closesCycle(owner uint64, s *SQLite) bool {
 	return true
 }
 
-func (g *LockGraph) release(s *SQLite) {
+func (g *LockGraph) release(s *Engine) {
 	g.mu.Lock()
 	delete(g.holder, s)
 	if ch, ok := g.wake[s]; ok {

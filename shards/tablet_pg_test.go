@@ -1,0 +1,35 @@
+package shards
+
+import (
+	"context"
+	"testing"
+
+	"github.com/dotdo/vitess/pgtest"
+	"github.com/dotdo/vitess/sqltypes"
+)
+
+// TestPostgresTablet checks that a tablet over a Postgres shard forwards
+// rows on the raw path.
+func TestPostgresTablet(t *testing.T) {
+	srv := pgtest.Start(t)
+	ctx := context.Background()
+	tab, err := Open(ctx, "ks", "-80", srv.URL("postgres"), Options{NameInErrors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tab.Close()
+	if !tab.CanQueryRaw() || tab.Engine() != "postgres" {
+		t.Fatal("tablet does not see the raw path")
+	}
+	r, err := tab.QueryRaw(ctx, "SELECT 42", &sqltypes.Bound{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := sqltypes.ReadAll(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1 || string(rows[0][0]) != "42" {
+		t.Fatalf("got %q", rows)
+	}
+}
