@@ -35,11 +35,11 @@ const (
 var errAuthClosed = errors.New("client closed the connection during authentication")
 
 func errAuthFailed(user string) error {
-	return sqltypes.Errorf(codeInvalidPassword, "password authentication failed for user %q", user)
+	return sqltypes.Errorf(sqltypes.InvalidPassword, "password authentication failed for user %q", user)
 }
 
 func errMalformedSCRAM(what string) error {
-	return sqltypes.Errorf(codeProtocolViolation, "malformed SCRAM message (%s)", what)
+	return sqltypes.Errorf(sqltypes.ProtocolViolation, "malformed SCRAM message (%s)", what)
 }
 
 // authenticate runs the authentication exchange for user and, when it
@@ -76,7 +76,7 @@ func (c *conn) receiveAuth(authType uint32) (pgproto3.FrontendMessage, error) {
 		var tooBig *pgproto3.ExceededMaxBodyLenErr
 		if errors.As(err, &tooBig) {
 			// Refused from its length alone, before its body is read.
-			return nil, sqltypes.Errorf(codeProtocolViolation, "invalid message length: authentication message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)
+			return nil, sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid message length: authentication message of %d bytes exceeds the maximum of %d", tooBig.ActualBodyLen, tooBig.MaxExpectedBodyLen)
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -98,7 +98,7 @@ func (c *conn) authCleartext(user string) error {
 	}
 	pm, ok := msg.(*pgproto3.PasswordMessage)
 	if !ok {
-		return sqltypes.Errorf(codeProtocolViolation, "expected password response, got %T", msg)
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "expected password response, got %T", msg)
 	}
 	want, known := c.srv.cfg.Users[user]
 	if !checkPassword(pm.Password, want) || !known {
@@ -125,11 +125,11 @@ func (c *conn) authSCRAM(user string) error {
 	}
 	first, ok := msg.(*pgproto3.SASLInitialResponse)
 	if !ok {
-		return sqltypes.Errorf(codeProtocolViolation, "expected SASL response, got %T", msg)
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "expected SASL response, got %T", msg)
 	}
 	plus := first.AuthMechanism == scramPlusMechanism && cbData != nil
 	if first.AuthMechanism != scramMechanism && !plus {
-		return sqltypes.Errorf(codeProtocolViolation, "client selected an invalid SASL authentication mechanism")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "client selected an invalid SASL authentication mechanism")
 	}
 	gs2, clientFirstBare, clientNonce, err := parseClientFirst(string(first.Data))
 	if err != nil {
@@ -155,17 +155,17 @@ func (c *conn) authSCRAM(user string) error {
 	}
 	resp, ok := msg.(*pgproto3.SASLResponse)
 	if !ok {
-		return sqltypes.Errorf(codeProtocolViolation, "expected SASL response, got %T", msg)
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "expected SASL response, got %T", msg)
 	}
 	cbind, finalNonce, proof, withoutProof, err := parseClientFinal(string(resp.Data))
 	if err != nil {
 		return err
 	}
 	if cbind != base64.StdEncoding.EncodeToString(append([]byte(gs2), cbData...)) {
-		return sqltypes.Errorf(codeProtocolViolation, "SCRAM channel binding check failed")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "SCRAM channel binding check failed")
 	}
 	if finalNonce != nonce {
-		return sqltypes.Errorf(codeProtocolViolation, "SCRAM nonce mismatch")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "SCRAM nonce mismatch")
 	}
 	authMessage := clientFirstBare + "," + serverFirst + "," + withoutProof
 	clientSig := hmacSHA256(keys.storedKey, authMessage)
@@ -199,7 +199,7 @@ func parseClientFirst(msg string) (gs2, bare, nonce string, err error) {
 		return "", "", "", errMalformedSCRAM("GS2 header")
 	}
 	if authzid != "" {
-		return "", "", "", sqltypes.Errorf(codeFeatureNotSupported, "client uses authorization identity, but it is not supported")
+		return "", "", "", sqltypes.Errorf(sqltypes.FeatureNotSupported, "client uses authorization identity, but it is not supported")
 	}
 	n := len(flag) + 1 + len(authzid) + 1
 	gs2, bare = msg[:n], msg[n:]
@@ -225,13 +225,13 @@ func checkGS2(gs2 string, plus, offered bool) error {
 	switch {
 	case plus && gs2 != "p=tls-server-end-point,,":
 		if strings.HasPrefix(gs2, "p=") {
-			return sqltypes.Errorf(codeProtocolViolation, "unsupported SCRAM channel-binding type %q", strings.TrimSuffix(gs2[2:], ",,"))
+			return sqltypes.Errorf(sqltypes.ProtocolViolation, "unsupported SCRAM channel-binding type %q", strings.TrimSuffix(gs2[2:], ",,"))
 		}
-		return sqltypes.Errorf(codeProtocolViolation, "SCRAM-SHA-256-PLUS selected, but the SCRAM message does not include channel binding data")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "SCRAM-SHA-256-PLUS selected, but the SCRAM message does not include channel binding data")
 	case !plus && strings.HasPrefix(gs2, "p="):
-		return sqltypes.Errorf(codeProtocolViolation, "SCRAM-SHA-256 selected, but the SCRAM message includes channel binding data")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "SCRAM-SHA-256 selected, but the SCRAM message includes channel binding data")
 	case !plus && gs2[0] == 'y' && offered:
-		return sqltypes.Errorf(codeProtocolViolation, "SCRAM channel binding negotiation error: the client supports channel binding but thinks the server does not, and this server does")
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "SCRAM channel binding negotiation error: the client supports channel binding but thinks the server does not, and this server does")
 	}
 	return nil
 }

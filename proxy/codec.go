@@ -34,11 +34,11 @@ func formatCodes(codes []int16, n int, what string) ([]int16, error) {
 	case n:
 		copy(out, codes)
 	default:
-		return nil, sqltypes.Errorf(codeProtocolViolation, "bind message has %d %s formats but %d %ss", len(codes), what, n, what)
+		return nil, sqltypes.Errorf(sqltypes.ProtocolViolation, "bind message has %d %s formats but %d %ss", len(codes), what, n, what)
 	}
 	for _, c := range out {
 		if c != textFormat && c != binaryFormat {
-			return nil, sqltypes.Errorf(codeProtocolViolation, "unsupported format code: %d", c)
+			return nil, sqltypes.Errorf(sqltypes.ProtocolViolation, "unsupported format code: %d", c)
 		}
 	}
 	return out, nil
@@ -141,11 +141,11 @@ func encodeBinary(m *pgtype.Map, oid uint32, text []byte, buf []byte) ([]byte, e
 		return nil, errNoBinary(oid)
 	}
 	if err := m.Scan(oid, pgtype.TextFormatCode, text, v); err != nil {
-		return nil, sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), text)
+		return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), text)
 	}
 	out, err := m.Encode(oid, pgtype.BinaryFormatCode, v, buf)
 	if err != nil {
-		return nil, sqltypes.Errorf(codeInternalError, "encoding %s as binary: %v", sqltypes.TypeName(oid), err)
+		return nil, sqltypes.Errorf(sqltypes.InternalError, "encoding %s as binary: %v", sqltypes.TypeName(oid), err)
 	}
 	return out, nil
 }
@@ -165,7 +165,7 @@ func decodeParam(m *pgtype.Map, oid uint32, format int16, src []byte, n int) (an
 		if _, ok := err.(interface{ SQLState() string }); ok {
 			return nil, err
 		}
-		return nil, sqltypes.Errorf(codeInvalidBinaryRepr, "incorrect binary data format in bind parameter %d", n)
+		return nil, sqltypes.Errorf(sqltypes.InvalidBinaryRepresentation, "incorrect binary data format in bind parameter %d", n)
 	}
 	return v, nil
 }
@@ -295,16 +295,16 @@ func parseInt(oid uint32, s string) (int64, error) {
 	if oid == sqltypes.OIDOid {
 		n, err := strconv.ParseUint(t, 10, 32)
 		if err != nil {
-			return 0, sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type oid: %q", s)
+			return 0, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type oid: %q", s)
 		}
 		return int64(n), nil
 	}
 	n, err := strconv.ParseInt(t, 10, bits)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, sqltypes.Errorf(codeNumericValueOutOfRange, "value %q is out of range for type %s", s, sqltypes.TypeName(oid))
+			return 0, sqltypes.Errorf(sqltypes.NumericValueOutOfRange, "value %q is out of range for type %s", s, sqltypes.TypeName(oid))
 		}
-		return 0, sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), s)
+		return 0, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), s)
 	}
 	return n, nil
 }
@@ -319,9 +319,9 @@ func parseFloat(oid uint32, s string) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(s), bits)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, sqltypes.Errorf(codeNumericValueOutOfRange, "%q is out of range for type %s", s, sqltypes.TypeName(oid))
+			return 0, sqltypes.Errorf(sqltypes.NumericValueOutOfRange, "%q is out of range for type %s", s, sqltypes.TypeName(oid))
 		}
-		return 0, sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), s)
+		return 0, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: %q", sqltypes.TypeName(oid), s)
 	}
 	return f, nil
 }
@@ -339,7 +339,7 @@ func parseBool(s string) (bool, error) {
 			return false, nil
 		}
 	}
-	return false, sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type boolean: %q", s)
+	return false, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type boolean: %q", s)
 }
 
 // decodeByteaText appends the bytes a bytea text value stands for: the hex
@@ -348,7 +348,7 @@ func decodeByteaText(buf, src []byte) ([]byte, error) {
 	if buf == nil {
 		buf = []byte{}
 	}
-	bad := sqltypes.Errorf(codeInvalidTextRepr, "invalid input syntax for type bytea")
+	bad := sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type bytea")
 	if bytes.HasPrefix(src, []byte(`\x`)) {
 		h := src[2:]
 		out := buf
@@ -418,11 +418,11 @@ func encodeNumeric(text []byte, buf []byte) ([]byte, error) {
 	}
 	intPart, frac, _ := strings.Cut(s, ".")
 	if intPart == "" && frac == "" {
-		return nil, sqltypes.Errorf("22P02", "invalid input syntax for type numeric: \"%s\"", text)
+		return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", text)
 	}
 	for _, c := range intPart + frac {
 		if c < '0' || c > '9' {
-			return nil, sqltypes.Errorf("22P02", "invalid input syntax for type numeric: \"%s\"", text)
+			return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type numeric: \"%s\"", text)
 		}
 	}
 	dscale := len(frac)

@@ -218,9 +218,9 @@ func TestFormatCodes(t *testing.T) {
 }
 
 func TestToPgError(t *testing.T) {
-	base := &pgconn.PgError{Severity: "ERROR", Code: "23505", Message: "duplicate key", Detail: "d", Position: 7}
+	base := &pgconn.PgError{Severity: "ERROR", Code: sqltypes.UniqueViolation, Message: "duplicate key", Detail: "d", Position: 7}
 	pe := toPgError(fmt.Errorf("shard -40: %w", base))
-	if pe.Message != "shard -40: duplicate key" || pe.Code != "23505" || pe.Detail != "d" || pe.Position != 7 {
+	if pe.Message != "shard -40: duplicate key" || pe.Code != sqltypes.UniqueViolation || pe.Detail != "d" || pe.Position != 7 {
 		t.Errorf("wrapped: %+v", pe)
 	}
 	if base.Message != "duplicate key" {
@@ -229,14 +229,14 @@ func TestToPgError(t *testing.T) {
 	if pe := toPgError(base); pe.Message != "duplicate key" {
 		t.Errorf("bare: %q", pe.Message)
 	}
-	if pe := toPgError(errors.New("boom")); pe.Code != "XX000" || pe.Message != "boom" || pe.Severity != "ERROR" {
+	if pe := toPgError(errors.New("boom")); pe.Code != sqltypes.InternalError || pe.Message != "boom" || pe.Severity != "ERROR" {
 		t.Errorf("plain: %+v", pe)
 	}
-	if pe := toPgError(fmt.Errorf("x: %w", contextCanceled())); pe.Code != "57014" {
+	if pe := toPgError(fmt.Errorf("x: %w", contextCanceled())); pe.Code != sqltypes.QueryCanceled {
 		t.Errorf("canceled: %+v", pe)
 	}
 	er := errorResponse(fatal(base))
-	if er.Severity != "FATAL" || er.SeverityUnlocalized != "FATAL" || er.Code != "23505" {
+	if er.Severity != "FATAL" || er.SeverityUnlocalized != "FATAL" || er.Code != sqltypes.UniqueViolation {
 		t.Errorf("fatal: %+v", er)
 	}
 }

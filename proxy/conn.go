@@ -209,7 +209,7 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		n := int(int32(binary.BigEndian.Uint32(hdr[:])))
 		if n < 8 || n > maxStartupPacket {
 			c.log.Debug("proxy: invalid length of startup packet", "remote", c.nc.RemoteAddr().String(), "len", n)
-			c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid length of startup packet"))
+			c.sendFatal(sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid length of startup packet"))
 			c.lingerClose(0, preAuthLinger)
 			return info, false
 		}
@@ -268,7 +268,7 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 		}
 		info.User = params["user"]
 		if info.User == "" {
-			c.sendFatal(sqltypes.Errorf(codeInvalidAuthorization, "no PostgreSQL user name specified in startup packet"))
+			c.sendFatal(sqltypes.Errorf(sqltypes.InvalidAuthorizationSpecification, "no PostgreSQL user name specified in startup packet"))
 			return info, false
 		}
 		info.Database = params["database"]
@@ -284,7 +284,7 @@ func (c *conn) startup() (info StartupInfo, ok bool) {
 // parseStartupParams reads the name/value pairs of a StartupMessage.
 func parseStartupParams(b []byte) (map[string]string, error) {
 	params := map[string]string{}
-	bad := sqltypes.Errorf(codeProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
+	bad := sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid startup packet layout: expected terminator as last byte")
 	for {
 		if len(b) == 0 {
 			return nil, bad
@@ -431,15 +431,15 @@ func (c *conn) loop() {
 		case <-c.closed:
 			return
 		case <-shutdown:
-			c.sendFatal(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
+			c.sendFatal(sqltypes.Errorf(sqltypes.AdminShutdown, "terminating connection due to administrator command"))
 			return
 		case <-idleTx:
 			// As Postgres does: the session ends, and with it the
 			// transaction on every shard (serve closes the session).
-			c.sendFatal(sqltypes.Errorf("25P03", "terminating connection due to idle-in-transaction timeout"))
+			c.sendFatal(sqltypes.Errorf(sqltypes.IdleInTransactionSessionTimeout, "terminating connection due to idle-in-transaction timeout"))
 			return
 		case <-idleSession:
-			c.sendFatal(sqltypes.Errorf(codeIdleSessionTimeout, "terminating connection due to idle-session timeout"))
+			c.sendFatal(sqltypes.Errorf(sqltypes.IdleSessionTimeout, "terminating connection due to idle-session timeout"))
 			return
 		}
 		if timer != nil {
@@ -492,7 +492,7 @@ func (c *conn) loop() {
 		case *pgproto3.FunctionCall:
 			err = sqltypes.Unsupported("function call protocol is not supported")
 		default:
-			c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "unexpected message type %T", m))
+			c.sendFatal(sqltypes.Errorf(sqltypes.ProtocolViolation, "unexpected message type %T", m))
 			return
 		}
 		if err != nil {
@@ -516,7 +516,7 @@ func (c *conn) readFailed(err error) {
 		c.lingerClose(int64(tooBig.ActualBodyLen), lingerTimeout)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, net.ErrClosed), errors.As(err, &ne):
 	default:
-		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "invalid frontend message: %v", err))
+		c.sendFatal(sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid frontend message: %v", err))
 	}
 }
 

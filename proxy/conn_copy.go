@@ -67,13 +67,13 @@ func (c *conn) copyIn(ctx context.Context, cs CopyStatement, b *sqltypes.Bound, 
 		case in = <-c.inbox:
 		case <-c.closed:
 			stop(io.ErrUnexpectedEOF)
-			return "", sqltypes.Errorf("08006", "connection closed during COPY from stdin")
+			return "", sqltypes.Errorf(sqltypes.ConnectionFailure, "connection closed during COPY from stdin")
 		}
 		if in.err != nil {
 			stop(io.ErrUnexpectedEOF)
 			c.readFailed(in.err)
 			c.close()
-			return "", sqltypes.Errorf("08006", "unexpected EOF on client connection with an open transaction")
+			return "", sqltypes.Errorf(sqltypes.ConnectionFailure, "unexpected EOF on client connection with an open transaction")
 		}
 		switch m := in.msg.(type) {
 		case *pgproto3.CopyData:
@@ -83,7 +83,7 @@ func (c *conn) copyIn(ctx context.Context, cs CopyStatement, b *sqltypes.Bound, 
 			r := <-done
 			return r.tag, r.err
 		case *pgproto3.CopyFail:
-			failed := sqltypes.Errorf("57014", "COPY from stdin failed: %s", m.Message)
+			failed := sqltypes.Errorf(sqltypes.QueryCanceled, "COPY from stdin failed: %s", m.Message)
 			stop(failed)
 			return "", failed
 		case *pgproto3.Flush, *pgproto3.Sync:
@@ -91,9 +91,9 @@ func (c *conn) copyIn(ctx context.Context, cs CopyStatement, b *sqltypes.Bound, 
 		case *pgproto3.Terminate:
 			stop(io.ErrUnexpectedEOF)
 			c.close()
-			return "", sqltypes.Errorf("08006", "connection terminated during COPY from stdin")
+			return "", sqltypes.Errorf(sqltypes.ConnectionFailure, "connection terminated during COPY from stdin")
 		default:
-			err := sqltypes.Errorf(codeProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(m))
+			err := sqltypes.Errorf(sqltypes.ProtocolViolation, "unexpected message type 0x%02X during COPY from stdin", msgType(m))
 			stop(err)
 			return "", err
 		}

@@ -12,7 +12,7 @@ import (
 func (c *conn) parse(m *pgproto3.Parse) error {
 	if m.Name != "" {
 		if _, dup := c.stmts[m.Name]; dup {
-			return sqltypes.Errorf(codeDuplicatePStatement, "prepared statement %q already exists", m.Name)
+			return sqltypes.Errorf(sqltypes.DuplicatePreparedStatement, "prepared statement %q already exists", m.Name)
 		}
 	}
 	parts, _, err := c.splitQuery(m.Query)
@@ -28,7 +28,7 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 	p := &prepared{}
 	switch {
 	case n > 1:
-		return sqltypes.Errorf(codeSyntaxError, "cannot insert multiple commands into a prepared statement")
+		return sqltypes.Errorf(sqltypes.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	case n == 1:
 		ctx, cancel := context.WithCancel(c.ctx)
 		err := c.track(cancel, func() error {
@@ -52,15 +52,15 @@ func (c *conn) parse(m *pgproto3.Parse) error {
 func (c *conn) bind(m *pgproto3.Bind) error {
 	p, ok := c.stmts[m.PreparedStatement]
 	if !ok {
-		return sqltypes.Errorf(codeInvalidSQLStatement, "prepared statement %q does not exist", m.PreparedStatement)
+		return sqltypes.Errorf(sqltypes.InvalidSQLStatementName, "prepared statement %q does not exist", m.PreparedStatement)
 	}
 	if m.DestinationPortal == "" {
 		c.closePortals(func(pt *portal) bool { return pt == c.portals[""] })
 	} else if _, dup := c.portals[m.DestinationPortal]; dup {
-		return sqltypes.Errorf(codeDuplicateCursor, "cursor %q already exists", m.DestinationPortal)
+		return sqltypes.Errorf(sqltypes.DuplicateCursor, "cursor %q already exists", m.DestinationPortal)
 	}
 	if len(m.Parameters) != len(p.paramOIDs) {
-		return sqltypes.Errorf(codeProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d",
 			len(m.Parameters), m.PreparedStatement, len(p.paramOIDs))
 	}
 	pformats, err := formatCodes(m.ParameterFormatCodes, len(p.paramOIDs), "parameter")
@@ -94,18 +94,18 @@ func (c *conn) describe(m *pgproto3.Describe) error {
 	case 'S':
 		p, ok := c.stmts[m.Name]
 		if !ok {
-			return sqltypes.Errorf(codeInvalidSQLStatement, "prepared statement %q does not exist", m.Name)
+			return sqltypes.Errorf(sqltypes.InvalidSQLStatementName, "prepared statement %q does not exist", m.Name)
 		}
 		c.send(&pgproto3.ParameterDescription{ParameterOIDs: slices.Clone(p.paramOIDs)})
 		c.describeFields(p.fields, nil)
 	case 'P':
 		pt, ok := c.portals[m.Name]
 		if !ok {
-			return sqltypes.Errorf(codeInvalidCursorName, "portal %q does not exist", m.Name)
+			return sqltypes.Errorf(sqltypes.InvalidCursorName, "portal %q does not exist", m.Name)
 		}
 		c.describeFields(pt.prep.fields, pt.formats)
 	default:
-		return sqltypes.Errorf(codeProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
+		return sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid DESCRIBE message subtype %d", m.ObjectType)
 	}
 	return nil
 }
@@ -122,7 +122,7 @@ func (c *conn) describeFields(fields []sqltypes.Field, formats []int16) {
 func (c *conn) execute(m *pgproto3.Execute) error {
 	pt, ok := c.portals[m.Portal]
 	if !ok {
-		return sqltypes.Errorf(codeInvalidCursorName, "portal %q does not exist", m.Portal)
+		return sqltypes.Errorf(sqltypes.InvalidCursorName, "portal %q does not exist", m.Portal)
 	}
 	if pt.prep.stmt == nil {
 		c.send(&pgproto3.EmptyQueryResponse{})

@@ -154,7 +154,7 @@ func (c *conn) streamRows(ctx context.Context, rows sqltypes.Rows, fields []sqlt
 }
 func (c *conn) binaryRow(row sqltypes.Row, fields []sqltypes.Field, formats []int16) ([][]byte, error) {
 	if len(row) != len(fields) {
-		return nil, sqltypes.Errorf(codeInternalError, "row has %d values for %d columns", len(row), len(fields))
+		return nil, sqltypes.Errorf(sqltypes.InternalError, "row has %d values for %d columns", len(row), len(fields))
 	}
 	c.scratch = slices.Grow(c.scratch[:0], len(row))[:len(row)]
 	for i, v := range row {

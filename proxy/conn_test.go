@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"github.com/dotdo/vitess/sqltypes"
 	"net"
 	"strings"
 	"testing"
@@ -260,7 +261,7 @@ func TestConnProtocolVersions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, ok := msg.(*pgproto3.ErrorResponse); !ok || e.Code != "0A000" || e.Severity != "FATAL" {
+	if e, ok := msg.(*pgproto3.ErrorResponse); !ok || e.Code != sqltypes.FeatureNotSupported || e.Severity != "FATAL" {
 		t.Fatalf("protocol 4.0: %#v", msg)
 	}
 }

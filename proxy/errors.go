@@ -11,34 +11,13 @@ import (
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-// SQLSTATE codes the wire server itself produces.
-const (
-	codeProtocolViolation      = "08P01"
-	codeFeatureNotSupported    = "0A000"
-	codeInvalidPassword        = "28P01"
-	codeInvalidAuthorization   = "28000"
-	codeQueryCanceled          = "57014"
-	codeAdminShutdown          = "57P01"
-	codeSyntaxError            = "42601"
-	codeDuplicatePStatement    = "42P05"
-	codeDuplicateCursor        = "42P03"
-	codeInvalidSQLStatement    = "26000"
-	codeInvalidCursorName      = "34000"
-	codeInternalError          = "XX000"
-	codeInvalidBinaryRepr      = "22P03"
-	codeInvalidTextRepr        = "22P02"
-	codeNumericValueOutOfRange = "22003"
-	codeProgramLimitExceeded   = "54000"
-	codeTooManyConnections     = "53300"
-	codeIdleSessionTimeout     = "57P05"
-)
-
 // errCanceledByRequest marks a statement stopped by a CancelRequest.
-var errCanceledByRequest = sqltypes.Errorf(codeQueryCanceled, "canceling statement due to user request")
+var errCanceledByRequest = sqltypes.Errorf(sqltypes.QueryCanceled, "canceling statement due to user request")
 
 // toPgError turns any error into the Postgres error a client sees. A wrapped
 // *pgconn.PgError keeps all its fields, and text the wrappers put in front of
-// it (such as "shard -40: ") is prefixed to its Message. A parser error is a
+// it (such as a sqltypes.ShardError's "shard -40: ") is prefixed to its
+// Message. A parser error is a
 // 42601 syntax error, a cancelled context a 57014, anything else XX000.
 func toPgError(err error) *pgconn.PgError {
 	var pe *pgconn.PgError
@@ -48,7 +27,7 @@ func toPgError(err error) *pgconn.PgError {
 			out.Severity = "ERROR"
 		}
 		if out.Code == "" {
-			out.Code = codeInternalError
+			out.Code = sqltypes.InternalError
 		}
 		outer, inner := err.Error(), pe.Error()
 		if i := strings.Index(outer, inner); i > 0 {
@@ -61,11 +40,11 @@ func toPgError(err error) *pgconn.PgError {
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		return &pgconn.PgError{Severity: "ERROR", Code: codeQueryCanceled, Message: "canceling statement due to user request"}
+		return &pgconn.PgError{Severity: "ERROR", Code: sqltypes.QueryCanceled, Message: "canceling statement due to user request"}
 	case errors.Is(err, context.DeadlineExceeded):
-		return &pgconn.PgError{Severity: "ERROR", Code: codeQueryCanceled, Message: "canceling statement due to statement timeout"}
+		return &pgconn.PgError{Severity: "ERROR", Code: sqltypes.QueryCanceled, Message: "canceling statement due to statement timeout"}
 	}
-	return &pgconn.PgError{Severity: "ERROR", Code: codeInternalError, Message: err.Error()}
+	return &pgconn.PgError{Severity: "ERROR", Code: sqltypes.InternalError, Message: err.Error()}
 }
 
 // errorResponse is the one place an error becomes an ErrorResponse message.

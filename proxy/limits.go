@@ -29,10 +29,10 @@ const (
 
 // errTooBig is the refusal of a message longer than the maximum.
 func errTooBig(n, limit int) *pgconn.PgError {
-	return sqltypes.Errorf(codeProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", n, limit)
+	return sqltypes.Errorf(sqltypes.ProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", n, limit)
 }
 
-var errAuthTimeout = sqltypes.Errorf(codeQueryCanceled, "canceling authentication due to timeout")
+var errAuthTimeout = sqltypes.Errorf(sqltypes.QueryCanceled, "canceling authentication due to timeout")
 
 // authFailed answers an error of the authentication exchange, then ends
 // the connection.

@@ -3,6 +3,7 @@ package proxy
 import (
 	"context"
 	"errors"
+	"github.com/dotdo/vitess/sqltypes"
 	"strings"
 	"testing"
 
@@ -41,7 +42,7 @@ func TestPanicEndsOnlyItsConnection(t *testing.T) {
 		}
 		_, err = c.Exec(ctx, tc.sql, tc.mode)
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "XX000" || pe.Severity != "FATAL" || !strings.Contains(pe.Message, "test panic") {
+		if !errors.As(err, &pe) || pe.Code != sqltypes.InternalError || pe.Severity != "FATAL" || !strings.Contains(pe.Message, "test panic") {
 			t.Errorf("%s (%s): %v, want FATAL XX000", tc.sql, tc.mode, err)
 		}
 		if _, err := c.Exec(ctx, "select 1"); err == nil {

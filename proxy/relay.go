@@ -166,7 +166,7 @@ func (rl *relayLoop) forward() {
 		n := int64(int32(binary.BigEndian.Uint32(hdr[1:]))) - 4
 		switch {
 		case n < 0:
-			rl.refuse(sqltypes.Errorf(codeProtocolViolation, "invalid message length"))
+			rl.refuse(sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid message length"))
 			return
 		case n > int64(c.srv.cfg.MaxMessageSize):
 			rl.refuse(errTooBig(int(n), c.srv.cfg.MaxMessageSize))
@@ -325,7 +325,7 @@ func (rl *relayLoop) watchShutdown() {
 	defer tick.Stop()
 	for {
 		if rl.idle() && rl.r.TxStatus() == 'I' {
-			rl.refuse(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"))
+			rl.refuse(sqltypes.Errorf(sqltypes.AdminShutdown, "terminating connection due to administrator command"))
 			c.close()
 			rl.back.Close()
 			return

@@ -521,7 +521,7 @@ func (pp *pollPair) frameUp() bool {
 		n := int(int32(binary.BigEndian.Uint32(h[1:5]))) - 4
 		switch {
 		case n < 0:
-			pp.refuse(sqltypes.Errorf(codeProtocolViolation, "invalid message length"), 0)
+			pp.refuse(sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid message length"), 0)
 			return false
 		case n > pp.c.srv.cfg.MaxMessageSize:
 			pp.refuse(errTooBig(n, pp.c.srv.cfg.MaxMessageSize), int64(n))
@@ -670,7 +670,7 @@ func (pp *pollPair) watchShutdown() {
 	for {
 		pp.post(func() {
 			if !pp.ended && pp.idle() && !pp.paused && pp.r.TxStatus() == 'I' {
-				pp.refuse(sqltypes.Errorf(codeAdminShutdown, "terminating connection due to administrator command"), 0)
+				pp.refuse(sqltypes.Errorf(sqltypes.AdminShutdown, "terminating connection due to administrator command"), 0)
 			}
 		})
 		select {

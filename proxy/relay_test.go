@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dotdo/vitess/sqltypes"
 	"io"
 	"log/slog"
 	"net"
@@ -207,7 +208,7 @@ func testRelayPassThrough(t *testing.T) {
 		t.Fatalf("backend got %#v", q)
 	}
 	be.Send(&pgproto3.RowDescription{})
-	be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", Code: "25001", Message: "warned"})
+	be.Send(&pgproto3.NoticeResponse{Severity: "WARNING", Code: sqltypes.ActiveSQLTransaction, Message: "warned"})
 	be.Send(&pgproto3.ParameterStatus{Name: "standard_conforming_strings", Value: "off"})
 	be.Send(&pgproto3.CommandComplete{CommandTag: []byte("SELECT 1")})
 	be.Send(&pgproto3.ReadyForQuery{TxStatus: 'T'})

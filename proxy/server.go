@@ -276,7 +276,7 @@ func (s *Server) refuseConn(nc net.Conn) {
 		if _, ok := c.startup(); !ok {
 			return
 		}
-		c.sendFatal(sqltypes.Errorf(codeTooManyConnections, "sorry, too many clients already"))
+		c.sendFatal(sqltypes.Errorf(sqltypes.TooManyConnections, "sorry, too many clients already"))
 		c.lingerClose(0, refuseTimeout)
 	}()
 }

@@ -144,7 +144,7 @@ func (s *testSession) Prepare(ctx context.Context, sql string, paramOIDs []uint3
 		for _, m := range reParam.FindAllStringSubmatch(q, -1) {
 			oid, _, ok := sqltypes.ParseTypeName(m[2])
 			if !ok {
-				return nil, sqltypes.Errorf("42704", "type %q does not exist", m[2])
+				return nil, sqltypes.Errorf(sqltypes.UndefinedObject, "type %q does not exist", m[2])
 			}
 			st.params = append(st.params, oid)
 			st.fields = append(st.fields, sqltypes.NewField(m[2], oid))
@@ -212,7 +212,7 @@ func (s *testSession) Prepare(ctx context.Context, sql string, paramOIDs []uint3
 			return &sqltypes.Buffered{Command: "SET"}, nil
 		}}, nil
 	}
-	return nil, sqltypes.Errorf("42601", "test session does not know %q", q)
+	return nil, sqltypes.Errorf(sqltypes.SyntaxError, "test session does not know %q", q)
 }
 
 // renderArg renders a decoded parameter in Postgres text format.
@@ -269,7 +269,7 @@ func startServerAt(t testing.TB, cfg Config, addr string) *testServer {
 	ts := &testServer{}
 	ts.Server = NewServer(cfg, func(ctx context.Context, info StartupInfo) (Session, error) {
 		if info.Database == "nosuch" {
-			return nil, sqltypes.Errorf("3D000", "database %q does not exist", info.Database)
+			return nil, sqltypes.Errorf(sqltypes.InvalidCatalogName, "database %q does not exist", info.Database)
 		}
 		return &testSession{info: info, tx: 'I', closed: &ts.closed,
 			changed: map[string]string{"vitess_keyspace": info.Database}}, nil

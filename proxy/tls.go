@@ -85,7 +85,7 @@ func (c *conn) handshake(nc net.Conn, direct bool) bool {
 	c.be = pgproto3.NewBackend(tc, tc)
 	c.be.SetMaxBodyLen(c.srv.cfg.MaxMessageSize)
 	if direct && tc.ConnectionState().NegotiatedProtocol != alpnPostgres {
-		c.sendFatal(sqltypes.Errorf(codeProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension"))
+		c.sendFatal(sqltypes.Errorf(sqltypes.ProtocolViolation, "received direct SSL connection request without ALPN protocol negotiation extension"))
 		return false
 	}
 	return true
@@ -122,7 +122,7 @@ func (c *conn) checkTLSRequired(info StartupInfo) error {
 	if h, _, err := net.SplitHostPort(host); err == nil {
 		host = h
 	}
-	return sqltypes.Errorf(codeInvalidAuthorization,
+	return sqltypes.Errorf(sqltypes.InvalidAuthorizationSpecification,
 		"no encryption: TLS is required for host %q, user %q, database %q (connect with sslmode=require or stronger)",
 		host, info.User, info.Database)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/dotdo/vitess/sqltypes"
 	"io"
 	"net"
 	"net/url"
@@ -237,7 +238,7 @@ func wantTLSRequired(t *testing.T, ts *testServer, host string) {
 	if err != nil || !ok {
 		t.Fatalf("client at %s without TLS: got %T %v, want an error before authentication", host, msg, err)
 	}
-	if e.Severity != "FATAL" || e.Code != "28000" || !strings.Contains(e.Message, "TLS is required") || !strings.Contains(e.Message, "no encryption") {
+	if e.Severity != "FATAL" || e.Code != sqltypes.InvalidAuthorizationSpecification || !strings.Contains(e.Message, "TLS is required") || !strings.Contains(e.Message, "no encryption") {
 		t.Fatalf("client at %s without TLS: %s %s %s", host, e.Severity, e.Code, e.Message)
 	}
 	wantClosed(t, nc, "refused client")
@@ -309,7 +310,7 @@ func TestServerDirectTLS(t *testing.T) {
 		t.Fatalf("handshake without ALPN: %v", err)
 	}
 	msg, err := pgproto3.NewFrontend(tc, tc).Receive()
-	if e, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != "08P01" || !strings.Contains(e.Message, "ALPN") {
+	if e, ok := msg.(*pgproto3.ErrorResponse); err != nil || !ok || e.Code != sqltypes.ProtocolViolation || !strings.Contains(e.Message, "ALPN") {
 		t.Fatalf("direct TLS without ALPN: %T %+v %v", msg, msg, err)
 	}
 

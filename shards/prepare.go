@@ -10,6 +10,7 @@ import (
 	"github.com/dotdo/vitess/router"
 	"github.com/dotdo/vitess/shards/postgres"
 	"github.com/dotdo/vitess/shards/sqlite"
+	"github.com/dotdo/vitess/sqltypes"
 	"github.com/dotdo/vitess/txn"
 )
 
@@ -22,12 +23,12 @@ import (
 func (x *tabletTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error) {
 	p, ok := x.tx.(engine.Preparer)
 	if !ok {
-		return nil, fmt.Errorf("shard %s: engine %s cannot prepare a transaction", x.t.name, x.t.eng().Kind())
+		return nil, sqltypes.InShard(x.t.name, fmt.Errorf("engine %s cannot prepare a transaction", x.t.eng().Kind()))
 	}
 	pr, err := p.Prepare(ctx, gid)
 	if err != nil {
 		x.finish() // a failed PREPARE TRANSACTION rolls back
-		return nil, fmt.Errorf("shard %s: prepare: %w", x.t.name, x.t.wrap(err))
+		return nil, sqltypes.InShard(x.t.name, fmt.Errorf("prepare: %w", x.t.wrap(err)))
 	}
 	return &tabletPrepared{t: x.t, p: pr, tx: x}, nil
 }
@@ -43,7 +44,7 @@ func (x *tabletPrepared) Redo() []byte { return x.p.Redo() }
 func (x *tabletPrepared) Commit(ctx context.Context) error {
 	defer x.tx.finish()
 	if err := x.p.Commit(ctx); err != nil {
-		return fmt.Errorf("shard %s: commit prepared: %w", x.t.name, err)
+		return sqltypes.InShard(x.t.name, fmt.Errorf("commit prepared: %w", err))
 	}
 	return nil
 }
@@ -51,7 +52,7 @@ func (x *tabletPrepared) Commit(ctx context.Context) error {
 func (x *tabletPrepared) Rollback(ctx context.Context) error {
 	defer x.tx.finish()
 	if err := x.p.Rollback(ctx); err != nil {
-		return fmt.Errorf("shard %s: rollback prepared: %w", x.t.name, err)
+		return sqltypes.InShard(x.t.name, fmt.Errorf("rollback prepared: %w", err))
 	}
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/sqltypes"
 )
 
 // Savepoints: the same statements on both engines. A SQLite transaction
@@ -14,7 +15,7 @@ import (
 func (x *tabletTx) savepointer() (engine.Savepointer, error) {
 	sp, ok := x.tx.(engine.Savepointer)
 	if !ok {
-		return nil, fmt.Errorf("shard %s: engine %s has no savepoints", x.t.name, x.t.eng().Kind())
+		return nil, sqltypes.InShard(x.t.name, fmt.Errorf("engine %s has no savepoints", x.t.eng().Kind()))
 	}
 	return sp, nil
 }

@@ -77,7 +77,7 @@ func TestSQLiteTablet(t *testing.T) {
 	// Errors keep their SQLSTATE and name the shard.
 	_, err = tab.Query(ctx, `INSERT INTO t VALUES (1, 'dup', true)`, nil)
 	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "23505" || err.Error()[:10] != "shard -80:" {
+	if !errors.As(err, &pe) || pe.Code != sqltypes.UniqueViolation || err.Error()[:10] != "shard -80:" {
 		t.Errorf("duplicate: %v", err)
 	}
 	if tab.Queries.Load() == 0 || tab.Errors.Load() != 1 {

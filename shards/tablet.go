@@ -185,7 +185,7 @@ func (t *Tablet) wrap(err error) error {
 	if !t.opts.NameInErrors {
 		return err
 	}
-	return fmt.Errorf("shard %s: %w", t.name, err)
+	return sqltypes.InShard(t.name, err)
 }
 
 // count records a statement: its error and how long it took to answer.
@@ -285,7 +285,7 @@ func (t *Tablet) begin(open func(Engine) (engine.Tx, error)) (engine.Tx, error) 
 	n := t.OpenTransactions.Add(1)
 	if max := int64(t.opts.MaxTransactions); max > 0 && n > max {
 		t.OpenTransactions.Add(-1)
-		return nil, t.wrap(sqltypes.Errorf("53400", "too many open transactions on shard %s/%s (maxTransactions %d)", t.Keyspace, t.name, max))
+		return nil, t.wrap(sqltypes.Errorf(sqltypes.ConfigurationLimitExceeded, "too many open transactions on shard %s/%s (maxTransactions %d)", t.Keyspace, t.name, max))
 	}
 	release := t.enter()
 	tx, err := open(t.eng())
@@ -484,7 +484,7 @@ func (x *tabletReserved) enter() (func(), error) {
 	release := x.t.enter()
 	if x.gen != x.t.gen.Load() {
 		release()
-		return nil, x.t.wrap(sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched"))
+		return nil, x.t.wrap(sqltypes.Errorf(sqltypes.ConnectionFailure, "shard connection lost: the shard's storage engine was switched"))
 	}
 	return release, nil
 }
@@ -515,7 +515,7 @@ func (x *tabletReserved) Begin(ctx context.Context) (engine.Tx, error) {
 	}
 	return x.t.begin(func(Engine) (engine.Tx, error) {
 		if x.gen != x.t.gen.Load() {
-			return nil, sqltypes.Errorf("08006", "shard connection lost: the shard's storage engine was switched")
+			return nil, sqltypes.Errorf(sqltypes.ConnectionFailure, "shard connection lost: the shard's storage engine was switched")
 		}
 		return x.r.Begin(ctx)
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/sqltypes"
 )
 
 var (
@@ -27,7 +28,7 @@ func (t *Tablet) CopyFrom(ctx context.Context, sql string, r io.Reader) (string,
 	start := time.Now()
 	c, ok := t.eng().(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.eng().Kind())
+		return "", sqltypes.InShard(t.name, fmt.Errorf("engine %s has no COPY", t.eng().Kind()))
 	}
 	tag, err := c.CopyFrom(ctx, sql, r)
 	t.count(start, err)
@@ -40,7 +41,7 @@ func (t *Tablet) CopyTo(ctx context.Context, sql string, w io.Writer) (string, e
 	start := time.Now()
 	c, ok := t.eng().(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: engine %s has no COPY", t.name, t.eng().Kind())
+		return "", sqltypes.InShard(t.name, fmt.Errorf("engine %s has no COPY", t.eng().Kind()))
 	}
 	tag, err := c.CopyTo(ctx, sql, w)
 	t.count(start, err)
@@ -56,7 +57,7 @@ func (x *tabletConn) CopyFrom(ctx context.Context, sql string, r io.Reader) (str
 	start := time.Now()
 	c, ok := x.c.(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
+		return "", sqltypes.InShard(x.t.name, fmt.Errorf("connection has no COPY"))
 	}
 	tag, err := c.CopyFrom(ctx, sql, r)
 	x.t.count(start, err)
@@ -67,7 +68,7 @@ func (x *tabletConn) CopyTo(ctx context.Context, sql string, w io.Writer) (strin
 	start := time.Now()
 	c, ok := x.c.(copier)
 	if !ok {
-		return "", fmt.Errorf("shard %s: connection has no COPY", x.t.name)
+		return "", sqltypes.InShard(x.t.name, fmt.Errorf("connection has no COPY"))
 	}
 	tag, err := c.CopyTo(ctx, sql, w)
 	x.t.count(start, err)

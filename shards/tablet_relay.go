@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dotdo/vitess/sqltypes"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -22,7 +23,7 @@ func (t *Tablet) DialSession(ctx context.Context, params map[string]string) (hc 
 	start := time.Now()
 	d, ok := t.eng().(sessionDialer)
 	if !ok {
-		return nil, nil, fmt.Errorf("shard %s: engine %s cannot give a client its own backend connection", t.name, t.eng().Kind())
+		return nil, nil, sqltypes.InShard(t.name, fmt.Errorf("engine %s cannot give a client its own backend connection", t.eng().Kind()))
 	}
 	hc, release, err = d.DialSession(ctx, params)
 	if err != nil {

@@ -26,11 +26,11 @@ func (h *pgHeld) take(ctx context.Context) error {
 	defer h.mu.Unlock()
 	switch {
 	case h.gone:
-		return sqltypes.Errorf("08003", "shard connection was already released")
+		return sqltypes.Errorf(sqltypes.ConnectionDoesNotExist, "shard connection was already released")
 	case h.busy:
-		return sqltypes.Errorf("55000", "shard connection is busy: the previous statement's rows are still open")
+		return sqltypes.Errorf(sqltypes.ObjectNotInPrerequisiteState, "shard connection is busy: the previous statement's rows are still open")
 	case h.b.broken || h.b.conn.IsClosed():
-		return sqltypes.Errorf("08006", "connection to shard lost")
+		return sqltypes.Errorf(sqltypes.ConnectionFailure, "connection to shard lost")
 	}
 	h.busy = true
 	if err := h.b.start(ctx); err != nil {

@@ -118,7 +118,7 @@ func connectError(err error) error {
 	if errors.As(err, &pgErr) {
 		return pgErr
 	}
-	return sqltypes.Errorf("08001", "could not connect to shard: %v", err)
+	return sqltypes.Errorf(sqltypes.SQLClientUnableToEstablishSQLConnection, "could not connect to shard: %v", err)
 }
 
 // poolWait is how long a statement waits for a free backend connection.
@@ -136,9 +136,9 @@ func (p *pgPool) acquire(ctx context.Context) (*pgBackend, error) {
 		select {
 		case p.slots <- struct{}{}:
 		case <-ctx.Done():
-			return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d)", p.size)
+			return nil, sqltypes.Errorf(sqltypes.TooManyConnections, "too many connections for shard pool (pool_size %d)", p.size)
 		case <-wait.C:
-			return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d): no connection free after %s", p.size, poolWait)
+			return nil, sqltypes.Errorf(sqltypes.TooManyConnections, "too many connections for shard pool (pool_size %d): no connection free after %s", p.size, poolWait)
 		case <-p.done:
 			return nil, errPoolClosed()
 		}
@@ -208,7 +208,7 @@ func (p *pgPool) takeSlot(ctx context.Context) (give func(), err error) {
 	select {
 	case p.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, sqltypes.Errorf("53300", "too many connections for shard pool (pool_size %d)", p.size)
+		return nil, sqltypes.Errorf(sqltypes.TooManyConnections, "too many connections for shard pool (pool_size %d)", p.size)
 	case <-p.done:
 		return nil, errPoolClosed()
 	}
@@ -231,7 +231,7 @@ func (p *pgPool) takeSlot(ctx context.Context) (give func(), err error) {
 }
 
 func errPoolClosed() error {
-	return sqltypes.Errorf("08006", "connection to shard lost: shard pool is closed")
+	return sqltypes.Errorf(sqltypes.ConnectionFailure, "connection to shard lost: shard pool is closed")
 }
 
 // release returns a connection to the pool, or closes it when it is broken
@@ -488,7 +488,7 @@ func pgError(ctx context.Context, err error) error {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		if pgErr.Code == "57014" && errors.Is(ctx.Err(), context.DeadlineExceeded) && isQueryTimeout(ctx) {
+		if pgErr.Code == sqltypes.QueryCanceled && errors.Is(ctx.Err(), context.DeadlineExceeded) && isQueryTimeout(ctx) {
 			e := *pgErr
 			e.Message = "canceling statement due to statement timeout"
 			return &e
@@ -497,16 +497,16 @@ func pgError(ctx context.Context, err error) error {
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) && isQueryTimeout(ctx) {
-			return sqltypes.Errorf("57014", "canceling statement due to statement timeout")
+			return sqltypes.Errorf(sqltypes.QueryCanceled, "canceling statement due to statement timeout")
 		}
 		if ctx.Err() != nil {
-			return sqltypes.Errorf("57014", "canceling statement due to user request")
+			return sqltypes.Errorf(sqltypes.QueryCanceled, "canceling statement due to user request")
 		}
 	}
 	var netErr net.Error
 	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) || strings.Contains(err.Error(), "conn closed") {
-		return sqltypes.Errorf("08006", "connection to shard lost: %v", err)
+		return sqltypes.Errorf(sqltypes.ConnectionFailure, "connection to shard lost: %v", err)
 	}
 	return err
 }

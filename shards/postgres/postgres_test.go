@@ -159,7 +159,7 @@ func TestPostgres(t *testing.T) {
 		// A server error comes back unchanged.
 		_, err = e.Query(ctx, "SELECT * FROM nope", nil)
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "42P01" || err != error(pe) {
+		if !errors.As(err, &pe) || pe.Code != sqltypes.UndefinedTable || err != error(pe) {
 			t.Fatalf("want bare 42P01 PgError, got %#v", err)
 		}
 		if _, err := e.Query(ctx, "INSERT INTO items VALUES (1, 'dup', 0)", nil); pgCode(err) != "23505" {
@@ -242,7 +242,7 @@ func TestPostgres(t *testing.T) {
 	t.Run("QueryRawSimple", func(t *testing.T) {
 		_, err := e.QueryRaw(ctx, "SELECT 1 +", &sqltypes.Bound{})
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "42601" || pe.Position == 0 {
+		if !errors.As(err, &pe) || pe.Code != sqltypes.SyntaxError || pe.Position == 0 {
 			t.Fatalf("want 42601 with a position, got %#v", err)
 		}
 		_, derr := direct.PgConn().Exec(ctx, "SELECT 1 +").ReadAll()
@@ -512,7 +512,7 @@ func TestPostgres(t *testing.T) {
 		start := time.Now()
 		_, err = e.Query(wctx, "SELECT 1", nil)
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "53300" || !strings.Contains(pe.Message, "pool_size 2") {
+		if !errors.As(err, &pe) || pe.Code != sqltypes.TooManyConnections || !strings.Contains(pe.Message, "pool_size 2") {
 			t.Fatalf("want 53300, got %v", err)
 		}
 		if time.Since(start) < 150*time.Millisecond {
@@ -579,7 +579,7 @@ func TestPostgres(t *testing.T) {
 		et := openTestPG(t, base+"&pool_size=1&query_timeout=200ms")
 		_, err = et.Query(ctx, "SELECT pg_sleep(10)", nil)
 		var pe *pgconn.PgError
-		if !errors.As(err, &pe) || pe.Code != "57014" || !strings.Contains(pe.Message, "statement timeout") {
+		if !errors.As(err, &pe) || pe.Code != sqltypes.QueryCanceled || !strings.Contains(pe.Message, "statement timeout") {
 			t.Fatalf("want 57014 statement timeout, got %v", err)
 		}
 		if got := rowStrings(all(t)(et.Query(ctx, "SELECT 2", nil))); got != "2" {

@@ -22,7 +22,7 @@ func (t *pgTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error)
 		return nil, err
 	}
 	if tag == "ROLLBACK" {
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, it was rolled back")
+		return nil, sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, it was rolled back")
 	}
 	p := &pgPrepared{e: t.h.e, gid: gid}
 	if !t.own {
@@ -63,7 +63,7 @@ func finishSQL(gid string, commit bool) string {
 // is not there (finished already).
 func isNoPrepared(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.Code == "42704"
+	return errors.As(err, &pe) && pe.Code == sqltypes.UndefinedObject
 }
 
 // FinishPrepared commits or rolls back the prepared transaction gid on a

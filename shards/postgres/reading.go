@@ -50,7 +50,7 @@ func (b *pgBackend) oneReading() error {
 	for k, v := range pinnedParams {
 		if got := pc.ParameterStatus(k); !sameSetting(k, got, v) {
 			b.broken = true
-			return sqltypes.Errorf("0A000", "the shard session's %s changed to %q (the gate reads every statement with %s); the shard connection is closed and the statement was not sent", k, got, v)
+			return sqltypes.Errorf(sqltypes.FeatureNotSupported, "the shard session's %s changed to %q (the gate reads every statement with %s); the shard connection is closed and the statement was not sent", k, got, v)
 		}
 	}
 	return nil

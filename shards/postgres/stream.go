@@ -99,11 +99,11 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 				args = args[:n]
 			}
 			if len(args) < n {
-				return nil, sqltypes.Errorf("08P01", "bind message supplies %d parameters, but prepared statement %q requires %d", len(args), sd.Name, n)
+				return nil, sqltypes.Errorf(sqltypes.ProtocolViolation, "bind message supplies %d parameters, but prepared statement %q requires %d", len(args), sd.Name, n)
 			}
 			var eqb pgx.ExtendedQueryBuilder
 			if err := eqb.Build(b.conn.TypeMap(), sd, args); err != nil {
-				return nil, sqltypes.Errorf("22P02", "%v", err)
+				return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "%v", err)
 			}
 			rr := pc.ExecStatement(ctx, sd, eqb.ParamValues, eqb.ParamFormats, textResults)
 			fields = rr.FieldDescriptions()
@@ -141,7 +141,7 @@ func allText(formats []int16) bool {
 // result columns changed (ALTER TABLE, a different search_path).
 func isStalePlan(err error) bool {
 	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "0A000" && strings.Contains(pgErr.Message, "cached plan must not change result type")
+	return errors.As(err, &pgErr) && pgErr.Code == sqltypes.FeatureNotSupported && strings.Contains(pgErr.Message, "cached plan must not change result type")
 }
 
 // rowSource is one statement's result as pgx reads it.

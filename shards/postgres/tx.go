@@ -31,7 +31,7 @@ func (t *pgTx) open() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.done {
-		return sqltypes.Errorf("25P01", "there is no transaction in progress")
+		return sqltypes.Errorf(sqltypes.NoActiveSQLTransaction, "there is no transaction in progress")
 	}
 	return nil
 }
@@ -79,7 +79,7 @@ func (t *pgTx) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]
 func (t *pgTx) Commit(ctx context.Context) error {
 	tag, err := t.end(ctx, "COMMIT")
 	if err == nil && tag == "ROLLBACK" {
-		err = sqltypes.Errorf("25P02", "current transaction is aborted, COMMIT rolled it back")
+		err = sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, COMMIT rolled it back")
 	}
 	return err
 }
@@ -94,7 +94,7 @@ func (t *pgTx) end(ctx context.Context, sql string) (string, error) {
 	t.mu.Lock()
 	if t.done {
 		t.mu.Unlock()
-		return "", sqltypes.Errorf("25P01", "there is no transaction in progress")
+		return "", sqltypes.Errorf(sqltypes.NoActiveSQLTransaction, "there is no transaction in progress")
 	}
 	t.done = true
 	t.mu.Unlock()

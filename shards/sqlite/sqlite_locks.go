@@ -57,7 +57,7 @@ func (g *LockGraph) acquire(ctx context.Context, s *Engine, owner uint64) (relea
 		}
 		if g.closesCycle(owner, s) {
 			g.mu.Unlock()
-			return nil, sqltypes.Errorf("40P01", "deadlock detected: transaction %d waits for a shard held by transaction %d, which waits for one this transaction holds", owner, h)
+			return nil, sqltypes.Errorf(sqltypes.DeadlockDetected, "deadlock detected: transaction %d waits for a shard held by transaction %d, which waits for one this transaction holds", owner, h)
 		}
 		ch, ok := g.wake[s]
 		if !ok {
@@ -72,7 +72,7 @@ func (g *LockGraph) acquire(ctx context.Context, s *Engine, owner uint64) (relea
 			g.mu.Lock()
 			delete(g.waiting, owner)
 			g.mu.Unlock()
-			return nil, sqltypes.Errorf("55P03", "canceling statement due to lock timeout: waited %s for shard %s, held by transaction %d (perhaps waiting for this one on a Postgres shard)", wait, filepath.Base(s.path), h)
+			return nil, sqltypes.Errorf(sqltypes.LockNotAvailable, "canceling statement due to lock timeout: waited %s for shard %s, held by transaction %d (perhaps waiting for this one on a Postgres shard)", wait, filepath.Base(s.path), h)
 		case <-ctx.Done():
 			g.mu.Lock()
 			delete(g.waiting, owner)
