@@ -27,18 +27,24 @@ func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {
 	return false, false, 0, nil
 }
 
-// copyStart does what Execute does before running a plan.
-func (st *statement) copyStart(ctx context.Context) (context.Context, error) {
+// runCopy runs a COPY plan's root with what Execute does around a plan:
+// refused in an aborted transaction, pinning, the session's settings and
+// memory limit, and a failed transaction when it fails.
+func (st *statement) runCopy(ctx context.Context, b *sqltypes.Bound, run func(context.Context, engine.Env, []any) (string, error)) (string, error) {
 	s := st.s
 	if s.TxStatus() == 'E' {
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return "", sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if st.plan.Pins && s.mode == PoolTransaction {
 		s.mu.Lock()
 		s.pinned = true
 		s.mu.Unlock()
 	}
-	return s.gate.withQueryMemory(s.withSettings(ctx)), nil
+	tag, err := run(s.gate.withQueryMemory(s.withSettings(ctx)), execEnv{session: s, bound: b}, b.ArgsOf())
+	if err != nil {
+		s.fail()
+	}
+	return tag, err
 }
 
 // CopyIn runs COPY FROM STDIN through the plan's root.
@@ -47,15 +53,9 @@ func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Read
 	if !ok {
 		return "", sqltypes.Errorf("XX000", "statement is not COPY FROM STDIN")
 	}
-	ctx, err := st.copyStart(ctx)
-	if err != nil {
-		return "", err
-	}
-	tag, err := op.CopyIn(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), data)
-	if err != nil {
-		st.s.fail()
-	}
-	return tag, err
+	return st.runCopy(ctx, b, func(ctx context.Context, env engine.Env, args []any) (string, error) {
+		return op.CopyIn(ctx, env, args, data)
+	})
 }
 
 // CopyOut runs COPY TO STDOUT through the plan's root.
@@ -64,13 +64,7 @@ func (st *statement) CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer
 	if !ok {
 		return "", sqltypes.Errorf("XX000", "statement is not COPY TO STDOUT")
 	}
-	ctx, err := st.copyStart(ctx)
-	if err != nil {
-		return "", err
-	}
-	tag, err := op.CopyOut(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), w)
-	if err != nil {
-		st.s.fail()
-	}
-	return tag, err
+	return st.runCopy(ctx, b, func(ctx context.Context, env engine.Env, args []any) (string, error) {
+		return op.CopyOut(ctx, env, args, w)
+	})
 }
