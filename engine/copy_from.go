@@ -301,11 +301,7 @@ func (op *CopyFrom) shardOf(vals [][]byte) (string, error) {
 			return "", err
 		}
 	}
-	cv, err := CoerceFor(op.Table, key, op.VColType)
-	if err != nil {
-		return "", err
-	}
-	return op.Keyspace.ShardForValue(op.Table, cv)
+	return shardForValue(op.Keyspace, op.Table, key, op.VColType)
 }
 
 // beginner is a connection that can open a transaction (a tablet or a
