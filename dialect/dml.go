@@ -319,6 +319,18 @@ func typeName(t typ) string {
 	return sqltypes.TypeName(t.oid)
 }
 
+// dmlWhere is the WHERE clause of an UPDATE or DELETE, "" for none; WHERE
+// CURRENT OF (a cursor's row) has no SQLite form.
+func (t *translator) dmlWhere(w *pg.Node, sc *scope) string {
+	if w == nil {
+		return ""
+	}
+	if w.GetCurrentOfExpr() != nil {
+		unsupported("WHERE CURRENT OF")
+	}
+	return " WHERE " + t.cond(w, sc)
+}
+
 func (t *translator) update(s *pg.UpdateStmt) *Translation {
 	if s.WithClause != nil {
 		unsupported("WITH on UPDATE")
@@ -329,12 +341,7 @@ func (t *translator) update(s *pg.UpdateStmt) *Translation {
 	sc, r, target := t.targetRel(s.Relation)
 	tr := &Translation{Kind: KindUpdate, Tag: "UPDATE", Table: s.Relation.Relname}
 	sqlText := "UPDATE " + target + " SET " + t.setList(s.TargetList, sc, r)
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			unsupported("WHERE CURRENT OF")
-		}
-		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
-	}
+	sqlText += t.dmlWhere(s.WhereClause, sc)
 	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
 	return tr
 }
@@ -349,12 +356,7 @@ func (t *translator) delete(s *pg.DeleteStmt) *Translation {
 	sc, _, target := t.targetRel(s.Relation)
 	tr := &Translation{Kind: KindDelete, Tag: "DELETE", Table: s.Relation.Relname}
 	sqlText := "DELETE FROM " + target
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			unsupported("WHERE CURRENT OF")
-		}
-		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
-	}
+	sqlText += t.dmlWhere(s.WhereClause, sc)
 	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
 	return tr
 }
