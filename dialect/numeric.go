@@ -286,26 +286,20 @@ func (t *translator) wideNumeric(s string, ty, hint typ, compared bool) (ex, boo
 }
 
 // compare marks the constants among nodes as operands of a comparison.
-func (t *translator) compare(nodes ...*pg.Node) {
-	for _, n := range nodes {
-		if c := n.GetAConst(); c != nil {
-			if t.compared == nil {
-				t.compared = map[*pg.A_Const]bool{}
-			}
-			t.compared[c] = true
-		}
-	}
-}
+func (t *translator) compare(nodes ...*pg.Node) { markConsts(&t.compared, nodes) }
 
 // assign marks the constants among nodes as values assigned to columns
 // (INSERT VALUES items, UPDATE SET values).
-func (t *translator) assign(nodes ...*pg.Node) {
+func (t *translator) assign(nodes ...*pg.Node) { markConsts(&t.assigned, nodes) }
+
+// markConsts adds the constants among nodes to the set, making it first.
+func markConsts(set *map[*pg.A_Const]bool, nodes []*pg.Node) {
 	for _, n := range nodes {
 		if c := n.GetAConst(); c != nil {
-			if t.assigned == nil {
-				t.assigned = map[*pg.A_Const]bool{}
+			if *set == nil {
+				*set = map[*pg.A_Const]bool{}
 			}
-			t.assigned[c] = true
+			(*set)[c] = true
 		}
 	}
 }
