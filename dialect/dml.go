@@ -216,16 +216,23 @@ func (t *translator) onConflict(oc *pg.OnConflictClause, sc *scope, r *rel) stri
 	return b.String()
 }
 
+// resTarget is an item of a SET or target list, refused (as what) when it
+// is none and (with the indirection message) when it names a subfield.
+func resTarget(n *pg.Node, what, indirection string) *pg.ResTarget {
+	rt := n.GetResTarget()
+	if rt == nil {
+		unsupported("%s %s", what, nodeName(n))
+	}
+	if len(rt.Indirection) > 0 {
+		unsupported("%s", indirection)
+	}
+	return rt
+}
+
 func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 	var parts []string
 	for _, n := range list {
-		rt := n.GetResTarget()
-		if rt == nil {
-			unsupported("SET item %s", nodeName(n))
-		}
-		if len(rt.Indirection) > 0 {
-			unsupported("assignment to a subfield")
-		}
+		rt := resTarget(n, "SET item", "assignment to a subfield")
 		if rt.Val.GetMultiAssignRef() != nil {
 			unsupported("multiple-column assignment")
 		}

@@ -288,13 +288,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 func (t *translator) targetList(list []*pg.Node, sc *scope) []outCol {
 	var cols []outCol
 	for _, n := range list {
-		rt := n.GetResTarget()
-		if rt == nil {
-			unsupported("target %s", nodeName(n))
-		}
-		if len(rt.Indirection) > 0 {
-			unsupported("indirection in target list")
-		}
+		rt := resTarget(n, "target", "indirection in target list")
 		if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 {
 			if _, star := cr.Fields[len(cr.Fields)-1].Node.(*pg.Node_AStar); star {
 				cols = append(cols, t.star(cr, sc)...)
