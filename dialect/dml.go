@@ -10,16 +10,11 @@ import (
 
 // targetRel makes the scope of an INSERT/UPDATE/DELETE target table.
 func (t *translator) targetRel(rv *pg.RangeVar) (*scope, *rel, string) {
-	if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
-		unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
-	}
+	refuseQualified(rv)
 	if !rv.Inh {
 		unsupported("ONLY")
 	}
-	var cols []col
-	for _, c := range t.table(rv.Relname) {
-		cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
-	}
+	cols := t.tableCols(rv.Relname)
 	name, sqlText := rv.Relname, ident(rv.Relname)
 	if rv.Alias != nil {
 		name = rv.Alias.Aliasname

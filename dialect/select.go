@@ -359,16 +359,12 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 	switch x := n.Node.(type) {
 	case *pg.Node_RangeVar:
 		rv := x.RangeVar
-		if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
-			unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
-		}
+		refuseQualified(rv)
 		var cols []col
 		if c, ok := sc.cte(rv.Relname); ok && rv.Schemaname == "" {
 			cols = append(cols, c...)
 		} else {
-			for _, c := range t.table(rv.Relname) {
-				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
-			}
+			cols = t.tableCols(rv.Relname)
 		}
 		name, sqlText := rv.Relname, ident(rv.Relname)
 		if rv.Alias != nil {
