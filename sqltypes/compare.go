@@ -271,15 +271,7 @@ func compareBytea(a, b []byte) (int, error) {
 		// Two hex digits per byte, lower case: hex order is byte order.
 		return bytes.Compare(a[2:], b[2:]), nil
 	}
-	x, err := DecodeBytea(a)
-	if err != nil {
-		return 0, err
-	}
-	y, err := DecodeBytea(b)
-	if err != nil {
-		return 0, err
-	}
-	return bytes.Compare(x, y), nil
+	return compareParsed(a, b, DecodeBytea, bytes.Compare)
 }
 
 func isLowerHexBytea(v []byte) bool {
