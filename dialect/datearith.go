@@ -13,8 +13,8 @@ import (
 // Dates are stored as "YYYY-MM-DD"; a result outside years 1..9999 is
 // refused because that text form (and its sort order) would not hold.
 func init() {
-	sqlite.MustRegisterFunction("pg_date_add", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: dateAdd})
-	sqlite.MustRegisterFunction("pg_date_diff", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: dateDiff})
+	registerScalar("pg_date_add", 2, dateAdd)
+	registerScalar("pg_date_diff", 2, dateDiff)
 }
 
 func storedDate(v driver.Value) (time.Time, bool) {

@@ -17,19 +17,29 @@ import (
 // registered with modernc.org/sqlite for every connection the "sqlite" driver
 // opens after this package's init.
 func init() {
-	sqlite.MustRegisterFunction("pg_like", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: likeFunc(false)})
-	sqlite.MustRegisterFunction("pg_ilike", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: likeFunc(true)})
-	sqlite.MustRegisterFunction("pg_nz", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonZero})
-	sqlite.MustRegisterFunction("pg_nonneg", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonNegative})
-	sqlite.MustRegisterFunction("pg_lower", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiLower)})
-	sqlite.MustRegisterFunction("pg_upper", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiUpper)})
-	sqlite.MustRegisterFunction("pg_round", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: roundNumeric})
-	sqlite.MustRegisterFunction("pg_sum", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(false)})
-	sqlite.MustRegisterFunction("pg_avg", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(true)})
+	registerScalar("pg_like", 2, likeFunc(false))
+	registerScalar("pg_ilike", 2, likeFunc(true))
+	registerScalar("pg_nz", 1, nonZero)
+	registerScalar("pg_nonneg", 1, nonNegative)
+	registerScalar("pg_lower", 1, textFunc(asciiLower))
+	registerScalar("pg_upper", 1, textFunc(asciiUpper))
+	registerScalar("pg_round", 2, roundNumeric)
+	registerAggregate("pg_sum", 2, newExactAgg(false))
+	registerAggregate("pg_avg", 2, newExactAgg(true))
 	// one-argument forms for DISTINCT (SQLite allows DISTINCT with one
 	// argument only): the argument is the value's exact text
-	sqlite.MustRegisterFunction("pg_sum1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(false)})
-	sqlite.MustRegisterFunction("pg_avg1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(true)})
+	registerAggregate("pg_sum1", 1, newExactAgg(false))
+	registerAggregate("pg_avg1", 1, newExactAgg(true))
+}
+
+// registerScalar and registerAggregate register a deterministic SQL
+// function of nargs arguments (-1: any number).
+func registerScalar(name string, nargs int32, fn func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error)) {
+	sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: nargs, Deterministic: true, Scalar: fn})
+}
+
+func registerAggregate(name string, nargs int32, mk func(sqlite.FunctionContext) (sqlite.AggregateFunction, error)) {
+	sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: nargs, Deterministic: true, MakeAggregate: mk})
 }
 
 // asciiLower and asciiUpper change the case of ASCII letters only, as

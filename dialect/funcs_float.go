@@ -13,9 +13,9 @@ import (
 // computation overflows to infinity or a non-zero one underflows to zero,
 // and 22012 for a zero divisor. SQLite would return Inf, 0 or NULL.
 func init() {
-	sqlite.MustRegisterFunction("pg_float", &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: floatArith})
-	sqlite.MustRegisterFunction("pg_f4", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: toFloat4})
-	sqlite.MustRegisterFunction("pg_f8", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: storeFloat8})
+	registerScalar("pg_float", 4, floatArith)
+	registerScalar("pg_f4", 1, toFloat4)
+	registerScalar("pg_f8", 1, storeFloat8)
 }
 
 // toFloat4 is pg_f4(x): x as a float4 holds it, the nearest float32 (22003

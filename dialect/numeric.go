@@ -27,11 +27,11 @@ func init() {
 		"pg_nmul": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Mul(b), nil },
 		"pg_ndiv": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Div(b) },
 	} {
-		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: numericFunc(op)})
+		registerScalar(name, 4, numericFunc(op))
 	}
-	sqlite.MustRegisterFunction("pg_ntext", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: numericText})
-	sqlite.MustRegisterFunction("pg_nmax", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(1)})
-	sqlite.MustRegisterFunction("pg_nmin", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(-1)})
+	registerScalar("pg_ntext", 2, numericText)
+	registerScalar("pg_nmax", -1, extremeFunc(1))
+	registerScalar("pg_nmin", -1, extremeFunc(-1))
 }
 
 func numericFunc(op func(a, b sqltypes.Decimal) (sqltypes.Decimal, error)) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
