@@ -27,10 +27,15 @@ func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {
 	return false, false, 0, nil
 }
 
-// runCopy runs a COPY plan's root with what Execute does around a plan:
+// runCopy runs a COPY plan whose root is an Op (what names the statement
+// in the refusal when it is not) with what Execute does around a plan:
 // refused in an aborted transaction, pinning, the session's settings and
 // memory limit, and a failed transaction when it fails.
-func (st *statement) runCopy(ctx context.Context, b *sqltypes.Bound, run func(context.Context, engine.Env, []any) (string, error)) (string, error) {
+func runCopy[Op any](ctx context.Context, st *statement, b *sqltypes.Bound, what string, run func(Op, context.Context, engine.Env, []any) (string, error)) (string, error) {
+	op, ok := st.plan.Root.(Op)
+	if !ok {
+		return "", sqltypes.Errorf("XX000", "statement is not %s", what)
+	}
 	s := st.s
 	if s.TxStatus() == 'E' {
 		return "", sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
@@ -40,7 +45,7 @@ func (st *statement) runCopy(ctx context.Context, b *sqltypes.Bound, run func(co
 		s.pinned = true
 		s.mu.Unlock()
 	}
-	tag, err := run(s.gate.withQueryMemory(s.withSettings(ctx)), execEnv{session: s, bound: b}, b.ArgsOf())
+	tag, err := run(op, s.gate.withQueryMemory(s.withSettings(ctx)), execEnv{session: s, bound: b}, b.ArgsOf())
 	if err != nil {
 		s.fail()
 	}
@@ -49,22 +54,14 @@ func (st *statement) runCopy(ctx context.Context, b *sqltypes.Bound, run func(co
 
 // CopyIn runs COPY FROM STDIN through the plan's root.
 func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Reader) (string, error) {
-	op, ok := st.plan.Root.(engine.CopyFromOp)
-	if !ok {
-		return "", sqltypes.Errorf("XX000", "statement is not COPY FROM STDIN")
-	}
-	return st.runCopy(ctx, b, func(ctx context.Context, env engine.Env, args []any) (string, error) {
+	return runCopy(ctx, st, b, "COPY FROM STDIN", func(op engine.CopyFromOp, ctx context.Context, env engine.Env, args []any) (string, error) {
 		return op.CopyIn(ctx, env, args, data)
 	})
 }
 
 // CopyOut runs COPY TO STDOUT through the plan's root.
 func (st *statement) CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer) (string, error) {
-	op, ok := st.plan.Root.(engine.CopyToOp)
-	if !ok {
-		return "", sqltypes.Errorf("XX000", "statement is not COPY TO STDOUT")
-	}
-	return st.runCopy(ctx, b, func(ctx context.Context, env engine.Env, args []any) (string, error) {
+	return runCopy(ctx, st, b, "COPY TO STDOUT", func(op engine.CopyToOp, ctx context.Context, env engine.Env, args []any) (string, error) {
 		return op.CopyOut(ctx, env, args, w)
 	})
 }
