@@ -48,13 +48,9 @@ func dateAdd(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 }
 
 func dateDiff(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	if args[0] == nil || args[1] == nil {
-		return nil, nil
-	}
-	a, ok1 := storedDate(args[0])
-	b, ok2 := storedDate(args[1])
-	if !ok1 || !ok2 {
-		return nil, errors.New("pgerr:0A000:feature not supported on SQLite shards: date arithmetic on this value")
+	a, b, null, err := twoArgs(args[0], args[1], storedDate, "pgerr:0A000:feature not supported on SQLite shards: date arithmetic on this value")
+	if null || err != nil {
+		return nil, err
 	}
 	// Unix seconds, not a.Sub: a Duration saturates after 292 years
 	return (a.Unix() - b.Unix()) / 86400, nil

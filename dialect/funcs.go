@@ -42,6 +42,32 @@ func registerAggregate(name string, nargs int32, mk func(sqlite.FunctionContext)
 	sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: nargs, Deterministic: true, MakeAggregate: mk})
 }
 
+// oneArg and twoArgs read the arguments of a strict SQL function with
+// conv: null when one is NULL (the function returns NULL), the error msg
+// when one does not convert.
+func oneArg[T any](x driver.Value, conv func(driver.Value) (T, bool), msg string) (a T, null bool, err error) {
+	if x == nil {
+		return a, true, nil
+	}
+	a, ok := conv(x)
+	if !ok {
+		return a, false, errors.New(msg)
+	}
+	return a, false, nil
+}
+
+func twoArgs[T any](x, y driver.Value, conv func(driver.Value) (T, bool), msg string) (a, b T, null bool, err error) {
+	if x == nil || y == nil {
+		return a, b, true, nil
+	}
+	a, ok1 := conv(x)
+	b, ok2 := conv(y)
+	if !ok1 || !ok2 {
+		return a, b, false, errors.New(msg)
+	}
+	return a, b, false, nil
+}
+
 // asciiLower and asciiUpper change the case of ASCII letters only, as
 // Postgres's lower/upper (and ILIKE) do under the C locale.
 func asciiLower(s string) string {
@@ -216,13 +242,9 @@ func valueText(v driver.Value) (string, bool) {
 
 func likeFunc(fold bool) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
 	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if args[0] == nil || args[1] == nil {
-			return nil, nil
-		}
-		s, ok1 := valueText(args[0])
-		p, ok2 := valueText(args[1])
-		if !ok1 || !ok2 {
-			return nil, errors.New("pgerr:42883:LIKE needs text operands")
+		s, p, null, err := twoArgs(args[0], args[1], valueText, "pgerr:42883:LIKE needs text operands")
+		if null || err != nil {
+			return nil, err
 		}
 		if fold {
 			s, p = asciiLower(s), asciiLower(p)
@@ -309,12 +331,9 @@ func nonNegative(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, 
 
 func textFunc(fn func(string) string) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
 	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if args[0] == nil {
-			return nil, nil
-		}
-		s, ok := valueText(args[0])
-		if !ok {
-			return nil, errors.New("pgerr:42883:function needs a text argument")
+		s, null, err := oneArg(args[0], valueText, "pgerr:42883:function needs a text argument")
+		if null || err != nil {
+			return nil, err
 		}
 		return fn(s), nil
 	}
