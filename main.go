@@ -48,12 +48,10 @@ func newApp() *cli.App {
 			{
 				Name:  "status",
 				Usage: "print the shards' health and counters (from a running gate's admin HTTP)",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
-					&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
+				Flags: adminClientFlags(
 					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
 					&cli.BoolFlag{Name: "json", Usage: "print the JSON the gate returns"},
-				},
+				),
 				Action: func(c *cli.Context) error {
 					return gate.PrintStatus(c.App.Writer, c.String("admin"), c.String("token"), c.String("keyspace"), c.Bool("json"))
 				},
@@ -61,11 +59,9 @@ func newApp() *cli.App {
 			{
 				Name:  "vschema",
 				Usage: "print the vschema (from a running gate's admin HTTP)",
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
-					&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
+				Flags: adminClientFlags(
 					&cli.StringFlag{Name: "keyspace", Usage: "one keyspace (default: all)"},
-				},
+				),
 				Action: func(c *cli.Context) error {
 					return gate.PrintVSchema(c.App.Writer, c.String("admin"), c.String("token"), c.String("keyspace"))
 				},
@@ -77,11 +73,9 @@ func newApp() *cli.App {
 					Name:      "backfill",
 					Usage:     "build a lookup vindex's table for the rows a table already has (runs in the gate)",
 					ArgsUsage: "TABLE VINDEX",
-					Flags: []cli.Flag{
-						&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
-						&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
+					Flags: adminClientFlags(
 						&cli.StringFlag{Name: "keyspace", Value: "main", Usage: "the table's keyspace"},
-					},
+					),
 					Action: func(c *cli.Context) error {
 						if c.NArg() != 2 {
 							return fmt.Errorf("usage: vitess vindex backfill [--admin ADDR] [--token T] [--keyspace K] TABLE VINDEX (flags first)")
@@ -107,6 +101,15 @@ func newApp() *cli.App {
 			},
 		},
 	}
+}
+
+// adminClientFlags are the flags of a command that asks a running gate's
+// admin HTTP: its address and bearer token, then more.
+func adminClientFlags(more ...cli.Flag) []cli.Flag {
+	return append([]cli.Flag{
+		&cli.StringFlag{Name: "admin", Value: "127.0.0.1:15000", Usage: "the gate's admin address"},
+		&cli.StringFlag{Name: "token", EnvVars: []string{"VITESS_ADMIN_TOKEN"}, Usage: "the admin HTTP's bearer token"},
+	}, more...)
 }
 
 func serve(c *cli.Context) error {

@@ -36,18 +36,24 @@ func init() {
 	}
 }
 
-func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
+// catalogName is the name of a function or type (what, for the refusal):
+// one name, pg_catalog's or unqualified.
+func catalogName(qualified []*pg.Node, what string) string {
 	var names []string
-	for _, n := range f.Funcname {
+	for _, n := range qualified {
 		names = append(names, n.GetString_().GetSval())
 	}
 	if len(names) == 2 && names[0] == "pg_catalog" {
 		names = names[1:]
 	}
 	if len(names) != 1 {
-		unsupported("function %s", strings.Join(names, "."))
+		unsupported("%s %s", what, strings.Join(names, "."))
 	}
-	name := names[0]
+	return names[0]
+}
+
+func (t *translator) funcCall(f *pg.FuncCall, sc *scope, hint typ) ex {
+	name := catalogName(f.Funcname, "function")
 	if f.Over != nil {
 		unsupported("window functions")
 	}

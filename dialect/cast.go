@@ -19,17 +19,7 @@ func castType(tn *pg.TypeName) (typ, string) {
 	if tn.PctType || tn.Setof {
 		unsupported("%TYPE/SETOF")
 	}
-	var names []string
-	for _, n := range tn.Names {
-		names = append(names, n.GetString_().GetSval())
-	}
-	if len(names) == 2 && names[0] == "pg_catalog" {
-		names = names[1:]
-	}
-	if len(names) != 1 {
-		unsupported("type %s", strings.Join(names, "."))
-	}
-	name := names[0]
+	name := catalogName(tn.Names, "type")
 	spec := name
 	if len(tn.Typmods) > 0 {
 		var mods []string

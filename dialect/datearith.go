@@ -13,8 +13,8 @@ import (
 // Dates are stored as "YYYY-MM-DD"; a result outside years 1..9999 is
 // refused because that text form (and its sort order) would not hold.
 func init() {
-	sqlite.MustRegisterFunction("pg_date_add", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: dateAdd})
-	sqlite.MustRegisterFunction("pg_date_diff", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: dateDiff})
+	registerScalar("pg_date_add", 2, dateAdd)
+	registerScalar("pg_date_diff", 2, dateDiff)
 }
 
 func storedDate(v driver.Value) (time.Time, bool) {
@@ -48,13 +48,9 @@ func dateAdd(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, erro
 }
 
 func dateDiff(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	if args[0] == nil || args[1] == nil {
-		return nil, nil
-	}
-	a, ok1 := storedDate(args[0])
-	b, ok2 := storedDate(args[1])
-	if !ok1 || !ok2 {
-		return nil, errors.New("pgerr:0A000:feature not supported on SQLite shards: date arithmetic on this value")
+	a, b, null, err := twoArgs(args[0], args[1], storedDate, "pgerr:0A000:feature not supported on SQLite shards: date arithmetic on this value")
+	if null || err != nil {
+		return nil, err
 	}
 	// Unix seconds, not a.Sub: a Duration saturates after 292 years
 	return (a.Unix() - b.Unix()) / 86400, nil

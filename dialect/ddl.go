@@ -8,13 +8,19 @@ import (
 	pg "github.com/pganalyze/pg_query_go/v6"
 )
 
+// refuseQualified refuses a table in a schema other than public: SQLite
+// shards have a single schema.
+func refuseQualified(rv *pg.RangeVar) {
+	if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
+		unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
+	}
+}
+
 func plainTable(rv *pg.RangeVar) string {
 	if rv == nil {
 		unsupported("missing table")
 	}
-	if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
-		unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
-	}
+	refuseQualified(rv)
 	return rv.Relname
 }
 
@@ -410,10 +416,7 @@ func (t *translator) createIndex(s *pg.IndexStmt) *Translation {
 	}
 	sqlText += ident(idx) + " ON " + ident(table) + " (" + strings.Join(keys, ", ") + ")"
 	if s.WhereClause != nil {
-		var cols []col
-		for _, c := range t.table(table) {
-			cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
-		}
+		cols := t.tableCols(table)
 		sc := &scope{rels: []*rel{{name: table, cols: cols}}, bare: true}
 		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
 	}

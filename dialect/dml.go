@@ -10,16 +10,11 @@ import (
 
 // targetRel makes the scope of an INSERT/UPDATE/DELETE target table.
 func (t *translator) targetRel(rv *pg.RangeVar) (*scope, *rel, string) {
-	if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
-		unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
-	}
+	refuseQualified(rv)
 	if !rv.Inh {
 		unsupported("ONLY")
 	}
-	var cols []col
-	for _, c := range t.table(rv.Relname) {
-		cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
-	}
+	cols := t.tableCols(rv.Relname)
 	name, sqlText := rv.Relname, ident(rv.Relname)
 	if rv.Alias != nil {
 		name = rv.Alias.Aliasname
@@ -216,16 +211,23 @@ func (t *translator) onConflict(oc *pg.OnConflictClause, sc *scope, r *rel) stri
 	return b.String()
 }
 
+// resTarget is an item of a SET or target list, refused (as what) when it
+// is none and (with the indirection message) when it names a subfield.
+func resTarget(n *pg.Node, what, indirection string) *pg.ResTarget {
+	rt := n.GetResTarget()
+	if rt == nil {
+		unsupported("%s %s", what, nodeName(n))
+	}
+	if len(rt.Indirection) > 0 {
+		unsupported("%s", indirection)
+	}
+	return rt
+}
+
 func (t *translator) setList(list []*pg.Node, sc *scope, r *rel) string {
 	var parts []string
 	for _, n := range list {
-		rt := n.GetResTarget()
-		if rt == nil {
-			unsupported("SET item %s", nodeName(n))
-		}
-		if len(rt.Indirection) > 0 {
-			unsupported("assignment to a subfield")
-		}
+		rt := resTarget(n, "SET item", "assignment to a subfield")
 		if rt.Val.GetMultiAssignRef() != nil {
 			unsupported("multiple-column assignment")
 		}
@@ -319,6 +321,18 @@ func typeName(t typ) string {
 	return sqltypes.TypeName(t.oid)
 }
 
+// dmlWhere is the WHERE clause of an UPDATE or DELETE, "" for none; WHERE
+// CURRENT OF (a cursor's row) has no SQLite form.
+func (t *translator) dmlWhere(w *pg.Node, sc *scope) string {
+	if w == nil {
+		return ""
+	}
+	if w.GetCurrentOfExpr() != nil {
+		unsupported("WHERE CURRENT OF")
+	}
+	return " WHERE " + t.cond(w, sc)
+}
+
 func (t *translator) update(s *pg.UpdateStmt) *Translation {
 	if s.WithClause != nil {
 		unsupported("WITH on UPDATE")
@@ -329,12 +343,7 @@ func (t *translator) update(s *pg.UpdateStmt) *Translation {
 	sc, r, target := t.targetRel(s.Relation)
 	tr := &Translation{Kind: KindUpdate, Tag: "UPDATE", Table: s.Relation.Relname}
 	sqlText := "UPDATE " + target + " SET " + t.setList(s.TargetList, sc, r)
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			unsupported("WHERE CURRENT OF")
-		}
-		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
-	}
+	sqlText += t.dmlWhere(s.WhereClause, sc)
 	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
 	return tr
 }
@@ -349,12 +358,7 @@ func (t *translator) delete(s *pg.DeleteStmt) *Translation {
 	sc, _, target := t.targetRel(s.Relation)
 	tr := &Translation{Kind: KindDelete, Tag: "DELETE", Table: s.Relation.Relname}
 	sqlText := "DELETE FROM " + target
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			unsupported("WHERE CURRENT OF")
-		}
-		sqlText += " WHERE " + t.cond(s.WhereClause, sc)
-	}
+	sqlText += t.dmlWhere(s.WhereClause, sc)
 	tr.SQL = sqlText + t.returning(s.ReturningList, sc, tr)
 	return tr
 }

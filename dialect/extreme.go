@@ -15,8 +15,8 @@ import (
 // SQLite's own min/max would read them as REALs and round past 15 digits
 // (max(balance * score) of 26512143548862948.30 gave 26512143548862900.00).
 func init() {
-	sqlite.MustRegisterFunction("pg_nmaxagg", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExtremeAgg(1)})
-	sqlite.MustRegisterFunction("pg_nminagg", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExtremeAgg(-1)})
+	registerAggregate("pg_nmaxagg", 1, newExtremeAgg(1))
+	registerAggregate("pg_nminagg", 1, newExtremeAgg(-1))
 }
 
 type extremeAgg struct {
@@ -72,7 +72,7 @@ func (t *translator) exactExtreme(name string, a ex) (ex, bool) {
 // and the collation pg_numeric orders such texts (a REAL would tie or
 // misorder values that differ past the 15th digit).
 func init() {
-	sqlite.MustRegisterFunction("pg_ncmp", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: numericCmp})
+	registerScalar("pg_ncmp", 2, numericCmp)
 	sqlite.MustRegisterCollationUtf8("pg_numeric", numericCollate)
 }
 

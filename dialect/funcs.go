@@ -17,19 +17,55 @@ import (
 // registered with modernc.org/sqlite for every connection the "sqlite" driver
 // opens after this package's init.
 func init() {
-	sqlite.MustRegisterFunction("pg_like", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: likeFunc(false)})
-	sqlite.MustRegisterFunction("pg_ilike", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: likeFunc(true)})
-	sqlite.MustRegisterFunction("pg_nz", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonZero})
-	sqlite.MustRegisterFunction("pg_nonneg", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: nonNegative})
-	sqlite.MustRegisterFunction("pg_lower", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiLower)})
-	sqlite.MustRegisterFunction("pg_upper", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: textFunc(asciiUpper)})
-	sqlite.MustRegisterFunction("pg_round", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: roundNumeric})
-	sqlite.MustRegisterFunction("pg_sum", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(false)})
-	sqlite.MustRegisterFunction("pg_avg", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, MakeAggregate: newExactAgg(true)})
+	registerScalar("pg_like", 2, likeFunc(false))
+	registerScalar("pg_ilike", 2, likeFunc(true))
+	registerScalar("pg_nz", 1, nonZero)
+	registerScalar("pg_nonneg", 1, nonNegative)
+	registerScalar("pg_lower", 1, textFunc(asciiLower))
+	registerScalar("pg_upper", 1, textFunc(asciiUpper))
+	registerScalar("pg_round", 2, roundNumeric)
+	registerAggregate("pg_sum", 2, newExactAgg(false))
+	registerAggregate("pg_avg", 2, newExactAgg(true))
 	// one-argument forms for DISTINCT (SQLite allows DISTINCT with one
 	// argument only): the argument is the value's exact text
-	sqlite.MustRegisterFunction("pg_sum1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(false)})
-	sqlite.MustRegisterFunction("pg_avg1", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, MakeAggregate: newExactAgg(true)})
+	registerAggregate("pg_sum1", 1, newExactAgg(false))
+	registerAggregate("pg_avg1", 1, newExactAgg(true))
+}
+
+// registerScalar and registerAggregate register a deterministic SQL
+// function of nargs arguments (-1: any number).
+func registerScalar(name string, nargs int32, fn func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error)) {
+	sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: nargs, Deterministic: true, Scalar: fn})
+}
+
+func registerAggregate(name string, nargs int32, mk func(sqlite.FunctionContext) (sqlite.AggregateFunction, error)) {
+	sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: nargs, Deterministic: true, MakeAggregate: mk})
+}
+
+// oneArg and twoArgs read the arguments of a strict SQL function with
+// conv: null when one is NULL (the function returns NULL), the error msg
+// when one does not convert.
+func oneArg[T any](x driver.Value, conv func(driver.Value) (T, bool), msg string) (a T, null bool, err error) {
+	if x == nil {
+		return a, true, nil
+	}
+	a, ok := conv(x)
+	if !ok {
+		return a, false, errors.New(msg)
+	}
+	return a, false, nil
+}
+
+func twoArgs[T any](x, y driver.Value, conv func(driver.Value) (T, bool), msg string) (a, b T, null bool, err error) {
+	if x == nil || y == nil {
+		return a, b, true, nil
+	}
+	a, ok1 := conv(x)
+	b, ok2 := conv(y)
+	if !ok1 || !ok2 {
+		return a, b, false, errors.New(msg)
+	}
+	return a, b, false, nil
 }
 
 // asciiLower and asciiUpper change the case of ASCII letters only, as
@@ -206,13 +242,9 @@ func valueText(v driver.Value) (string, bool) {
 
 func likeFunc(fold bool) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
 	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if args[0] == nil || args[1] == nil {
-			return nil, nil
-		}
-		s, ok1 := valueText(args[0])
-		p, ok2 := valueText(args[1])
-		if !ok1 || !ok2 {
-			return nil, errors.New("pgerr:42883:LIKE needs text operands")
+		s, p, null, err := twoArgs(args[0], args[1], valueText, "pgerr:42883:LIKE needs text operands")
+		if null || err != nil {
+			return nil, err
 		}
 		if fold {
 			s, p = asciiLower(s), asciiLower(p)
@@ -299,12 +331,9 @@ func nonNegative(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, 
 
 func textFunc(fn func(string) string) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
 	return func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if args[0] == nil {
-			return nil, nil
-		}
-		s, ok := valueText(args[0])
-		if !ok {
-			return nil, errors.New("pgerr:42883:function needs a text argument")
+		s, null, err := oneArg(args[0], valueText, "pgerr:42883:function needs a text argument")
+		if null || err != nil {
+			return nil, err
 		}
 		return fn(s), nil
 	}

@@ -13,20 +13,17 @@ import (
 // computation overflows to infinity or a non-zero one underflows to zero,
 // and 22012 for a zero divisor. SQLite would return Inf, 0 or NULL.
 func init() {
-	sqlite.MustRegisterFunction("pg_float", &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: floatArith})
-	sqlite.MustRegisterFunction("pg_f4", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: toFloat4})
-	sqlite.MustRegisterFunction("pg_f8", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: storeFloat8})
+	registerScalar("pg_float", 4, floatArith)
+	registerScalar("pg_f4", 1, toFloat4)
+	registerScalar("pg_f8", 1, storeFloat8)
 }
 
 // toFloat4 is pg_f4(x): x as a float4 holds it, the nearest float32 (22003
 // when that overflows or underflows), as Postgres's casts to real do.
 func toFloat4(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	if args[0] == nil {
-		return nil, nil
-	}
-	f, ok := asFloat(args[0])
-	if !ok {
-		return nil, errors.New("pgerr:42804:cannot convert to real")
+	f, null, err := oneArg(args[0], asFloat, "pgerr:42804:cannot convert to real")
+	if null || err != nil {
+		return nil, err
 	}
 	r := float64(float32(f))
 	if math.IsInf(r, 0) && !math.IsInf(f, 0) {
@@ -42,16 +39,12 @@ func toFloat4(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, err
 }
 
 func floatArith(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-	if args[1] == nil || args[2] == nil {
-		return nil, nil
+	a, b, null, err := twoArgs(args[1], args[2], asFloat, "pgerr:42883:operator needs numeric operands")
+	if null || err != nil {
+		return nil, err
 	}
 	op, _ := args[0].(string)
 	bits, _ := args[3].(int64)
-	a, ok1 := asFloat(args[1])
-	b, ok2 := asFloat(args[2])
-	if !ok1 || !ok2 {
-		return nil, errors.New("pgerr:42883:operator needs numeric operands")
-	}
 	if bits == 32 {
 		a, b = float64(float32(a)), float64(float32(b))
 	}

@@ -20,10 +20,10 @@ func init() {
 		"pg_i4": {math.MinInt32, math.MaxInt32, "integer"},
 		"pg_i8": {math.MinInt64, math.MaxInt64, "bigint"},
 	} {
-		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: r.check})
+		registerScalar(name, 1, r.check)
 	}
-	sqlite.MustRegisterFunction("pg_rint", &sqlite.FunctionImpl{NArgs: 1, Deterministic: true, Scalar: rintFunc})
-	sqlite.MustRegisterFunction("pg_substr", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: substrFunc})
+	registerScalar("pg_rint", 1, rintFunc)
+	registerScalar("pg_substr", -1, substrFunc)
 }
 
 type intRange struct {

@@ -27,11 +27,11 @@ func init() {
 		"pg_nmul": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Mul(b), nil },
 		"pg_ndiv": func(a, b sqltypes.Decimal) (sqltypes.Decimal, error) { return a.Div(b) },
 	} {
-		sqlite.MustRegisterFunction(name, &sqlite.FunctionImpl{NArgs: 4, Deterministic: true, Scalar: numericFunc(op)})
+		registerScalar(name, 4, numericFunc(op))
 	}
-	sqlite.MustRegisterFunction("pg_ntext", &sqlite.FunctionImpl{NArgs: 2, Deterministic: true, Scalar: numericText})
-	sqlite.MustRegisterFunction("pg_nmax", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(1)})
-	sqlite.MustRegisterFunction("pg_nmin", &sqlite.FunctionImpl{NArgs: -1, Deterministic: true, Scalar: extremeFunc(-1)})
+	registerScalar("pg_ntext", 2, numericText)
+	registerScalar("pg_nmax", -1, extremeFunc(1))
+	registerScalar("pg_nmin", -1, extremeFunc(-1))
 }
 
 func numericFunc(op func(a, b sqltypes.Decimal) (sqltypes.Decimal, error)) func(*sqlite.FunctionContext, []driver.Value) (driver.Value, error) {
@@ -286,26 +286,20 @@ func (t *translator) wideNumeric(s string, ty, hint typ, compared bool) (ex, boo
 }
 
 // compare marks the constants among nodes as operands of a comparison.
-func (t *translator) compare(nodes ...*pg.Node) {
-	for _, n := range nodes {
-		if c := n.GetAConst(); c != nil {
-			if t.compared == nil {
-				t.compared = map[*pg.A_Const]bool{}
-			}
-			t.compared[c] = true
-		}
-	}
-}
+func (t *translator) compare(nodes ...*pg.Node) { markConsts(&t.compared, nodes) }
 
 // assign marks the constants among nodes as values assigned to columns
 // (INSERT VALUES items, UPDATE SET values).
-func (t *translator) assign(nodes ...*pg.Node) {
+func (t *translator) assign(nodes ...*pg.Node) { markConsts(&t.assigned, nodes) }
+
+// markConsts adds the constants among nodes to the set, making it first.
+func markConsts(set *map[*pg.A_Const]bool, nodes []*pg.Node) {
 	for _, n := range nodes {
 		if c := n.GetAConst(); c != nil {
-			if t.assigned == nil {
-				t.assigned = map[*pg.A_Const]bool{}
+			if *set == nil {
+				*set = map[*pg.A_Const]bool{}
 			}
-			t.assigned[c] = true
+			(*set)[c] = true
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // error Postgres raises when the rounded value needs more than p - s
 // integer digits (SQLite would store 12345.6 in a numeric(5,2) column).
 func init() {
-	sqlite.MustRegisterFunction("pg_nfit", &sqlite.FunctionImpl{NArgs: 3, Deterministic: true, Scalar: numericFit})
+	registerScalar("pg_nfit", 3, numericFit)
 }
 
 func numericFit(fc *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {

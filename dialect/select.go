@@ -288,13 +288,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt, sc *scope, top bool) selResu
 func (t *translator) targetList(list []*pg.Node, sc *scope) []outCol {
 	var cols []outCol
 	for _, n := range list {
-		rt := n.GetResTarget()
-		if rt == nil {
-			unsupported("target %s", nodeName(n))
-		}
-		if len(rt.Indirection) > 0 {
-			unsupported("indirection in target list")
-		}
+		rt := resTarget(n, "target", "indirection in target list")
 		if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 {
 			if _, star := cr.Fields[len(cr.Fields)-1].Node.(*pg.Node_AStar); star {
 				cols = append(cols, t.star(cr, sc)...)
@@ -365,16 +359,12 @@ func (t *translator) fromItem(n *pg.Node, sc *scope) (string, []outCol) {
 	switch x := n.Node.(type) {
 	case *pg.Node_RangeVar:
 		rv := x.RangeVar
-		if rv.Schemaname != "" && rv.Schemaname != "public" || rv.Catalogname != "" {
-			unsupported("schema-qualified table %s.%s", rv.Schemaname, rv.Relname)
-		}
+		refuseQualified(rv)
 		var cols []col
 		if c, ok := sc.cte(rv.Relname); ok && rv.Schemaname == "" {
 			cols = append(cols, c...)
 		} else {
-			for _, c := range t.table(rv.Relname) {
-				cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
-			}
+			cols = t.tableCols(rv.Relname)
 		}
 		name, sqlText := rv.Relname, ident(rv.Relname)
 		if rv.Alias != nil {

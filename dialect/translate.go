@@ -184,6 +184,15 @@ func (t *translator) table(name string) []Column {
 	return nil
 }
 
+// tableCols are a catalog table's columns with their types.
+func (t *translator) tableCols(name string) []col {
+	var cols []col
+	for _, c := range t.table(name) {
+		cols = append(cols, col{c.Name, colT(c.OID, c.TypeMod)})
+	}
+	return cols
+}
+
 func (t *translator) param(n int32, hint typ) string {
 	if n < 1 || n > 65535 {
 		fail(sqltypes.UndefinedParameter, "there is no parameter $%d", n)

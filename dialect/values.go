@@ -12,24 +12,30 @@ import (
 	"github.com/dotdo/vitess/sqltypes"
 )
 
+// declNames are the SQLite declared types of the Postgres types whose
+// declaration is one name (time types get their precision after it).
+var declNames = map[uint32]string{
+	sqltypes.OIDBool:        "boolean",
+	sqltypes.OIDInt2:        "smallint",
+	sqltypes.OIDInt4:        "int4",
+	sqltypes.OIDInt8:        "bigint",
+	sqltypes.OIDFloat4:      "float4",
+	sqltypes.OIDFloat8:      "float8",
+	sqltypes.OIDText:        "text",
+	sqltypes.OIDBytea:       "bytea_blob",
+	sqltypes.OIDDate:        "date_text",
+	sqltypes.OIDTime:        "time_text",
+	sqltypes.OIDTimestamp:   "timestamp_text",
+	sqltypes.OIDTimestamptz: "timestamptz_text",
+	sqltypes.OIDJSON:        "json_text",
+	sqltypes.OIDJSONB:       "jsonb_text",
+	sqltypes.OIDUUID:        "uuid_text",
+}
+
 // declType is the SQLite declared type for a Postgres type (see the package
 // comment); ok is false for types SQLite shards cannot store exactly.
 func declType(oid uint32, typmod int32) (string, bool) {
 	switch oid {
-	case sqltypes.OIDBool:
-		return "boolean", true
-	case sqltypes.OIDInt2:
-		return "smallint", true
-	case sqltypes.OIDInt4:
-		return "int4", true
-	case sqltypes.OIDInt8:
-		return "bigint", true
-	case sqltypes.OIDFloat4:
-		return "float4", true
-	case sqltypes.OIDFloat8:
-		return "float8", true
-	case sqltypes.OIDText:
-		return "text", true
 	case sqltypes.OIDVarchar:
 		if typmod >= 4 {
 			return "varchar(" + strconv.Itoa(int(typmod-4)) + ")", true
@@ -48,24 +54,15 @@ func declType(oid uint32, typmod int32) (string, bool) {
 			return "numeric(" + strconv.Itoa(int(p)) + "," + strconv.Itoa(int(s)) + ")", true
 		}
 		return "numeric", true
-	case sqltypes.OIDBytea:
-		return "bytea_blob", true
-	case sqltypes.OIDDate:
-		return "date_text", true
 	case sqltypes.OIDTime, sqltypes.OIDTimestamp, sqltypes.OIDTimestamptz:
-		name := map[uint32]string{sqltypes.OIDTime: "time_text", sqltypes.OIDTimestamp: "timestamp_text", sqltypes.OIDTimestamptz: "timestamptz_text"}[oid]
+		name := declNames[oid]
 		if typmod >= 0 {
 			name += "(" + strconv.Itoa(int(typmod)) + ")"
 		}
 		return name, true
-	case sqltypes.OIDJSON:
-		return "json_text", true
-	case sqltypes.OIDJSONB:
-		return "jsonb_text", true
-	case sqltypes.OIDUUID:
-		return "uuid_text", true
 	}
-	return "", false
+	name, ok := declNames[oid]
+	return name, ok
 }
 
 // ColumnType maps a column's declared type in SQLite (as PRAGMA table_info

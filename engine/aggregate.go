@@ -51,11 +51,9 @@ type Aggregate struct {
 
 // Open wraps the input.
 func (a *Aggregate) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	in, err := a.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &aggRows{a: a, in: in}, nil
+	return openInput(ctx, env, args, a.Input, func(in sqltypes.Rows) sqltypes.Rows {
+		return &aggRows{a: a, in: in}
+	})
 }
 
 // Explain lists the groups and aggregates.

@@ -80,6 +80,16 @@ func Coerce(v any, oid uint32) (any, error) {
 	return v, nil
 }
 
+// shardForValue is the shard of t's rows whose vindex column, of type
+// oid, holds v: v coerced as CoerceFor does, then mapped by the vindex.
+func shardForValue(ks *router.Keyspace, t *router.Table, v any, oid uint32) (string, error) {
+	cv, err := CoerceFor(t, v, oid)
+	if err != nil {
+		return "", err
+	}
+	return ks.ShardForValue(t, cv)
+}
+
 // CoerceFor converts a vindex column's value for the table's vindex: a
 // range vindex with date bounds takes date and timestamp columns (as
 // times without zone); everything else goes through Coerce.

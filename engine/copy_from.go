@@ -73,11 +73,7 @@ func (op *CopyFrom) Explain() *ExplainNode {
 // shardSQL is the COPY each Postgres shard runs (text format with the
 // defaults, or binary).
 func (op *CopyFrom) shardSQL() string {
-	q := make([]string, len(op.ShardCols))
-	for i, c := range op.ShardCols {
-		q[i] = sqltypes.QuoteIdent(c)
-	}
-	s := "COPY " + sqltypes.QuoteIdent(op.Name) + " (" + strings.Join(q, ", ") + ") FROM STDIN"
+	s := "COPY " + sqltypes.QuoteIdent(op.Name) + " (" + QuoteIdents(op.ShardCols) + ") FROM STDIN"
 	var with []string
 	if op.Binary {
 		with = append(with, "FORMAT binary")
@@ -89,6 +85,16 @@ func (op *CopyFrom) shardSQL() string {
 		s += " WITH (" + strings.Join(with, ", ") + ")"
 	}
 	return s
+}
+
+// QuoteIdents is a column list as SQL: each name quoted, separated by
+// commas.
+func QuoteIdents(names []string) string {
+	q := make([]string, len(names))
+	for i, c := range names {
+		q[i] = sqltypes.QuoteIdent(c)
+	}
+	return strings.Join(q, ", ")
 }
 
 // copyRun is one execution of a CopyFrom.
@@ -295,11 +301,7 @@ func (op *CopyFrom) shardOf(vals [][]byte) (string, error) {
 			return "", err
 		}
 	}
-	cv, err := CoerceFor(op.Table, key, op.VColType)
-	if err != nil {
-		return "", err
-	}
-	return op.Keyspace.ShardForValue(op.Table, cv)
+	return shardForValue(op.Keyspace, op.Table, key, op.VColType)
 }
 
 // beginner is a connection that can open a transaction (a tablet or a

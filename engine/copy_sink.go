@@ -186,12 +186,7 @@ func (s *insertSink) flush() error {
 	b.WriteString("INSERT INTO ")
 	b.WriteString(sqltypes.QuoteIdent(s.op.Name))
 	b.WriteString(" (")
-	for i, c := range s.op.ShardCols {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(sqltypes.QuoteIdent(c))
-	}
+	b.WriteString(QuoteIdents(s.op.ShardCols))
 	b.WriteString(") VALUES ")
 	k := 1
 	for r := 0; r < s.rows; r++ {

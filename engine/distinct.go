@@ -16,11 +16,9 @@ type Distinct struct {
 
 // Open wraps the input.
 func (d *Distinct) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	in, err := d.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &distinctRows{Rows: in, seen: map[string]bool{}, mem: sqltypes.BudgetOf(ctx)}, nil
+	return openInput(ctx, env, args, d.Input, func(in sqltypes.Rows) sqltypes.Rows {
+		return &distinctRows{Rows: in, seen: map[string]bool{}, mem: sqltypes.BudgetOf(ctx)}
+	})
 }
 
 // Explain prints the operator.

@@ -14,11 +14,9 @@ type Filter struct {
 
 // Open wraps the input.
 func (f *Filter) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	in, err := f.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &filterRows{Rows: in, f: f}, nil
+	return openInput(ctx, env, args, f.Input, func(in sqltypes.Rows) sqltypes.Rows {
+		return &filterRows{Rows: in, f: f}
+	})
 }
 
 // Explain prints the condition.

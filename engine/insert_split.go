@@ -332,11 +332,7 @@ func (ins *InsertSplit) Targets(args []any) ([]string, error) {
 		if !ok || ins.VCol == ins.SeqCol {
 			return ins.Keyspace.Shards, nil
 		}
-		cv, err := CoerceFor(ins.Table, v.eval(args), ins.VColType)
-		if err != nil {
-			return nil, err
-		}
-		shard, err := ins.Keyspace.ShardForValue(ins.Table, cv)
+		shard, err := shardForValue(ins.Keyspace, ins.Table, v.eval(args), ins.VColType)
 		if err != nil {
 			return nil, err
 		}

@@ -51,11 +51,9 @@ func (l *Limit) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, e
 	if err != nil {
 		return nil, err
 	}
-	in, err := l.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &limitRows{Rows: in, count: count, hasCount: hasCount, offset: offset}, nil
+	return openInput(ctx, env, args, l.Input, func(in sqltypes.Rows) sqltypes.Rows {
+		return &limitRows{Rows: in, count: count, hasCount: hasCount, offset: offset}
+	})
 }
 
 // Explain prints the limit and offset.

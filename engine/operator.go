@@ -17,6 +17,16 @@ type Operator interface {
 	Inputs() []Operator
 }
 
+// openInput opens in and wraps its rows: the Open of an operator that
+// changes one input's rows as they stream.
+func openInput(ctx context.Context, env Env, args []any, in Operator, wrap func(sqltypes.Rows) sqltypes.Rows) (sqltypes.Rows, error) {
+	rows, err := in.Open(ctx, env, args)
+	if err != nil {
+		return nil, err
+	}
+	return wrap(rows), nil
+}
+
 // Walk calls fn for op and every operator under it, parents first; fn
 // returns false to stop the walk.
 func Walk(op Operator, fn func(Operator) bool) bool {

@@ -18,11 +18,9 @@ type Project struct {
 
 // Open wraps the input.
 func (p *Project) Open(ctx context.Context, env Env, args []any) (sqltypes.Rows, error) {
-	in, err := p.Input.Open(ctx, env, args)
-	if err != nil {
-		return nil, err
-	}
-	return &projectRows{Rows: in, p: p}, nil
+	return openInput(ctx, env, args, p.Input, func(in sqltypes.Rows) sqltypes.Rows {
+		return &projectRows{Rows: in, p: p}
+	})
 }
 
 // Explain lists the kept columns.

@@ -145,14 +145,10 @@ func (r *Route) targets(args []any) ([]string, error) {
 		if val == nil {
 			continue // col = NULL matches no row
 		}
-		cv, err := CoerceFor(r.Table, val, r.ColType)
+		s, err := shardForValue(r.Keyspace, r.Table, val, r.ColType)
 		if isNotIntegral(err) {
 			continue // no integer equals 1.5: no row matches
 		}
-		if err != nil {
-			return nil, err
-		}
-		s, err := r.Keyspace.ShardForValue(r.Table, cv)
 		if err != nil {
 			return nil, err
 		}

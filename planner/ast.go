@@ -84,9 +84,18 @@ func containsAggregate(n proto.Message) bool {
 }
 
 func containsWindow(n proto.Message) bool {
+	return containsNode(n, func(m proto.Message) bool {
+		fc, ok := m.(*pg_query.FuncCall)
+		return ok && fc.Over != nil
+	})
+}
+
+// containsNode reports whether the tree under n has a node that match
+// accepts, subqueries included.
+func containsNode(n proto.Message, match func(proto.Message) bool) bool {
 	found := false
 	pgast.Walk(n, func(m proto.Message) bool {
-		if fc, ok := m.(*pg_query.FuncCall); ok && fc.Over != nil {
+		if match(m) {
 			found = true
 		}
 		return !found

@@ -221,6 +221,37 @@ func (o *copyOptions) settleQuote(quote, escape *string) error {
 	return nil
 }
 
+// copyStatement returns a COPY statement and its options, refusing server
+// files and programs first.
+func copyStatement(n *pg_query.Node) (*pg_query.CopyStmt, *copyOptions, error) {
+	cs := n.GetCopyStmt()
+	if err := refuseCopyTarget(cs); err != nil {
+		return nil, nil, err
+	}
+	o, err := parseCopyOptions(cs)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cs, o, nil
+}
+
+// copySource is the query whose rows a COPY TO copies: the statement's
+// own, or the listed columns of its table.
+func copySource(cs *pg_query.CopyStmt) (string, error) {
+	if cs.Query != nil {
+		return pgast.Deparse(cs.Query)
+	}
+	list := "*"
+	if cols := attNames(cs); len(cols) > 0 {
+		list = engine.QuoteIdents(cols)
+	}
+	rel := sqltypes.QuoteIdent(cs.Relation.Relname)
+	if cs.Relation.Schemaname != "" {
+		rel = sqltypes.QuoteIdent(cs.Relation.Schemaname) + "." + rel
+	}
+	return "SELECT " + list + " FROM " + rel, nil
+}
+
 // refuseCopyTarget refuses COPY to or from a server file or a program.
 func refuseCopyTarget(cs *pg_query.CopyStmt) error {
 	dir := "TO"
@@ -240,11 +271,7 @@ func (b *builder) copyPlan(n *pg_query.Node) (*engine.Plan, error) {
 	if n.GetVacuumStmt() != nil {
 		return b.vacuumPlan(n)
 	}
-	cs := n.GetCopyStmt()
-	if err := refuseCopyTarget(cs); err != nil {
-		return nil, err
-	}
-	o, err := parseCopyOptions(cs)
+	cs, o, err := copyStatement(n)
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +320,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.P
 		}
 	} else {
 		// Let a shard report unknown columns now, as Postgres would.
-		list := make([]string, len(cols))
-		for i, c := range cols {
-			list[i] = sqltypes.QuoteIdent(c)
-		}
-		_, fields, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", strings.Join(list, ", "), sqltypes.QuoteIdent(name)))
+		_, fields, err := b.describe(fmt.Sprintf("SELECT %s FROM %s", engine.QuoteIdents(cols), sqltypes.QuoteIdent(name)))
 		if err != nil {
 			return nil, err
 		}
@@ -357,27 +380,9 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.P
 }
 
 func (b *builder) copyToPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.Plan, error) {
-	var sql string
-	if cs.Query != nil {
-		s, err := pgast.Deparse(cs.Query)
-		if err != nil {
-			return nil, err
-		}
-		sql = s
-	} else {
-		list := "*"
-		if cols := attNames(cs); len(cols) > 0 {
-			q := make([]string, len(cols))
-			for i, c := range cols {
-				q[i] = sqltypes.QuoteIdent(c)
-			}
-			list = strings.Join(q, ", ")
-		}
-		rel := sqltypes.QuoteIdent(cs.Relation.Relname)
-		if cs.Relation.Schemaname != "" {
-			rel = sqltypes.QuoteIdent(cs.Relation.Schemaname) + "." + rel
-		}
-		sql = "SELECT " + list + " FROM " + rel
+	sql, err := copySource(cs)
+	if err != nil {
+		return nil, err
 	}
 	sub, err := b.p.build(b.ctx, b.env, b.ks.Name, sql, nil)
 	if err != nil {
@@ -408,33 +413,13 @@ func (b *builder) copyToPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.Pla
 // nativeCopy plans COPY for an unsharded keyspace on Postgres: the
 // statement and its data go to the shard as they are (binary included).
 func (b *builder) nativeCopy(n *pg_query.Node) (*engine.Plan, error) {
-	cs := n.GetCopyStmt()
-	if err := refuseCopyTarget(cs); err != nil {
-		return nil, err
-	}
-	o, err := parseCopyOptions(cs)
+	cs, o, err := copyStatement(n)
 	if err != nil {
 		return nil, err
 	}
-	var sql string
-	switch {
-	case cs.Query != nil:
-		if sql, err = pgast.Deparse(cs.Query); err != nil {
-			return nil, err
-		}
-	default:
-		list := "*"
-		if cols := attNames(cs); len(cols) > 0 {
-			q := make([]string, len(cols))
-			for i, c := range cols {
-				q[i] = sqltypes.QuoteIdent(c)
-			}
-			list = strings.Join(q, ", ")
-		}
-		sql = "SELECT " + list + " FROM " + sqltypes.QuoteIdent(cs.Relation.Relname)
-		if cs.Relation.Schemaname != "" {
-			sql = "SELECT " + list + " FROM " + sqltypes.QuoteIdent(cs.Relation.Schemaname) + "." + sqltypes.QuoteIdent(cs.Relation.Relname)
-		}
+	sql, err := copySource(cs)
+	if err != nil {
+		return nil, err
 	}
 	_, fields, err := b.describe(sql)
 	if err != nil {

@@ -129,12 +129,8 @@ func renumberAll(stmt proto.Message) []int {
 }
 
 func hasCurrentOf(n *pg_query.Node) bool {
-	found := false
-	pgast.Walk(n, func(m proto.Message) bool {
-		if _, ok := m.(*pg_query.CurrentOfExpr); ok {
-			found = true
-		}
-		return !found
+	return containsNode(n, func(m proto.Message) bool {
+		_, ok := m.(*pg_query.CurrentOfExpr)
+		return ok
 	})
-	return found
 }

@@ -245,25 +245,28 @@ func sortDir(sb *pg_query.SortBy) (desc, nullsFirst bool, err error) {
 
 // limitValues reads LIMIT/OFFSET as values (literals or parameters).
 func limitValues(sel *pg_query.SelectStmt) (count, offset *engine.Value, err error) {
-	if sel.LimitCount != nil {
-		v, ok := engine.ConstValue(sel.LimitCount)
-		if !ok {
-			return nil, nil, unsupported("LIMIT expression over several shards (use a constant or $n)")
-		}
-		if v.Param > 0 || v.Lit != nil {
-			count = &v
-		}
+	if count, err = limitValue(sel.LimitCount, "LIMIT"); err != nil {
+		return nil, nil, err
 	}
-	if sel.LimitOffset != nil {
-		v, ok := engine.ConstValue(sel.LimitOffset)
-		if !ok {
-			return nil, nil, unsupported("OFFSET expression over several shards (use a constant or $n)")
-		}
-		if v.Param > 0 || v.Lit != nil {
-			offset = &v
-		}
+	if offset, err = limitValue(sel.LimitOffset, "OFFSET"); err != nil {
+		return nil, nil, err
 	}
 	return count, offset, nil
+}
+
+// limitValue reads one LIMIT or OFFSET clause; nil when absent or NULL.
+func limitValue(n *pg_query.Node, clause string) (*engine.Value, error) {
+	if n == nil {
+		return nil, nil
+	}
+	v, ok := engine.ConstValue(n)
+	if !ok {
+		return nil, unsupported("%s expression over several shards (use a constant or $n)", clause)
+	}
+	if v.Param > 0 || v.Lit != nil {
+		return &v, nil
+	}
+	return nil, nil
 }
 
 // pushedLimit is the LIMIT each shard gets: offset+count rows.

@@ -214,17 +214,14 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 			if !ok || !isConst {
 				continue
 			}
-			if ranged == nil {
-				ranged = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn()}
-			} else if ranged.ref != ref {
-				continue
-			}
+			var lows, highs []engine.RangeValue
 			switch op {
 			case ">", ">=":
-				ranged.lows = append(ranged.lows, engine.RangeValue{Value: v, Inclusive: op == ">="})
+				lows = []engine.RangeValue{{Value: v, Inclusive: op == ">="}}
 			case "<", "<=":
-				ranged.highs = append(ranged.highs, engine.RangeValue{Value: v, Inclusive: op == "<="})
+				highs = []engine.RangeValue{{Value: v, Inclusive: op == "<="}}
 			}
+			ranged = addRange(ranged, ref, lows, highs)
 		case e.Kind == pg_query.A_Expr_Kind_AEXPR_BETWEEN:
 			ref, ok := c.rangeColumn(e.Lexpr)
 			list := e.Rexpr.GetList()
@@ -236,13 +233,7 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 			if !ok1 || !ok2 {
 				continue
 			}
-			if ranged == nil {
-				ranged = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn()}
-			} else if ranged.ref != ref {
-				continue
-			}
-			ranged.lows = append(ranged.lows, engine.RangeValue{Value: lo, Inclusive: true})
-			ranged.highs = append(ranged.highs, engine.RangeValue{Value: hi, Inclusive: true})
+			ranged = addRange(ranged, ref, []engine.RangeValue{{Value: lo, Inclusive: true}}, []engine.RangeValue{{Value: hi, Inclusive: true}})
 		}
 	}
 	for _, ch := range []*vindexChoice{multi, lookupUnique, lookupAny} {
@@ -254,6 +245,20 @@ func (c *colocation) vindexRoute(where []*pg_query.Node) vindexChoice {
 		return *ranged
 	}
 	return vindexChoice{op: engine.Scatter}
+}
+
+// addRange adds the bounds of a range predicate on ref's vindex column to
+// ranged, starting it with the first predicate; predicates on another
+// table's column are passed over.
+func addRange(ranged *vindexChoice, ref *tableRef, lows, highs []engine.RangeValue) *vindexChoice {
+	if ranged == nil {
+		ranged = &vindexChoice{op: engine.MultiShard, ref: ref, col: ref.table.VindexColumn()}
+	} else if ranged.ref != ref {
+		return ranged
+	}
+	ranged.lows = append(ranged.lows, lows...)
+	ranged.highs = append(ranged.highs, highs...)
+	return ranged
 }
 
 // constList returns the values of an IN list of literals and parameters.

@@ -82,14 +82,10 @@ func (b *builder) gateTextOrder(stmt proto.Message, oid uint32, what string) err
 }
 
 func hasCollate(m proto.Message) bool {
-	found := false
-	pgast.Walk(m, func(x proto.Message) bool {
-		if _, ok := x.(*pg_query.CollateClause); ok {
-			found = true
-		}
-		return !found
+	return containsNode(m, func(x proto.Message) bool {
+		_, ok := x.(*pg_query.CollateClause)
+		return ok
 	})
-	return found
 }
 
 // bytewiseGroups makes the shards sort text group keys bytewise (COLLATE

@@ -26,51 +26,19 @@ import (
 func Compare(oid uint32, a, b []byte) (int, error) {
 	switch oid {
 	case OIDInt2, OIDInt4, OIDInt8:
-		x, err := parseInt(oid, a)
-		if err != nil {
-			return 0, err
-		}
-		y, err := parseInt(oid, b)
-		if err != nil {
-			return 0, err
-		}
-		return cmpOrdered(x, y), nil
+		return compareParsed(a, b, func(v []byte) (int64, error) { return parseInt(oid, v) }, cmpOrdered[int64])
 	case OIDOid:
-		x, err := parseOid(a)
-		if err != nil {
-			return 0, err
-		}
-		y, err := parseOid(b)
-		if err != nil {
-			return 0, err
-		}
-		return cmpOrdered(x, y), nil
+		return compareParsed(a, b, parseOid, cmpOrdered[uint64])
 	case OIDFloat4, OIDFloat8:
 		bits := 64
 		if oid == OIDFloat4 {
 			bits = 32
 		}
-		x, err := parseFloatBits(string(a), bits)
-		if err != nil {
-			return 0, err
-		}
-		y, err := parseFloatBits(string(b), bits)
-		if err != nil {
-			return 0, err
-		}
-		return CompareFloat(x, y), nil
+		return compareParsed(a, b, func(v []byte) (float64, error) { return parseFloatBits(string(v), bits) }, CompareFloat)
 	case OIDNumeric:
 		return compareNumeric(a, b)
 	case OIDBool:
-		x, err := parseBool(a)
-		if err != nil {
-			return 0, err
-		}
-		y, err := parseBool(b)
-		if err != nil {
-			return 0, err
-		}
-		return cmpOrdered(b2i(x), b2i(y)), nil
+		return compareParsed(a, b, parseBool, func(x, y bool) int { return cmpOrdered(b2i(x), b2i(y)) })
 	case OIDText, OIDVarchar, OIDName, OIDUnknown, OIDJSON, OIDUUID:
 		return bytes.Compare(a, b), nil
 	case OIDBPChar:
@@ -78,21 +46,26 @@ func Compare(oid uint32, a, b []byte) (int, error) {
 	case OIDBytea:
 		return compareBytea(a, b)
 	case OIDDate, OIDTime, OIDTimestamp, OIDTimestamptz:
-		x, err := parseTimeKey(oid, a)
-		if err != nil {
-			return 0, err
-		}
-		y, err := parseTimeKey(oid, b)
-		if err != nil {
-			return 0, err
-		}
-		return x.cmp(y), nil
+		return compareParsed(a, b, func(v []byte) (timeKey, error) { return parseTimeKey(oid, v) }, timeKey.cmp)
 	case OIDInterval:
 		return 0, Unsupported("cannot compare interval values at the gate")
 	case OIDJSONB:
 		return 0, Unsupported("cannot compare jsonb values at the gate")
 	}
 	return 0, Unsupported("cannot compare values of type %s at the gate", TypeName(oid))
+}
+
+// compareParsed parses both values, a first, and orders them with cmp.
+func compareParsed[T any](a, b []byte, parse func([]byte) (T, error), cmp func(x, y T) int) (int, error) {
+	x, err := parse(a)
+	if err != nil {
+		return 0, err
+	}
+	y, err := parse(b)
+	if err != nil {
+		return 0, err
+	}
+	return cmp(x, y), nil
 }
 
 // Equal reports whether two non-NULL values of the same type are equal in
@@ -298,15 +271,7 @@ func compareBytea(a, b []byte) (int, error) {
 		// Two hex digits per byte, lower case: hex order is byte order.
 		return bytes.Compare(a[2:], b[2:]), nil
 	}
-	x, err := DecodeBytea(a)
-	if err != nil {
-		return 0, err
-	}
-	y, err := DecodeBytea(b)
-	if err != nil {
-		return 0, err
-	}
-	return bytes.Compare(x, y), nil
+	return compareParsed(a, b, DecodeBytea, bytes.Compare)
 }
 
 func isLowerHexBytea(v []byte) bool {

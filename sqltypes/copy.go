@@ -201,19 +201,12 @@ func (c *CopyReader) parseText() ([][]byte, []byte, error) {
 			c.field = append(c.field, '\\')
 			break
 		}
-		switch e := line[i]; e {
-		case 'b':
-			c.field = append(c.field, '\b')
-		case 'f':
-			c.field = append(c.field, '\f')
-		case 'n':
-			c.field = append(c.field, '\n')
-		case 'r':
-			c.field = append(c.field, '\r')
-		case 't':
-			c.field = append(c.field, '\t')
-		case 'v':
-			c.field = append(c.field, '\v')
+		e := line[i]
+		if u := textUnescape[e]; u != 0 {
+			c.field = append(c.field, u)
+			continue
+		}
+		switch e {
 		case '0', '1', '2', '3', '4', '5', '6', '7':
 			v := int(e - '0')
 			for k := 0; k < 2 && i+1 < len(line) && line[i+1] >= '0' && line[i+1] <= '7'; k++ {
@@ -418,6 +411,19 @@ func AppendCopyHeader(buf []byte, names []string, opts CopyOptions) []byte {
 	return append(buf, '\n')
 }
 
+// textEscape is the letter COPY text format writes after a backslash for
+// a control character, 0 for none; textUnescape reads it back.
+var textEscape = [0x20]byte{'\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\v': 'v'}
+
+var textUnescape = func() (u [256]byte) {
+	for c, e := range textEscape {
+		if e != 0 {
+			u[e] = byte(c)
+		}
+	}
+	return u
+}()
+
 // appendText escapes a value as Postgres's CopyAttributeOutText does.
 func appendText(buf, v []byte, delim byte) []byte {
 	start := 0
@@ -426,20 +432,7 @@ func appendText(buf, v []byte, delim byte) []byte {
 		var esc byte
 		switch {
 		case c < 0x20:
-			switch c {
-			case '\b':
-				esc = 'b'
-			case '\f':
-				esc = 'f'
-			case '\n':
-				esc = 'n'
-			case '\r':
-				esc = 'r'
-			case '\t':
-				esc = 't'
-			case '\v':
-				esc = 'v'
-			default:
+			if esc = textEscape[c]; esc == 0 {
 				if c != delim {
 					continue
 				}

@@ -18,11 +18,9 @@ type MemBudget struct {
 	used  atomic.Int64
 }
 
-type memKey struct{}
-
 // WithMemoryLimit gives the statement run under ctx a budget of limit bytes.
 func WithMemoryLimit(ctx context.Context, limit int64) context.Context {
-	return context.WithValue(ctx, memKey{}, &MemBudget{limit: limit})
+	return withValue(ctx, &MemBudget{limit: limit})
 }
 
 // Per-value and per-row overheads: a slice header per value, one per row.
@@ -51,8 +49,7 @@ func Hold(ctx context.Context, op string, n int64) error {
 // it streams takes it at Open: its rows are read later under another
 // context (a portal's).
 func BudgetOf(ctx context.Context) *MemBudget {
-	b, _ := ctx.Value(memKey{}).(*MemBudget)
-	return b
+	return valueOf[*MemBudget](ctx)
 }
 
 // Hold is Hold on the budget b; a nil budget holds anything.
@@ -75,7 +72,7 @@ func ErrOutOfMemory(op string, limit int64) *pgconn.PgError {
 
 // MemoryLimit is ctx's per-statement budget (0: none).
 func MemoryLimit(ctx context.Context) int64 {
-	if b, _ := ctx.Value(memKey{}).(*MemBudget); b != nil {
+	if b := BudgetOf(ctx); b != nil {
 		return b.limit
 	}
 	return 0

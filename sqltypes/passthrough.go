@@ -61,18 +61,13 @@ func (n *Notices) Take() []*pgconn.Notice {
 	return out
 }
 
-type noticesKey struct{}
-
 // WithNotices returns a context whose shard notices go to n.
 func WithNotices(ctx context.Context, n *Notices) context.Context {
-	return context.WithValue(ctx, noticesKey{}, n)
+	return withValue(ctx, n)
 }
 
 // NoticesFrom returns the context's notice queue, or nil.
-func NoticesFrom(ctx context.Context) *Notices {
-	n, _ := ctx.Value(noticesKey{}).(*Notices)
-	return n
-}
+func NoticesFrom(ctx context.Context) *Notices { return valueOf[*Notices](ctx) }
 
 type txOwnerKey struct{}
 

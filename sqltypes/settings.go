@@ -119,15 +119,24 @@ func QuoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''
 // QuoteIdent writes s as a quoted SQL identifier.
 func QuoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
 
-type settingsKey struct{}
+// ctxKey is the context key of the value of type T a context carries:
+// the settings, the notice queue, the memory budget.
+type ctxKey[T any] struct{}
+
+func withValue[T any](ctx context.Context, v T) context.Context {
+	return context.WithValue(ctx, ctxKey[T]{}, v)
+}
+
+// valueOf is ctx's value of type T, or T's zero value.
+func valueOf[T any](ctx context.Context) T {
+	v, _ := ctx.Value(ctxKey[T]{}).(T)
+	return v
+}
 
 // WithSettings returns a context carrying the client's settings.
 func WithSettings(ctx context.Context, s *Settings) context.Context {
-	return context.WithValue(ctx, settingsKey{}, s)
+	return withValue(ctx, s)
 }
 
 // SettingsFrom returns the context's settings, or nil.
-func SettingsFrom(ctx context.Context) *Settings {
-	s, _ := ctx.Value(settingsKey{}).(*Settings)
-	return s
-}
+func SettingsFrom(ctx context.Context) *Settings { return valueOf[*Settings](ctx) }

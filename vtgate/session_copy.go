@@ -27,50 +27,41 @@ func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {
 	return false, false, 0, nil
 }
 
-// copyStart does what Execute does before running a plan.
-func (st *statement) copyStart(ctx context.Context) (context.Context, error) {
+// runCopy runs a COPY plan whose root is an Op (what names the statement
+// in the refusal when it is not) with what Execute does around a plan:
+// refused in an aborted transaction, pinning, the session's settings and
+// memory limit, and a failed transaction when it fails.
+func runCopy[Op any](ctx context.Context, st *statement, b *sqltypes.Bound, what string, run func(Op, context.Context, engine.Env, []any) (string, error)) (string, error) {
+	op, ok := st.plan.Root.(Op)
+	if !ok {
+		return "", sqltypes.Errorf("XX000", "statement is not %s", what)
+	}
 	s := st.s
 	if s.TxStatus() == 'E' {
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return "", sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if st.plan.Pins && s.mode == PoolTransaction {
 		s.mu.Lock()
 		s.pinned = true
 		s.mu.Unlock()
 	}
-	return s.gate.withQueryMemory(s.withSettings(ctx)), nil
+	tag, err := run(op, s.gate.withQueryMemory(s.withSettings(ctx)), execEnv{session: s, bound: b}, b.ArgsOf())
+	if err != nil {
+		s.fail()
+	}
+	return tag, err
 }
 
 // CopyIn runs COPY FROM STDIN through the plan's root.
 func (st *statement) CopyIn(ctx context.Context, b *sqltypes.Bound, data io.Reader) (string, error) {
-	op, ok := st.plan.Root.(engine.CopyFromOp)
-	if !ok {
-		return "", sqltypes.Errorf("XX000", "statement is not COPY FROM STDIN")
-	}
-	ctx, err := st.copyStart(ctx)
-	if err != nil {
-		return "", err
-	}
-	tag, err := op.CopyIn(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), data)
-	if err != nil {
-		st.s.fail()
-	}
-	return tag, err
+	return runCopy(ctx, st, b, "COPY FROM STDIN", func(op engine.CopyFromOp, ctx context.Context, env engine.Env, args []any) (string, error) {
+		return op.CopyIn(ctx, env, args, data)
+	})
 }
 
 // CopyOut runs COPY TO STDOUT through the plan's root.
 func (st *statement) CopyOut(ctx context.Context, b *sqltypes.Bound, w io.Writer) (string, error) {
-	op, ok := st.plan.Root.(engine.CopyToOp)
-	if !ok {
-		return "", sqltypes.Errorf("XX000", "statement is not COPY TO STDOUT")
-	}
-	ctx, err := st.copyStart(ctx)
-	if err != nil {
-		return "", err
-	}
-	tag, err := op.CopyOut(ctx, execEnv{session: st.s, bound: b}, b.ArgsOf(), w)
-	if err != nil {
-		st.s.fail()
-	}
-	return tag, err
+	return runCopy(ctx, st, b, "COPY TO STDOUT", func(op engine.CopyToOp, ctx context.Context, env engine.Env, args []any) (string, error) {
+		return op.CopyOut(ctx, env, args, w)
+	})
 }
