@@ -2,35 +2,29 @@ package proxy
 
 import (
 	"errors"
-	"io"
 	"net"
-	"os"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/dotdo/vitess/proxy/relay"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
 const (
 	// lingerTimeout bounds how long a refused client may take to send the
 	// rest of an oversized message before the connection is closed.
-	lingerTimeout = 10 * time.Second
+	lingerTimeout = relay.LingerTimeout
 	// preAuthLinger is the same bound before login, where nothing the
 	// client says is worth waiting for.
 	preAuthLinger = 2 * time.Second
-	// lingerSlack is read past a refused message's declared end (the
-	// Sync and friends a driver sends after it).
-	lingerSlack = 1 << 20
 	// maxPreAuthDrain bounds what is read and dropped from a client that
 	// has not logged in.
 	maxPreAuthDrain = 1 << 20
 )
 
 // errTooBig is the refusal of a message longer than the maximum.
-func errTooBig(n, limit int) *pgconn.PgError {
-	return sqltypes.Errorf(sqltypes.ProgramLimitExceeded, "message of %d bytes exceeds the maximum of %d", n, limit)
-}
+func errTooBig(n, limit int) *pgconn.PgError { return relay.TooBig(n, limit) }
 
 var errAuthTimeout = sqltypes.Errorf(sqltypes.QueryCanceled, "canceling authentication due to timeout")
 
@@ -57,35 +51,9 @@ func (c *conn) authFailed(err error) {
 // and the client would lose the error. Nothing read is kept.
 func (c *conn) lingerClose(pending int64, d time.Duration) {
 	if c.werr == nil {
-		linger(c.nc, pending, d)
+		relay.Linger(c.nc, pending, d)
 	}
 	c.close()
-}
-
-func linger(nc net.Conn, pending int64, d time.Duration) {
-	if cw, ok := nc.(interface{ CloseWrite() error }); ok {
-		_ = cw.CloseWrite()
-	}
-	_ = nc.SetReadDeadline(time.Now().Add(d))
-	_, _ = io.CopyN(io.Discard, nc, pending+lingerSlack)
-}
-
-// lingerFD does what lingerClose does on a client socket the poll relay
-// owned (fd, a duplicate): it writes out, blocking, what the client is
-// still owed (the error last), then drains and closes.
-func lingerFD(fd int, out []byte, pending int64) {
-	f := os.NewFile(uintptr(fd), "client")
-	nc, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		return
-	}
-	defer nc.Close()
-	_ = nc.SetWriteDeadline(time.Now().Add(lingerTimeout))
-	if _, err := nc.Write(out); err != nil {
-		return
-	}
-	linger(nc, pending, lingerTimeout)
 }
 
 // idleSessionTimer starts the session's idle_session_timeout, if it has

@@ -1,19 +1,18 @@
 package proxy
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
 	"io"
 	"net"
-	"sync"
-	"sync/atomic"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/dotdo/vitess/proxy/relay"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -97,26 +96,6 @@ func SendCancel(ctx context.Context, hc *pgconn.HijackedConn) error {
 	return nil
 }
 
-// relayLoop is one relayed client: forward (the serving goroutine) copies
-// the client's messages to the backend, pump (its own goroutine) copies the
-// backend's messages to the client.
-type relayLoop struct {
-	c    *conn
-	r    Relayer
-	back net.Conn
-
-	// mu serializes writes to the client between pump and the gate's
-	// own answers.
-	mu sync.Mutex
-	// pending counts the relayed Query, Sync and FunctionCall messages
-	// whose ReadyForQuery has not arrived; unsynced is set by extended
-	// protocol messages until their Sync.
-	pending  atomic.Int64
-	unsynced atomic.Bool
-	backDone atomic.Bool // the backend connection ended
-	pumpDone chan struct{}
-}
-
 // relay serves a relayed client: startup completion with the server's
 // parameters, then both directions until either side ends.
 func (c *conn) relay(r Relayer) {
@@ -129,233 +108,48 @@ func (c *conn) relay(r Relayer) {
 		return
 	}
 	_ = c.nc.SetDeadline(time.Time{})
-	if !c.srv.cfg.RelayGoroutines && c.pollRelay(r, hc.Conn) {
-		c.close()
-		return
+	o := relay.Options{MaxMessageSize: c.srv.cfg.MaxMessageSize, Shutdown: c.srv.shuttingDown()}
+	if !c.srv.cfg.RelayGoroutines {
+		o.Poller, _ = c.srv.relayPoller()
 	}
-	rl := &relayLoop{c: c, r: r, back: hc.Conn, pumpDone: make(chan struct{})}
-	go rl.pump()
-	go rl.watchShutdown()
-	rl.forward()
-	c.close()
-	rl.back.Close()
-	<-rl.pumpDone
+	relay.Run(relayConn{c}, c.nc, r, hc.Conn, o)
 }
 
-// idle reports that no relayed request is in flight.
-func (rl *relayLoop) idle() bool { return rl.pending.Load() == 0 && !rl.unsynced.Load() }
+// relayConn is a connection as the relay sees it.
+type relayConn struct{ c *conn }
 
-// forward copies the client's messages to the backend, flushing whenever
-// the client has nothing more buffered, and answers the gate's own commands.
-func (rl *relayLoop) forward() {
-	c := rl.c
-	in := bufio.NewReaderSize(c.nc, relayBufSize)
-	out := bufio.NewWriterSize(rl.back, relayBufSize)
-	var hdr [5]byte
-	for {
-		if in.Buffered() == 0 && out.Buffered() > 0 {
-			if out.Flush() != nil {
-				return // the backend is gone; pump ends the client
-			}
-		}
-		if _, err := io.ReadFull(in, hdr[:]); err != nil {
-			rl.clientGone()
-			return
-		}
-		typ := hdr[0]
-		n := int64(int32(binary.BigEndian.Uint32(hdr[1:]))) - 4
-		switch {
-		case n < 0:
-			rl.refuse(sqltypes.Errorf(sqltypes.ProtocolViolation, "invalid message length"))
-			return
-		case n > int64(c.srv.cfg.MaxMessageSize):
-			rl.refuse(errTooBig(int(n), c.srv.cfg.MaxMessageSize))
-			c.lingerClose(n, lingerTimeout)
-			return
-		}
-		switch typ {
-		case 'X': // Terminate: the backend ends too
-			out.Write(hdr[:])
-			_, _ = io.CopyN(out, in, n)
-			_ = out.Flush()
-			return
-		case 'Q':
-			body := make([]byte, n)
-			if _, err := io.ReadFull(in, body); err != nil {
-				rl.clientGone()
-				return
-			}
-			if rl.idle() && isGateCommand(body) {
-				if out.Flush() != nil {
-					return
-				}
-				q := body
-				if i := bytes.IndexByte(q, 0); i >= 0 {
-					q = q[:i]
-				}
-				rl.gateCommand(string(q))
-				if c.werr != nil {
-					return
-				}
-				continue
-			}
-			rl.pending.Add(1)
-			out.Write(hdr[:])
-			out.Write(body)
-			continue
-		case 'S':
-			rl.pending.Add(1)
-			rl.unsynced.Store(false)
-		case 'F':
-			rl.pending.Add(1)
-		case 'P', 'B', 'D', 'E', 'C':
-			rl.unsynced.Store(true)
-		}
-		out.Write(hdr[:])
-		if _, err := io.CopyN(out, in, n); err != nil {
-			rl.clientGone()
-			return
-		}
+// Answer runs a gate command as the message loop would, into a buffer:
+// the relay owns the socket.
+func (rc relayConn) Answer(sql string) []byte {
+	c := rc.c
+	var out bytes.Buffer
+	c.be = pgproto3.NewBackend(strings.NewReader(""), &out)
+	c.simpleQuery(sql)
+	c.readyForQuery()
+	return out.Bytes()
+}
+
+func (rc relayConn) Fatal(err error) []byte {
+	msg, _ := errorResponse(fatal(err)).Encode(nil)
+	return msg
+}
+
+func (rc relayConn) Panicked(where string, r any) error {
+	c := rc.c
+	c.srv.panics.Add(1)
+	err := sqltypes.PanicError(c.log.With("remote", c.nc.RemoteAddr().String()), where, r)
+	if c.srv.onPanic != nil {
+		c.srv.onPanic(r)
+	}
+	return err
+}
+
+func (rc relayConn) Recover(where string) {
+	if r := recover(); r != nil {
+		rc.Panicked(where, r)
+		rc.c.close()
 	}
 }
 
-// gateCommand answers EXPLAIN (ROUTE) or SHOW vitess_... on the gate's
-// planner path, as the message loop would.
-func (rl *relayLoop) gateCommand(sql string) {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	rl.c.simpleQuery(sql)
-	rl.c.readyForQuery()
-}
-
-// refuse sends a FATAL error for a message the gate does not accept.
-func (rl *relayLoop) refuse(err error) {
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	rl.c.sendFatal(err)
-}
-
-// clientGone stops what the backend still runs for a client that went
-// away (Postgres would only notice when it next writes to the socket).
-func (rl *relayLoop) clientGone() {
-	if rl.backDone.Load() || rl.idle() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), relayCancelTimeout)
-	defer cancel()
-	_ = rl.r.CancelBackend(ctx)
-}
-
-// pump copies the backend's messages to the client, flushing whenever the
-// backend has nothing more buffered, and records each ReadyForQuery's
-// transaction status. It ends the client connection when the backend ends.
-func (rl *relayLoop) pump() {
-	c := rl.c
-	defer c.recoverGoroutine("relay from the backend")
-	in := bufio.NewReaderSize(rl.back, relayBufSize)
-	out := bufio.NewWriterSize(c.nc, relayBufSize)
-	locked := false
-	defer func() {
-		if locked {
-			_ = out.Flush()
-			rl.mu.Unlock()
-		}
-		rl.backDone.Store(true)
-		c.close()
-		close(rl.pumpDone)
-	}()
-	var hdr [5]byte
-	for {
-		if locked && in.Buffered() == 0 {
-			err := out.Flush()
-			rl.mu.Unlock()
-			locked = false
-			if err != nil {
-				return
-			}
-		}
-		if _, err := io.ReadFull(in, hdr[:]); err != nil {
-			return
-		}
-		n := int64(int32(binary.BigEndian.Uint32(hdr[1:]))) - 4
-		if n < 0 {
-			return
-		}
-		if !locked {
-			rl.mu.Lock()
-			locked = true
-		}
-		if _, err := out.Write(hdr[:]); err != nil {
-			return
-		}
-		if hdr[0] == 'Z' && n == 1 {
-			st, err := in.ReadByte()
-			if err != nil {
-				return
-			}
-			rl.r.SetTxStatus(st)
-			for {
-				p := rl.pending.Load()
-				if p <= 0 || rl.pending.CompareAndSwap(p, p-1) {
-					break
-				}
-			}
-			if err := out.WriteByte(st); err != nil {
-				return
-			}
-			continue
-		}
-		if _, err := io.CopyN(out, in, n); err != nil {
-			return
-		}
-	}
-}
-
-// watchShutdown closes the connection, as the message loop does, once the
-// server shuts down and the client is idle outside a transaction.
-func (rl *relayLoop) watchShutdown() {
-	c := rl.c
-	defer c.recoverGoroutine("relay shutdown watch")
-	select {
-	case <-c.srv.shuttingDown():
-	case <-c.closed:
-		return
-	}
-	tick := time.NewTicker(relayShutdownPoll)
-	defer tick.Stop()
-	for {
-		if rl.idle() && rl.r.TxStatus() == 'I' {
-			rl.refuse(sqltypes.Errorf(sqltypes.AdminShutdown, "terminating connection due to administrator command"))
-			c.close()
-			rl.back.Close()
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-c.closed:
-			return
-		}
-	}
-}
-
-// isGateCommand reports whether a simple Query is one of the gate's own
-// commands: it starts (after white space and comments) with
-// EXPLAIN (ROUTE or SHOW vitess_, in any case.
-func isGateCommand(q []byte) bool {
-	i := sqltypes.SkipBlank(q, 0)
-	w, i := sqltypes.Word(q, i)
-	// EqualFold, not ToLower: this runs on every relayed query.
-	switch {
-	case bytes.EqualFold(w, []byte("explain")):
-		i = sqltypes.SkipBlank(q, i)
-		if i >= len(q) || q[i] != '(' {
-			return false
-		}
-		w, _ = sqltypes.Word(q, sqltypes.SkipBlank(q, i+1))
-		return bytes.EqualFold(w, []byte("route"))
-	case bytes.EqualFold(w, []byte("show")):
-		w, _ = sqltypes.Word(q, sqltypes.SkipBlank(q, i))
-		return len(w) > len("vitess_") && bytes.EqualFold(w[:len("vitess_")], []byte("vitess_"))
-	}
-	return false
-}
+func (rc relayConn) Close()                { rc.c.close() }
+func (rc relayConn) Done() <-chan struct{} { return rc.c.closed }

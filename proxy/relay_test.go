@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/dotdo/vitess/sqltypes"
 	"io"
 	"log/slog"
 	"net"
@@ -15,31 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dotdo/vitess/sqltypes"
+
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
-
-func TestIsGateCommand(t *testing.T) {
-	for q, want := range map[string]bool{
-		"EXPLAIN (ROUTE) SELECT 1":                            true,
-		"  explain(route)select 1":                            true,
-		"/* a /* nested */ one */ EXPLAIN ( Route, x) SELECT": true,
-		"-- comment\nshow vitess_shards":                      true,
-		"SHOW VITESS_status;":                                 true,
-		"EXPLAIN SELECT 1":                                    false,
-		"EXPLAIN (ANALYZE) SELECT 1":                          false,
-		"EXPLAIN (routes) SELECT 1":                           false,
-		"SHOW vitess_":                                        false,
-		"SHOW search_path":                                    false,
-		"SELECT 'EXPLAIN (ROUTE)'":                            false,
-		"":                                                    false,
-		"/* unterminated":                                     false,
-	} {
-		if got := isGateCommand([]byte(q + "\x00")); got != want {
-			t.Errorf("isGateCommand(%q) = %v", q, got)
-		}
-	}
-}
 
 // fakeBackend stands for a Postgres server: the relay's session connections
 // arrive on sessions, CancelRequests (pid, secret) on cancels, each on its

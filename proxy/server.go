@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgproto3"
 
+	"github.com/dotdo/vitess/proxy/relay"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -106,13 +107,13 @@ type Server struct {
 	refusing atomic.Int64 // connections being answered 53300
 
 	pollOnce sync.Once // the relay's epoll loop, started by its first client
-	poller   *relayPoller
+	poller   *relay.Poller
 	pollErr  error
 }
 
 // relayPoller returns the server's epoll loop for relayed clients.
-func (s *Server) relayPoller() (*relayPoller, error) {
-	s.pollOnce.Do(func() { s.poller, s.pollErr = newRelayPoller(!s.cfg.RelayNoYield) })
+func (s *Server) relayPoller() (*relay.Poller, error) {
+	s.pollOnce.Do(func() { s.poller, s.pollErr = relay.NewPoller(!s.cfg.RelayNoYield) })
 	return s.poller, s.pollErr
 }
 
@@ -120,7 +121,7 @@ func (s *Server) relayPoller() (*relayPoller, error) {
 func (s *Server) stopPoller() {
 	s.pollOnce.Do(func() {}) // no loop starts after this
 	if s.poller != nil {
-		s.poller.stop()
+		s.poller.Stop()
 	}
 }
 

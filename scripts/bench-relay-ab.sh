@@ -12,6 +12,9 @@
 # with A_ENV equal to B_ENV first.
 #
 #   A_ENV="VITESS_RELAY_YIELD=0" B_ENV="" MODE=prepared ROUNDS=10 T=8 scripts/bench-relay-ab.sh
+#
+# A_BIN=path runs gate A from another binary (an older build, to A/B a
+# change of code rather than of settings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${T:-8}
@@ -42,8 +45,10 @@ keyspaces:
     sharded: false
     shards: {"-": "postgres://postgres@127.0.0.1:$PGPORT/bench?sslmode=disable&pool_size=$((CLIENTS + 4))"}
 YAML
+cp "${A_BIN:-$WORK/vitess}" "$WORK/vitess-a"
 start_gate() { # port env dir
-  env $2 "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$1" --admin off --data-dir "$WORK/$3" 2>"$WORK/$3.log" &
+  bin="$WORK/vitess"; [ "$3" = a ] && bin="$WORK/vitess-a"
+  env $2 "$bin" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$1" --admin off --data-dir "$WORK/$3" 2>"$WORK/$3.log" &
 }
 start_gate "$PORT_A" "$A_ENV" a; PID_A=$!
 start_gate "$PORT_B" "$B_ENV" b; PID_B=$!
@@ -53,7 +58,7 @@ done
 
 run() { pgbench -n -S -M "$MODE" -c "$CLIENTS" -j 2 -T "$T" -h 127.0.0.1 -p "$1" -U postgres bench 2>&1 | awk '/^tps = /{print $3; exit}'; }
 
-echo "pgbench -S -M $MODE -c $CLIENTS -j 2 -T $T; A: ${A_ENV:-(default)}; B: ${B_ENV:-(default)}"
+echo "pgbench -S -M $MODE -c $CLIENTS -j 2 -T $T; A: ${A_BIN:-this tree} ${A_ENV:-(default)}; B: this tree ${B_ENV:-(default)}"
 for r in $(seq "$ROUNDS"); do
   d=$(run "$PGPORT")
   if [ $((r % 2)) = 1 ]; then a=$(run "$PORT_A"); b=$(run "$PORT_B"); else b=$(run "$PORT_B"); a=$(run "$PORT_A"); fi
