@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -200,12 +198,7 @@ func TestGORM(t *testing.T) {
 // TestPsqlMetaCommands: psql's \dt, \d, \di, \l and \conninfo query the
 // catalogs, which Postgres shards answer.
 func TestPsqlMetaCommands(t *testing.T) {
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
-		t.Skip("psql is not installed")
-	}
+	gatetest.RequireTool(t, "psql")
 	g := gatetest.StartEngine(t, "postgres", 2, "")
 	c := g.Connect(t)
 	gatetest.MustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email varchar(100))`)
@@ -217,10 +210,9 @@ func TestPsqlMetaCommands(t *testing.T) {
 		`\l`:        "List of databases",
 		`\conninfo`: "You are connected to database \"main\"",
 	} {
-		out, err := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-c", cmd).CombinedOutput()
+		out, err := g.Psql(context.Background(), "app", "main", "-c", cmd).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), want) {
 			t.Errorf("psql %s: %v\n%s", cmd, err, out)
 		}
 	}
-	_ = context.Background()
 }

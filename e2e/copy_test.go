@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -277,16 +276,12 @@ func testCopy(t *testing.T, engine string) {
 	}
 
 	// psql: \copy both ways and COPY FROM STDIN with inline data.
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
+	if !gatetest.HaveTool(t, "psql") {
 		return
 	}
 	psql := func(args ...string) string {
 		t.Helper()
-		all := append([]string{"-X", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-v", "ON_ERROR_STOP=1"}, args...)
-		out, err := exec.Command("psql", all...).CombinedOutput()
+		out, err := g.Psql(context.Background(), "app", "main", append([]string{"-q", "-v", "ON_ERROR_STOP=1"}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("psql %v: %v\n%s", args, err, out)
 		}
@@ -317,12 +312,7 @@ func testCopy(t *testing.T, engine string) {
 // TestCopyPgbench runs pgbench -i through a gate that shards the pgbench
 // tables over Postgres shards.
 func TestCopyPgbench(t *testing.T) {
-	if _, err := exec.LookPath("pgbench"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pgbench is not installed")
-		}
-		t.Skip("pgbench is not installed")
-	}
+	gatetest.RequireTool(t, "pgbench")
 	g := gatetest.StartEngine(t, "postgres", 4, `
 keyspaces:
   main:
@@ -332,7 +322,7 @@ keyspaces:
       pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
       pgbench_history: {vindex: {type: hash, columns: [aid]}}
 `)
-	cmd := exec.Command("pgbench", "-i", "-s", "1", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "main")
+	cmd := exec.Command("pgbench", append([]string{"-i", "-s", "1"}, append(g.ClientArgs("app"), "main")...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pgbench -i: %v\n%s", err, out)
@@ -355,7 +345,7 @@ keyspaces:
 	// pgbench -S and the default TPC-B-like script, in each protocol mode.
 	for _, script := range []string{"-S", "-N", ""} {
 		for _, mode := range []string{"simple", "extended", "prepared"} {
-			args := []string{"-n", "-M", mode, "-c", "2", "-j", "2", "-t", "200", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app"}
+			args := append([]string{"-n", "-M", mode, "-c", "2", "-j", "2", "-t", "200"}, g.ClientArgs("app")...)
 			if script != "" {
 				args = append(args, script)
 			}

@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -376,9 +374,7 @@ func TestRelayConnectError(t *testing.T) {
 // TestRelayLargeObjects: psql's \lo_import, \lo_export and \lo_unlink use
 // the FunctionCall message.
 func TestRelayLargeObjects(t *testing.T) {
-	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("no psql")
-	}
+	gatetest.RequireTool(t, "psql")
 	g, _ := startUnshardedPG(t, "session", 0)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.bin")
@@ -390,8 +386,7 @@ func TestRelayLargeObjects(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-			"-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "app", "-c", cmd).CombinedOutput()
+		out, err := g.Psql(ctx, "app", "app", "-v", "ON_ERROR_STOP=1", "-c", cmd).CombinedOutput()
 		if err != nil {
 			t.Fatalf("psql %s: %v: %s", cmd, err, out)
 		}

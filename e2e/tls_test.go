@@ -28,17 +28,6 @@ func tlsYAML(certs *pgtest.Certs, require string) string {
 	return y + "}\n"
 }
 
-// requireTool skips (fails under CI=true) when a client program is missing.
-func requireTool(t *testing.T, path string) {
-	t.Helper()
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s is not installed: %v", path, err)
-		}
-		t.Skipf("%s not installed", path)
-	}
-}
-
 // psqlConn runs psql with a conninfo string and returns its output.
 func psqlConn(conninfo string, args ...string) (string, error) {
 	cmd := exec.Command("psql", append([]string{"-X", "-A", "-t", conninfo}, args...)...)
@@ -77,7 +66,7 @@ func TestTLSClients(t *testing.T) {
 	gatetest.MustExec(t, c, `INSERT INTO tt VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')`)
 
 	t.Run("psql", func(t *testing.T) {
-		requireTool(t, "psql")
+		gatetest.RequireTool(t, "psql")
 		for _, ci := range []string{
 			conninfo("127.0.0.1", "require", ""),
 			conninfo("localhost", "verify-full", certs.CA),
@@ -142,7 +131,7 @@ print(c.info.ssl_in_use, c.info.ssl_attribute("protocol"), cur.fetchone()[0])
 // non-loopback address is refused in clear (FATAL 28000, TLS required) and
 // served with sslmode=require; from 127.0.0.1 it is served in clear.
 func TestTLSRequireRemote(t *testing.T) {
-	requireTool(t, "psql")
+	gatetest.RequireTool(t, "psql")
 	certs := pgtest.MakeCerts(t)
 	o := gatetest.OptionsWithConfig(t, tlsYAML(certs, "remote")+"users: [{name: app, password: s3cret}]\n")
 	o.Listen = ":0"
