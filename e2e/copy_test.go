@@ -119,11 +119,7 @@ func testCopy(t *testing.T, engine string) {
 	// The same data in a plain Postgres database, for comparison.
 	pg := pgtest.Shared(t)
 	_, url := pg.CreateDB(t)
-	ref, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, url)
 	for _, s := range strings.Split(copyTables, ";") {
 		gatetest.MustExec(t, ref, s)
 	}

@@ -262,11 +262,7 @@ func TestKeyspaces(t *testing.T) {
 	lookupFile := filepath.Join(t.TempDir(), "lookup.db")
 	g := gatetest.Start(t, 2, "keyspaces:\n  lookup:\n    sharded: false\n    shards: {\"-\": \"sqlite:"+lookupFile+"\"}\n")
 	ctx := context.Background()
-	lc, err := pgx.Connect(ctx, g.URL("lookup"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(ctx)
+	lc := gatetest.ConnectURL(t, g.URL("lookup"))
 	gatetest.MustExec(t, lc, `CREATE TABLE notes (id serial, body text)`)
 	rows, err := lc.Query(ctx, `INSERT INTO notes (body) VALUES ('x'), ('y') RETURNING id`)
 	if err != nil {

@@ -251,11 +251,7 @@ func TestRelaySession(t *testing.T) {
 	gatetest.MustExec(t, c, `ROLLBACK`)
 
 	// The server's own parameters reach the client.
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	if got, want := c.PgConn().ParameterStatus("server_version"), direct.PgConn().ParameterStatus("server_version"); got != want {
 		t.Errorf("server_version %q, server says %q", got, want)
 	}
@@ -267,11 +263,7 @@ func TestRelaySession(t *testing.T) {
 func TestRelayCancelAndPool(t *testing.T) {
 	ctx := context.Background()
 	g, shardURL := startUnshardedPG(t, "session", 1)
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	sleeping := func(q string) int {
 		var n int
 		if err := direct.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, q).Scan(&n); err != nil {

@@ -20,11 +20,7 @@ func sameAsPostgres(t *testing.T, g *gatetest.Gate, stmts []string) {
 	t.Helper()
 	ctx := context.Background()
 	_, refURL := pgtest.Shared(t).CreateDB(t)
-	ref, err := pgx.Connect(ctx, refURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, refURL)
 	gw := g.Connect(t, pgx.QueryExecModeSimpleProtocol)
 	for _, s := range stmts {
 		wantF, wantRows, rerr := gatetest.QueryText(ctx, ref, s)

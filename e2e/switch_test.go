@@ -6,8 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dotdo/vitess/gatetest"
 	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/shards"
@@ -34,11 +32,7 @@ func TestSwitchEngine(t *testing.T) {
 		t.Fatalf("no tablet for %q", shard)
 	}
 	_, url := pgtest.Shared(t).CreateDB(t)
-	pc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(ctx)
+	pc := gatetest.ConnectURL(t, url)
 	if _, err := pc.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}
@@ -95,11 +89,7 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 	gatetest.MustExec(t, setup, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`)
 	tablet := g.Tablets()[0]
 	_, url := pgtest.Shared(t).CreateDB(t)
-	pc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(ctx)
+	pc := gatetest.ConnectURL(t, url)
 	if _, err := pc.Exec(ctx, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`); err != nil {
 		t.Fatal(err)
 	}

@@ -51,11 +51,7 @@ func TestTLSRelay(t *testing.T) {
 		fmt.Sprintf("keyspaces:\n  app:\n    sharded: false\n    pool: {mode: session}\n    shards: {\"-\": %q}\n", shardURL)))
 	c := tlsClient(t, g, certs, "app")
 	ctx := context.Background()
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	if got, want := c.PgConn().ParameterStatus("server_version"), direct.PgConn().ParameterStatus("server_version"); got != want {
 		t.Fatalf("server_version %q, the server's is %q: not relayed", got, want)
 	}

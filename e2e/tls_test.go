@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/tls"
 	"database/sql"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/dotdo/vitess/gatetest"
 	"github.com/dotdo/vitess/pgtest"
@@ -54,11 +51,7 @@ func TestTLSClients(t *testing.T) {
 		}
 		return s
 	}
-	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://app:s3cret@localhost:%s/main?sslmode=verify-full&sslrootcert=%s", port, url.QueryEscape(certs.CA)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
+	c := gatetest.ConnectURL(t, fmt.Sprintf("postgres://app:s3cret@localhost:%s/main?sslmode=verify-full&sslrootcert=%s", port, url.QueryEscape(certs.CA)))
 	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
 		t.Fatalf("pgx: connection is %T, not TLS", c.PgConn().Conn())
 	}

@@ -226,22 +226,28 @@ func preparedOn(t *testing.T, urls map[string]string) int {
 	t.Helper()
 	total := 0
 	for _, url := range urls {
-		if !strings.HasPrefix(url, "postgres") {
-			continue
-		}
-		c, err := pgx.Connect(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		err = c.QueryRow(context.Background(), `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`).Scan(&n)
-		c.Close(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += n
+		total += shardCount(t, url, `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`)
 	}
 	return total
+}
+
+// shardCount runs a count query directly on the shard at url when it is a
+// PostgreSQL one (0 for a SQLite shard, which has no catalogs to ask).
+func shardCount(t *testing.T, url, query string) int {
+	t.Helper()
+	if !strings.HasPrefix(url, "postgres") {
+		return 0
+	}
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var n int
+	if err := c.QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatalf("%s on %s: %v", query, url, err)
+	}
+	return n
 }
 
 // TestBankInvariant: clients move money between accounts on different

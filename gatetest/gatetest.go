@@ -202,12 +202,7 @@ func Superuser(t testing.TB) (*pgtest.Server, *pgx.Conn) {
 	t.Helper()
 	pgtest.Require(t)
 	pg := pgtest.Shared(t)
-	super, err := pgx.Connect(context.Background(), pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { super.Close(context.Background()) })
-	return pg, super
+	return pg, ConnectURL(t, pg.URL("postgres"))
 }
 
 // StartConfig starts a gate from yamlConfig alone: its admin: stands (the
