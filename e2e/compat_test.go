@@ -22,11 +22,7 @@ func TestLibPQ(t *testing.T) {
 	for _, engine := range gatetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			g := gatetest.StartEngine(t, engine, 4, "")
-			db, err := sql.Open("postgres", g.URL("main"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openLibPQ(t, g.URL("main"))
 			if _, err := db.Exec(`CREATE TABLE pq_items (id bigint PRIMARY KEY, name text, price numeric(8,2), seen boolean)`); err != nil {
 				t.Fatal(err)
 			}

@@ -24,11 +24,7 @@ import (
 // shards) and into one plain PostgreSQL database, runs the corpus in
 // testdata/differential on both and compares the answers: column names,
 // type OIDs and every value's text, in order where the query orders.
-func TestDifferential(t *testing.T) {
-	for _, engine := range gatetest.Engines {
-		t.Run(engine, func(t *testing.T) { runDifferential(t, engine) })
-	}
-}
+func TestDifferential(t *testing.T) { gatetest.ForEachEngine(t, runDifferential) }
 
 func runDifferential(t *testing.T, engine string) {
 	pg := pgtest.Shared(t)

@@ -80,11 +80,7 @@ func TestTLSClients(t *testing.T) {
 		}
 	})
 	t.Run("libpq", func(t *testing.T) {
-		db, err := sql.Open("postgres", conninfo("localhost", "verify-full", certs.CA)+" password=s3cret")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := openLibPQ(t, conninfo("localhost", "verify-full", certs.CA)+" password=s3cret")
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM tt WHERE id > $1`, 1).Scan(&n); err != nil || n != 3 {
 			t.Fatalf("lib/pq verify-full: %d %v", n, err)

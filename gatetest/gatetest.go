@@ -165,7 +165,12 @@ func EngineOptions(t testing.TB, engine string, n int, extra string) gate.Option
 
 // ForEachEngine runs test once per shard engine, as subtests.
 func ForEachEngine(t *testing.T, test func(t *testing.T, engine string)) {
-	for _, engine := range Engines {
+	ForEngines(t, Engines, test)
+}
+
+// ForEngines runs test once per engine of engines, as subtests.
+func ForEngines(t *testing.T, engines []string, test func(t *testing.T, engine string)) {
+	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) { test(t, engine) })
 	}
 }
