@@ -156,15 +156,7 @@ func testCopy(t *testing.T, engine string) {
 	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 152 {
 		t.Fatalf("count = %d, want 152", n)
 	}
-	var total int64
-	spread := 0
-	for _, n := range shardCounts(t, g, "accounts") {
-		total += n
-		if n > 0 {
-			spread++
-		}
-	}
-	if total != 152 || spread < 3 {
+	if total, spread := rowSpread(t, g, "accounts"); total != 152 || spread < 3 {
 		t.Fatalf("shard counts %v", shardCounts(t, g, "accounts"))
 	}
 	// Every row is on the shard its vindex picks: a single-shard lookup finds it.
@@ -329,13 +321,7 @@ keyspaces:
 			t.Fatalf("%s: %d rows, want %d\n%s", table, n, want, out)
 		}
 	}
-	spread := 0
-	for _, n := range shardCounts(t, g, "pgbench_accounts") {
-		if n > 0 {
-			spread++
-		}
-	}
-	if spread != 4 {
+	if _, spread := rowSpread(t, g, "pgbench_accounts"); spread != 4 {
 		t.Fatalf("accounts spread: %v", shardCounts(t, g, "pgbench_accounts"))
 	}
 	// pgbench -S and the default TPC-B-like script, in each protocol mode.
@@ -504,15 +490,7 @@ func testCopyBinary(t *testing.T, engine string) {
 	if n := countRows(t, c, `SELECT count(*) FROM bin`); n != total {
 		t.Fatalf("count = %d", n)
 	}
-	var sum int64
-	spread := 0
-	for _, k := range shardCounts(t, g, "bin") {
-		sum += k
-		if k > 0 {
-			spread++
-		}
-	}
-	if sum != total || spread != 4 {
+	if sum, spread := rowSpread(t, g, "bin"); sum != total || spread != 4 {
 		t.Fatalf("shard counts %v", shardCounts(t, g, "bin"))
 	}
 	// Values round-trip.
@@ -581,13 +559,7 @@ func testCopyBinary(t *testing.T, engine string) {
 	if rs.Err() != nil || len(ids) != 2000 {
 		t.Fatalf("items: %d ids, %v", len(ids), rs.Err())
 	}
-	spread = 0
-	for _, k := range shardCounts(t, g, "items") {
-		if k > 0 {
-			spread++
-		}
-	}
-	if spread != 4 {
+	if _, spread := rowSpread(t, g, "items"); spread != 4 {
 		t.Fatalf("items shard counts %v", shardCounts(t, g, "items"))
 	}
 	for id := range ids {

@@ -42,6 +42,19 @@ func shardCounts(t *testing.T, g *gatetest.Gate, table string) map[string]int64 
 	return out
 }
 
+// rowSpread is how many rows of table the shards hold in all and how many
+// shards hold any.
+func rowSpread(t *testing.T, g *gatetest.Gate, table string) (total int64, shards int) {
+	t.Helper()
+	for _, n := range shardCounts(t, g, table) {
+		total += n
+		if n > 0 {
+			shards++
+		}
+	}
+	return total, shards
+}
+
 // TestSequencesAndRestart: serial ids come from the gate's sequence, are
 // unique across shards, come back through RETURNING, survive a restart
 // without reuse, and the auto-registered table is still routed after it.
