@@ -20,25 +20,8 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/dotdo/vitess/gatetest"
+	"github.com/dotdo/vitess/pgtest"
 )
-
-// rawConn opens a connection with pgconn and takes over its socket, to
-// talk the protocol message by message.
-func rawConn(t *testing.T, connURL string) *pgconn.HijackedConn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	pc, err := pgconn.Connect(ctx, connURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := pc.Hijack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hc.Conn.Close() })
-	return hc
-}
 
 // exchange sends msgs and returns what comes back up to the ReadyForQuery
 // that answers the last of them (JSON, one message a line).
@@ -81,7 +64,7 @@ func exchange(t *testing.T, hc *pgconn.HijackedConn, msgs ...pgproto3.FrontendMe
 // included.
 func TestRelayMessages(t *testing.T) {
 	g, shardURL := startUnshardedPG(t, "session", 0)
-	gate, direct := rawConn(t, g.URL("app")), rawConn(t, shardURL)
+	gate, direct := pgtest.Hijack(t, g.URL("app")), pgtest.Hijack(t, shardURL)
 	for _, k := range []string{"server_version", "standard_conforming_strings", "DateStyle", "TimeZone", "integer_datetimes"} {
 		if gate.ParameterStatuses[k] != direct.ParameterStatuses[k] {
 			t.Errorf("startup %s: gate %q, direct %q", k, gate.ParameterStatuses[k], direct.ParameterStatuses[k])
