@@ -79,6 +79,15 @@ func beginTransfer(t *testing.T, c *pgx.Conn, a, b int) {
 	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
 }
 
+// transfer moves amount from account from to account to inside tx.
+func transfer(ctx context.Context, tx pgx.Tx, from, to, amount int) error {
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1 WHERE id = $2`, amount, from); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
+	return err
+}
+
 // TestTransactions: multi-shard commit and rollback, an error inside a
 // transaction, savepoints across shards, READ ONLY, isolation levels and
 // pgx.BeginTxFunc, on every engine.
@@ -192,11 +201,7 @@ func testTransactions(t *testing.T, engine string) {
 
 	// pgx.BeginTxFunc, serializable.
 	err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 1 WHERE id = $1`, a); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, b)
-		return err
+		return transfer(ctx, tx, a, b, 1)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -284,11 +289,7 @@ func testBankInvariant(t *testing.T, engine string) {
 				}
 				amount := 1 + rnd.Intn(50)
 				err := pgx.BeginTxFunc(context.Background(), c, pgx.TxOptions{}, func(tx pgx.Tx) error {
-					if _, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance - $1 WHERE id = $2`, amount, from); err != nil {
-						return err
-					}
-					_, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
-					return err
+					return transfer(context.Background(), tx, from, to, amount)
 				})
 				switch code := gatetest.SQLState(err); {
 				case err == nil:
@@ -505,11 +506,7 @@ keyspaces:
 	for i := 0; i < 10; i++ {
 		for _, c := range []*pgx.Conn{c1, c2} {
 			err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{}, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 3 WHERE id = $1`, a); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 3 WHERE id = $1`, b)
-				return err
+				return transfer(ctx, tx, a, b, 3)
 			})
 			if err != nil {
 				t.Fatal(err)
