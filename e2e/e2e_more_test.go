@@ -55,6 +55,20 @@ func rowSpread(t *testing.T, g *gatetest.Gate, table string) (total int64, shard
 	return total, shards
 }
 
+// countResult runs sql and counts the rows it returns; rows comes back
+// read to its end, for its Err and CommandTag.
+func countResult(t *testing.T, c *pgx.Conn, sql string) (n int, rows pgx.Rows) {
+	t.Helper()
+	rows, err := c.Query(context.Background(), sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		n++
+	}
+	return n, rows
+}
+
 // TestSequencesAndRestart: serial ids come from the gate's sequence, are
 // unique across shards, come back through RETURNING, survive a restart
 // without reuse, and the auto-registered table is still routed after it.

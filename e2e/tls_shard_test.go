@@ -67,20 +67,12 @@ func TestTLSRelay(t *testing.T) {
 	if tag != "COPY 20000" || out != b.String() {
 		t.Fatalf("COPY TO: %s, %d bytes (want %d)", tag, len(out), b.Len())
 	}
-	rows, err := c.Query(ctx, `SELECT repeat('x', 200) FROM generate_series(1, 50000)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if rows.Err() != nil || n != 50000 {
+	if n, rows := countResult(t, c, `SELECT repeat('x', 200) FROM generate_series(1, 50000)`); rows.Err() != nil || n != 50000 {
 		t.Fatalf("large result: %d rows, %v", n, rows.Err())
 	}
 	qctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	start := time.Now()
-	_, err = c.Exec(qctx, `SELECT pg_sleep(10)`)
+	_, err := c.Exec(qctx, `SELECT pg_sleep(10)`)
 	cancel()
 	wantSQLState(t, err, "57014")
 	if time.Since(start) > 4*time.Second {

@@ -367,15 +367,7 @@ func testAutocommitMultiShardWrite(t *testing.T, engine string) {
 		t.Fatalf("the other shard kept its row: %d %v", n, err)
 	}
 	// A scatter UPDATE with RETURNING commits everywhere and returns every row.
-	rows, err := c.Query(ctx, `UPDATE accounts SET balance = balance + 1 RETURNING id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := 0
-	for rows.Next() {
-		got++
-	}
-	if rows.Err() != nil || got != 20 || rows.CommandTag().String() != "UPDATE 20" {
+	if got, rows := countResult(t, c, `UPDATE accounts SET balance = balance + 1 RETURNING id`); rows.Err() != nil || got != 20 || rows.CommandTag().String() != "UPDATE 20" {
 		t.Fatalf("scatter update: %d rows, %q, %v", got, rows.CommandTag(), rows.Err())
 	}
 	if bal := balances(t, c, a, b); bal[0] != 1001 || bal[1] != 1001 {
