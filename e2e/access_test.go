@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -50,7 +48,7 @@ keyspaces:
 	if pe := wantState(t, "app connects to nosuch", err, "3D000"); strings.Contains(pe.Message, "other") {
 		t.Errorf("the unknown-database error names a keyspace app may not use: %q", pe.Message)
 	}
-	cmd := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "other", "-c", "SELECT 1")
+	cmd := g.Psql(ctx, "app", "other", "-c", "SELECT 1")
 	cmd.Env = append(os.Environ(), "PGPASSWORD=a")
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), `permission denied for database "other"`) {

@@ -24,9 +24,7 @@ import (
 // does) while another client keeps inserting and deleting rows, and
 // requires the lookup tables to match the rows exactly afterwards.
 func TestVindexBackfill(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) { testVindexBackfill(t, engine) })
-	}
+	gatetest.ForEngines(t, []string{"sqlite", "postgres"}, testVindexBackfill)
 }
 
 func testVindexBackfill(t *testing.T, engine string) {

@@ -17,33 +17,41 @@ import (
 	"github.com/dotdo/vitess/gatetest"
 )
 
+// openLibPQ opens a database/sql handle through lib/pq, closed when the
+// test ends.
+func openLibPQ(t *testing.T, dsn string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("postgres", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestLibPQCopyIn: lib/pq's CopyIn accepts no ParameterStatus between the
 // end of the COPY data and ReadyForQuery, so the gate must not send its
 // own vitess_* reports there (nor to clients that did not ask for them).
 func TestLibPQCopyIn(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			g := gatetest.StartEngine(t, engine, 2, "")
-			db, err := sql.Open("postgres", g.URL("main"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			if _, err := db.Exec(`CREATE TABLE pq_copy (id bigint PRIMARY KEY, name text)`); err != nil {
-				t.Fatal(err)
-			}
-			copyWithPQ(t, db, 1, 50)
-			copyWithPQ(t, db, 51, 120)
-			var n int
-			var sum int64
-			if err := db.QueryRow(`SELECT count(*), sum(id) FROM pq_copy`).Scan(&n, &sum); err != nil || n != 120 || sum != 120*121/2 {
-				t.Fatalf("after CopyIn: count %d sum %d %v", n, sum, err)
-			}
-			var name string
-			if err := db.QueryRow(`SELECT name FROM pq_copy WHERE id = 77`).Scan(&name); err != nil || name != "name 77" {
-				t.Fatalf("row 77: %q %v", name, err)
-			}
-		})
+	gatetest.ForEngines(t, []string{"sqlite", "postgres"}, testLibPQCopyIn)
+}
+
+func testLibPQCopyIn(t *testing.T, engine string) {
+	g := gatetest.StartEngine(t, engine, 2, "")
+	db := openLibPQ(t, g.URL("main"))
+	if _, err := db.Exec(`CREATE TABLE pq_copy (id bigint PRIMARY KEY, name text)`); err != nil {
+		t.Fatal(err)
+	}
+	copyWithPQ(t, db, 1, 50)
+	copyWithPQ(t, db, 51, 120)
+	var n int
+	var sum int64
+	if err := db.QueryRow(`SELECT count(*), sum(id) FROM pq_copy`).Scan(&n, &sum); err != nil || n != 120 || sum != 120*121/2 {
+		t.Fatalf("after CopyIn: count %d sum %d %v", n, sum, err)
+	}
+	var name string
+	if err := db.QueryRow(`SELECT name FROM pq_copy WHERE id = 77`).Scan(&name); err != nil || name != "name 77" {
+		t.Fatalf("row 77: %q %v", name, err)
 	}
 }
 

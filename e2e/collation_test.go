@@ -40,11 +40,7 @@ func TestShardCollation(t *testing.T) {
 	}
 	g := gatetest.StartOptions(t, gate.Options{Config: p, Listen: "127.0.0.1:0", Admin: "off", DataDir: dir})
 	gw := g.Connect(t, pgx.QueryExecModeSimpleProtocol)
-	ref, err := pgx.Connect(ctx, icuDB(3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, icuDB(3))
 	words := []string{"apple", "Banana", "cherry", "Date", "éclair", "Zed", "zoo", "a", "B", "apple", "Banana"}
 	for _, c := range []*pgx.Conn{gw, ref} {
 		gatetest.MustExec(t, c, "CREATE TABLE words (id bigint PRIMARY KEY, w text)")

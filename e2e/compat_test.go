@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,11 +22,7 @@ func TestLibPQ(t *testing.T) {
 	for _, engine := range gatetest.Engines {
 		t.Run(engine, func(t *testing.T) {
 			g := gatetest.StartEngine(t, engine, 4, "")
-			db, err := sql.Open("postgres", g.URL("main"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openLibPQ(t, g.URL("main"))
 			if _, err := db.Exec(`CREATE TABLE pq_items (id bigint PRIMARY KEY, name text, price numeric(8,2), seen boolean)`); err != nil {
 				t.Fatal(err)
 			}
@@ -200,12 +194,7 @@ func TestGORM(t *testing.T) {
 // TestPsqlMetaCommands: psql's \dt, \d, \di, \l and \conninfo query the
 // catalogs, which Postgres shards answer.
 func TestPsqlMetaCommands(t *testing.T) {
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
-		t.Skip("psql is not installed")
-	}
+	gatetest.RequireTool(t, "psql")
 	g := gatetest.StartEngine(t, "postgres", 2, "")
 	c := g.Connect(t)
 	gatetest.MustExec(t, c, `CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL, email varchar(100))`)
@@ -217,10 +206,9 @@ func TestPsqlMetaCommands(t *testing.T) {
 		`\l`:        "List of databases",
 		`\conninfo`: "You are connected to database \"main\"",
 	} {
-		out, err := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-c", cmd).CombinedOutput()
+		out, err := g.Psql(context.Background(), "app", "main", "-c", cmd).CombinedOutput()
 		if err != nil || !strings.Contains(string(out), want) {
 			t.Errorf("psql %s: %v\n%s", cmd, err, out)
 		}
 	}
-	_ = context.Background()
 }

@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -120,11 +119,7 @@ func testCopy(t *testing.T, engine string) {
 	// The same data in a plain Postgres database, for comparison.
 	pg := pgtest.Shared(t)
 	_, url := pg.CreateDB(t)
-	ref, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, url)
 	for _, s := range strings.Split(copyTables, ";") {
 		gatetest.MustExec(t, ref, s)
 	}
@@ -161,15 +156,7 @@ func testCopy(t *testing.T, engine string) {
 	if n := countRows(t, c, `SELECT count(*) FROM accounts`); n != 152 {
 		t.Fatalf("count = %d, want 152", n)
 	}
-	var total int64
-	spread := 0
-	for _, n := range shardCounts(t, g, "accounts") {
-		total += n
-		if n > 0 {
-			spread++
-		}
-	}
-	if total != 152 || spread < 3 {
+	if total, spread := rowSpread(t, g, "accounts"); total != 152 || spread < 3 {
 		t.Fatalf("shard counts %v", shardCounts(t, g, "accounts"))
 	}
 	// Every row is on the shard its vindex picks: a single-shard lookup finds it.
@@ -277,16 +264,12 @@ func testCopy(t *testing.T, engine string) {
 	}
 
 	// psql: \copy both ways and COPY FROM STDIN with inline data.
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
+	if !gatetest.HaveTool(t, "psql") {
 		return
 	}
 	psql := func(args ...string) string {
 		t.Helper()
-		all := append([]string{"-X", "-q", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-v", "ON_ERROR_STOP=1"}, args...)
-		out, err := exec.Command("psql", all...).CombinedOutput()
+		out, err := g.Psql(context.Background(), "app", "main", append([]string{"-q", "-v", "ON_ERROR_STOP=1"}, args...)...).CombinedOutput()
 		if err != nil {
 			t.Fatalf("psql %v: %v\n%s", args, err, out)
 		}
@@ -317,12 +300,7 @@ func testCopy(t *testing.T, engine string) {
 // TestCopyPgbench runs pgbench -i through a gate that shards the pgbench
 // tables over Postgres shards.
 func TestCopyPgbench(t *testing.T) {
-	if _, err := exec.LookPath("pgbench"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("pgbench is not installed")
-		}
-		t.Skip("pgbench is not installed")
-	}
+	gatetest.RequireTool(t, "pgbench")
 	g := gatetest.StartEngine(t, "postgres", 4, `
 keyspaces:
   main:
@@ -332,7 +310,7 @@ keyspaces:
       pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
       pgbench_history: {vindex: {type: hash, columns: [aid]}}
 `)
-	cmd := exec.Command("pgbench", "-i", "-s", "1", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "main")
+	cmd := exec.Command("pgbench", append([]string{"-i", "-s", "1"}, append(g.ClientArgs("app"), "main")...)...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("pgbench -i: %v\n%s", err, out)
@@ -343,19 +321,13 @@ keyspaces:
 			t.Fatalf("%s: %d rows, want %d\n%s", table, n, want, out)
 		}
 	}
-	spread := 0
-	for _, n := range shardCounts(t, g, "pgbench_accounts") {
-		if n > 0 {
-			spread++
-		}
-	}
-	if spread != 4 {
+	if _, spread := rowSpread(t, g, "pgbench_accounts"); spread != 4 {
 		t.Fatalf("accounts spread: %v", shardCounts(t, g, "pgbench_accounts"))
 	}
 	// pgbench -S and the default TPC-B-like script, in each protocol mode.
 	for _, script := range []string{"-S", "-N", ""} {
 		for _, mode := range []string{"simple", "extended", "prepared"} {
-			args := []string{"-n", "-M", mode, "-c", "2", "-j", "2", "-t", "200", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app"}
+			args := append([]string{"-n", "-M", mode, "-c", "2", "-j", "2", "-t", "200"}, g.ClientArgs("app")...)
 			if script != "" {
 				args = append(args, script)
 			}
@@ -518,15 +490,7 @@ func testCopyBinary(t *testing.T, engine string) {
 	if n := countRows(t, c, `SELECT count(*) FROM bin`); n != total {
 		t.Fatalf("count = %d", n)
 	}
-	var sum int64
-	spread := 0
-	for _, k := range shardCounts(t, g, "bin") {
-		sum += k
-		if k > 0 {
-			spread++
-		}
-	}
-	if sum != total || spread != 4 {
+	if sum, spread := rowSpread(t, g, "bin"); sum != total || spread != 4 {
 		t.Fatalf("shard counts %v", shardCounts(t, g, "bin"))
 	}
 	// Values round-trip.
@@ -595,13 +559,7 @@ func testCopyBinary(t *testing.T, engine string) {
 	if rs.Err() != nil || len(ids) != 2000 {
 		t.Fatalf("items: %d ids, %v", len(ids), rs.Err())
 	}
-	spread = 0
-	for _, k := range shardCounts(t, g, "items") {
-		if k > 0 {
-			spread++
-		}
-	}
-	if spread != 4 {
+	if _, spread := rowSpread(t, g, "items"); spread != 4 {
 		t.Fatalf("items shard counts %v", shardCounts(t, g, "items"))
 	}
 	for id := range ids {

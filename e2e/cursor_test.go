@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,9 +130,8 @@ func testCursors(t *testing.T, engine string) {
 	gatetest.MustExec(t, c, `CLOSE ALL`)
 
 	// psql with FETCH_COUNT reads results through a cursor.
-	if _, err := exec.LookPath("psql"); err == nil {
-		out, err := exec.Command("psql", "-X", "-At", "-v", "FETCH_COUNT=3", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main",
-			"-c", "SELECT id FROM accounts ORDER BY id").CombinedOutput()
+	if gatetest.HaveTool(t, "psql") {
+		out, err := g.Psql(ctx, "app", "main", "-At", "-v", "FETCH_COUNT=3", "-c", "SELECT id FROM accounts ORDER BY id").CombinedOutput()
 		if err != nil || strings.Join(strings.Fields(string(out)), ",") != want(1, 20) {
 			t.Errorf("psql FETCH_COUNT: %v\n%s", err, out)
 		}

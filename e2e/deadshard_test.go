@@ -19,12 +19,9 @@ import (
 // connection error naming it, no committed row is lost, and everything
 // works again once the shard is back.
 func TestDeadShard(t *testing.T) {
-	g, dead := twoServerGate(t, "")
+	g, dead := twoServerKV(t)
 	c := g.Connect(t)
 	ctx := context.Background()
-	gatetest.MustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)
-	// Vitess hash: 1 and 2 live on -80, 29999 on 80-.
-	gatetest.MustExec(t, c, `INSERT INTO kv VALUES (1, 'a'), (2, 'b'), (29999, 'c')`)
 	if err := dead.StopClean(); err != nil {
 		t.Fatal(err)
 	}
@@ -75,4 +72,16 @@ func twoServerGate(t *testing.T, top string) (*gatetest.Gate, *pgtest.Server) {
 	cfg := fmt.Sprintf("%skeyspaces:\n  main:\n    sharded: true\n    shards:\n      \"-80\": %q\n      \"80-\": %q\n",
 		top, liveURL, own.URL("postgres"))
 	return gatetest.StartOptions(t, gatetest.OptionsWithConfig(t, cfg)), own
+}
+
+// twoServerKV is a twoServerGate with table kv holding (1, 'a') and
+// (2, 'b') on -80 and (29999, 'c') on 80-.
+func twoServerKV(t *testing.T) (*gatetest.Gate, *pgtest.Server) {
+	t.Helper()
+	g, own := twoServerGate(t, "")
+	c := g.Connect(t)
+	defer c.Close(context.Background())
+	gatetest.MustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)
+	gatetest.MustExec(t, c, `INSERT INTO kv VALUES (1, 'a'), (2, 'b'), (29999, 'c')`)
+	return g, own
 }

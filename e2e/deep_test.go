@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -48,17 +47,12 @@ func TestDeepStatementRefused(t *testing.T) {
 		t.Fatalf("other connection: %v", err)
 	}
 
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
-		t.Skip("psql is not installed")
-	}
+	gatetest.RequireTool(t, "psql")
 	f := filepath.Join(t.TempDir(), "deep.sql")
 	if err := os.WriteFile(f, []byte(deepSQL+";\nSELECT 40+2 AS answer;\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, _ := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-f", f).CombinedOutput()
+	out, _ := g.Psql(context.Background(), "app", "main", "-f", f).CombinedOutput()
 	if !strings.Contains(string(out), "ERROR:  stack depth limit exceeded") || !strings.Contains(string(out), "42") {
 		t.Fatalf("psql:\n%s", out)
 	}

@@ -24,21 +24,13 @@ import (
 // shards) and into one plain PostgreSQL database, runs the corpus in
 // testdata/differential on both and compares the answers: column names,
 // type OIDs and every value's text, in order where the query orders.
-func TestDifferential(t *testing.T) {
-	for _, engine := range gatetest.Engines {
-		t.Run(engine, func(t *testing.T) { runDifferential(t, engine) })
-	}
-}
+func TestDifferential(t *testing.T) { gatetest.ForEachEngine(t, runDifferential) }
 
 func runDifferential(t *testing.T, engine string) {
 	pg := pgtest.Shared(t)
 	ctx := context.Background()
 	_, refURL := pg.CreateDB(t)
-	ref, err := pgx.Connect(ctx, refURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, refURL)
 	vschema, err := os.ReadFile("../testdata/differential/vschema.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -46,11 +38,7 @@ func runDifferential(t *testing.T, engine string) {
 	g := gatetest.StartEngine(t, engine, 4, string(vschema))
 	gw := g.Connect(t, pgx.QueryExecModeSimpleProtocol)
 	gwExt := g.Connect(t) // extended protocol, binary results
-	refExt, err := pgx.Connect(ctx, refURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer refExt.Close(ctx)
+	refExt := gatetest.ConnectURL(t, refURL)
 
 	schema, err := os.ReadFile("../testdata/differential/schema.sql")
 	if err != nil {

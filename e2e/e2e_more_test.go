@@ -42,6 +42,33 @@ func shardCounts(t *testing.T, g *gatetest.Gate, table string) map[string]int64 
 	return out
 }
 
+// rowSpread is how many rows of table the shards hold in all and how many
+// shards hold any.
+func rowSpread(t *testing.T, g *gatetest.Gate, table string) (total int64, shards int) {
+	t.Helper()
+	for _, n := range shardCounts(t, g, table) {
+		total += n
+		if n > 0 {
+			shards++
+		}
+	}
+	return total, shards
+}
+
+// countResult runs sql and counts the rows it returns; rows comes back
+// read to its end, for its Err and CommandTag.
+func countResult(t *testing.T, c *pgx.Conn, sql string) (n int, rows pgx.Rows) {
+	t.Helper()
+	rows, err := c.Query(context.Background(), sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		n++
+	}
+	return n, rows
+}
+
 // TestSequencesAndRestart: serial ids come from the gate's sequence, are
 // unique across shards, come back through RETURNING, survive a restart
 // without reuse, and the auto-registered table is still routed after it.
@@ -262,11 +289,7 @@ func TestKeyspaces(t *testing.T) {
 	lookupFile := filepath.Join(t.TempDir(), "lookup.db")
 	g := gatetest.Start(t, 2, "keyspaces:\n  lookup:\n    sharded: false\n    shards: {\"-\": \"sqlite:"+lookupFile+"\"}\n")
 	ctx := context.Background()
-	lc, err := pgx.Connect(ctx, g.URL("lookup"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(ctx)
+	lc := gatetest.ConnectURL(t, g.URL("lookup"))
 	gatetest.MustExec(t, lc, `CREATE TABLE notes (id serial, body text)`)
 	rows, err := lc.Query(ctx, `INSERT INTO notes (body) VALUES ('x'), ('y') RETURNING id`)
 	if err != nil {

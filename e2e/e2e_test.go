@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"errors"
-	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -117,16 +115,11 @@ func testRefusals(t *testing.T, engine string) {
 func TestPsql(t *testing.T) { gatetest.ForEachEngine(t, testPsql) }
 
 func testPsql(t *testing.T, engine string) {
-	if _, err := exec.LookPath("psql"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("psql is not installed")
-		}
-		t.Skip("psql is not installed")
-	}
+	gatetest.RequireTool(t, "psql")
 	g := gatetest.StartEngine(t, engine, 4, "")
 	run := func(sql string) string {
 		t.Helper()
-		out, err := exec.Command("psql", "-X", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-v", "ON_ERROR_STOP=1", "-c", sql).CombinedOutput()
+		out, err := g.Psql(context.Background(), "app", "main", "-v", "ON_ERROR_STOP=1", "-c", sql).CombinedOutput()
 		if err != nil {
 			t.Fatalf("psql %s: %v\n%s", sql, err, out)
 		}

@@ -35,9 +35,7 @@ func startPrivGate(t *testing.T, engine string) *gatetest.Gate {
 // find their rows afterwards; an admin may change a lookup table; SQLite's
 // pragma functions, its sqlite_ tables and PRAGMA/ATTACH are 42501.
 func TestGateTablesProtected(t *testing.T) {
-	for _, engine := range []string{"sqlite", "postgres"} {
-		t.Run(engine, func(t *testing.T) { testGateTablesProtected(t, engine) })
-	}
+	gatetest.ForEngines(t, []string{"sqlite", "postgres"}, testGateTablesProtected)
 }
 
 func testGateTablesProtected(t *testing.T, engine string) {

@@ -14,11 +14,9 @@ import (
 // connections) leave no goroutine and no pooled connection behind: both
 // return to their baseline once the clients have gone.
 func TestNoLeakAgainstDeadShard(t *testing.T) {
-	g, dead := twoServerGate(t, "")
+	g, dead := twoServerKV(t)
 	ctx := context.Background()
 	c := g.Connect(t)
-	gatetest.MustExec(t, c, `CREATE TABLE kv (id bigint PRIMARY KEY, v text)`)
-	gatetest.MustExec(t, c, `INSERT INTO kv VALUES (1, 'a'), (2, 'b'), (29999, 'c')`)
 	// warm up both shards' pools and the plan paths, then measure
 	for i := 0; i < 20; i++ {
 		gatetest.QueryText(ctx, c, `SELECT count(*) FROM kv`)

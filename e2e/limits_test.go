@@ -68,6 +68,26 @@ func vmRSS(t *testing.T) int64 {
 	return 0
 }
 
+// rssBaseline is the RSS once the heap's garbage is collected and given
+// back to the OS: what checkRSSGrowth compares with.
+func rssBaseline(t *testing.T) int64 {
+	t.Helper()
+	debug.FreeOSMemory() // collects first
+	return vmRSS(t)
+}
+
+// checkRSSGrowth fails the test when, after a GC, the RSS has grown by
+// more than 100 MB from before; load names what ran, for the log.
+func checkRSSGrowth(t *testing.T, before int64, load string) {
+	t.Helper()
+	runtime.GC()
+	after := vmRSS(t)
+	t.Logf("RSS before %d MB, after %s %d MB", before>>20, load, after>>20)
+	if after-before > 100<<20 {
+		t.Errorf("RSS grew by %d MB", (after-before)>>20)
+	}
+}
+
 // sendJunk writes n bytes of 'x' from a small buffer, as an attacker
 // streams a huge message without holding it; it stops at the first error
 // (the gate closed the connection).
@@ -149,8 +169,7 @@ func TestConnectionLimit(t *testing.T) {
 func TestPreAuthMessageLimits(t *testing.T) {
 	g := gatetest.Start(t, 2, "users:\n  - {name: app, password: s3cret}\n")
 	const huge = 60 << 20
-	debug.FreeOSMemory()
-	before := vmRSS(t)
+	before := rssBaseline(t)
 	for i := 0; i < 4; i++ {
 		// A startup packet claiming 60 MB.
 		nc, fe := dialRaw(t, g)
@@ -189,12 +208,7 @@ func TestPreAuthMessageLimits(t *testing.T) {
 		}
 		nc.Close()
 	}
-	runtime.GC()
-	after := vmRSS(t)
-	t.Logf("RSS before %d MB, after 4 x (60 MB startup packet + 60 MB SASL message) %d MB", before>>20, after>>20)
-	if after-before > 100<<20 {
-		t.Errorf("RSS grew by %d MB", (after-before)>>20)
-	}
+	checkRSSGrowth(t, before, "4 x (60 MB startup packet + 60 MB SASL message)")
 	// Logging in still works.
 	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://app:s3cret@%s/main?sslmode=disable", g.Addr()))
 	if err != nil {
@@ -289,9 +303,7 @@ func TestMaxMessageSizeAfterLogin(t *testing.T) {
 func TestOversizedMessageMemory(t *testing.T) {
 	g := gatetest.Start(t, 2, "")
 	const huge = 70 << 20
-	runtime.GC()
-	debug.FreeOSMemory()
-	before := vmRSS(t)
+	before := rssBaseline(t)
 	for i := 0; i < 6; i++ {
 		nc, fe := startupRaw(t, g, "main")
 		var mh [5]byte
@@ -312,12 +324,7 @@ func TestOversizedMessageMemory(t *testing.T) {
 		}
 		nc.Close()
 	}
-	runtime.GC()
-	after := vmRSS(t)
-	t.Logf("RSS before %d MB, after 6 refused 70 MB Binds %d MB", before>>20, after>>20)
-	if after-before > 100<<20 {
-		t.Errorf("RSS grew by %d MB", (after-before)>>20)
-	}
+	checkRSSGrowth(t, before, "6 refused 70 MB Binds")
 }
 
 // TestLargeBindsNotRetained: eight accepted 60 MB Binds (under the 64 MB
@@ -327,9 +334,7 @@ func TestOversizedMessageMemory(t *testing.T) {
 func TestLargeBindsNotRetained(t *testing.T) {
 	g := gatetest.Start(t, 2, "")
 	const n = 60 << 20
-	runtime.GC()
-	debug.FreeOSMemory()
-	before := vmRSS(t)
+	before := rssBaseline(t)
 	peak := before
 	for i := 0; i < 8; i++ {
 		nc, fe := startupRaw(t, g, "main")

@@ -342,11 +342,7 @@ func TestLookupFromForeignKeyspace(t *testing.T) {
 	ctx := context.Background()
 	c := g.Connect(t)
 	gatetest.MustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann'), (2, 'b@x', 'bob')`)
-	lc, err := pgx.Connect(ctx, g.URL("lookup"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(ctx)
+	lc := gatetest.ConnectURL(t, g.URL("lookup"))
 	for _, q := range []struct{ sql, want string }{
 		{`SELECT id FROM main.users WHERE id = 2`, "[2]"},
 		{`SELECT id FROM main.users WHERE email = 'b@x'`, "[2]"},
@@ -443,11 +439,7 @@ func testKeyspacesQualified(t *testing.T, engine string) {
 	ctx := context.Background()
 	c := g.Connect(t)
 	gatetest.MustExec(t, c, `INSERT INTO users (id, email, name) VALUES (1, 'a@x', 'ann'), (2, 'b@x', 'bob'), (3, NULL, 'ann')`)
-	lc, err := pgx.Connect(ctx, g.URL("lookup"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer lc.Close(ctx)
+	lc := gatetest.ConnectURL(t, g.URL("lookup"))
 	pairs := func(c *pgx.Conn, sql string) string {
 		t.Helper()
 		rows, err := c.Query(ctx, sql)

@@ -37,12 +37,7 @@ func connectDB(t *testing.T, g *gatetest.Gate, db string, params ...string) *pgx
 	for _, p := range params {
 		u += "&" + p
 	}
-	c, err := pgx.Connect(context.Background(), u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
+	return gatetest.ConnectURL(t, u)
 }
 
 func queryString(t *testing.T, c *pgx.Conn, sql string) string {
@@ -111,11 +106,7 @@ func TestSessionPoolFidelity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 
 	gatetest.MustExec(t, c, `CREATE TABLE accounts (id int PRIMARY KEY, owner text NOT NULL)`)
 	gatetest.MustExec(t, c, `CREATE FUNCTION add1(x int) RETURNS int LANGUAGE sql AS $$ SELECT x + 1 $$`)
@@ -172,11 +163,7 @@ func TestCancelAndTimeout(t *testing.T) {
 		t.Fatalf("cancel: %v after %v", err, time.Since(start))
 	}
 	// The shard is not still sleeping.
-	direct, err := pgx.Connect(context.Background(), shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(context.Background())
+	direct := gatetest.ConnectURL(t, shardURL)
 	var busy int
 	for i := 0; i < 50; i++ {
 		direct.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(20)%' AND state = 'active'`).Scan(&busy)

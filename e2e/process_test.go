@@ -148,15 +148,7 @@ func testWritesAndDDL(t *testing.T, engine string) {
 	if err := c.QueryRow(ctx, `INSERT INTO p (id, label) VALUES (2, 'b') ON CONFLICT (id) DO UPDATE SET n = p.n + 1 RETURNING n`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("upsert returning: %d %v", n, err)
 	}
-	rows, err := c.Query(ctx, `UPDATE p SET n = n + 10 WHERE id IN (3, 4) RETURNING id, n`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := 0
-	for rows.Next() {
-		got++
-	}
-	if rows.Err() != nil || got != 2 {
+	if got, rows := countResult(t, c, `UPDATE p SET n = n + 10 WHERE id IN (3, 4) RETURNING id, n`); rows.Err() != nil || got != 2 {
 		t.Errorf("update returning: %d rows %v", got, rows.Err())
 	}
 	gatetest.MustExec(t, c, `ALTER TABLE p ADD COLUMN extra text`)

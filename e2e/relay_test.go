@@ -9,9 +9,7 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,25 +20,8 @@ import (
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/dotdo/vitess/gatetest"
+	"github.com/dotdo/vitess/pgtest"
 )
-
-// rawConn opens a connection with pgconn and takes over its socket, to
-// talk the protocol message by message.
-func rawConn(t *testing.T, connURL string) *pgconn.HijackedConn {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	pc, err := pgconn.Connect(ctx, connURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := pc.Hijack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hc.Conn.Close() })
-	return hc
-}
 
 // exchange sends msgs and returns what comes back up to the ReadyForQuery
 // that answers the last of them (JSON, one message a line).
@@ -83,7 +64,7 @@ func exchange(t *testing.T, hc *pgconn.HijackedConn, msgs ...pgproto3.FrontendMe
 // included.
 func TestRelayMessages(t *testing.T) {
 	g, shardURL := startUnshardedPG(t, "session", 0)
-	gate, direct := rawConn(t, g.URL("app")), rawConn(t, shardURL)
+	gate, direct := pgtest.Hijack(t, g.URL("app")), pgtest.Hijack(t, shardURL)
 	for _, k := range []string{"server_version", "standard_conforming_strings", "DateStyle", "TimeZone", "integer_datetimes"} {
 		if gate.ParameterStatuses[k] != direct.ParameterStatuses[k] {
 			t.Errorf("startup %s: gate %q, direct %q", k, gate.ParameterStatuses[k], direct.ParameterStatuses[k])
@@ -253,11 +234,7 @@ func TestRelaySession(t *testing.T) {
 	gatetest.MustExec(t, c, `ROLLBACK`)
 
 	// The server's own parameters reach the client.
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	if got, want := c.PgConn().ParameterStatus("server_version"), direct.PgConn().ParameterStatus("server_version"); got != want {
 		t.Errorf("server_version %q, server says %q", got, want)
 	}
@@ -269,11 +246,7 @@ func TestRelaySession(t *testing.T) {
 func TestRelayCancelAndPool(t *testing.T) {
 	ctx := context.Background()
 	g, shardURL := startUnshardedPG(t, "session", 1)
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	sleeping := func(q string) int {
 		var n int
 		if err := direct.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE query = $1 AND state = 'active'`, q).Scan(&n); err != nil {
@@ -376,9 +349,7 @@ func TestRelayConnectError(t *testing.T) {
 // TestRelayLargeObjects: psql's \lo_import, \lo_export and \lo_unlink use
 // the FunctionCall message.
 func TestRelayLargeObjects(t *testing.T) {
-	if _, err := exec.LookPath("psql"); err != nil {
-		t.Skip("no psql")
-	}
+	gatetest.RequireTool(t, "psql")
 	g, _ := startUnshardedPG(t, "session", 0)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.bin")
@@ -390,8 +361,7 @@ func TestRelayLargeObjects(t *testing.T) {
 		t.Helper()
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		out, err := exec.CommandContext(ctx, "psql", "-X", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1",
-			"-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "app", "-c", cmd).CombinedOutput()
+		out, err := g.Psql(ctx, "app", "app", "-v", "ON_ERROR_STOP=1", "-c", cmd).CombinedOutput()
 		if err != nil {
 			t.Fatalf("psql %s: %v: %s", cmd, err, out)
 		}

@@ -165,13 +165,7 @@ func soakStatement(ctx context.Context, c *pgx.Conn, r *rand.Rand, w int, seq *i
 		return "scatter read", err
 	case p < 75:
 		x, y := 1+r.IntN(soakAccounts), 1+r.IntN(soakAccounts)
-		return "transfer", pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "UPDATE accounts SET balance = balance - 1 WHERE id = $1", x); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, "UPDATE accounts SET balance = balance + 1 WHERE id = $1", y)
-			return err
-		})
+		return "transfer", pgx.BeginFunc(ctx, c, func(tx pgx.Tx) error { return transfer(ctx, tx, x, y, 1) })
 	case p < 90:
 		*seq++
 		id := int64(w)*1_000_000 + *seq

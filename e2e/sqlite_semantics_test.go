@@ -20,11 +20,7 @@ func sameAsPostgres(t *testing.T, g *gatetest.Gate, stmts []string) {
 	t.Helper()
 	ctx := context.Background()
 	_, refURL := pgtest.Shared(t).CreateDB(t)
-	ref, err := pgx.Connect(ctx, refURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ref.Close(ctx)
+	ref := gatetest.ConnectURL(t, refURL)
 	gw := g.Connect(t, pgx.QueryExecModeSimpleProtocol)
 	for _, s := range stmts {
 		wantF, wantRows, rerr := gatetest.QueryText(ctx, ref, s)
@@ -49,12 +45,16 @@ func sameAsPostgres(t *testing.T, g *gatetest.Gate, stmts []string) {
 	}
 }
 
-// TestSQLiteIntegerRange: integer and float arithmetic raise 22003 where
-// SQLite would widen to 64 bits, to a REAL or to infinity.
-func TestSQLiteIntegerRange(t *testing.T) {
-	gatetest.ForEachEngine(t, func(t *testing.T, engine string) {
-		g := gatetest.StartEngine(t, engine, 2, "")
-		sameAsPostgres(t, g, []string{
+// TestSQLiteSemantics: each engine answers these statements as PostgreSQL
+// does, SQLite shards included.
+func TestSQLiteSemantics(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		stmts []string
+	}{
+		// IntegerRange: integer and float arithmetic raise 22003 where
+		// SQLite would widen to 64 bits, to a REAL or to infinity.
+		{"IntegerRange", []string{
 			"CREATE TABLE ir (id bigint PRIMARY KEY, i integer, s smallint)",
 			"INSERT INTO ir VALUES (9223372036854775807, 2147483647, 32767), (-9223372036854775808, -2147483648, -32768), (1, 1, 1)",
 			"SELECT id, i + 0, s + s FROM ir WHERE id = 1",
@@ -106,17 +106,11 @@ func TestSQLiteIntegerRange(t *testing.T) {
 			"INSERT INTO fr VALUES (4, 1, 1e39)",
 			"INSERT INTO fr VALUES (5, 1, '1e39')",
 			"UPDATE fr SET r = d WHERE id = 1",
-		})
-	})
-}
-
-// TestIdentifierCase: unquoted names fold to lower case and quoted names
-// keep theirs, so mixedcase and "MixedCase" are two tables (and Val and
-// "Val" two columns), on SQLite shards too.
-func TestIdentifierCase(t *testing.T) {
-	gatetest.ForEachEngine(t, func(t *testing.T, engine string) {
-		g := gatetest.StartEngine(t, engine, 2, "")
-		sameAsPostgres(t, g, []string{
+		}},
+		// IdentifierCase: unquoted names fold to lower case and quoted names
+		// keep theirs, so mixedcase and "MixedCase" are two tables (and Val and
+		// "Val" two columns), on SQLite shards too.
+		{"IdentifierCase", []string{
 			`CREATE TABLE MixedCase (id int PRIMARY KEY, Val int, "Val" text)`,
 			`CREATE TABLE "MixedCase" (id int PRIMARY KEY, "A^b" text DEFAULT 'd', "UP" int NOT NULL)`,
 			`INSERT INTO mixedcase VALUES (1, 10, 'ten'), (2, 20, 'twenty')`,
@@ -142,16 +136,10 @@ func TestIdentifierCase(t *testing.T) {
 			`DROP INDEX "Idx"`,
 			`DROP TABLE "MixedCase"`,
 			`SELECT count(*) FROM mixedcase`,
-		})
-	})
-}
-
-// TestSQLiteCharN: character(n) ignores trailing spaces in comparisons and
-// pads on output, as Postgres does.
-func TestSQLiteCharN(t *testing.T) {
-	gatetest.ForEachEngine(t, func(t *testing.T, engine string) {
-		g := gatetest.StartEngine(t, engine, 2, "")
-		sameAsPostgres(t, g, []string{
+		}},
+		// CharN: character(n) ignores trailing spaces in comparisons and
+		// pads on output, as Postgres does.
+		{"CharN", []string{
 			"CREATE TABLE cn (id int PRIMARY KEY, c char(4), k char(1), v varchar(5), t text)",
 			"INSERT INTO cn VALUES (1, 'a', 'x', 'a ', 'a'), (2, 'b  ', 'y  ', 'b', 'b  '), (3, NULL, NULL, NULL, NULL)",
 			"INSERT INTO cn VALUES (4, 'toolong', 'z', 'v', 't')",
@@ -162,17 +150,11 @@ func TestSQLiteCharN(t *testing.T) {
 			"SELECT id FROM cn WHERE c IN ('ab ', 'zz')",
 			"SELECT c, count(*) FROM cn GROUP BY c",
 			"SELECT id, 'ab  '::char(4) = c, 'q  '::char(3) FROM cn WHERE id = 1",
-		})
-	})
-}
-
-// TestSQLiteDDLInTransaction: statements after DDL in the same transaction
-// (or the same multi-statement query) see the new tables and columns, and
-// ROLLBACK takes them away, as in Postgres.
-func TestSQLiteDDLInTransaction(t *testing.T) {
-	gatetest.ForEachEngine(t, func(t *testing.T, engine string) {
-		g := gatetest.StartEngine(t, engine, 2, "")
-		sameAsPostgres(t, g, []string{
+		}},
+		// DDLInTransaction: statements after DDL in the same transaction
+		// (or the same multi-statement query) see the new tables and columns, and
+		// ROLLBACK takes them away, as in Postgres.
+		{"DDLInTransaction", []string{
 			"BEGIN",
 			`CREATE TABLE tx1 (id int PRIMARY KEY, "V" text)`,
 			"INSERT INTO tx1 VALUES (1, 'a'), (2, 'b')",
@@ -193,6 +175,12 @@ func TestSQLiteDDLInTransaction(t *testing.T) {
 			"SELECT * FROM tx2",
 			"CREATE TABLE tx3 (id int PRIMARY KEY, v int); INSERT INTO tx3 VALUES (1, 2), (3, 4); SELECT * FROM tx3",
 			"SELECT * FROM tx3",
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			gatetest.ForEachEngine(t, func(t *testing.T, engine string) {
+				sameAsPostgres(t, gatetest.StartEngine(t, engine, 2, ""), tc.stmts)
+			})
 		})
-	})
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os/exec"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +91,7 @@ func TestStatusSurfaces(t *testing.T) {
 	if err := json.Unmarshal([]byte(doc), &vs); err != nil || !vs.Sharded || vs.Tables["items"].AutoIncrement.Sequence != "items_seq" || vs.Tables["countries"].Type != "reference" {
 		t.Fatalf("SHOW vitess_vschema: %+v %v", vs, err)
 	}
-	if out, err := exec.Command("psql", "-X", "-At", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", "app", "-d", "main", "-c", "SHOW vitess_shards").CombinedOutput(); err != nil || strings.Count(string(out), "main|") != 2 {
+	if out, err := g.Psql(ctx, "app", "main", "-At", "-c", "SHOW vitess_shards").CombinedOutput(); err != nil || strings.Count(string(out), "main|") != 2 {
 		t.Errorf("psql SHOW vitess_shards: %v\n%s", err, out)
 	}
 

@@ -6,12 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/dotdo/vitess/gatetest"
 	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/shards"
 	"github.com/dotdo/vitess/sqltypes"
+	"github.com/jackc/pgx/v5"
 )
 
 // TestSwitchEngine moves a running shard from its SQLite file to a
@@ -33,19 +32,7 @@ func TestSwitchEngine(t *testing.T) {
 	if tablet == nil {
 		t.Fatalf("no tablet for %q", shard)
 	}
-	_, url := pgtest.Shared(t).CreateDB(t)
-	pc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(ctx)
-	if _, err := pc.Exec(ctx, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	next, err := shards.OpenEngine(ctx, url, shards.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	next, pc := postgresTarget(t, `CREATE TABLE accounts (id bigint PRIMARY KEY, balance bigint NOT NULL)`)
 
 	gatetest.MustExec(t, c2, `BEGIN`)
 	gatetest.MustExec(t, c2, `UPDATE accounts SET balance = balance + 5 WHERE id = $1`, a)
@@ -94,19 +81,7 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 	ctx := context.Background()
 	gatetest.MustExec(t, setup, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`)
 	tablet := g.Tablets()[0]
-	_, url := pgtest.Shared(t).CreateDB(t)
-	pc, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close(ctx)
-	if _, err := pc.Exec(ctx, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	next, err := shards.OpenEngine(ctx, url, shards.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	next, pc := postgresTarget(t, `CREATE TABLE events (id bigint PRIMARY KEY, writer int NOT NULL)`)
 	stop := make(chan struct{})
 	results := make(chan int, 4)
 	for w := 0; w < 4; w++ {
@@ -127,7 +102,7 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 		}()
 	}
 	time.Sleep(300 * time.Millisecond)
-	err = tablet.SwitchEngine(ctx, next, func(ctx context.Context, old, next shards.Engine) error {
+	err := tablet.SwitchEngine(ctx, next, func(ctx context.Context, old, next shards.Engine) error {
 		_, err := copyRowsTo(ctx, old, next, `SELECT id, writer FROM events`, `INSERT INTO events VALUES ($1::text::bigint, $2::text::int)`)
 		return err
 	})
@@ -149,6 +124,21 @@ func TestSwitchEngineUnderLoad(t *testing.T) {
 		t.Fatalf("rows on the switched shard's Postgres: %d of %d (%v)", onPG, n, err)
 	}
 	t.Logf("%d inserts, %d on the shard that moved to Postgres", inserted, onPG)
+}
+
+// postgresTarget is a new database of the shared test PostgreSQL with the
+// table ddl creates, opened as the shard engine a switch moves to, and a
+// direct connection to it to check what arrived.
+func postgresTarget(t *testing.T, ddl string) (shards.Engine, *pgx.Conn) {
+	t.Helper()
+	_, url := pgtest.Shared(t).CreateDB(t)
+	pc := gatetest.ConnectURL(t, url)
+	gatetest.MustExec(t, pc, ddl)
+	next, err := shards.OpenEngine(context.Background(), url, shards.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return next, pc
 }
 
 // copyRowsTo copies the rows of query on old into next with insert (its

@@ -51,11 +51,7 @@ func TestTLSRelay(t *testing.T) {
 		fmt.Sprintf("keyspaces:\n  app:\n    sharded: false\n    pool: {mode: session}\n    shards: {\"-\": %q}\n", shardURL)))
 	c := tlsClient(t, g, certs, "app")
 	ctx := context.Background()
-	direct, err := pgx.Connect(ctx, shardURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer direct.Close(ctx)
+	direct := gatetest.ConnectURL(t, shardURL)
 	if got, want := c.PgConn().ParameterStatus("server_version"), direct.PgConn().ParameterStatus("server_version"); got != want {
 		t.Fatalf("server_version %q, the server's is %q: not relayed", got, want)
 	}
@@ -71,20 +67,12 @@ func TestTLSRelay(t *testing.T) {
 	if tag != "COPY 20000" || out != b.String() {
 		t.Fatalf("COPY TO: %s, %d bytes (want %d)", tag, len(out), b.Len())
 	}
-	rows, err := c.Query(ctx, `SELECT repeat('x', 200) FROM generate_series(1, 50000)`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	n := 0
-	for rows.Next() {
-		n++
-	}
-	if rows.Err() != nil || n != 50000 {
+	if n, rows := countResult(t, c, `SELECT repeat('x', 200) FROM generate_series(1, 50000)`); rows.Err() != nil || n != 50000 {
 		t.Fatalf("large result: %d rows, %v", n, rows.Err())
 	}
 	qctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
 	start := time.Now()
-	_, err = c.Exec(qctx, `SELECT pg_sleep(10)`)
+	_, err := c.Exec(qctx, `SELECT pg_sleep(10)`)
 	cancel()
 	wantSQLState(t, err, "57014")
 	if time.Since(start) > 4*time.Second {

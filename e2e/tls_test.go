@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"crypto/tls"
 	"database/sql"
 	"fmt"
@@ -11,8 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/dotdo/vitess/gatetest"
 	"github.com/dotdo/vitess/pgtest"
@@ -26,17 +23,6 @@ func tlsYAML(certs *pgtest.Certs, require string) string {
 		y += ", require: " + require
 	}
 	return y + "}\n"
-}
-
-// requireTool skips (fails under CI=true) when a client program is missing.
-func requireTool(t *testing.T, path string) {
-	t.Helper()
-	if _, err := exec.LookPath(path); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and %s is not installed: %v", path, err)
-		}
-		t.Skipf("%s not installed", path)
-	}
 }
 
 // psqlConn runs psql with a conninfo string and returns its output.
@@ -65,11 +51,7 @@ func TestTLSClients(t *testing.T) {
 		}
 		return s
 	}
-	c, err := pgx.Connect(context.Background(), fmt.Sprintf("postgres://app:s3cret@localhost:%s/main?sslmode=verify-full&sslrootcert=%s", port, url.QueryEscape(certs.CA)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(context.Background())
+	c := gatetest.ConnectURL(t, fmt.Sprintf("postgres://app:s3cret@localhost:%s/main?sslmode=verify-full&sslrootcert=%s", port, url.QueryEscape(certs.CA)))
 	if _, ok := c.PgConn().Conn().(*tls.Conn); !ok {
 		t.Fatalf("pgx: connection is %T, not TLS", c.PgConn().Conn())
 	}
@@ -77,7 +59,7 @@ func TestTLSClients(t *testing.T) {
 	gatetest.MustExec(t, c, `INSERT INTO tt VALUES (1, 'a'), (2, 'b'), (3, 'c'), (4, 'd')`)
 
 	t.Run("psql", func(t *testing.T) {
-		requireTool(t, "psql")
+		gatetest.RequireTool(t, "psql")
 		for _, ci := range []string{
 			conninfo("127.0.0.1", "require", ""),
 			conninfo("localhost", "verify-full", certs.CA),
@@ -98,11 +80,7 @@ func TestTLSClients(t *testing.T) {
 		}
 	})
 	t.Run("libpq", func(t *testing.T) {
-		db, err := sql.Open("postgres", conninfo("localhost", "verify-full", certs.CA)+" password=s3cret")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
+		db := openLibPQ(t, conninfo("localhost", "verify-full", certs.CA)+" password=s3cret")
 		var n int
 		if err := db.QueryRow(`SELECT count(*) FROM tt WHERE id > $1`, 1).Scan(&n); err != nil || n != 3 {
 			t.Fatalf("lib/pq verify-full: %d %v", n, err)
@@ -142,7 +120,7 @@ print(c.info.ssl_in_use, c.info.ssl_attribute("protocol"), cur.fetchone()[0])
 // non-loopback address is refused in clear (FATAL 28000, TLS required) and
 // served with sslmode=require; from 127.0.0.1 it is served in clear.
 func TestTLSRequireRemote(t *testing.T) {
-	requireTool(t, "psql")
+	gatetest.RequireTool(t, "psql")
 	certs := pgtest.MakeCerts(t)
 	o := gatetest.OptionsWithConfig(t, tlsYAML(certs, "remote")+"users: [{name: app, password: s3cret}]\n")
 	o.Listen = ":0"

@@ -79,6 +79,15 @@ func beginTransfer(t *testing.T, c *pgx.Conn, a, b int) {
 	gatetest.MustExec(t, c, `UPDATE accounts SET balance = balance + 100 WHERE id = $1`, b)
 }
 
+// transfer moves amount from account from to account to inside tx.
+func transfer(ctx context.Context, tx pgx.Tx, from, to, amount int) error {
+	if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - $1 WHERE id = $2`, amount, from); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
+	return err
+}
+
 // TestTransactions: multi-shard commit and rollback, an error inside a
 // transaction, savepoints across shards, READ ONLY, isolation levels and
 // pgx.BeginTxFunc, on every engine.
@@ -192,11 +201,7 @@ func testTransactions(t *testing.T, engine string) {
 
 	// pgx.BeginTxFunc, serializable.
 	err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{IsoLevel: pgx.Serializable}, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 1 WHERE id = $1`, a); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 1 WHERE id = $1`, b)
-		return err
+		return transfer(ctx, tx, a, b, 1)
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -226,22 +231,28 @@ func preparedOn(t *testing.T, urls map[string]string) int {
 	t.Helper()
 	total := 0
 	for _, url := range urls {
-		if !strings.HasPrefix(url, "postgres") {
-			continue
-		}
-		c, err := pgx.Connect(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var n int
-		err = c.QueryRow(context.Background(), `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`).Scan(&n)
-		c.Close(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		total += n
+		total += shardCount(t, url, `SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()`)
 	}
 	return total
+}
+
+// shardCount runs a count query directly on the shard at url when it is a
+// PostgreSQL one (0 for a SQLite shard, which has no catalogs to ask).
+func shardCount(t *testing.T, url, query string) int {
+	t.Helper()
+	if !strings.HasPrefix(url, "postgres") {
+		return 0
+	}
+	c, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(context.Background())
+	var n int
+	if err := c.QueryRow(context.Background(), query).Scan(&n); err != nil {
+		t.Fatalf("%s on %s: %v", query, url, err)
+	}
+	return n
 }
 
 // TestBankInvariant: clients move money between accounts on different
@@ -278,11 +289,7 @@ func testBankInvariant(t *testing.T, engine string) {
 				}
 				amount := 1 + rnd.Intn(50)
 				err := pgx.BeginTxFunc(context.Background(), c, pgx.TxOptions{}, func(tx pgx.Tx) error {
-					if _, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance - $1 WHERE id = $2`, amount, from); err != nil {
-						return err
-					}
-					_, err := tx.Exec(context.Background(), `UPDATE accounts SET balance = balance + $1 WHERE id = $2`, amount, to)
-					return err
+					return transfer(context.Background(), tx, from, to, amount)
 				})
 				switch code := gatetest.SQLState(err); {
 				case err == nil:
@@ -360,15 +367,7 @@ func testAutocommitMultiShardWrite(t *testing.T, engine string) {
 		t.Fatalf("the other shard kept its row: %d %v", n, err)
 	}
 	// A scatter UPDATE with RETURNING commits everywhere and returns every row.
-	rows, err := c.Query(ctx, `UPDATE accounts SET balance = balance + 1 RETURNING id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := 0
-	for rows.Next() {
-		got++
-	}
-	if rows.Err() != nil || got != 20 || rows.CommandTag().String() != "UPDATE 20" {
+	if got, rows := countResult(t, c, `UPDATE accounts SET balance = balance + 1 RETURNING id`); rows.Err() != nil || got != 20 || rows.CommandTag().String() != "UPDATE 20" {
 		t.Fatalf("scatter update: %d rows, %q, %v", got, rows.CommandTag(), rows.Err())
 	}
 	if bal := balances(t, c, a, b); bal[0] != 1001 || bal[1] != 1001 {
@@ -499,11 +498,7 @@ keyspaces:
 	for i := 0; i < 10; i++ {
 		for _, c := range []*pgx.Conn{c1, c2} {
 			err := pgx.BeginTxFunc(ctx, c, pgx.TxOptions{}, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance - 3 WHERE id = $1`, a); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, `UPDATE accounts SET balance = balance + 3 WHERE id = $1`, b)
-				return err
+				return transfer(ctx, tx, a, b, 3)
 			})
 			if err != nil {
 				t.Fatal(err)

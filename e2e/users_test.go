@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,7 +148,7 @@ func libpqLogin(t *testing.T, g *gatetest.Gate, user, password, wantCode string)
 
 func psqlLogin(t *testing.T, g *gatetest.Gate, user, password string, ok bool) {
 	t.Helper()
-	cmd := exec.Command("psql", "-X", "-At", "-h", "127.0.0.1", "-p", strconv.Itoa(g.Port()), "-U", user, "-d", "main", "-c", "SELECT 'psql in'")
+	cmd := g.Psql(context.Background(), user, "main", "-At", "-c", "SELECT 'psql in'")
 	cmd.Env = append(os.Environ(), "PGPASSWORD="+password, "PGSSLMODE=disable")
 	out, err := cmd.CombinedOutput()
 	switch {

@@ -165,7 +165,12 @@ func EngineOptions(t testing.TB, engine string, n int, extra string) gate.Option
 
 // ForEachEngine runs test once per shard engine, as subtests.
 func ForEachEngine(t *testing.T, test func(t *testing.T, engine string)) {
-	for _, engine := range Engines {
+	ForEngines(t, Engines, test)
+}
+
+// ForEngines runs test once per engine of engines, as subtests.
+func ForEngines(t *testing.T, engines []string, test func(t *testing.T, engine string)) {
+	for _, engine := range engines {
 		t.Run(engine, func(t *testing.T) { test(t, engine) })
 	}
 }
@@ -202,12 +207,7 @@ func Superuser(t testing.TB) (*pgtest.Server, *pgx.Conn) {
 	t.Helper()
 	pgtest.Require(t)
 	pg := pgtest.Shared(t)
-	super, err := pgx.Connect(context.Background(), pg.URL("postgres"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { super.Close(context.Background()) })
-	return pg, super
+	return pg, ConnectURL(t, pg.URL("postgres"))
 }
 
 // StartConfig starts a gate from yamlConfig alone: its admin: stands (the

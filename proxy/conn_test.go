@@ -302,6 +302,26 @@ func TestConnCancelWrongSecretIgnored(t *testing.T) {
 	wantMessages(t, rc.untilReady(), "Error 57014", "ReadyForQuery I")
 }
 
+// feedAndDrain writes data on rc, drains whatever comes back until the
+// server closes or stays quiet for quiet, closes rc and fails the test if
+// the server panicked meanwhile.
+func feedAndDrain(t *testing.T, ts *testServer, rc *rawClient, data []byte, quiet time.Duration) {
+	t.Helper()
+	_ = rc.nc.SetDeadline(time.Now().Add(2 * time.Second))
+	_, _ = rc.nc.Write(data)
+	buf := make([]byte, 4096)
+	_ = rc.nc.SetReadDeadline(time.Now().Add(quiet))
+	for {
+		if _, err := rc.nc.Read(buf); err != nil {
+			break
+		}
+	}
+	rc.nc.Close()
+	if ts.panics.Load() > 0 {
+		t.Fatal("server panicked")
+	}
+}
+
 // FuzzConn feeds random bytes to a connection after a valid startup: the
 // server must neither panic nor stop serving.
 func FuzzConn(f *testing.F) {
@@ -320,21 +340,7 @@ func FuzzConn(f *testing.F) {
 	f.Add([]byte{'Q', 0x7f, 0xff, 0xff, 0xff})
 	f.Add([]byte("p\x00\x00\x00\x08abcd"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rc := rawConnect(t, ts)
-		_ = rc.nc.SetDeadline(time.Now().Add(2 * time.Second))
-		_, _ = rc.nc.Write(data)
-		// Drain whatever comes back until the server closes or goes quiet.
-		buf := make([]byte, 4096)
-		_ = rc.nc.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		for {
-			if _, err := rc.nc.Read(buf); err != nil {
-				break
-			}
-		}
-		rc.nc.Close()
-		if ts.panics.Load() > 0 {
-			t.Fatal("server panicked")
-		}
+		feedAndDrain(t, ts, rawConnect(t, ts), data, 50*time.Millisecond)
 		live := rawConnect(t, ts)
 		live.send(&pgproto3.Query{String: "select 1"})
 		if got := live.untilReady(); len(got) != 4 {

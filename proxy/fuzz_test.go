@@ -76,20 +76,7 @@ func FuzzStartup(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, cleartext bool) {
 		ts := servers[cleartext]
-		rc := rawDial(t, ts)
-		_ = rc.nc.SetDeadline(time.Now().Add(2 * time.Second))
-		_, _ = rc.nc.Write(data)
-		buf := make([]byte, 4096)
-		_ = rc.nc.SetReadDeadline(time.Now().Add(30 * time.Millisecond))
-		for {
-			if _, err := rc.nc.Read(buf); err != nil {
-				break
-			}
-		}
-		rc.nc.Close()
-		if ts.panics.Load() > 0 {
-			t.Fatal("server panicked")
-		}
+		feedAndDrain(t, ts, rawDial(t, ts), data, 30*time.Millisecond)
 		c, err := pgx.Connect(testCtx(t), ts.url("app", "s3cret", "main", ""))
 		if err != nil {
 			t.Fatalf("a real client cannot log in: %v", err)

@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/sqltypes"
-
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 )
@@ -119,18 +119,7 @@ func startRelayServer(t *testing.T, d SessionDialer) *Server {
 
 func relayClient(t *testing.T, srv *Server) *pgconn.HijackedConn {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	pc, err := pgconn.Connect(ctx, "postgres://me@"+srv.Addr().String()+"/db?sslmode=disable&application_name=relay-test&DateStyle=German")
-	if err != nil {
-		t.Fatal(err)
-	}
-	hc, err := pc.Hijack()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { hc.Conn.Close() })
-	return hc
+	return pgtest.Hijack(t, "postgres://me@"+srv.Addr().String()+"/db?sslmode=disable&application_name=relay-test&DateStyle=German")
 }
 
 func receive[T pgproto3.Message](t *testing.T, r interface {

@@ -330,6 +330,31 @@ func testCtx(t *testing.T) context.Context {
 	return ctx
 }
 
+// querySeries runs select n from series(k) and wants the rows 1..k; it
+// returns the command tag.
+func querySeries(t *testing.T, ctx context.Context, c *pgx.Conn, k int) string {
+	t.Helper()
+	rows, err := c.Query(ctx, fmt.Sprintf("select n from series(%d)", k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(ns) != k || ns[k-1] != int64(k) {
+		t.Fatalf("series(%d): %v %v", k, ns, err)
+	}
+	return rows.CommandTag().String()
+}
+
+// wantServing runs select k on c and wants k back: c still serves, when
+// says after what.
+func wantServing(t *testing.T, c *pgx.Conn, k int, when string) {
+	t.Helper()
+	var n int
+	if err := c.QueryRow(testCtx(t), fmt.Sprintf("select %d", k)).Scan(&n); err != nil || n != k {
+		t.Fatalf("%s: %v %v", when, n, err)
+	}
+}
+
 func wantCode(t *testing.T, err error, code string) *pgconn.PgError {
 	t.Helper()
 	var pe *pgconn.PgError
@@ -373,15 +398,7 @@ func TestServerPgxExtended(t *testing.T) {
 	c := connect(t, ts, "")
 	ctx := testCtx(t)
 
-	rows, err := c.Query(ctx, "select n from series(5)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(ns) != 5 || ns[4] != 5 {
-		t.Fatalf("series: %v %v", ns, err)
-	}
-	if tag := rows.CommandTag().String(); tag != "SELECT 5" {
+	if tag := querySeries(t, ctx, c, 5); tag != "SELECT 5" {
 		t.Errorf("tag %q", tag)
 	}
 
@@ -401,7 +418,7 @@ func TestServerPgxExtended(t *testing.T) {
 		gi4 int32
 		gnl *string
 	)
-	err = c.QueryRow(ctx, "select $1::int8, $2::text, $3::bool, $4::float8, $5::timestamptz, $6::bytea, $7::numeric, $8::int4, $9::text",
+	err := c.QueryRow(ctx, "select $1::int8, $2::text, $3::bool, $4::float8, $5::timestamptz, $6::bytea, $7::numeric, $8::int4, $9::text",
 		int64(-42), "héllo wörld", true, 2.5, ts0, []byte{0, 1, 0xfe}, num, int32(7), nil).
 		Scan(&gi, &gs, &gb, &gf, &gt, &gby, &gn, &gi4, &gnl)
 	if err != nil {
@@ -489,14 +506,7 @@ func TestServerSimpleProtocol(t *testing.T) {
 	ts := startServer(t, Config{})
 	c := connect(t, ts, "default_query_exec_mode=simple_protocol")
 	ctx := testCtx(t)
-	rows, err := c.Query(ctx, "select n from series(3)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ns, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil || len(ns) != 3 || ns[2] != 3 {
-		t.Fatalf("simple series: %v %v", ns, err)
-	}
+	querySeries(t, ctx, c, 3)
 	results, err := c.PgConn().Exec(ctx, "select n from series(2); insert into t values (1); select 7").ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -568,9 +578,7 @@ func TestServerPipelineBatch(t *testing.T) {
 		t.Fatalf("batch results: %+v", res)
 	}
 	// Still in sync afterwards.
-	if err := c.QueryRow(ctx, "select 3").Scan(&n); err != nil || n != 3 {
-		t.Fatalf("after batch: %v %v", n, err)
-	}
+	wantServing(t, c, 3, "after batch")
 
 	// Pipeline mode: several statements, one Sync.
 	p := c.PgConn().StartPipeline(ctx)
@@ -712,10 +720,7 @@ func TestServerCancel(t *testing.T) {
 	if time.Since(start) > 4*time.Second {
 		t.Errorf("cancel took %v", time.Since(start))
 	}
-	var n int
-	if err := c.QueryRow(testCtx(t), "select 4").Scan(&n); err != nil || n != 4 {
-		t.Fatalf("after cancel: %v %v", n, err)
-	}
+	wantServing(t, c, 4, "after cancel")
 }
 
 func TestServerClientGoneCancelsStatement(t *testing.T) {
@@ -775,11 +780,7 @@ func TestServerGarbageStartup(t *testing.T) {
 		_, _ = io.ReadAll(nc)
 		nc.Close()
 	}
-	c := connect(t, ts, "")
-	var n int
-	if err := c.QueryRow(testCtx(t), "select 2").Scan(&n); err != nil || n != 2 {
-		t.Fatalf("after garbage: %v %v", n, err)
-	}
+	wantServing(t, connect(t, ts, ""), 2, "after garbage")
 }
 
 func TestServerShutdown(t *testing.T) {

@@ -90,49 +90,32 @@ func TestHashDistribution(t *testing.T) {
 	}
 	h := &Hash{}
 	const n = 100000
-	counts := map[string]int{}
-	for i := int64(1); i <= n; i++ {
-		ksid, err := h.Map(i)
-		if err != nil {
-			t.Fatal(err)
+	rng := rand.New(rand.NewSource(7)) // fixed seed
+	for _, keys := range []struct {
+		what string
+		key  func(i int) any
+	}{
+		{"sequential ints", func(i int) any { return int64(i + 1) }},
+		{"random ints", func(int) any { return rng.Int63() - rng.Int63() }},
+		{"strings", func(i int) any { return "user-" + hex.EncodeToString([]byte{byte(i >> 16), byte(i >> 8), byte(i)}) }},
+	} {
+		counts := map[string]int{}
+		for i := 0; i < n; i++ {
+			ksid, err := h.Map(keys.key(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := m.Find(ksid)
+			if err != nil {
+				t.Fatal(err)
+			}
+			counts[s]++
 		}
-		s, err := m.Find(ksid)
-		if err != nil {
-			t.Fatal(err)
-		}
-		counts[s]++
-	}
-	for _, s := range names {
-		frac := float64(counts[s]) / n
-		if frac < 0.25*0.9 || frac > 0.25*1.1 {
-			t.Errorf("shard %s got %.2f%% of %d sequential ints", s, frac*100, n)
-		}
-	}
-	// random keys (fixed seed)
-	counts = map[string]int{}
-	rng := rand.New(rand.NewSource(7))
-	for i := 0; i < n; i++ {
-		ksid, _ := h.Map(rng.Int63() - rng.Int63())
-		s, _ := m.Find(ksid)
-		counts[s]++
-	}
-	for _, s := range names {
-		frac := float64(counts[s]) / n
-		if frac < 0.25*0.9 || frac > 0.25*1.1 {
-			t.Errorf("shard %s got %.2f%% of %d random ints", s, frac*100, n)
-		}
-	}
-	// strings too
-	counts = map[string]int{}
-	for i := 0; i < n; i++ {
-		ksid, _ := h.Map("user-" + hex.EncodeToString([]byte{byte(i >> 16), byte(i >> 8), byte(i)}))
-		s, _ := m.Find(ksid)
-		counts[s]++
-	}
-	for _, s := range names {
-		frac := float64(counts[s]) / n
-		if frac < 0.25*0.9 || frac > 0.25*1.1 {
-			t.Errorf("shard %s got %.2f%% of %d strings", s, frac*100, n)
+		for _, s := range names {
+			frac := float64(counts[s]) / n
+			if frac < 0.25*0.9 || frac > 0.25*1.1 {
+				t.Errorf("shard %s got %.2f%% of %d %s", s, frac*100, n, keys.what)
+			}
 		}
 	}
 }

@@ -14,14 +14,7 @@ import (
 func collector(t *testing.T) func(sqltypes.Rows, error) ([]sqltypes.Row, string) {
 	return func(r sqltypes.Rows, err error) ([]sqltypes.Row, string) {
 		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		rows, err := sqltypes.ReadAll(context.Background(), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return rows, r.Tag()
+		return readRows(t, r, err), r.Tag()
 	}
 }
 

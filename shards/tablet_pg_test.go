@@ -22,14 +22,20 @@ func TestPostgresTablet(t *testing.T) {
 		t.Fatal("tablet does not see the raw path")
 	}
 	r, err := tab.QueryRaw(ctx, "SELECT 42", &sqltypes.Bound{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := sqltypes.ReadAll(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(rows) != 1 || string(rows[0][0]) != "42" {
+	if rows := readRows(t, r, err); len(rows) != 1 || string(rows[0][0]) != "42" {
 		t.Fatalf("got %q", rows)
 	}
+}
+
+// readRows reads a whole result, failing the test on an error.
+func readRows(t *testing.T, r sqltypes.Rows, err error) []sqltypes.Row {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := sqltypes.ReadAll(context.Background(), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
 }
