@@ -16,24 +16,14 @@ import (
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-// Relay mode. A client of an unsharded keyspace whose single shard is a
-// PostgreSQL server, in session pool mode, gets its own backend connection
-// for its whole life, opened with the client's startup parameters, and the
-// gate passes the protocol through in both directions: every message the
-// client sends goes to the server as it was sent (simple and extended
-// protocol, COPY, FunctionCall, statements the gate's parser does not know),
-// and every message the server sends comes back unchanged (errors, notices,
-// ParameterStatus, zero-column results). Only the gate's own commands
-// (EXPLAIN (ROUTE) ... and SHOW vitess_...) sent with the simple protocol
-// while no relayed request is in flight are answered by the gate's planner
-// path, and CancelRequests are forwarded to the server with the backend's
-// key.
+// Relay mode: a client of an unsharded keyspace over one PostgreSQL shard,
+// in session pool mode, gets its own backend connection for its whole
+// life, opened with the client's startup parameters, and package relay
+// passes the protocol through both ways. CancelRequests are forwarded to
+// the server with the backend's key.
 
-const (
-	relayBufSize       = 64 << 10
-	relayCancelTimeout = 5 * time.Second
-	relayShutdownPoll  = 50 * time.Millisecond
-)
+// relayCancelTimeout bounds a CancelRequest forwarded to a backend.
+const relayCancelTimeout = 5 * time.Second
 
 // SessionDialer is a shard that can open a dedicated backend connection for
 // one client with the client's startup parameters (shards.Tablet). The

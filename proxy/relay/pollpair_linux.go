@@ -142,37 +142,28 @@ func (pp *pollPair) updateMasks() {
 	}
 }
 
-func (pp *pollPair) readClient() {
-	if !pp.up.room() {
-		return
-	}
-	n, err := pp.up.read(pp.cfd)
-	if n < 0 {
-		return
-	}
-	if n == 0 || err != nil {
-		pp.clientGone()
-		return
-	}
-	if pp.frameUp() {
-		pp.flushUp()
-	}
-}
+func (pp *pollPair) readClient() { pp.read(&pp.up, pp.cfd, pp.clientGone, pp.frameUp, pp.flushUp) }
 
 func (pp *pollPair) readBackend() {
-	if !pp.down.room() {
+	pp.read(&pp.down, pp.bfd, pp.backendGone, pp.frameDown, pp.flushDown)
+}
+
+// read reads what socket fd has into p, frames it and writes it on; gone
+// ends the pair when the socket has ended.
+func (pp *pollPair) read(p *pollPipe, fd int, gone func(), frame func() bool, flush func()) {
+	if !p.room() {
 		return
 	}
-	n, err := pp.down.read(pp.bfd)
+	n, err := p.read(fd)
 	if n < 0 {
 		return
 	}
 	if n == 0 || err != nil {
-		pp.backendGone()
+		gone()
 		return
 	}
-	if pp.frameDown() {
-		pp.flushDown()
+	if frame() {
+		flush()
 	}
 }
 

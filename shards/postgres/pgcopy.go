@@ -50,23 +50,22 @@ func copyTo(ctx context.Context, b *pgBackend, sql string, w io.Writer) (string,
 }
 
 func (h *pgHeld) copyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
-	if err := h.take(ctx); err != nil {
-		return "", err
-	}
-	defer h.give()
-	ctx, cancel := withQueryTimeout(ctx, h.e.queryTimeout)
-	defer cancel()
-	return copyFrom(ctx, h.b, sql, r)
+	return h.onBackend(ctx, func(ctx context.Context, b *pgBackend) (string, error) { return copyFrom(ctx, b, sql, r) })
 }
 
 func (h *pgHeld) copyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	return h.onBackend(ctx, func(ctx context.Context, b *pgBackend) (string, error) { return copyTo(ctx, b, sql, w) })
+}
+
+// onBackend runs f on the held backend, under the engine's query timeout.
+func (h *pgHeld) onBackend(ctx context.Context, f func(context.Context, *pgBackend) (string, error)) (string, error) {
 	if err := h.take(ctx); err != nil {
 		return "", err
 	}
 	defer h.give()
 	ctx, cancel := withQueryTimeout(ctx, h.e.queryTimeout)
 	defer cancel()
-	return copyTo(ctx, h.b, sql, w)
+	return f(ctx, h.b)
 }
 
 // CopyFrom runs COPY FROM STDIN in the transaction.
