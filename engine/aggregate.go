@@ -223,7 +223,7 @@ func addSum(ac *accum, oid uint32, v []byte) error {
 			return fmt.Errorf("merge sum: %w", err)
 		}
 		if (n > 0 && ac.i > math.MaxInt64-n) || (n < 0 && ac.i < math.MinInt64-n) {
-			return sqltypes.Errorf("22003", "bigint out of range")
+			return sqltypes.Errorf(sqltypes.NumericValueOutOfRange, "bigint out of range")
 		}
 		ac.i += n
 	case sqltypes.CatFloat:

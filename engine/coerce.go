@@ -27,7 +27,7 @@ func Coerce(v any, oid uint32) (any, error) {
 					return n, nil
 				}
 			}
-			return nil, notIntegralError{sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), string(x))}
+			return nil, notIntegralError{sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), string(x))}
 		case int64:
 			return x, nil
 		case int:
@@ -36,7 +36,7 @@ func Coerce(v any, oid uint32) (any, error) {
 			return int64(x), nil
 		case float64:
 			if x != math.Trunc(x) || math.Abs(x) > 1<<62 {
-				return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), x)
+				return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), x)
 			}
 			return int64(x), nil
 		case string:
@@ -49,7 +49,7 @@ func Coerce(v any, oid uint32) (any, error) {
 					return n, nil
 				}
 			}
-			return nil, sqltypes.Errorf("22P02", "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), x)
+			return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type %s: \"%s\"", sqltypes.TypeName(oid), x)
 		}
 	case sqltypes.CatString:
 		var s string
@@ -120,7 +120,7 @@ func CoerceFor(t *router.Table, v any, oid uint32) (any, error) {
 			return nil, unprunableError{sqltypes.Unsupported("range vindex on %s column %s: the gate reads values written as 'YYYY-MM-DD[ HH:MM:SS[.ffffff]]', not %q", sqltypes.TypeName(oid), t.VindexColumn(), s)}
 		}
 	default:
-		return nil, sqltypes.Errorf("22007", "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), v)
+		return nil, sqltypes.Errorf(sqltypes.InvalidDatetimeFormat, "invalid input syntax for type %s: \"%v\"", sqltypes.TypeName(oid), v)
 	}
 	if oid == sqltypes.OIDDate {
 		tm = time.Date(tm.Year(), tm.Month(), tm.Day(), 0, 0, 0, 0, time.UTC)
@@ -183,7 +183,7 @@ func canonicalUUID(s string) (string, error) {
 		}
 	}
 	if bad {
-		return "", sqltypes.Errorf("22P02", "invalid input syntax for type uuid: \"%s\"", s)
+		return "", sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "invalid input syntax for type uuid: \"%s\"", s)
 	}
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }

@@ -25,7 +25,7 @@ type CopyToOp interface {
 }
 
 func errCopyProtocol() error {
-	return sqltypes.Errorf("0A000", "COPY FROM STDIN / TO STDOUT must run through the COPY sub-protocol")
+	return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY FROM STDIN / TO STDOUT must run through the COPY sub-protocol")
 }
 
 func formats(overall int16, n int) (int16, []int16) {

@@ -190,10 +190,10 @@ func (op *CopyFrom) rowReader(ctx context.Context, data io.Reader) copyRowReader
 // checkFieldCount refuses a row with fewer or more fields than columns.
 func (op *CopyFrom) checkFieldCount(fields [][]byte) error {
 	if len(fields) < len(op.Columns) {
-		return sqltypes.Errorf("22P04", "missing data for column \"%s\"", op.Columns[len(fields)])
+		return sqltypes.Errorf(sqltypes.BadCopyFileFormat, "missing data for column \"%s\"", op.Columns[len(fields)])
 	}
 	if len(fields) > len(op.Columns) {
-		return sqltypes.Errorf("22P04", "extra data after last expected column")
+		return sqltypes.Errorf(sqltypes.BadCopyFileFormat, "extra data after last expected column")
 	}
 	return nil
 }
@@ -292,7 +292,7 @@ func (op *CopyFrom) shardOf(vals [][]byte) (string, error) {
 	}
 	v := vals[op.VCol]
 	if v == nil {
-		return "", sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", op.Table.VindexColumn(), op.Name)
+		return "", sqltypes.Errorf(sqltypes.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", op.Table.VindexColumn(), op.Name)
 	}
 	var key any = string(v)
 	if op.Binary {

@@ -159,7 +159,7 @@ func (ins *InsertSplit) rowShard(row *pg_query.Node, args []any, ksid *[]byte) (
 	}
 	val := v.eval(args)
 	if val == nil {
-		return "", sqltypes.Errorf("23502", "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
+		return "", sqltypes.Errorf(sqltypes.NotNullViolation, "null value in column \"%s\" of relation \"%s\" violates not-null constraint (it is the vindex column; rows cannot be routed without it)", ins.Table.VindexColumn(), ins.Table.Name)
 	}
 	cv, err := CoerceFor(ins.Table, val, ins.VColType)
 	if err != nil {

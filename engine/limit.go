@@ -30,13 +30,13 @@ func intValue(v *Value, args []any, what string) (int64, bool, error) {
 	}
 	i, ok := n.(int64)
 	if !ok {
-		return 0, false, sqltypes.Errorf("22023", "%s must be an integer", what)
+		return 0, false, sqltypes.Errorf(sqltypes.InvalidParameterValue, "%s must be an integer", what)
 	}
 	if i < 0 {
 		if what == "OFFSET" {
-			return 0, false, sqltypes.Errorf("2201X", "OFFSET must not be negative")
+			return 0, false, sqltypes.Errorf(sqltypes.InvalidRowCountInResultOffsetClause, "OFFSET must not be negative")
 		}
-		return 0, false, sqltypes.Errorf("2201W", "LIMIT must not be negative")
+		return 0, false, sqltypes.Errorf(sqltypes.InvalidRowCountInLimitClause, "LIMIT must not be negative")
 	}
 	return i, true, nil
 }

@@ -147,8 +147,8 @@ func (lt *LookupTable) exec(ctx context.Context, c Conn, sql, val string, ksid [
 		return nil
 	}
 	var pe *pgconn.PgError
-	if errors.As(err, &pe) && pe.Code == "23505" {
-		e := sqltypes.Errorf("23505", "duplicate key value violates unique lookup vindex %s", lt.L.Name)
+	if errors.As(err, &pe) && pe.Code == sqltypes.UniqueViolation {
+		e := sqltypes.Errorf(sqltypes.UniqueViolation, "duplicate key value violates unique lookup vindex %s", lt.L.Name)
 		e.Detail = fmt.Sprintf("Key (%s)=(%s) already exists.", lt.L.Column, val)
 		return e
 	}

@@ -57,7 +57,7 @@ func (lt *LookupTable) Ensure(ctx context.Context, env Env, val string, ksid []b
 }
 
 func dupValue(lt *LookupTable, val string) error {
-	e := sqltypes.Errorf("23505", "could not build unique lookup vindex %s: several rows have the value %s", lt.L.Name, val)
+	e := sqltypes.Errorf(sqltypes.UniqueViolation, "could not build unique lookup vindex %s: several rows have the value %s", lt.L.Name, val)
 	e.Detail = fmt.Sprintf("Key (%s)=(%s) is duplicated.", lt.L.Column, val)
 	return e
 }

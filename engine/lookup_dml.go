@@ -93,7 +93,7 @@ func (d *LookupDML) Open(ctx context.Context, env Env, args []any) (sqltypes.Row
 		tag = SumTags(tags)
 	}
 	if n := tagCount(tag); n != int64(len(old)) {
-		return nil, sqltypes.Errorf("40001", "could not serialize access: %s of %s changed %d rows, but %d matched when its lookup vindexes were updated (a concurrent write); retry the transaction", d.Command, d.Table.Name, n, len(old))
+		return nil, sqltypes.Errorf(sqltypes.SerializationFailure, "could not serialize access: %s of %s changed %d rows, but %d matched when its lookup vindexes were updated (a concurrent write); retry the transaction", d.Command, d.Table.Name, n, len(old))
 	}
 	return &sqltypes.Buffered{Cols: d.Write.Fields, Data: out, Command: tag}, nil
 }

@@ -50,7 +50,7 @@ func (p *Plan) Execute(ctx context.Context, env Env, args []any) (sqltypes.Rows,
 		return nil, fmt.Errorf("plan %s has no operator tree", p.Type)
 	}
 	if want := len(p.ParamOIDs); len(args) < want {
-		return nil, sqltypes.Errorf("08P01", "bind message supplies %d parameters, but prepared statement requires %d", len(args), want)
+		return nil, sqltypes.Errorf(sqltypes.ProtocolViolation, "bind message supplies %d parameters, but prepared statement requires %d", len(args), want)
 	}
 	if p.Foreign != "" {
 		env = EnvIn(env, p.Foreign)

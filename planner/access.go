@@ -11,7 +11,7 @@ import (
 	"github.com/dotdo/vitess/sqltypes"
 )
 
-const codeInsufficientPrivilege = "42501"
+const codeInsufficientPrivilege = sqltypes.InsufficientPrivilege
 
 func errNoSchema(ks string) error {
 	return sqltypes.Errorf(codeInsufficientPrivilege, "permission denied for schema %s", ks)

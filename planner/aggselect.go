@@ -142,7 +142,7 @@ func (l *aggLayout) gateColumn(n *pg_query.Node) (int, error) {
 	if l.keyDependent(n) {
 		return l.firstIndex(n), nil
 	}
-	return 0, sqltypes.Errorf("42803", "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
+	return 0, sqltypes.Errorf(sqltypes.GroupingError, "column \"%s\" must appear in the GROUP BY clause or be used in an aggregate function", exprText(n))
 }
 
 // aggSortItem is an ORDER BY item over the gate's output columns.
@@ -220,7 +220,7 @@ func newAggLayout(sel *pg_query.SelectStmt, groups []*pg_query.Node) (*aggLayout
 			return nil, unsupported("GROUPING SETS, ROLLUP and CUBE over several shards")
 		}
 		if containsAggregate(g) {
-			return nil, sqltypes.Errorf("42803", "aggregate functions are not allowed in GROUP BY")
+			return nil, sqltypes.Errorf(sqltypes.GroupingError, "aggregate functions are not allowed in GROUP BY")
 		}
 		if l.keyIndex(g) >= 0 {
 			continue
@@ -375,7 +375,7 @@ func (b *builder) finishAggregate(sel *pg_query.SelectStmt, root engine.Operator
 	root = &engine.Project{Input: root, Cols: out.outCols, Fields: projFields}
 	if len(sel.DistinctClause) > 0 {
 		if len(out.outCols) > len(visible) {
-			return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+			return nil, sqltypes.Errorf(sqltypes.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 		}
 		root = &engine.Distinct{Input: root}
 	}

@@ -36,11 +36,11 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 	res := BackfillResult{Keyspace: keyspace, Table: table, Vindex: vindex}
 	ks, ok := p.VSchema.Keyspaces[keyspace]
 	if !ok {
-		return res, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
+		return res, sqltypes.Errorf(sqltypes.InvalidCatalogName, "database \"%s\" does not exist", keyspace)
 	}
 	t, ok := ks.Table(table)
 	if !ok || t.Type != router.Sharded {
-		return res, sqltypes.Errorf("42P01", "keyspace %s has no sharded table %s", keyspace, table)
+		return res, sqltypes.Errorf(sqltypes.UndefinedTable, "keyspace %s has no sharded table %s", keyspace, table)
 	}
 	var l *router.Lookup
 	for _, cand := range t.Lookups {
@@ -49,7 +49,7 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 		}
 	}
 	if l == nil {
-		return res, sqltypes.Errorf("42704", "table %s has no lookup vindex %s", table, vindex)
+		return res, sqltypes.Errorf(sqltypes.UndefinedObject, "table %s has no lookup vindex %s", table, vindex)
 	}
 	b := &builder{p: p, ks: ks}
 	lt, err := b.lookupTable(l)
@@ -65,7 +65,7 @@ func (p *Planner) Backfill(ctx context.Context, keyspace, table, vindex string, 
 		for attempt := 1; ; attempt++ {
 			rows, entries, err = p.backfillShard(ctx, ks, t, lt, shard, commit)
 			var pe *pgconn.PgError
-			if err == nil || attempt == 10 || !errors.As(err, &pe) || (pe.Code != "40P01" && pe.Code != "40001" && pe.Code != "55P03") {
+			if err == nil || attempt == 10 || !errors.As(err, &pe) || (pe.Code != sqltypes.DeadlockDetected && pe.Code != sqltypes.SerializationFailure && pe.Code != sqltypes.LockNotAvailable) {
 				break
 			}
 			select {

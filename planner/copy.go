@@ -52,7 +52,7 @@ func defBool(d *pg_query.DefElem) (bool, error) {
 	case "false", "off", "0", "no":
 		return false, nil
 	}
-	return false, sqltypes.Errorf("22023", "%s requires a Boolean value", d.Defname)
+	return false, sqltypes.Errorf(sqltypes.InvalidParameterValue, "%s requires a Boolean value", d.Defname)
 }
 
 // copyOptionText holds the options as written, checked once all are read.
@@ -72,7 +72,7 @@ func parseCopyOptions(cs *pg_query.CopyStmt) (*copyOptions, error) {
 		}
 		name := strings.ToLower(d.Defname)
 		if seen[name] {
-			return nil, sqltypes.Errorf("42601", "conflicting or redundant options")
+			return nil, sqltypes.Errorf(sqltypes.SyntaxError, "conflicting or redundant options")
 		}
 		seen[name] = true
 		if err := o.read(cs, d, name, t); err != nil {
@@ -95,7 +95,7 @@ func (o *copyOptions) read(cs *pg_query.CopyStmt, d *pg_query.DefElem, name stri
 		case "text", "csv", "binary":
 			t.format = f
 		default:
-			return sqltypes.Errorf("22023", "COPY format \"%s\" not recognized", s)
+			return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY format \"%s\" not recognized", s)
 		}
 	case "delimiter":
 		t.delim = &s
@@ -108,7 +108,7 @@ func (o *copyOptions) read(cs *pg_query.CopyStmt, d *pg_query.DefElem, name stri
 	case "header":
 		if strings.EqualFold(s, "match") {
 			if !cs.IsFrom {
-				return sqltypes.Errorf("0A000", "cannot use \"match\" with HEADER in COPY TO")
+				return sqltypes.Errorf(sqltypes.FeatureNotSupported, "cannot use \"match\" with HEADER in COPY TO")
 			}
 			o.Header, o.HeaderMatch = true, true
 			return nil
@@ -132,7 +132,7 @@ func (o *copyOptions) read(cs *pg_query.CopyStmt, d *pg_query.DefElem, name stri
 		}
 	case "force_quote":
 		if cs.IsFrom {
-			return sqltypes.Errorf("0A000", "COPY FORCE_QUOTE cannot be used with COPY FROM")
+			return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY FORCE_QUOTE cannot be used with COPY FROM")
 		}
 		if d.Arg.GetAStar() != nil {
 			o.forceQuote = []string{"*"}
@@ -160,24 +160,24 @@ func (o *copyOptions) settle(t *copyOptionText) error {
 		o.Format = "binary"
 	}
 	if o.binary && (t.delim != nil || t.null != nil || t.quote != nil || t.escape != nil || o.Header) {
-		return sqltypes.Errorf("42601", "cannot specify DELIMITER, NULL, HEADER, QUOTE or ESCAPE in BINARY mode")
+		return sqltypes.Errorf(sqltypes.SyntaxError, "cannot specify DELIMITER, NULL, HEADER, QUOTE or ESCAPE in BINARY mode")
 	}
 	if t.delim != nil {
 		delim := *t.delim
 		if len(delim) != 1 {
-			return sqltypes.Errorf("0A000", "COPY delimiter must be a single one-byte character")
+			return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY delimiter must be a single one-byte character")
 		}
 		o.Delimiter = delim[0]
 		if o.Delimiter == '\n' || o.Delimiter == '\r' {
-			return sqltypes.Errorf("22023", "COPY delimiter cannot be newline or carriage return")
+			return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY delimiter cannot be newline or carriage return")
 		}
 		if o.Format == "text" && strings.ContainsRune(`\.abcdefghijklmnopqrstuvwxyz0123456789`, rune(o.Delimiter)) {
-			return sqltypes.Errorf("22023", "COPY delimiter cannot be \"%s\"", delim)
+			return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY delimiter cannot be \"%s\"", delim)
 		}
 	}
 	if t.null != nil {
 		if strings.ContainsAny(*t.null, "\r\n") {
-			return sqltypes.Errorf("22023", "COPY null representation cannot use newline or carriage return")
+			return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY null representation cannot use newline or carriage return")
 		}
 		o.Null = *t.null
 	}
@@ -185,13 +185,13 @@ func (o *copyOptions) settle(t *copyOptionText) error {
 		return err
 	}
 	if o.forceQuote != nil && o.Format != "csv" {
-		return sqltypes.Errorf("0A000", "COPY FORCE_QUOTE requires CSV mode")
+		return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY FORCE_QUOTE requires CSV mode")
 	}
 	if o.Format == "csv" && o.Delimiter == o.Quote {
-		return sqltypes.Errorf("22023", "COPY delimiter and quote must be different")
+		return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY delimiter and quote must be different")
 	}
 	if o.Format != "binary" && strings.IndexByte(o.Null, o.Delimiter) >= 0 {
-		return sqltypes.Errorf("22023", "COPY delimiter character must not appear in the NULL specification")
+		return sqltypes.Errorf(sqltypes.InvalidParameterValue, "COPY delimiter character must not appear in the NULL specification")
 	}
 	return nil
 }
@@ -203,18 +203,18 @@ func (o *copyOptions) settleQuote(quote, escape *string) error {
 		return nil
 	}
 	if o.Format != "csv" {
-		return sqltypes.Errorf("0A000", "COPY quote and escape are available only in CSV mode")
+		return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY quote and escape are available only in CSV mode")
 	}
 	if quote != nil {
 		if len(*quote) != 1 {
-			return sqltypes.Errorf("0A000", "COPY quote must be a single one-byte character")
+			return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY quote must be a single one-byte character")
 		}
 		o.Quote = (*quote)[0]
 		o.Escape = o.Quote
 	}
 	if escape != nil {
 		if len(*escape) != 1 {
-			return sqltypes.Errorf("0A000", "COPY escape must be a single one-byte character")
+			return sqltypes.Errorf(sqltypes.FeatureNotSupported, "COPY escape must be a single one-byte character")
 		}
 		o.Escape = (*escape)[0]
 	}
@@ -294,7 +294,7 @@ func attNames(cs *pg_query.CopyStmt) []string {
 
 func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.Plan, error) {
 	if cs.Relation == nil {
-		return nil, sqltypes.Errorf("42601", "COPY FROM needs a table")
+		return nil, sqltypes.Errorf(sqltypes.SyntaxError, "COPY FROM needs a table")
 	}
 	if cs.WhereClause != nil {
 		return nil, unsupported("COPY FROM ... WHERE is not supported by the gate")
@@ -302,7 +302,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.P
 	name := cs.Relation.Relname
 	t, ok := b.ks.Table(name)
 	if !ok && b.ks.Sharded {
-		return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", name)
+		return nil, sqltypes.Errorf(sqltypes.UndefinedTable, "relation \"%s\" does not exist", name)
 	}
 	if ok && len(t.Lookups) > 0 {
 		return nil, unsupported("COPY FROM into %s, which has lookup vindexes (use INSERT, or load the rows and then run vitess vindex backfill)", name)
@@ -362,7 +362,7 @@ func (b *builder) copyFromPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.P
 	if t != nil && t.Type == router.Sharded {
 		op.VCol = indexOf(op.ShardCols, t.VindexColumn())
 		if op.VCol < 0 {
-			return nil, sqltypes.Errorf("23502", "COPY into sharded table %s must set its vindex column %s", name, t.VindexColumn())
+			return nil, sqltypes.Errorf(sqltypes.NotNullViolation, "COPY into sharded table %s must set its vindex column %s", name, t.VindexColumn())
 		}
 		var err error
 		if op.VColType, err = b.colType(name, t.VindexColumn()); err != nil {
@@ -402,7 +402,7 @@ func (b *builder) copyToPlan(cs *pg_query.CopyStmt, o *copyOptions) (*engine.Pla
 		for _, c := range o.forceQuote {
 			i := indexOf(op.Names, c)
 			if i < 0 {
-				return nil, sqltypes.Errorf("42P10", "FORCE_QUOTE column \"%s\" not referenced by COPY", c)
+				return nil, sqltypes.Errorf(sqltypes.InvalidColumnReference, "FORCE_QUOTE column \"%s\" not referenced by COPY", c)
 			}
 			op.Opts.ForceQuote[i] = true
 		}

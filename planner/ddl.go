@@ -144,7 +144,7 @@ func registration(cs *pg_query.CreateStmt, existing *router.Table, declared bool
 	t := &router.Table{Name: name, Type: router.Unsharded}
 	if ks.Sharded {
 		if len(pk) == 0 {
-			return nil, sqltypes.Errorf("42P16", "table %s has no primary key and no vschema entry: add a PRIMARY KEY (the gate shards by its first column) or declare it in the config (tables: {%s: {vindex: {type: hash, columns: [col]}}} or {type: reference})", name, name)
+			return nil, sqltypes.Errorf(sqltypes.InvalidTableDefinition, "table %s has no primary key and no vschema entry: add a PRIMARY KEY (the gate shards by its first column) or declare it in the config (tables: {%s: {vindex: {type: hash, columns: [col]}}} or {type: reference})", name, name)
 		}
 		if typ, ok := colTypes[pk[0]]; ok {
 			if oid, _, known := sqltypes.ParseTypeName(typ); known {

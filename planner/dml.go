@@ -36,7 +36,7 @@ func (b *builder) dmlPlan(n *pg_query.Node) (*engine.Plan, error) {
 	}
 	t, ok := b.ks.Table(rel.Relname)
 	if !ok {
-		return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rel.Relname)
+		return nil, sqltypes.Errorf(sqltypes.UndefinedTable, "relation \"%s\" does not exist", rel.Relname)
 	}
 	for _, c := range setCols {
 		if t.Type == router.Sharded && c == t.VindexColumn() {

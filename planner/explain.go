@@ -80,7 +80,7 @@ func innerStatement(sql string) (string, error) {
 			}
 		}
 	}
-	return "", sqltypes.Errorf("42601", "EXPLAIN (ROUTE) needs a statement")
+	return "", sqltypes.Errorf(sqltypes.SyntaxError, "EXPLAIN (ROUTE) needs a statement")
 }
 
 // StaticRows is a plan operator returning fixed rows (SHOW answers).

@@ -18,7 +18,7 @@ func (b *builder) insertPlan(n *pg_query.Node) (*engine.Plan, error) {
 	t, ok := b.ks.Table(name)
 	if !ok {
 		if b.ks.Sharded {
-			return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", name)
+			return nil, sqltypes.Errorf(sqltypes.UndefinedTable, "relation \"%s\" does not exist", name)
 		}
 		return b.passthrough("unsharded", engine.Unsharded)
 	}
@@ -48,7 +48,7 @@ func (b *builder) insertPlan(n *pg_query.Node) (*engine.Plan, error) {
 		op.Rows = len(sel.ValuesLists)
 		for _, row := range sel.ValuesLists {
 			if len(row.GetList().Items) != len(cols) {
-				return nil, sqltypes.Errorf("42601", "INSERT has more expressions than target columns")
+				return nil, sqltypes.Errorf(sqltypes.SyntaxError, "INSERT has more expressions than target columns")
 			}
 		}
 	}
@@ -146,7 +146,7 @@ func (b *builder) routeInsert(op *engine.InsertSplit, name string, cols []string
 	t := op.Table
 	op.VCol = indexOf(cols, t.VindexColumn())
 	if op.VCol < 0 {
-		return sqltypes.Errorf("23502", "INSERT into sharded table %s must set its vindex column %s", name, t.VindexColumn())
+		return sqltypes.Errorf(sqltypes.NotNullViolation, "INSERT into sharded table %s must set its vindex column %s", name, t.VindexColumn())
 	}
 	var err error
 	if op.VColType, err = b.colType(name, t.VindexColumn()); err != nil {

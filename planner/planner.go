@@ -119,7 +119,7 @@ func ParseError(err error) error {
 	if pe := sqltypes.AsParseError(err); pe != nil {
 		return pe
 	}
-	return sqltypes.Errorf("42601", "%s", err.Error())
+	return sqltypes.Errorf(sqltypes.SyntaxError, "%s", err.Error())
 }
 
 type builder struct {
@@ -140,7 +140,7 @@ type builder struct {
 func (p *Planner) build(ctx context.Context, env engine.Env, keyspace, sql string, paramOIDs []uint32) (*engine.Plan, error) {
 	ks, ok := p.VSchema.Keyspaces[keyspace]
 	if !ok {
-		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist", keyspace)
+		return nil, sqltypes.Errorf(sqltypes.InvalidCatalogName, "database \"%s\" does not exist", keyspace)
 	}
 	b := &builder{p: p, env: env, ctx: ctx, ks: ks, shards: p.Shards[keyspace], sql: sql, paramOIDs: paramOIDs}
 	native := !ks.Sharded && b.isPostgres(ks.Shards[0])
@@ -179,7 +179,7 @@ func (p *Planner) build(ctx context.Context, env engine.Env, keyspace, sql strin
 		return &engine.Plan{Kind: engine.KindSession, Type: "empty", SQL: sql}, nil
 	}
 	if len(res.Stmts) > 1 {
-		return nil, sqltypes.Errorf("42601", "cannot insert multiple commands into a prepared statement")
+		return nil, sqltypes.Errorf(sqltypes.SyntaxError, "cannot insert multiple commands into a prepared statement")
 	}
 	n := res.Stmts[0].Stmt
 	if vs := n.GetVariableShowStmt(); vs != nil && IsGateSetting(vs.Name) {

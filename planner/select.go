@@ -170,9 +170,9 @@ func (b *builder) isInputColumn(sel *pg_query.SelectStmt, name string) (bool, er
 	switch {
 	case err == nil:
 		return true, nil
-	case errors.As(err, &pe) && pe.Code == "42703":
+	case errors.As(err, &pe) && pe.Code == sqltypes.UndefinedColumn:
 		return false, nil
-	case errors.As(err, &pe) && pe.Code == "42702":
+	case errors.As(err, &pe) && pe.Code == sqltypes.AmbiguousColumn:
 		return true, nil
 	}
 	return false, err
@@ -341,7 +341,7 @@ func (b *builder) mergeSelect(sel *pg_query.SelectStmt, route *engine.Route, vis
 		}
 		if idx < 0 {
 			if distinct {
-				return nil, sqltypes.Errorf("42P10", "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+				return nil, sqltypes.Errorf(sqltypes.InvalidColumnReference, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
 			}
 			pushed.TargetList = append(pushed.TargetList, pg_query.MakeResTargetNodeWithVal(targetFor(sel, sb.Node), -1))
 			idx = nVisible + hidden

@@ -65,7 +65,7 @@ func (b *builder) tableRef(rv *pg_query.RangeVar) (*tableRef, error) {
 	t, found := b.ks.Table(rv.Relname)
 	if !found {
 		if b.ks.Sharded {
-			return nil, sqltypes.Errorf("42P01", "relation \"%s\" does not exist", rv.Relname)
+			return nil, sqltypes.Errorf(sqltypes.UndefinedTable, "relation \"%s\" does not exist", rv.Relname)
 		}
 		t = &router.Table{Name: rv.Relname, Type: router.Unsharded}
 	}

@@ -14,7 +14,7 @@ func AsParseError(err error) *pgconn.PgError {
 	if !errors.As(err, &qe) {
 		return nil
 	}
-	e := Errorf("42601", "%s", qe.Message)
+	e := Errorf(SyntaxError, "%s", qe.Message)
 	e.Position = int32(qe.Cursorpos)
 	return e
 }

@@ -176,7 +176,7 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 	}
 	if outcome != "commit" {
 		rollbackAll(ctx, parts, prepared)
-		return sqltypes.Errorf("40001", "the multi-shard transaction was aborted by a resolver before it could commit")
+		return sqltypes.Errorf(sqltypes.SerializationFailure, "the multi-shard transaction was aborted by a resolver before it could commit")
 	}
 	c.failpoint("after-decision")
 	if c.BeforePhaseTwo != nil {

@@ -1,13 +1,14 @@
 package vtgate
 
 import (
+	"github.com/dotdo/vitess/sqltypes"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/dotdo/vitess/engine"
 	"github.com/dotdo/vitess/router"
 )
 
-const codeInsufficientPrivilege = "42501"
+const codeInsufficientPrivilege = sqltypes.InsufficientPrivilege
 
 // accessFor is the user's rights: Gate.Access's answer, or everything when
 // the gate has no users (trust: any client may claim any name).

@@ -20,7 +20,7 @@ type VTGate struct {
 // NewVTGate returns the API of keyspace over the planner's shards.
 func NewVTGate(p *planner.Planner, keyspace string) (*VTGate, error) {
 	if _, ok := p.VSchema.Keyspaces[keyspace]; !ok {
-		return nil, sqltypes.Errorf("3D000", "keyspace \"%s\" does not exist", keyspace)
+		return nil, sqltypes.Errorf(sqltypes.InvalidCatalogName, "keyspace \"%s\" does not exist", keyspace)
 	}
 	return &VTGate{p: p, keyspace: keyspace}, nil
 }

@@ -53,13 +53,13 @@ func (s *session) declare(ctx context.Context, d *pg_query.DeclareCursorStmt) (s
 	}
 	inTx := s.TxStatus() != 'I'
 	if !inTx && !hold {
-		return nil, sqltypes.Errorf("25P01", "DECLARE CURSOR can only be used in transaction blocks")
+		return nil, sqltypes.Errorf(sqltypes.NoActiveSQLTransaction, "DECLARE CURSOR can only be used in transaction blocks")
 	}
 	s.mu.Lock()
 	_, exists := s.cursors[d.Portalname]
 	s.mu.Unlock()
 	if exists {
-		return nil, sqltypes.Errorf("42P03", "cursor \"%s\" already exists", d.Portalname)
+		return nil, sqltypes.Errorf(sqltypes.DuplicateCursor, "cursor \"%s\" already exists", d.Portalname)
 	}
 	query, err := pgast.Deparse(d.Query)
 	if err != nil {
@@ -70,7 +70,7 @@ func (s *session) declare(ctx context.Context, d *pg_query.DeclareCursorStmt) (s
 		return nil, err
 	}
 	if p.Kind != engine.KindQuery || p.Fields == nil || p.Writes != "" {
-		return nil, sqltypes.Errorf("42601", "DECLARE CURSOR must be a query that returns rows")
+		return nil, sqltypes.Errorf(sqltypes.SyntaxError, "DECLARE CURSOR must be a query that returns rows")
 	}
 	// The stream outlives this statement: it ends with the cursor. Inside
 	// a transaction, Postgres shards read through cursors of their own,
@@ -121,10 +121,10 @@ func (s *session) fetch(ctx context.Context, f *pg_query.FetchStmt) (sqltypes.Ro
 	c := s.cursors[f.Portalname]
 	s.mu.Unlock()
 	if c == nil {
-		return nil, sqltypes.Errorf("34000", "cursor \"%s\" does not exist", f.Portalname)
+		return nil, sqltypes.Errorf(sqltypes.InvalidCursorName, "cursor \"%s\" does not exist", f.Portalname)
 	}
 	if f.Direction != pg_query.FetchDirection_FETCH_FORWARD || f.HowMany < 0 {
-		return nil, sqltypes.Errorf("55000", "cursor can only scan forward")
+		return nil, sqltypes.Errorf(sqltypes.ObjectNotInPrerequisiteState, "cursor can only scan forward")
 	}
 	n := f.HowMany
 	if n == 0 {
@@ -186,7 +186,7 @@ func (s *session) closeCursor(cp *pg_query.ClosePortalStmt) (sqltypes.Rows, erro
 	}
 	c := s.cursors[cp.Portalname]
 	if c == nil {
-		return nil, sqltypes.Errorf("34000", "cursor \"%s\" does not exist", cp.Portalname)
+		return nil, sqltypes.Errorf(sqltypes.InvalidCursorName, "cursor \"%s\" does not exist", cp.Portalname)
 	}
 	c.close()
 	delete(s.cursors, cp.Portalname)

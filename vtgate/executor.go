@@ -72,7 +72,7 @@ func (g *Executor) NewSession(ctx context.Context, info proxy.StartupInfo) (prox
 			}
 		}
 		sort.Strings(names)
-		return nil, sqltypes.Errorf("3D000", "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
+		return nil, sqltypes.Errorf(sqltypes.InvalidCatalogName, "database \"%s\" does not exist (keyspaces: %s)", name, strings.Join(names, ", "))
 	}
 	if !acc.MayUse(name) {
 		return nil, errNoConnect(name)

@@ -26,13 +26,13 @@ func checkReading(name, value string) error {
 		case "on", "true", "yes", "1", "t", "y":
 			return nil
 		}
-		return sqltypes.Errorf("0A000", "standard_conforming_strings = %s is not supported: the gate reads every statement with standard_conforming_strings on (write E'...' strings for backslash escapes)", value)
+		return sqltypes.Errorf(sqltypes.FeatureNotSupported, "standard_conforming_strings = %s is not supported: the gate reads every statement with standard_conforming_strings on (write E'...' strings for backslash escapes)", value)
 	case "client_encoding":
 		switch strings.NewReplacer("-", "", "_", "").Replace(v) {
 		case "utf8", "unicode", "sqlascii":
 			return nil
 		}
-		return sqltypes.Errorf("0A000", "client_encoding %s is not supported: the gate speaks UTF8 only", value)
+		return sqltypes.Errorf(sqltypes.FeatureNotSupported, "client_encoding %s is not supported: the gate speaks UTF8 only", value)
 	}
 	return nil
 }

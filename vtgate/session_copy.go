@@ -34,11 +34,11 @@ func (st *statement) CopyFormat() (ok, in bool, overall int16, cols []int16) {
 func runCopy[Op any](ctx context.Context, st *statement, b *sqltypes.Bound, what string, run func(Op, context.Context, engine.Env, []any) (string, error)) (string, error) {
 	op, ok := st.plan.Root.(Op)
 	if !ok {
-		return "", sqltypes.Errorf("XX000", "statement is not %s", what)
+		return "", sqltypes.Errorf(sqltypes.InternalError, "statement is not %s", what)
 	}
 	s := st.s
 	if s.TxStatus() == 'E' {
-		return "", sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return "", sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if st.plan.Pins && s.mode == PoolTransaction {
 		s.mu.Lock()

@@ -100,7 +100,7 @@ func (s *session) setGateSetting(ctx context.Context, name, val, sql string, loc
 		return s.forwardSet(ctx, sql, local)
 	}
 	if _, ok := parseDuration(val); !ok && val != "" {
-		return sqltypes.Errorf("22023", "invalid value for parameter \"%s\": \"%s\"", name, val)
+		return sqltypes.Errorf(sqltypes.InvalidParameterValue, "invalid value for parameter \"%s\": \"%s\"", name, val)
 	}
 	return nil
 }

@@ -242,7 +242,7 @@ func (s *session) show(name string) (sqltypes.Rows, error) {
 		v, ok = defaults[name]
 	}
 	if !ok {
-		return nil, sqltypes.Errorf("42704", "unrecognized configuration parameter \"%s\"", name)
+		return nil, sqltypes.Errorf(sqltypes.UndefinedObject, "unrecognized configuration parameter \"%s\"", name)
 	}
 	return &sqltypes.Buffered{Cols: showFields(name), Data: []sqltypes.Row{{[]byte(v)}}, Command: "SHOW"}, nil
 }

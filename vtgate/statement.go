@@ -81,11 +81,11 @@ func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows,
 		return rows, err
 	}
 	if s.TxStatus() == 'E' {
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return nil, sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	if st.plan.Writes != "" && s.embedded && s.readOnly() {
 		s.fail()
-		return nil, sqltypes.Errorf("25006", "cannot execute %s in a read-only transaction", st.plan.Writes)
+		return nil, sqltypes.Errorf(sqltypes.ReadOnlySQLTransaction, "cannot execute %s in a read-only transaction", st.plan.Writes)
 	}
 	ctx = s.withSettings(ctx)
 	if st.plan.MayWriteSeveralShards() && s.TxStatus() == 'I' {

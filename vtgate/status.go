@@ -45,7 +45,7 @@ func (s *session) showGate(name string) (sqltypes.Rows, error) {
 	fields := gateShowFields(name)
 	r := s.gate.Reporter
 	if fields == nil || r == nil {
-		return nil, sqltypes.Errorf("42704", "unrecognized configuration parameter \"%s\"", name)
+		return nil, sqltypes.Errorf(sqltypes.UndefinedObject, "unrecognized configuration parameter \"%s\"", name)
 	}
 	out := &sqltypes.Buffered{Cols: fields, Command: "SHOW"}
 	switch name {

@@ -21,7 +21,7 @@ func (s *session) sessionStmt(ctx context.Context, p *engine.Plan) (sqltypes.Row
 		return s.transaction(ctx, ts)
 	}
 	if s.TxStatus() == 'E' {
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return nil, sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	switch {
 	case n.GetVariableSetStmt() != nil:
@@ -60,7 +60,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.inTx {
-			warn(ctx, "25001", "there is already a transaction in progress")
+			warn(ctx, sqltypes.ActiveSQLTransaction, "there is already a transaction in progress")
 			return tagOnly("BEGIN"), nil
 		}
 		s.inTx, s.failed, s.txs, s.txLocal, s.spoints = true, false, map[string]engine.Tx{}, nil, nil
@@ -72,7 +72,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 		s.endTxLocked()
 		s.mu.Unlock()
 		if !inTx {
-			warn(ctx, "25P01", "there is no transaction in progress")
+			warn(ctx, sqltypes.NoActiveSQLTransaction, "there is no transaction in progress")
 			return tagOnly("COMMIT"), nil
 		}
 		if failed {
@@ -94,7 +94,7 @@ func (s *session) transaction(ctx context.Context, ts *pg_query.TransactionStmt)
 		s.endTxLocked()
 		s.mu.Unlock()
 		if !inTx {
-			warn(ctx, "25P01", "there is no transaction in progress")
+			warn(ctx, sqltypes.NoActiveSQLTransaction, "there is no transaction in progress")
 		}
 		_ = s.endCursors(ctx, false)
 		rollbackAll(txs)
@@ -185,11 +185,11 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 	s.mu.Lock()
 	if !s.inTx {
 		s.mu.Unlock()
-		return nil, sqltypes.Errorf("25P01", "%s can only be used in transaction blocks", transactionKindName(ts.Kind))
+		return nil, sqltypes.Errorf(sqltypes.NoActiveSQLTransaction, "%s can only be used in transaction blocks", transactionKindName(ts.Kind))
 	}
 	if s.failed && ts.Kind != pg_query.TransactionStmtKind_TRANS_STMT_ROLLBACK_TO {
 		s.mu.Unlock()
-		return nil, sqltypes.Errorf("25P02", "current transaction is aborted, commands ignored until end of transaction block")
+		return nil, sqltypes.Errorf(sqltypes.InFailedSQLTransaction, "current transaction is aborted, commands ignored until end of transaction block")
 	}
 	idx := -1
 	for i := len(s.spoints) - 1; i >= 0; i-- {
@@ -201,7 +201,7 @@ func (s *session) savepoint(ctx context.Context, ts *pg_query.TransactionStmt) (
 	if ts.Kind != pg_query.TransactionStmtKind_TRANS_STMT_SAVEPOINT && idx < 0 {
 		s.failed = true
 		s.mu.Unlock()
-		return nil, sqltypes.Errorf("3B001", "savepoint \"%s\" does not exist", name)
+		return nil, sqltypes.Errorf(sqltypes.InvalidSavepointSpecification, "savepoint \"%s\" does not exist", name)
 	}
 	names := make([]string, 0, len(s.txs))
 	for n := range s.txs {

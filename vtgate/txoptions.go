@@ -31,7 +31,7 @@ func parseTxOptions(opts []*pg_query.Node) (txOptions, error) {
 		switch d.Defname {
 		case "transaction_isolation":
 			if c == nil || c.GetSval() == nil {
-				return o, sqltypes.Errorf("42601", "bad isolation level")
+				return o, sqltypes.Errorf(sqltypes.SyntaxError, "bad isolation level")
 			}
 			o.isolation = strings.ToLower(c.GetSval().Sval)
 		case "transaction_read_only":
@@ -124,12 +124,12 @@ func (s *session) setTransaction(ctx context.Context, vs *pg_query.VariableSetSt
 	inTx, joined := s.inTx, len(s.txs)
 	s.mu.Unlock()
 	if !inTx {
-		warn(ctx, "25P01", "SET TRANSACTION can only be used in transaction blocks")
+		warn(ctx, sqltypes.NoActiveSQLTransaction, "SET TRANSACTION can only be used in transaction blocks")
 		return tagOnly("SET"), nil
 	}
 	if joined > 0 {
 		if opts.isolation != "" && !s.forward {
-			return nil, sqltypes.Errorf("25001", "SET TRANSACTION ISOLATION LEVEL must be called before any query")
+			return nil, sqltypes.Errorf(sqltypes.ActiveSQLTransaction, "SET TRANSACTION ISOLATION LEVEL must be called before any query")
 		}
 		if err := s.forwardSet(ctx, sql, false); err != nil {
 			s.fail()
