@@ -328,11 +328,7 @@ func holdRows(r sqltypes.Rows, err error, release func()) sqltypes.Rows {
 		release()
 		return r
 	}
-	h := &heldRows{Rows: r, release: release}
-	if e, ok := r.(sqltypes.Encoded); ok {
-		return &heldEncoded{heldRows: h, formats: e.Formats()}
-	}
-	return h
+	return sqltypes.WithFormatsOf(&heldRows{Rows: r, release: release}, r)
 }
 
 type heldRows struct {
@@ -345,13 +341,6 @@ func (h *heldRows) Close() {
 	h.Rows.Close()
 	h.once.Do(h.release)
 }
-
-type heldEncoded struct {
-	*heldRows
-	formats []int16
-}
-
-func (h *heldEncoded) Formats() []int16 { return h.formats }
 
 // SwitchEngine replaces the tablet's storage engine while it runs: new
 // work waits, work in flight (statements and open transactions) finishes,

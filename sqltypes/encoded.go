@@ -5,9 +5,15 @@ package sqltypes
 // formats): one wrapper instead of an Encoded twin of every Rows wrapper.
 func WithFormatsOf(w, in Rows) Rows {
 	if e, ok := in.(Encoded); ok {
-		return &encodedRows{Rows: w, formats: e.Formats()}
+		return WithFormats(w, e.Formats())
 	}
 	return w
+}
+
+// WithFormats marks r as Encoded: its values are already in the client's
+// result formats (a shard's rows passed on as the shard sent them).
+func WithFormats(r Rows, formats []int16) Rows {
+	return &encodedRows{Rows: r, formats: formats}
 }
 
 type encodedRows struct {

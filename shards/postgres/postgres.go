@@ -354,8 +354,6 @@ func (e *Engine) Reserve(ctx context.Context) (engine.Reserved, error) {
 	return &pgReserved{h: &pgHeld{e: e, b: b}}, nil
 }
 
-var _ sqltypes.Encoded = (*pgEncodedStream)(nil)
-
 // isCopyStdio reports a COPY statement that uses the client's connection
 // for its data.
 func isCopyStdio(sql string) bool {

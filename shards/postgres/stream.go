@@ -41,7 +41,7 @@ func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw
 			st.done = done
 		}
 		if raw {
-			return &pgEncodedStream{pgStream: st, formats: bnd.ResultFormats}, nil
+			return sqltypes.WithFormats(st, bnd.ResultFormats), nil // values as the server sent them
 		}
 		return st, nil
 	}
@@ -267,15 +267,6 @@ func (s *pgStream) finish() {
 		d(tag, err)
 	}
 }
-
-// pgEncodedStream is a QueryRaw result: values as the server sent them, in
-// the client's result formats.
-type pgEncodedStream struct {
-	*pgStream
-	formats []int16
-}
-
-func (s *pgEncodedStream) Formats() []int16 { return s.formats }
 
 // copyRow copies a row's values into one allocation (nil stays NULL).
 func copyRow(vals [][]byte) sqltypes.Row {
