@@ -249,6 +249,9 @@ func (g *Gate) AdminAddr() net.Addr { return g.adminAddr }
 // Tablets are the shards' tablets, in keyspace then shard order.
 func (g *Gate) Tablets() []*shards.Tablet { return g.tablets }
 
+// Planner is the gate's planner.
+func (g *Gate) Planner() *planner.Planner { return g.planner }
+
 // Coordinator is the two-phase commit coordinator (tests set its
 // failpoint hooks).
 func (g *Gate) Coordinator() *txn.Coordinator { return g.coord }

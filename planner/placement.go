@@ -24,11 +24,6 @@ type placement struct {
 	nonNull map[string]bool
 }
 
-// UnsoundOuterJoinsForTest turns off the preserved-side rule of outer joins.
-// Only the differential hunter's test sets it, to show that the hunter finds
-// the wrong answers the rule prevents.
-var UnsoundOuterJoinsForTest bool
-
 func replicated() *placement { return &placement{} }
 
 func (p *placement) names(r *tableRef) {
@@ -151,14 +146,14 @@ func (b *builder) placeItem(n *pg_query.Node, pool []*pg_query.Node, col *coloca
 	if err != nil {
 		return nil, err
 	}
-	return outerJoin(j, l, r, col)
+	return outerJoin(j, l, r, col, b.p.UnsoundOuterJoins.Load())
 }
 
 // outerJoin places a LEFT, RIGHT or FULL join. The preserved side must be
 // sharded whenever the nullable side is (else each shard adds its own
 // NULL-extended copy of an unmatched row), and the ON condition must equate
 // a key of each side (so a row's matches are all on its shard).
-func outerJoin(j *pg_query.JoinExpr, l, r *placement, col *colocation) (*placement, error) {
+func outerJoin(j *pg_query.JoinExpr, l, r *placement, col *colocation, unsound bool) (*placement, error) {
 	if !l.sharded && !r.sharded {
 		return replicated(), nil
 	}
@@ -177,7 +172,7 @@ func outerJoin(j *pg_query.JoinExpr, l, r *placement, col *colocation) (*placeme
 		}
 		return nil, unsupported("FULL JOIN of sharded table %s with a side that is not sharded: each shard would add its own NULL-extended rows", sh.first.table.Name)
 	}
-	if !preserved.sharded && UnsoundOuterJoinsForTest {
+	if !preserved.sharded && unsound {
 		return nullable, nil // the bug this rule fixes, for the hunter's own test
 	}
 	if !preserved.sharded {

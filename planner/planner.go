@@ -21,6 +21,10 @@ type Planner struct {
 	VSchema *router.VSchema
 	Shards  map[string]map[string]engine.Shard // keyspace -> shard name -> shard
 	Seq     engine.Sequencer
+	// UnsoundOuterJoins turns off the preserved-side rule of outer joins.
+	// Only the differential hunter's self-test sets it, to show that the
+	// hunter finds the wrong answers the rule prevents.
+	UnsoundOuterJoins atomic.Bool
 
 	gen        atomic.Uint64 // bumped by every schema change
 	mu         sync.Mutex

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 	"time"
-
-	"github.com/dotdo/vitess/planner"
 )
 
 // TestHuntFindsUnsoundOuterJoins shows that the hunter finds a class of
@@ -14,9 +12,8 @@ import (
 // preserved side of a sharded table is then scattered, and every shard adds
 // its own NULL-extended rows), it must report a difference.
 func TestHuntFindsUnsoundOuterJoins(t *testing.T) {
-	planner.UnsoundOuterJoinsForTest = true
-	defer func() { planner.UnsoundOuterJoinsForTest = false }()
 	h := newHuntEnv(t, "postgres")
+	h.g.Planner().UnsoundOuterJoins.Store(true)
 	gen := newHuntGen(*huntSeed, map[string]bool{})
 	deadline := time.Now().Add(60 * time.Second)
 	tried := 0

@@ -122,7 +122,7 @@ func connectError(err error) error {
 }
 
 // poolWait is how long a statement waits for a free backend connection.
-var poolWait = 30 * time.Second
+const poolWait = 30 * time.Second
 
 // acquire takes a connection, waiting for a free slot until ctx ends or
 // poolWait passes.
