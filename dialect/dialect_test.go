@@ -15,7 +15,7 @@ import (
 	_ "modernc.org/sqlite"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/dialect/*.golden")
+var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // mapCatalog is a Catalog over a map.
 type mapCatalog map[string][]Column
@@ -41,11 +41,11 @@ var testCat = mapCatalog{
 	},
 }
 
-// TestGolden translates every statement of testdata/dialect/*.sql (separated
+// TestGolden translates every statement of testdata/*.sql (separated
 // by blank lines... one statement per line; lines starting with -- are
 // comments) and compares with the .golden file.
 func TestGolden(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/dialect/*.sql")
+	files, _ := filepath.Glob("testdata/*.sql")
 	if len(files) == 0 {
 		t.Fatal("no golden inputs")
 	}

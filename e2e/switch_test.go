@@ -59,8 +59,8 @@ func TestSwitchEngine(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the switch did not finish")
 	}
-	if tablet.Engine() != "postgres" || copied == 0 {
-		t.Fatalf("engine %s, %d rows copied", tablet.Engine(), copied)
+	if tablet.Kind() != "postgres" || copied == 0 {
+		t.Fatalf("engine %s, %d rows copied", tablet.Kind(), copied)
 	}
 	var total int64
 	if err := c1.QueryRow(ctx, `SELECT sum(balance) FROM accounts`).Scan(&total); err != nil || total != 20*1000+5 {

@@ -37,11 +37,11 @@ const (
 
 // EngineOf asks a shard which engine it runs on; "" when it does not say.
 func EngineOf(s Shard) EngineKind {
-	e, ok := s.(interface{ Engine() string })
+	e, ok := s.(interface{ Kind() string })
 	if !ok {
 		return ""
 	}
-	return EngineKind(e.Engine())
+	return EngineKind(e.Kind())
 }
 
 // IsPostgresShard reports whether a shard is a PostgreSQL server.

@@ -149,7 +149,7 @@ func shardURLAs(raw string, login shardLogin) (string, error) {
 // superuser: gate users reaching the shard as it can do anything there
 // (read other databases' files, run programs with COPY ... PROGRAM).
 func warnSuperuser(ctx context.Context, t *shards.Tablet, log *slog.Logger) {
-	if t.Engine() != "postgres" {
+	if engine.EngineOf(t) != engine.EnginePostgres {
 		return
 	}
 	rows, err := t.Query(ctx, `SELECT current_user::text, rolsuper FROM pg_roles WHERE rolname = current_user`, nil)

@@ -26,8 +26,8 @@ func TestSQLiteTablet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	if tab.Engine() != "sqlite" || tab.Name() != "-80" {
-		t.Errorf("engine %s name %s", tab.Engine(), tab.Name())
+	if tab.Kind() != "sqlite" || tab.Name() != "-80" {
+		t.Errorf("engine %s name %s", tab.Kind(), tab.Name())
 	}
 	_, tag := collect(tab.Query(ctx, `CREATE TABLE t (id bigint PRIMARY KEY, v text, ok boolean)`, nil))
 	if tag != "CREATE TABLE" {

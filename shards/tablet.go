@@ -133,8 +133,8 @@ func (t *Tablet) enter() func() {
 // Name is the shard's key-range name.
 func (t *Tablet) Name() string { return t.name }
 
-// Engine reports the engine kind ("sqlite" or "postgres").
-func (t *Tablet) Engine() string { return t.eng().Kind() }
+// Kind reports the engine kind ("sqlite" or "postgres"), as Engine.Kind.
+func (t *Tablet) Kind() string { return t.eng().Kind() }
 
 // Healthy reports the last health-check verdict.
 func (t *Tablet) Healthy() bool { return t.healthy.Load() }

@@ -18,7 +18,7 @@ func TestPostgresTablet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer tab.Close()
-	if !tab.CanQueryRaw() || tab.Engine() != "postgres" {
+	if !tab.CanQueryRaw() || tab.Kind() != "postgres" {
 		t.Fatal("tablet does not see the raw path")
 	}
 	r, err := tab.QueryRaw(ctx, "SELECT 42", &sqltypes.Bound{})
