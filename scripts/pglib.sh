@@ -2,6 +2,7 @@
 # $WORK/pg loaded with pgbench's tables, run as the postgres user when the
 # script runs as root.
 #   pg_bench_db PORT SCALE   initdb, start on PORT, create and load "bench"
+#                            (PG_OPTS: more server options, -c name=value)
 #   pg_stop                  stop it (for the script's cleanup)
 BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 RUNAS=()
@@ -13,7 +14,7 @@ pg_bench_db() {
   local port=$1 scale=$2
   mkdir -p "$WORK/pg" && chown postgres "$WORK/pg" 2>/dev/null || true
   as_pg "$BIN/initdb -D $WORK/pg -U postgres -A trust --no-sync -E UTF8 --locale=C" >/dev/null
-  as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB' -l $WORK/pg/log -w start" >/dev/null
+  as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB ${PG_OPTS:-}' -l $WORK/pg/log -w start" >/dev/null
   psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
   pgbench -i -q -s "$scale" -h 127.0.0.1 -p "$port" -U postgres bench >/dev/null 2>&1
 }
