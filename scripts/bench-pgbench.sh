@@ -61,29 +61,7 @@ fi
 GOMAXPROCS=${GATE_GOMAXPROCS:-$(nproc)} ${GATE_PREFIX:-} "$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
 GATEPID=$!
 
-BOUNCER=""
-if command -v pgbouncer >/dev/null; then
-  mkdir -p "$WORK/bouncer"
-  cat > "$WORK/bouncer/pgbouncer.ini" <<INI
-[databases]
-bench = $BOUNCER_BACKEND dbname=bench user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BOUNCERPORT
-auth_type = trust
-auth_file = $WORK/bouncer/users.txt
-pool_mode = transaction
-default_pool_size = $((CLIENTS + 4))
-max_client_conn = 200
-unix_socket_dir =
-logfile = $WORK/bouncer/log
-pidfile = $WORK/bouncer/pid
-INI
-  echo '"postgres" ""' > "$WORK/bouncer/users.txt"
-  chown -R postgres "$WORK/bouncer" 2>/dev/null || true
-  as_pg "pgbouncer -d $WORK/bouncer/pgbouncer.ini" >/dev/null 2>&1
-  BOUNCER=1
-fi
+bouncer_start "$BOUNCERPORT" "$BOUNCER_BACKEND" $((CLIENTS + 4))
 for i in $(seq 50); do
   pg_isready -q -h 127.0.0.1 -p "$GATEPORT" && break
   sleep 0.2

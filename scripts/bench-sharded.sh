@@ -79,27 +79,8 @@ for port in $RELAYPORT $SHARDPORT; do
 done
 pgbench -i -q -s "$SCALE" -h 127.0.0.1 -p "$SHARDPORT" -U postgres main >"$WORK/init.log" 2>&1 || { cat "$WORK/init.log" "$WORK/sharded.log" >&2; exit 1; }
 
-BOUNCER=""
-if command -v pgbouncer >/dev/null; then
-  mkdir -p "$WORK/bouncer"
-  echo '"postgres" ""' >"$WORK/bouncer/users.txt"
-  cat > "$WORK/bouncer/pgbouncer.ini" <<INI
-[databases]
-bench = host=127.0.0.1 port=$PGPORT dbname=bench user=postgres
-[pgbouncer]
-listen_addr = 127.0.0.1
-listen_port = $BOUNCERPORT
-auth_type = trust
-auth_file = $WORK/bouncer/users.txt
-pool_mode = transaction
-default_pool_size = $((CLIENTS + 4))
-max_client_conn = 200
-unix_socket_dir =
-logfile = $WORK/bouncer/log
-pidfile = $WORK/bouncer/pid
-INI
-  chown -R postgres "$WORK/bouncer" 2>/dev/null || true
-  as_pg "pgbouncer -d $WORK/bouncer/pgbouncer.ini" && BOUNCER=1
+bouncer_start "$BOUNCERPORT" "host=127.0.0.1 port=$PGPORT" $((CLIENTS + 4))
+if [ -n "$BOUNCER" ]; then
   for i in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$BOUNCERPORT" && break; sleep 0.2; done
 fi
 

@@ -4,6 +4,9 @@
 #   pg_bench_db PORT SCALE   initdb, start on PORT, create and load "bench"
 #                            (PG_OPTS: more server options, -c name=value)
 #   pg_stop                  stop it (for the script's cleanup)
+#   bouncer_start PORT BACKEND POOL  PgBouncer (transaction pooling) on PORT
+#                            for database bench at BACKEND ("host=... port=...");
+#                            sets BOUNCER=1 when it is installed
 BIN=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
 RUNAS=()
 [ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
@@ -20,3 +23,28 @@ pg_bench_db() {
 }
 
 pg_stop() { as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true; }
+
+bouncer_start() {
+  local port=$1 backend=$2 pool=$3
+  BOUNCER=""
+  command -v pgbouncer >/dev/null || return 0
+  mkdir -p "$WORK/bouncer"
+  cat > "$WORK/bouncer/pgbouncer.ini" <<INI
+[databases]
+bench = $backend dbname=bench user=postgres
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+auth_type = trust
+auth_file = $WORK/bouncer/users.txt
+pool_mode = transaction
+default_pool_size = $pool
+max_client_conn = 200
+unix_socket_dir =
+logfile = $WORK/bouncer/log
+pidfile = $WORK/bouncer/pid
+INI
+  echo '"postgres" ""' > "$WORK/bouncer/users.txt"
+  chown -R postgres "$WORK/bouncer" 2>/dev/null || true
+  as_pg "pgbouncer -d $WORK/bouncer/pgbouncer.ini" >/dev/null 2>&1 && BOUNCER=1
+}
