@@ -173,9 +173,12 @@ func integralDecimal(d sqltypes.Decimal) (int64, bool) {
 	return n, err == nil
 }
 
+// uuidPunct is what Postgres accepts around and between a uuid's digits.
+var uuidPunct = strings.NewReplacer("-", "", "{", "", "}", "")
+
 // canonicalUUID writes a uuid as Postgres prints it.
 func canonicalUUID(s string) (string, error) {
-	h := strings.NewReplacer("-", "", "{", "", "}", "").Replace(strings.ToLower(strings.TrimSpace(s)))
+	h := uuidPunct.Replace(strings.ToLower(strings.TrimSpace(s)))
 	bad := len(h) != 32
 	for _, c := range h {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {

@@ -28,7 +28,7 @@ func checkReading(name, value string) error {
 		}
 		return sqltypes.Errorf(sqltypes.FeatureNotSupported, "standard_conforming_strings = %s is not supported: the gate reads every statement with standard_conforming_strings on (write E'...' strings for backslash escapes)", value)
 	case "client_encoding":
-		switch strings.NewReplacer("-", "", "_", "").Replace(v) {
+		switch encodingSpelling.Replace(v) {
 		case "utf8", "unicode", "sqlascii":
 			return nil
 		}
@@ -52,3 +52,6 @@ func checkStartupReading(params map[string]string) error {
 	}
 	return nil
 }
+
+// encodingSpelling drops what encoding names may differ by (UTF-8, utf_8).
+var encodingSpelling = strings.NewReplacer("-", "", "_", "")

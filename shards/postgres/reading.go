@@ -57,10 +57,13 @@ func (b *pgBackend) oneReading() error {
 }
 
 func sameSetting(name, got, want string) bool {
+	if got == want {
+		return true // every statement asks: the common case costs a compare
+	}
 	norm := func(s string) string {
 		s = strings.ToLower(s)
 		if name == "client_encoding" {
-			s = strings.NewReplacer("-", "", "_", "").Replace(s)
+			s = encodingSpelling.Replace(s)
 			if s == "unicode" {
 				s = "utf8"
 			}
@@ -69,3 +72,6 @@ func sameSetting(name, got, want string) bool {
 	}
 	return norm(got) == norm(want)
 }
+
+// encodingSpelling drops what encoding names may differ by (UTF-8, utf_8).
+var encodingSpelling = strings.NewReplacer("-", "", "_", "")
