@@ -8,19 +8,18 @@ import (
 // CopyFrom runs COPY ... FROM STDIN on a pooled connection with r as its
 // data.
 func (e *Engine) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
-	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
-	defer cancel()
-	b, err := e.acquire(ctx)
-	if err != nil {
-		return "", err
-	}
-	defer e.pool.release(b)
-	return copyFrom(ctx, b, sql, r)
+	return e.onPooled(ctx, func(ctx context.Context, b *pgBackend) (string, error) { return copyFrom(ctx, b, sql, r) })
 }
 
 // CopyTo runs COPY ... TO STDOUT on a pooled connection, writing its data
 // to w.
 func (e *Engine) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
+	return e.onPooled(ctx, func(ctx context.Context, b *pgBackend) (string, error) { return copyTo(ctx, b, sql, w) })
+}
+
+// onPooled runs f on a pooled backend under the engine's query timeout,
+// as pgHeld.onBackend does on a held one.
+func (e *Engine) onPooled(ctx context.Context, f func(context.Context, *pgBackend) (string, error)) (string, error) {
 	ctx, cancel := withQueryTimeout(ctx, e.queryTimeout)
 	defer cancel()
 	b, err := e.acquire(ctx)
@@ -28,7 +27,7 @@ func (e *Engine) CopyTo(ctx context.Context, sql string, w io.Writer) (string, e
 		return "", err
 	}
 	defer e.pool.release(b)
-	return copyTo(ctx, b, sql, w)
+	return f(ctx, b)
 }
 
 func copyFrom(ctx context.Context, b *pgBackend, sql string, r io.Reader) (string, error) {
