@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"os"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/dotdo/vitess/engine"
@@ -98,7 +97,7 @@ func Start(ctx context.Context, cfg *router.Config, log *slog.Logger) (*Gate, er
 	if err := g.openShardLogins(ctx, vs, shardMap, users); err != nil {
 		return nil, err
 	}
-	visibility := &sync.RWMutex{}
+	visibility := &engine.Visibility{}
 	coord := &txn.Coordinator{
 		Log:        g.meta,
 		Visibility: visibility,

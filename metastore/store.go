@@ -156,24 +156,38 @@ type Decision struct {
 // and returns the recorded one: the first writer wins. Records of finished
 // transactions named in forget are removed in the same write (one sync).
 func (m *Store) Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error) {
+	got, err := m.DecideMany(ctx, []Decision{{DTID: dtid, Outcome: outcome, Record: record}}, forget)
+	if err != nil {
+		return "", err
+	}
+	return got[0], nil
+}
+
+// DecideMany records several decisions in one write (group commit): each
+// as Decide would, first writer wins, and returns the recorded outcomes in
+// order. Records named in forget are removed first, in the same write.
+func (m *Store) DecideMany(ctx context.Context, ds []Decision, forget []string) ([]string, error) {
 	tx, err := m.db.BeginTx(ctx, nil)
 	if err != nil {
-		return "", fmt.Errorf("decision log: %w", err)
+		return nil, fmt.Errorf("decision log: %w", err)
 	}
 	defer tx.Rollback()
 	if err := m.forget(ctx, tx, forget); err != nil {
-		return "", err
+		return nil, err
 	}
-	if _, err := tx.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
-		dtid, outcome, string(record), time.Now().UnixMilli()); err != nil {
-		return "", fmt.Errorf("decision log: %w", err)
-	}
-	var got string
-	if err := tx.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), dtid).Scan(&got); err != nil {
-		return "", fmt.Errorf("decision log: %w", err)
+	now := time.Now().UnixMilli()
+	got := make([]string, len(ds))
+	for i, d := range ds {
+		if _, err := tx.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
+			d.DTID, d.Outcome, string(d.Record), now); err != nil {
+			return nil, fmt.Errorf("decision log: %w", err)
+		}
+		if err := tx.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), d.DTID).Scan(&got[i]); err != nil {
+			return nil, fmt.Errorf("decision log: %w", err)
+		}
 	}
 	if err := tx.Commit(); err != nil {
-		return "", fmt.Errorf("decision log: %w", err)
+		return nil, fmt.Errorf("decision log: %w", err)
 	}
 	return got, nil
 }

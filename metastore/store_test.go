@@ -3,6 +3,8 @@ package metastore
 import (
 	"context"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 
 	"github.com/dotdo/vitess/router"
@@ -58,5 +60,45 @@ func TestStoreSQLite(t *testing.T) {
 	}
 	if recs, _ := m.LoadTables(ctx); len(recs) != 0 {
 		t.Fatalf("after DeleteTable: %+v", recs)
+	}
+}
+
+// TestDecideMany writes several decisions in one write: each keeps the
+// first outcome recorded for it, and the records to forget are gone.
+func TestDecideMany(t *testing.T) {
+	ctx := context.Background()
+	m, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if _, err := m.Decide(ctx, "old", "commit", []byte("{}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Decide(ctx, "aborted", "abort", nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := m.DecideMany(ctx, []Decision{
+		{DTID: "a", Outcome: "commit", Record: []byte("{}")},
+		{DTID: "aborted", Outcome: "commit", Record: []byte("{}")},
+		{DTID: "b", Outcome: "commit", Record: []byte("{}")},
+	}, []string{"old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"commit", "abort", "commit"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("outcomes %v, want %v (a resolver's abort stays)", got, want)
+	}
+	ds, err := m.Decisions(ctx, "commit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range ds {
+		ids = append(ids, d.DTID)
+	}
+	sort.Strings(ids)
+	if strings.Join(ids, ",") != "a,b" {
+		t.Fatalf("commit records %v, want a,b (old forgotten)", ids)
 	}
 }

@@ -45,6 +45,7 @@ const GIDPrefix = "vt-"
 // DecisionLog is where commit decisions are kept durably (metastore.Store).
 type DecisionLog interface {
 	Decide(ctx context.Context, dtid, outcome string, record []byte, forget ...string) (string, error)
+	DecideMany(ctx context.Context, ds []metastore.Decision, forget []string) ([]string, error)
 	Decisions(ctx context.Context, outcome string) ([]metastore.Decision, error)
 	Forget(ctx context.Context, dtids ...string) error
 	ForgetAbortsBefore(ctx context.Context, t time.Time) error
@@ -59,11 +60,12 @@ type Coordinator struct {
 	// left to its coordinator before a resolver aborts it (default 30s).
 	AbortAfter time.Duration
 	Logger     *slog.Logger
-	// Visibility is taken for writing during phase two (see
-	// proxy.Gate.Visibility); nil for none.
-	Visibility *sync.RWMutex
+	// Visibility is held during phase two (see vtgate.Executor.Visibility);
+	// nil for none.
+	Visibility *engine.Visibility
 	mu         sync.Mutex
 	finished   []string // records to remove with the next decision (or resolve)
+	group      decisionGroup
 
 	// Failpoint (tests: env VITESS_FAILPOINT) kills the process at a step
 	// of the commit: "after-prepare" or "after-decision".
@@ -111,19 +113,6 @@ func (c *Coordinator) failpoint(step string) {
 // their snapshots; past it the commit goes on without the barrier (a read
 // blocked on the transaction's locks would otherwise wait for it forever).
 const visibilityWait = 2 * time.Second
-
-func lockWithin(mu *sync.RWMutex, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for wait := 10 * time.Microsecond; ; wait *= 2 {
-		if mu.TryLock() {
-			return true
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		time.Sleep(min(wait, time.Millisecond))
-	}
-}
 
 func newDTID() string {
 	var b [12]byte
@@ -182,8 +171,10 @@ func (c *Coordinator) Commit(ctx context.Context, parts []engine.Participant) er
 	if c.BeforePhaseTwo != nil {
 		c.BeforePhaseTwo()
 	}
-	if c.Visibility != nil && lockWithin(c.Visibility, visibilityWait) {
-		defer c.Visibility.Unlock()
+	if c.Visibility != nil {
+		if release := c.Visibility.Commit(visibilityWait); release != nil {
+			defer release()
+		}
 	}
 	c.commitAll(bg, dtid, rec, prepared)
 	return nil
@@ -223,20 +214,14 @@ func prepareAll(ctx context.Context, parts []engine.Participant, dtid string) ([
 	return prepared, nil
 }
 
-// decide logs the commit decision (with the records of finished commits to
-// forget in the same write) and returns the outcome the log holds.
+// decide logs the commit decision (group-committed with the decisions
+// made at the same moment, and the records of finished commits to forget)
+// and returns the outcome the log holds.
 func (c *Coordinator) decide(ctx context.Context, dtid string, body []byte) (string, error) {
-	c.mu.Lock()
-	finished := c.finished
-	c.finished = nil
-	c.mu.Unlock()
-	outcome, err := c.Log.Decide(ctx, dtid, "commit", body, finished...)
+	outcome, err := c.decideGrouped(ctx, dtid, body)
 	if err == nil {
 		return outcome, nil
 	}
-	c.mu.Lock()
-	c.finished = append(c.finished, finished...)
-	c.mu.Unlock()
 	// The write may or may not have happened: ask for abort; the record
 	// that is there decides.
 	outcome, err = c.Log.Decide(ctx, dtid, "abort", nil)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dotdo/vitess/engine"
@@ -26,11 +25,11 @@ type Executor struct {
 	// Observe, when set, is told each planned statement's plan type, the
 	// time to its answer (its first row for a stream) and whether it failed.
 	Observe func(planType string, d time.Duration, failed bool)
-	// Visibility is held for writing by the coordinator's phase two and
-	// for reading while a scatter read outside a transaction starts its
-	// shard queries, so that such a read sees a multi-shard commit on all
-	// of its shards or on none.
-	Visibility *sync.RWMutex
+	// Visibility is held by the coordinator's phase twos and by each
+	// scatter read outside a transaction while it starts its shard
+	// queries, so that such a read sees a multi-shard commit on all of its
+	// shards or on none.
+	Visibility *engine.Visibility
 	// Defaults are the settings every session starts with, below its
 	// startup parameters (statement_timeout, idle_session_timeout ...).
 	Defaults map[string]string

@@ -5,7 +5,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/dotdo/vitess/engine"
@@ -41,15 +40,14 @@ func (st *statement) Fields() []sqltypes.Field {
 type execEnv struct {
 	*session
 	bound   *sqltypes.Bound
-	barrier *sync.RWMutex // set for a plain read outside a transaction
+	barrier *engine.Visibility // set for a plain read outside a transaction
 }
 
 func (e execEnv) ReadBarrier() func() {
 	if e.barrier == nil {
 		return func() {}
 	}
-	e.barrier.RLock()
-	return e.barrier.RUnlock
+	return e.barrier.Read()
 }
 
 func (e execEnv) Bound() *sqltypes.Bound { return e.bound }
