@@ -19,21 +19,21 @@
 # statements pgbench sent: 1 per -S transaction, 7 per TPC-B transaction).
 #
 #   T=15 ROUNDS=2 CLIENTS=8 SCALE=1 scripts/bench-sharded.sh
-# (MODES="prepared" for one -S mode, TPCB=0 to skip TPC-B, PROFILE=dir for
-# the sharded gate's CPU profile of each run.)
+# (MODES="prepared" for one -S mode, MODES="" for none, TPCB=0 to skip TPC-B, PROFILE=dir for
+# both gates' CPU profiles of each run: dir/TARGET-ARGS-TIME.pprof.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=${T:-15}
 ROUNDS=${ROUNDS:-2}
 CLIENTS=${CLIENTS:-8}
 SCALE=${SCALE:-1}
-MODES=${MODES:-"simple extended prepared"}
+MODES=${MODES-"simple extended prepared"}
 TPCB=${TPCB:-1}
 WORK=$(mktemp -d /tmp/vitess-sharded.XXXXXX)
 chmod 755 "$WORK"
 . scripts/pglib.sh
 
-PGPORT=$(free_port); RELAYPORT=$(free_port); SHARDPORT=$(free_port); BOUNCERPORT=$(free_port); ADMINPORT=$(free_port)
+PGPORT=$(free_port); RELAYPORT=$(free_port); SHARDPORT=$(free_port); BOUNCERPORT=$(free_port); ADMINPORT=$(free_port); RELAYADMIN=$(free_port)
 cleanup() {
   kill ${RELAYPID:-} ${SHARDPID:-} 2>/dev/null || true
   [ -f "$WORK/bouncer/pid" ] && kill "$(cat "$WORK/bouncer/pid")" 2>/dev/null || true
@@ -69,8 +69,13 @@ keyspaces:
       pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
       pgbench_history: {vindex: {type: hash, columns: [aid]}}
 YAML
-[ -n "${PROFILE:-}" ] && mkdir -p "$PROFILE" && echo "admin: {pprof: true}" >>"$WORK/sharded.yaml"
-"$WORK/vitess" serve --config "$WORK/relay.yaml" --listen "127.0.0.1:$RELAYPORT" --admin off --data-dir "$WORK/relay-data" 2>"$WORK/relay.log" &
+RELAYADMINFLAG=off
+if [ -n "${PROFILE:-}" ]; then
+  mkdir -p "$PROFILE"
+  for f in relay sharded; do echo "admin: {pprof: true}" >>"$WORK/$f.yaml"; done
+  RELAYADMINFLAG=127.0.0.1:$RELAYADMIN
+fi
+"$WORK/vitess" serve --config "$WORK/relay.yaml" --listen "127.0.0.1:$RELAYPORT" --admin "$RELAYADMINFLAG" --data-dir "$WORK/relay-data" 2>"$WORK/relay.log" &
 RELAYPID=$!
 "$WORK/vitess" serve --config "$WORK/sharded.yaml" --listen "127.0.0.1:$SHARDPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/sharded-data" 2>"$WORK/sharded.log" &
 SHARDPID=$!
@@ -89,17 +94,18 @@ TICK=$(getconf CLK_TCK)
 # one run: target args...; prints "tps gate-us-per-statement"
 run() {
   local target=$1 per=$2; shift 2
-  local port db pid=""
+  local port db pid="" admin=""
   case $target in
     direct) port=$PGPORT db=bench ;;
-    relay) port=$RELAYPORT db=bench pid=$RELAYPID ;;
-    sharded) port=$SHARDPORT db=main pid=$SHARDPID ;;
+    relay) port=$RELAYPORT db=bench pid=$RELAYPID admin=$RELAYADMIN ;;
+    sharded) port=$SHARDPORT db=main pid=$SHARDPID admin=$ADMINPORT ;;
     bouncer) port=$BOUNCERPORT db=bench ;;
   esac
   local c0=0 curlpid=""
   [ -n "$pid" ] && c0=$(cpu "$pid")
-  if [ -n "${PROFILE:-}" ] && [ "$target" = sharded ]; then
-    curl -s -o "$PROFILE/$(date +%s%N).pprof" "http://127.0.0.1:$ADMINPORT/debug/pprof/profile?seconds=$((T - 1))" &
+  if [ -n "${PROFILE:-}" ] && [ -n "$admin" ]; then
+    local name; name=$(echo "$target $*" | tr -c 'a-zA-Z0-9\n' -)
+    curl -s -o "$PROFILE/$name-$(date +%s).pprof" "http://127.0.0.1:$admin/debug/pprof/profile?seconds=$((T - 1))" &
     curlpid=$!
   fi
   local out tps n
