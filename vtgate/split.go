@@ -37,7 +37,12 @@ func singleStatement(sql string) (string, bool) {
 				return "", false
 			}
 			i += j + 1 // a doubled quote is two strings in a row: same scan
-		case '$', '\\':
+		case '$':
+			if i+1 < len(sql) && sql[i+1] >= '0' && sql[i+1] <= '9' {
+				continue // a parameter $n (a dollar quote's tag cannot start with a digit)
+			}
+			return "", false
+		case '\\':
 			return "", false
 		case '-':
 			if i+1 < len(sql) && sql[i+1] == '-' {

@@ -12,6 +12,7 @@ func TestSplitStatements(t *testing.T) {
 	for _, q := range []string{
 		"SELECT 1", "SELECT 1;", "  SELECT 1 ;  ", "SELECT 'a;b'", `SELECT "x;y" FROM t`, "SELECT 'it''s';",
 		"SELECT 1; SELECT 2", "SELECT E'a\\';'", "SELECT $$;$$", "-- c\nSELECT 1", "SELECT /* ; */ 1", "", "   ", ";",
+		"UPDATE t SET a = a + $1 WHERE id = $2;", "SELECT $1; SELECT $2", "SELECT $1$$;$$", "SELECT a$1 FROM t; SELECT 2", "SELECT $a$;$a$",
 	} {
 		got, err := splitStatements(q)
 		want, werr := pg_query.SplitWithParser(q, true)
