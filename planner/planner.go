@@ -89,13 +89,24 @@ func (c *Cache) Plan(ctx context.Context, env engine.Env, keyspace, sql string, 
 	if err != nil {
 		return nil, err
 	}
-	if pl.Kind == engine.KindQuery && !pl.SchemaChange && len(sql) <= maxCachedSQL {
+	if cacheable(pl) && len(sql) <= maxCachedSQL {
 		if len(c.m) >= MaxCachedPlans {
 			c.m = map[string]*engine.Plan{}
 		}
 		c.m[key] = pl
 	}
 	return pl, nil
+}
+
+// cacheable reports whether a plan may serve the same text again: queries
+// but DDL, and transaction control (BEGIN and COMMIT of every transaction
+// would be parsed again each time); other session statements are left to
+// the parser, their handling reads the session's state.
+func cacheable(pl *engine.Plan) bool {
+	if pl.Kind == engine.KindSession {
+		return pl.Session != nil && pl.Session.Node.GetTransactionStmt() != nil
+	}
+	return pl.Kind == engine.KindQuery && !pl.SchemaChange
 }
 
 // Plan parses and plans one statement for keyspace. env, when not nil, is
