@@ -178,11 +178,11 @@ func (m *Store) DecideMany(ctx context.Context, ds []Decision, forget []string) 
 	now := time.Now().UnixMilli()
 	got := make([]string, len(ds))
 	for i, d := range ds {
-		if _, err := tx.ExecContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?) ON CONFLICT (dtid) DO NOTHING`),
-			d.DTID, d.Outcome, string(d.Record), now); err != nil {
-			return nil, fmt.Errorf("decision log: %w", err)
-		}
-		if err := tx.QueryRowContext(ctx, m.q(`SELECT outcome FROM decisions WHERE dtid = ?`), d.DTID).Scan(&got[i]); err != nil {
+		// One statement: a recorded outcome stays (the no-op update only
+		// makes RETURNING give it back).
+		if err := tx.QueryRowContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?)
+			ON CONFLICT (dtid) DO UPDATE SET outcome = decisions.outcome RETURNING outcome`),
+			d.DTID, d.Outcome, string(d.Record), now).Scan(&got[i]); err != nil {
 			return nil, fmt.Errorf("decision log: %w", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dotdo/vitess/pgtest"
 	"github.com/dotdo/vitess/router"
 )
 
@@ -66,8 +67,18 @@ func TestStoreSQLite(t *testing.T) {
 // TestDecideMany writes several decisions in one write: each keeps the
 // first outcome recorded for it, and the records to forget are gone.
 func TestDecideMany(t *testing.T) {
+	testDecideMany(t, "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
+}
+
+// The same on a Postgres metadata store (several gates share one).
+func TestDecideManyPostgres(t *testing.T) {
+	_, url := pgtest.Start(t).CreateDB(t)
+	testDecideMany(t, url)
+}
+
+func testDecideMany(t *testing.T, url string) {
 	ctx := context.Background()
-	m, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "meta.db"))
+	m, err := Open(ctx, url)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,29 +34,14 @@ cleanup() {
 trap cleanup EXIT
 
 PG_OPTS="-c max_connections=$((N + 100)) -c max_prepared_transactions=64" pg_bench_db "$PGPORT" 1
-for i in 0 1 2 3; do
-  psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE s$i" >/dev/null
-done
+shard_dbs "$PGPORT"
 go build -o "$WORK/vitess" .
 url() { echo "postgres://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable&pool_size=$((N / 4 + 50))"; }
-cat > "$WORK/pg.yaml" <<YAML
-limits: {maxConnections: $((N + 10))}
-admin: {pprof: $([ -n "${DEBUG:-}" ] && echo true || echo false)}
-keyspaces:
-  main:
-    sharded: true
-    pool: {mode: transaction}
-    shards:
-      "-40": "$(url s0)"
-      "40-80": "$(url s1)"
-      "80-c0": "$(url s2)"
-      "c0-": "$(url s3)"
-    tables:
-      pgbench_accounts: {vindex: {type: hash, columns: [aid]}}
-      pgbench_branches: {vindex: {type: hash, columns: [bid]}}
-      pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
-      pgbench_history: {vindex: {type: hash, columns: [aid]}}
-YAML
+{
+  echo "limits: {maxConnections: $((N + 10))}"
+  echo "admin: {pprof: $([ -n "${DEBUG:-}" ] && echo true || echo false)}"
+  pgbench_keyspace url "{mode: transaction}"
+} >"$WORK/pg.yaml"
 echo "limits: {maxConnections: $((N + 10))}" >"$WORK/lite.yaml"
 "$WORK/vitess" serve --config "$WORK/pg.yaml" --listen "127.0.0.1:$PGGATE" --admin "127.0.0.1:$PGADMIN" --data-dir "$WORK/pg-data" 2>"$WORK/pg-gate.log" &
 PGGATEPID=$!

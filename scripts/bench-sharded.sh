@@ -43,9 +43,7 @@ cleanup() {
 trap cleanup EXIT
 
 PG_OPTS="-c max_prepared_transactions=$((4 * CLIENTS + 8))" pg_bench_db "$PGPORT" "$SCALE"
-for i in 0 1 2 3; do
-  psql -X -q -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE s$i" >/dev/null
-done
+shard_dbs "$PGPORT"
 go build -o "$WORK/vitess" .
 url() { echo "postgres://postgres@127.0.0.1:$PGPORT/$1?sslmode=disable&pool_size=$((CLIENTS + 4))"; }
 cat > "$WORK/relay.yaml" <<YAML
@@ -54,21 +52,7 @@ keyspaces:
     sharded: false
     shards: {"-": "$(url bench)"}
 YAML
-cat > "$WORK/sharded.yaml" <<YAML
-keyspaces:
-  main:
-    sharded: true
-    shards:
-      "-40": "$(url s0)"
-      "40-80": "$(url s1)"
-      "80-c0": "$(url s2)"
-      "c0-": "$(url s3)"
-    tables:
-      pgbench_accounts: {vindex: {type: hash, columns: [aid]}}
-      pgbench_branches: {vindex: {type: hash, columns: [bid]}}
-      pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
-      pgbench_history: {vindex: {type: hash, columns: [aid]}}
-YAML
+pgbench_keyspace url >"$WORK/sharded.yaml"
 RELAYADMINFLAG=off
 if [ -n "${PROFILE:-}" ]; then
   mkdir -p "$PROFILE"

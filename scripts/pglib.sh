@@ -4,6 +4,11 @@
 #   pg_bench_db PORT SCALE   initdb, start on PORT, create and load "bench"
 #                            (PG_OPTS: more server options, -c name=value)
 #   pg_stop                  stop it (for the script's cleanup)
+#   shard_dbs PORT           create the databases s0..s3 on it
+#   pgbench_keyspace URLFN [POOL]  print the yaml of keyspace "main": 4
+#                            shards s0..s3 (URLFN DB prints a shard's URL),
+#                            pgbench's tables sharded by aid, bid, tid, aid;
+#                            POOL: a pool line ("{mode: transaction}")
 #   bouncer_start PORT BACKEND POOL  PgBouncer (transaction pooling) on PORT
 #                            for database bench at BACKEND ("host=... port=...");
 #                            sets BOUNCER=1 when it is installed
@@ -20,6 +25,32 @@ pg_bench_db() {
   as_pg "$BIN/pg_ctl -D $WORK/pg -o '-p $port -k $WORK/pg -c listen_addresses=127.0.0.1 -c max_connections=200 -c shared_buffers=256MB ${PG_OPTS:-}' -l $WORK/pg/log -w start" >/dev/null
   psql -X -q -h 127.0.0.1 -p "$port" -U postgres -d postgres -c "CREATE DATABASE bench" >/dev/null
   pgbench -i -q -s "$scale" -h 127.0.0.1 -p "$port" -U postgres bench >/dev/null 2>&1
+}
+
+shard_dbs() {
+  for i in 0 1 2 3; do
+    psql -X -q -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "CREATE DATABASE s$i" >/dev/null
+  done
+}
+
+pgbench_keyspace() {
+  local url=$1 pool=${2:-}
+  cat <<YAML
+keyspaces:
+  main:
+    sharded: true
+${pool:+    pool: $pool
+}    shards:
+      "-40": "$($url s0)"
+      "40-80": "$($url s1)"
+      "80-c0": "$($url s2)"
+      "c0-": "$($url s3)"
+    tables:
+      pgbench_accounts: {vindex: {type: hash, columns: [aid]}}
+      pgbench_branches: {vindex: {type: hash, columns: [bid]}}
+      pgbench_tellers: {vindex: {type: hash, columns: [tid]}}
+      pgbench_history: {vindex: {type: hash, columns: [aid]}}
+YAML
 }
 
 pg_stop() { as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true; }
