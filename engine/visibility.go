@@ -131,6 +131,9 @@ func (v *Visibility) leave() {
 
 // wake tells every waiter to look again (v.mu held).
 func (v *Visibility) wake() {
+	if v.waiting[classRead]+v.waiting[classCommit] == 0 {
+		return // nobody to tell: keep the channel
+	}
 	close(v.changed)
 	v.changed = make(chan struct{})
 }
