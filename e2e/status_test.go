@@ -117,6 +117,10 @@ func TestStatusSurfaces(t *testing.T) {
 	if code != 200 || json.Unmarshal([]byte(body), &hvs) != nil || len(hvs) != 1 || hvs[0].Tables["items"].Vindex.Type != "hash" {
 		t.Errorf("/vschema: %d %s", code, body)
 	}
+	// A multi-shard commit: its decision is counted, with its write.
+	gatetest.MustExec(t, c, `BEGIN`)
+	gatetest.MustExec(t, c, `UPDATE items SET name = name`)
+	gatetest.MustExec(t, c, `COMMIT`)
 	// psql's session ends asynchronously at the gate: wait until the
 	// gauge counts only this test's pgx connection.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
@@ -135,6 +139,12 @@ func TestStatusSurfaces(t *testing.T) {
 	}
 	if scraped < float64(st.TotalQueries) {
 		t.Errorf("vitess_shard_queries_total %v < %d", scraped, st.TotalQueries)
+	}
+	decided := families["vitess_2pc_decisions_total"].GetMetric()
+	writes := families["vitess_2pc_decision_writes_total"].GetMetric()
+	if len(decided) != 1 || len(writes) != 1 || decided[0].GetCounter().GetValue() < 1 || writes[0].GetCounter().GetValue() < 1 ||
+		writes[0].GetCounter().GetValue() > decided[0].GetCounter().GetValue() {
+		t.Errorf("2PC decision counters: %v %v", decided, writes)
 	}
 	for _, m := range families["vitess_shard_latency_seconds"].GetMetric() {
 		if h := m.GetHistogram(); h.GetSampleCount() == 0 || len(h.GetBucket()) == 0 {

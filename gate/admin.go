@@ -94,6 +94,8 @@ var (
 	mHealthy  = prometheus.NewDesc("vitess_shard_healthy", "1 when the shard's last health check passed.", []string{"keyspace", "shard", "engine"}, nil)
 	mOpenTx   = prometheus.NewDesc("vitess_shard_open_transactions", "Transactions open on the shard.", []string{"keyspace", "shard", "engine"}, nil)
 	mSessions = prometheus.NewDesc("vitess_sessions", "Client connections open now.", nil, nil)
+	mDecided  = prometheus.NewDesc("vitess_2pc_decisions_total", "Multi-shard commit decisions written to the decision log.", nil, nil)
+	mDecWrite = prometheus.NewDesc("vitess_2pc_decision_writes_total", "Decision-log writes (group commit: one write for the decisions made at once).", nil, nil)
 	mPool     = prometheus.NewDesc("vitess_shard_pool_connections", "A Postgres shard's backend connections by state (in_use, idle, max).", []string{"keyspace", "shard", "engine", "state"}, nil)
 )
 
@@ -119,7 +121,7 @@ func (p *planMetrics) observe(plan string, d time.Duration, failed bool) {
 }
 
 func (m *metrics) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{mQueries, mErrors, mLatency, mHealthy, mOpenTx, mSessions, mPool} {
+	for _, d := range []*prometheus.Desc{mQueries, mErrors, mLatency, mHealthy, mOpenTx, mSessions, mPool, mDecided, mDecWrite} {
 		ch <- d
 	}
 }
@@ -130,6 +132,11 @@ func (m *metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 	if m.g.server != nil {
 		ch <- prometheus.MustNewConstMetric(mSessions, prometheus.GaugeValue, float64(m.g.server.Sessions()))
+	}
+	if m.g.coord != nil {
+		decided, writes := m.g.coord.DecisionStats()
+		ch <- prometheus.MustNewConstMetric(mDecided, prometheus.CounterValue, float64(decided))
+		ch <- prometheus.MustNewConstMetric(mDecWrite, prometheus.CounterValue, float64(writes))
 	}
 }
 

@@ -3,6 +3,7 @@ package txn
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dotdo/vitess/metastore"
 )
@@ -17,6 +18,14 @@ type decisionGroup struct {
 	mu      sync.Mutex
 	writing bool
 	queue   []*pendingDecision
+
+	decisions, writes atomic.Int64 // commit decisions logged, and the writes that logged them
+}
+
+// DecisionStats returns the commit decisions the coordinator has logged
+// and the decision-log writes they took (group commit shares writes).
+func (c *Coordinator) DecisionStats() (decisions, writes int64) {
+	return c.group.decisions.Load(), c.group.writes.Load()
 }
 
 type pendingDecision struct {
@@ -69,6 +78,10 @@ func (c *Coordinator) writeQueue(ctx context.Context, batch []*pendingDecision, 
 		ds[i] = p.d
 	}
 	outcomes, err := c.Log.DecideMany(ctx, ds, finished)
+	c.group.writes.Add(1)
+	if err == nil {
+		c.group.decisions.Add(int64(len(ds)))
+	}
 	if err != nil {
 		c.mu.Lock()
 		c.finished = append(c.finished, finished...)

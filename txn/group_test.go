@@ -71,6 +71,9 @@ func TestGroupCommitSharesWrites(t *testing.T) {
 	if w := log.writes.Load(); w >= n/2 {
 		t.Fatalf("%d writes for %d decisions made at once: not grouped", w, n)
 	}
+	if d, w := c.DecisionStats(); d != n || w != int64(log.writes.Load()) {
+		t.Fatalf("DecisionStats %d decisions in %d writes, want %d in %d", d, w, n, log.writes.Load())
+	}
 	t.Logf("%d decisions in %d writes", n, log.writes.Load())
 }
 
