@@ -70,12 +70,20 @@ func (h *pgHeld) releaseWith(fn func()) {
 	fn()
 }
 
-func (h *pgHeld) query(ctx context.Context, sql string, bnd *sqltypes.Bound, raw bool) (sqltypes.Rows, error) {
+// notTaken is query's error when the connection could not be claimed:
+// nothing was sent (a deferred BEGIN is still to send).
+type notTaken struct{ err error }
+
+func (e notTaken) Error() string { return e.err.Error() }
+func (e notTaken) Unwrap() error { return e.err }
+
+// query runs sql, after begin (a transaction's deferred BEGIN) when set.
+func (h *pgHeld) query(ctx context.Context, begin, sql string, bnd *sqltypes.Bound, raw bool) (sqltypes.Rows, error) {
 	if err := h.take(ctx); err != nil {
-		return nil, err
+		return nil, notTaken{err}
 	}
 	ctx, cancel := withQueryTimeout(ctx, h.e.queryTimeout)
-	return run(ctx, h.b, sql, bnd, raw, func(tag string, err error) {
+	return run(ctx, h.b, begin, sql, bnd, raw, func(tag string, err error) {
 		h.b.after(tag, err)
 		cancel()
 		h.give()

@@ -69,7 +69,7 @@ func (h *pgHeld) onBackend(ctx context.Context, f func(context.Context, *pgBacke
 
 // CopyFrom runs COPY FROM STDIN in the transaction.
 func (t *pgTx) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, error) {
-	if err := t.open(); err != nil {
+	if err := t.started(ctx); err != nil {
 		return "", err
 	}
 	return t.h.copyFrom(ctx, sql, r)
@@ -77,7 +77,7 @@ func (t *pgTx) CopyFrom(ctx context.Context, sql string, r io.Reader) (string, e
 
 // CopyTo runs COPY TO STDOUT in the transaction.
 func (t *pgTx) CopyTo(ctx context.Context, sql string, w io.Writer) (string, error) {
-	if err := t.open(); err != nil {
+	if err := t.started(ctx); err != nil {
 		return "", err
 	}
 	return t.h.copyTo(ctx, sql, w)

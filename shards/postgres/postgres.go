@@ -291,7 +291,7 @@ func (e *Engine) query(ctx context.Context, sql string, bnd *sqltypes.Bound, raw
 		cancel()
 		return nil, err
 	}
-	return run(ctx, b, sql, bnd, raw, func(tag string, err error) {
+	return run(ctx, b, "", sql, bnd, raw, func(tag string, err error) {
 		b.after(tag, err)
 		cancel()
 		e.pool.release(b)
@@ -334,13 +334,7 @@ func (e *Engine) BeginWith(ctx context.Context, options string) (engine.Tx, erro
 	if err != nil {
 		return nil, err
 	}
-	h := &pgHeld{e: e, b: b}
-	if _, err := h.exec(ctx, beginSQL(options)); err != nil {
-		h.b.broken = h.b.broken || h.b.conn.PgConn().TxStatus() != 'I'
-		e.pool.release(b)
-		return nil, err
-	}
-	return &pgTx{h: h, own: true}, nil
+	return &pgTx{h: &pgHeld{e: e, b: b}, own: true, begin: beginSQL(options)}, nil
 }
 
 // Reserve takes a connection for one client (session pool mode), brought to

@@ -17,6 +17,9 @@ import (
 // (which goes back to the pool, or stays with its client) and waits on the
 // server for COMMIT PREPARED or ROLLBACK PREPARED.
 func (t *pgTx) Prepare(ctx context.Context, gid string) (engine.Prepared, error) {
+	if err := t.started(ctx); err != nil {
+		return nil, err
+	}
 	tag, err := t.end(ctx, "PREPARE TRANSACTION "+sqltypes.QuoteLiteral(gid))
 	if err != nil {
 		return nil, err

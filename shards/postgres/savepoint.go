@@ -24,7 +24,7 @@ func (t *pgTx) Release(ctx context.Context, name string) error {
 }
 
 func (t *pgTx) exec(ctx context.Context, sql string) (string, error) {
-	if err := t.open(); err != nil {
+	if err := t.started(ctx); err != nil {
 		return "", err
 	}
 	return t.h.exec(ctx, sql)

@@ -14,7 +14,18 @@ import (
 // called once when the statement has finished on the connection (at once
 // for a statement whose answer is already complete, else at the stream's
 // end or Close), with the command tag and the error as pgx reported it.
-func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw bool, done func(tag string, err error)) (sqltypes.Rows, error) {
+//
+// begin, when set, is a transaction's deferred BEGIN: it goes to the
+// server in the same write as the statement when the statement takes the
+// extended protocol (one round trip for both), else on its own first.
+func run(ctx context.Context, b *pgBackend, begin, sql string, bnd *sqltypes.Bound, raw bool, done func(tag string, err error)) (sqltypes.Rows, error) {
+	if begin != "" && (isCopyStdio(sql) || simpleProtocol(bnd, raw)) {
+		if err := sendBegin(ctx, b, begin); err != nil {
+			done("", err)
+			return nil, pgError(ctx, err)
+		}
+		begin = ""
+	}
 	if isCopyStdio(sql) {
 		// pgconn's query readers do not speak the COPY sub-protocol: COPY
 		// FROM STDIN would wait for data forever and COPY TO STDOUT would
@@ -23,7 +34,8 @@ func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw
 		return nil, sqltypes.Unsupported("COPY FROM STDIN / TO STDOUT cannot run as a shard query")
 	}
 	for attempt := 0; ; attempt++ {
-		st, err := start(ctx, b, sql, bnd, raw)
+		st, err := start(ctx, b, begin, sql, bnd, raw)
+		begin = "" // sent by start, whatever came of it
 		if err != nil && isStalePlan(err) {
 			b.dropStatement(ctx, sql)
 			// Outside a transaction nothing ran: prepare again and retry.
@@ -49,16 +61,19 @@ func run(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw
 
 // start sends the statement and reads up to its first row, so that errors
 // raised before any row come back from Query itself.
-func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, raw bool) (*pgStream, error) {
+func start(ctx context.Context, b *pgBackend, begin, sql string, bnd *sqltypes.Bound, raw bool) (*pgStream, error) {
 	var src rowSource
 	var fields []pgconn.FieldDescription
 	var sd *pgconn.StatementDescription
 	if err := b.oneReading(); err != nil {
+		if begin != "" {
+			return nil, errors.Join(err, sendBegin(ctx, b, begin))
+		}
 		return nil, err
 	}
 	pc := b.conn.PgConn()
 	switch {
-	case raw && bnd.Raw == nil && allText(bnd.ResultFormats), !raw && len(bnd.ArgsOf()) == 0:
+	case simpleProtocol(bnd, raw):
 		// The client's text with the simple protocol, as Postgres would
 		// run it (error positions, statements that cannot be prepared).
 		mrr := pc.Exec(ctx, sql)
@@ -78,6 +93,13 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 		var err error
 		sd, err = b.statement(ctx, sql, oids)
 		if err != nil {
+			if begin != "" {
+				// The transaction still starts, as it would have before
+				// the statement's Parse failed.
+				if berr := sendBegin(ctx, b, begin); berr != nil {
+					return nil, berr
+				}
+			}
 			return nil, err
 		}
 		n := len(sd.ParamOIDs)
@@ -90,9 +112,11 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 					formats = formats[:n]
 				}
 			}
-			rr := pc.ExecStatement(ctx, sd, vals, formats, bnd.ResultFormats)
-			fields = rr.FieldDescriptions()
-			src = resultSource{rr}
+			rs, err := execStatement(ctx, pc, begin, sd, vals, formats, bnd.ResultFormats)
+			if err != nil {
+				return nil, err
+			}
+			fields, src = rs.fields(), rs
 		} else {
 			args := bnd.ArgsOf()
 			if len(args) > n {
@@ -105,9 +129,11 @@ func start(ctx context.Context, b *pgBackend, sql string, bnd *sqltypes.Bound, r
 			if err := eqb.Build(b.conn.TypeMap(), sd, args); err != nil {
 				return nil, sqltypes.Errorf(sqltypes.InvalidTextRepresentation, "%v", err)
 			}
-			rr := pc.ExecStatement(ctx, sd, eqb.ParamValues, eqb.ParamFormats, textResults)
-			fields = rr.FieldDescriptions()
-			src = resultSource{rr}
+			rs, err := execStatement(ctx, pc, begin, sd, eqb.ParamValues, eqb.ParamFormats, textResults)
+			if err != nil {
+				return nil, err
+			}
+			fields, src = rs.fields(), rs
 		}
 	}
 	if sd != nil && sd.Fields == nil {
@@ -150,20 +176,6 @@ type rowSource interface {
 	next() ([][]byte, bool)
 	// close reads the rest and returns the command tag or the error.
 	close() (string, error)
-}
-
-type resultSource struct{ rr *pgconn.ResultReader }
-
-func (s resultSource) next() ([][]byte, bool) {
-	if s.rr.NextRow() {
-		return s.rr.Values(), true
-	}
-	return nil, false
-}
-
-func (s resultSource) close() (string, error) {
-	tag, err := s.rr.Close()
-	return tag.String(), err
 }
 
 // simpleSource is a simple-protocol query: the rows of its first result;
@@ -303,4 +315,11 @@ func pgFields(fds []pgconn.FieldDescription) []sqltypes.Field {
 		}
 	}
 	return out
+}
+
+// simpleProtocol reports whether a statement runs with the simple
+// protocol: the client's text as Postgres would run it (error positions,
+// statements that cannot be prepared).
+func simpleProtocol(bnd *sqltypes.Bound, raw bool) bool {
+	return raw && bnd.Raw == nil && allText(bnd.ResultFormats) || !raw && len(bnd.ArgsOf()) == 0
 }

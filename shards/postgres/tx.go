@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 
@@ -19,12 +20,16 @@ func beginSQL(options string) string {
 // pgTx is a transaction on a held connection. A transaction of the engine
 // (own) releases its connection at Commit or Rollback; one of a reservation
 // keeps it.
+//
+// Its BEGIN is deferred (begin) to the first statement, which sends both
+// in one write (see pipeline.go); every other operation sends it first.
 type pgTx struct {
 	h   *pgHeld
 	own bool
 
-	mu   sync.Mutex
-	done bool
+	mu    sync.Mutex
+	done  bool
+	begin string // the BEGIN not sent yet
 }
 
 func (t *pgTx) open() error {
@@ -36,18 +41,50 @@ func (t *pgTx) open() error {
 	return nil
 }
 
-func (t *pgTx) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+// takeBegin returns the deferred BEGIN, now the caller's to send.
+func (t *pgTx) takeBegin() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	begin := t.begin
+	t.begin = ""
+	return begin
+}
+
+// started opens the transaction for an operation other than a statement:
+// the deferred BEGIN is sent on its own.
+func (t *pgTx) started(ctx context.Context) error {
 	if err := t.open(); err != nil {
-		return nil, err
+		return err
 	}
-	return t.h.query(ctx, sql, &sqltypes.Bound{Args: args}, false)
+	if begin := t.takeBegin(); begin != "" {
+		if _, err := t.h.exec(ctx, begin); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *pgTx) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
+	return t.query(ctx, sql, &sqltypes.Bound{Args: args}, false)
 }
 
 func (t *pgTx) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
+	return t.query(ctx, sql, b, rawMode(b))
+}
+
+func (t *pgTx) query(ctx context.Context, sql string, b *sqltypes.Bound, raw bool) (sqltypes.Rows, error) {
 	if err := t.open(); err != nil {
 		return nil, err
 	}
-	return t.h.query(ctx, sql, b, rawMode(b))
+	begin := t.takeBegin()
+	rows, err := t.h.query(ctx, begin, sql, b, raw)
+	var nt notTaken
+	if begin != "" && errors.As(err, &nt) {
+		t.mu.Lock()
+		t.begin = begin // nothing was sent
+		t.mu.Unlock()
+	}
+	return rows, err
 }
 
 func (t *pgTx) CanQueryRaw() bool { return true }
@@ -57,7 +94,7 @@ func (t *pgTx) CanQueryRaw() bool { return true }
 // normalized text whose $n have no type), and a failed Parse would abort
 // the transaction.
 func (t *pgTx) Describe(ctx context.Context, sql string, paramOIDs []uint32) ([]uint32, []sqltypes.Field, error) {
-	if err := t.open(); err != nil {
+	if err := t.started(ctx); err != nil {
 		return nil, nil, err
 	}
 	if _, err := t.h.exec(ctx, "SAVEPOINT vt_describe"); err != nil {
@@ -97,8 +134,16 @@ func (t *pgTx) end(ctx context.Context, sql string) (string, error) {
 		return "", sqltypes.Errorf(sqltypes.NoActiveSQLTransaction, "there is no transaction in progress")
 	}
 	t.done = true
+	begin := t.begin
+	t.begin = ""
 	t.mu.Unlock()
-	tag, err := t.h.exec(ctx, sql)
+	var tag string
+	var err error
+	if begin == "" {
+		tag, err = t.h.exec(ctx, sql)
+	} else {
+		tag = sql // nothing ran: the transaction never started on the server
+	}
 	if t.own {
 		t.h.release()
 	}
@@ -111,11 +156,11 @@ type pgReserved struct {
 }
 
 func (r *pgReserved) Query(ctx context.Context, sql string, args []any) (sqltypes.Rows, error) {
-	return r.h.query(ctx, sql, &sqltypes.Bound{Args: args}, false)
+	return r.h.query(ctx, "", sql, &sqltypes.Bound{Args: args}, false)
 }
 
 func (r *pgReserved) QueryRaw(ctx context.Context, sql string, b *sqltypes.Bound) (sqltypes.Rows, error) {
-	return r.h.query(ctx, sql, b, rawMode(b))
+	return r.h.query(ctx, "", sql, b, rawMode(b))
 }
 
 func (r *pgReserved) CanQueryRaw() bool { return true }
@@ -132,10 +177,7 @@ func (r *pgReserved) Begin(ctx context.Context) (engine.Tx, error) {
 
 // BeginWith is Begin with BEGIN's options.
 func (r *pgReserved) BeginWith(ctx context.Context, options string) (engine.Tx, error) {
-	if _, err := r.h.exec(ctx, beginSQL(options)); err != nil {
-		return nil, err
-	}
-	return &pgTx{h: r.h}, nil
+	return &pgTx{h: r.h, begin: beginSQL(options)}, nil
 }
 
 // Release cleans the connection for the next client and returns it to the
