@@ -14,8 +14,9 @@
 # rotating who goes first), pgbench -S -c CLIENTS -j 2 -T T in each of -M
 # simple, extended and prepared, and the default TPC-B-like script in
 # extended mode (direct and sharded). It prints each run's tps, its ratio to
-# the direct run of the same round, the mean ratios, and the gate's CPU
-# time per statement (utime+stime from /proc over the run, divided by the
+# the direct run of the same round, the mean ratios, the decisions group
+# commit put in one decision-log write, and the gate's CPU time per
+# statement (utime+stime from /proc over the run, divided by the
 # statements pgbench sent: 1 per -S transaction, 7 per TPC-B transaction).
 #
 #   T=15 ROUNDS=2 CLIENTS=8 SCALE=1 scripts/bench-sharded.sh
@@ -137,5 +138,9 @@ END {
     print line
   }
 }' "$results" | sort
+if [ "$TPCB" = 1 ]; then
+  curl -s "http://127.0.0.1:$ADMINPORT/metrics" | awk '/^vitess_2pc_decisions_total/{d=$2} /^vitess_2pc_decision_writes_total/{w=$2}
+    END { if (w > 0) printf "two-phase commits: %d decisions in %d decision-log writes (%.2f per write)\n", d, w, d / w }'
+fi
 echo
 echo "per run:"; sort "$results"

@@ -22,7 +22,7 @@ RUNAS=()
 [ "$(id -u)" -eq 0 ] && RUNAS=(su postgres -s /bin/sh -c)
 as_pg() { if [ ${#RUNAS[@]} -gt 0 ]; then "${RUNAS[@]}" "$*"; else sh -c "$*"; fi; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-PGPORT=$(free_port); GATEPORT=$(free_port)
+PGPORT=$(free_port); GATEPORT=$(free_port); ADMINPORT=$(free_port)
 cleanup() {
   [ -n "${GATEPID:-}" ] && kill "$GATEPID" 2>/dev/null || true
   as_pg "$BIN/pg_ctl -D $WORK/pg -m immediate stop" >/dev/null 2>&1 || true
@@ -50,7 +50,7 @@ keyspaces:
       pairs1: {type: reference}
       pairs2: {type: reference}
 YAML
-"$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin off --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
+"$WORK/vitess" serve --config "$WORK/gate.yaml" --listen "127.0.0.1:$GATEPORT" --admin "127.0.0.1:$ADMINPORT" --data-dir "$WORK/gate-data" 2>"$WORK/gate.log" &
 GATEPID=$!
 for i in $(seq 50); do pg_isready -q -h 127.0.0.1 -p "$GATEPORT" && break; sleep 0.2; done
 
@@ -100,6 +100,8 @@ for k in 1 2; do
   printf "%-22s %-8s %10s %12s %8s\n" "$name" direct "$dt" "$dl" "1.00"
   printf "%-22s %-8s %10s %12s %8s\n" "$name" gate "$gt" "$gl" "$(awk -v a="$gt" -v b="$dt" 'BEGIN{ if (b > 0 && a ~ /^[0-9.]+$/) printf "%.2f", a/b; else print "-" }')"
 done
+curl -s "http://127.0.0.1:$ADMINPORT/metrics" | awk '/^vitess_2pc_decisions_total/{d=$2} /^vitess_2pc_decision_writes_total/{w=$2}
+  END { if (w > 0) printf "two-phase commits: %d decisions in %d decision-log writes (%.2f per write)\n", d, w, d / w }'
 total=$("${GPSQL[@]}" -At -c "SELECT sum(balance) FROM accounts")
 prepared=$("${PSQL[@]}" -d s1 -At -c "SELECT count(*) FROM pg_prepared_xacts")
 echo "after the runs: total balance through the gate $total (want $((ACCOUNTS * 1000))), prepared transactions left $prepared"
