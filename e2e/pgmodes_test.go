@@ -198,3 +198,36 @@ func TestCancelAndTimeout(t *testing.T) {
 		t.Errorf("sqlite statement_timeout: %v after %v", err, time.Since(start))
 	}
 }
+
+// TestSessionPoolShardsUsed: in session mode a client keeps a backend on
+// the shards it uses, and only those. Every statement is described on the
+// keyspace's first shard; that must not reserve a backend there, or
+// clients of the other shard would fill the first shard's pool. Pool size
+// 3: three clients use only the second shard, then a fourth uses the
+// first at once.
+func TestSessionPoolShardsUsed(t *testing.T) {
+	g := gatetest.StartEngine(t, "postgres", 2, "keyspaces: {main: {pool: {mode: session, size: 3}}}")
+	ctx := context.Background()
+	setup := g.Connect(t)
+	a, b := setupAccounts(t, setup, 20)
+	first, second := a, b // a on "-80", the first shard
+	if s := shardOfAccount(t, setup, a); !strings.Contains(s, "-80") || strings.Contains(s, "80-") {
+		first, second = b, a
+	}
+	setup.Close(ctx)
+
+	for i := range 3 {
+		c := g.Connect(t)
+		var bal int64
+		if err := c.QueryRow(ctx, `SELECT balance FROM accounts WHERE id = $1`, second).Scan(&bal); err != nil || bal != 1000 {
+			t.Fatalf("client %d on the second shard: %d %v", i, bal, err)
+		}
+	}
+	c := g.Connect(t)
+	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	var bal int64
+	if err := c.QueryRow(qctx, `SELECT balance FROM accounts WHERE id = $1`, first).Scan(&bal); err != nil || bal != 1000 {
+		t.Fatalf("a client of the first shard, with three clients of the second open: %d %v", bal, err)
+	}
+}

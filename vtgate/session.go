@@ -131,9 +131,9 @@ func (s *session) splitBackendKey(key string) (keyspace, shard string) {
 
 // DescribeConn implements engine.DescribeEnv: the transaction's connection
 // to a shard it has joined (its own tables and locks), else one outside any
-// transaction (the client's reserved one in session mode), so that
-// describing does not open a transaction on a shard the statement does not
-// use.
+// transaction (in session mode the client's reserved one when it has one
+// there, its temporary tables and settings), so that describing does not
+// open a transaction on a shard the statement does not use.
 func (s *session) DescribeConn(ctx context.Context, shard string) (engine.Conn, error) {
 	return s.conn(ctx, s.keyspace, shard, false)
 }
@@ -185,10 +185,17 @@ func (s *session) conn(ctx context.Context, keyspace, shard string, join bool) (
 		s.reportTxShardsLocked()
 		return tx, nil
 	}
-	if s.keepsBackends() {
-		return s.reserveLocked(ctx, key, sh)
+	if !s.keepsBackends() {
+		return sh, nil
 	}
-	return sh, nil
+	if !join && s.reserved[key] == nil {
+		// Describing (or reading a lookup table) on a shard the session
+		// has not used: a pooled connection, with the session's settings.
+		// Reserving one would keep a backend there for the session's life
+		// (on the first shard, where every statement is described).
+		return sh, nil
+	}
+	return s.reserveLocked(ctx, key, sh)
 }
 
 // Parameters the gate reports to its clients (the SDK reads them): the id
