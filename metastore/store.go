@@ -24,6 +24,9 @@ import (
 type Store struct {
 	db *sql.DB
 	pg bool // Postgres: $n placeholders
+	// The decision log's statements, prepared once (each multi-shard
+	// commit runs them; compiling them again cost more than the write).
+	decide, forgetOne *sql.Stmt
 }
 
 // Open opens the metadata store named by url: "sqlite:PATH" or a
@@ -57,6 +60,14 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			return nil, fmt.Errorf("metadata %s: %w", router.RedactURL(url), err)
 		}
 	}
+	if m.decide, err = m.db.PrepareContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?)
+		ON CONFLICT (dtid) DO UPDATE SET outcome = decisions.outcome RETURNING outcome`)); err == nil {
+		m.forgetOne, err = m.db.PrepareContext(ctx, m.q(`DELETE FROM decisions WHERE dtid = ?`))
+	}
+	if err != nil {
+		m.Close()
+		return nil, fmt.Errorf("metadata %s: %w", router.RedactURL(url), err)
+	}
 	return m, nil
 }
 
@@ -79,7 +90,14 @@ func (m *Store) q(s string) string {
 }
 
 // Close closes the store.
-func (m *Store) Close() error { return m.db.Close() }
+func (m *Store) Close() error {
+	for _, st := range []*sql.Stmt{m.decide, m.forgetOne} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	return m.db.Close()
+}
 
 type tableDef struct {
 	Type          router.TableType            `json:"type"`
@@ -177,12 +195,11 @@ func (m *Store) DecideMany(ctx context.Context, ds []Decision, forget []string) 
 	}
 	now := time.Now().UnixMilli()
 	got := make([]string, len(ds))
+	decide := tx.StmtContext(ctx, m.decide)
 	for i, d := range ds {
 		// One statement: a recorded outcome stays (the no-op update only
 		// makes RETURNING give it back).
-		if err := tx.QueryRowContext(ctx, m.q(`INSERT INTO decisions (dtid, outcome, record, created_ms) VALUES (?, ?, ?, ?)
-			ON CONFLICT (dtid) DO UPDATE SET outcome = decisions.outcome RETURNING outcome`),
-			d.DTID, d.Outcome, string(d.Record), now).Scan(&got[i]); err != nil {
+		if err := decide.QueryRowContext(ctx, d.DTID, d.Outcome, string(d.Record), now).Scan(&got[i]); err != nil {
 			return nil, fmt.Errorf("decision log: %w", err)
 		}
 	}
@@ -196,13 +213,11 @@ func (m *Store) forget(ctx context.Context, tx *sql.Tx, dtids []string) error {
 	if len(dtids) == 0 {
 		return nil
 	}
-	args := make([]any, len(dtids))
-	for i, d := range dtids {
-		args[i] = d
-	}
-	q := `DELETE FROM decisions WHERE dtid IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(dtids)), ", ") + `)`
-	if _, err := tx.ExecContext(ctx, m.q(q), args...); err != nil {
-		return fmt.Errorf("decision log: %w", err)
+	del := tx.StmtContext(ctx, m.forgetOne)
+	for _, d := range dtids {
+		if _, err := del.ExecContext(ctx, d); err != nil {
+			return fmt.Errorf("decision log: %w", err)
+		}
 	}
 	return nil
 }
