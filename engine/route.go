@@ -97,6 +97,9 @@ type Route struct {
 	Direct bool
 	// Passthrough is set when SQL is the client's statement unchanged.
 	Passthrough bool
+	// BindsLiterals: planned from a normalized statement whose literals
+	// may run as parameters (see literal_bind.go).
+	BindsLiterals bool
 	// Lookup is set when a lookup vindex routes: Values are looked up in
 	// its table (ColType is then the looked-up column's type).
 	Lookup *LookupTable
@@ -199,9 +202,15 @@ func (r *Route) openOn(ctx context.Context, env Env, args []any, targets []strin
 	}
 	sql := r.SQL
 	if b != nil && b.Text != "" && r.Passthrough {
-		// Planned from the normalized statement: send the client's text,
-		// whose literals are the arguments.
-		sql, args, b = b.Text, nil, &sqltypes.Bound{}
+		if nb, ok := boundLiterals(b); ok && raw && r.BindsLiterals {
+			// The normalized statement, its literals bound as parameters:
+			// each backend prepares the statement's shape once.
+			b = nb
+		} else {
+			// Planned from the normalized statement: send the client's
+			// text, whose literals are the arguments.
+			sql, args, b = b.Text, nil, &sqltypes.Bound{}
+		}
 	}
 	run := func(i int, shard string) {
 		if raw {

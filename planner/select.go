@@ -63,6 +63,9 @@ func (b *builder) selectPlan(n *pg_query.Node) (*engine.Plan, error) {
 			return nil, err
 		}
 		route.Fields, route.EmptyTag = fields, "SELECT 0"
+		// The shard described this text with these parameter types: it
+		// may run so (when it was normalized from a client's literals).
+		route.BindsLiterals = b.isPostgres(b.ks.Shards[0]) && literalsBindable(sel)
 		return &engine.Plan{Type: "single_shard", Root: route, Fields: fields, ParamOIDs: params, SQL: b.sql}, nil
 	}
 	return b.scatterSelect(sel, route, col, place)

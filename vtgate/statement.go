@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/dotdo/vitess/engine"
+	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -67,7 +68,7 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
 	if st.text != "" {
-		b = &sqltypes.Bound{Args: st.lits, Text: st.text}
+		b = &sqltypes.Bound{Args: st.lits, Text: st.text, ParamOIDs: planner.LiteralOIDs(st.lits)}
 	}
 	// Session statements too: COMMIT materializes WITH HOLD cursors.
 	ctx = s.gate.withQueryMemory(ctx)
