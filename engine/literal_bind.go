@@ -15,6 +15,16 @@ import (
 // (Route.BindsLiterals): the shard described that text with those types,
 // and no literal stands for a column position.
 
+// bindable returns the Bound that runs r's normalized statement with its
+// literals as parameters, when r may (raw: the shards take the client's
+// formats).
+func bindable(r *Route, raw bool, b *sqltypes.Bound) (*sqltypes.Bound, bool) {
+	if !raw || !r.BindsLiterals {
+		return nil, false
+	}
+	return boundLiterals(b)
+}
+
 // boundLiterals is the Bound that runs a normalized statement with the
 // client's literals (b.Args) as text parameters; false for a literal of a
 // kind it does not know (the client's text is sent then).

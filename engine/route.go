@@ -202,7 +202,7 @@ func (r *Route) openOn(ctx context.Context, env Env, args []any, targets []strin
 	}
 	sql := r.SQL
 	if b != nil && b.Text != "" && r.Passthrough {
-		if nb, ok := boundLiterals(b); ok && raw && r.BindsLiterals {
+		if nb, ok := bindable(r, raw, b); ok {
 			// The normalized statement, its literals bound as parameters:
 			// each backend prepares the statement's shape once.
 			b = nb

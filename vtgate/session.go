@@ -269,11 +269,12 @@ func (s *session) PrepareSimple(ctx context.Context, sql string) (proxy.Statemen
 	// The normalized text is planned speculatively: a Postgres shard
 	// describes it under a savepoint inside a transaction (a normalized
 	// text may not describe: an operator that needs the literals' types).
-	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, planner.LiteralOIDs(lits))
+	oids := planner.LiteralOIDs(lits)
+	p, err := s.cache.Plan(ctx, execEnv{session: s}, s.keyspace, norm, oids)
 	if err != nil || !p.PassesThrough() {
 		return s.Prepare(ctx, sql, nil)
 	}
-	return &statement{s: s, plan: p, lits: lits, text: sql}, nil
+	return &statement{s: s, plan: p, lits: lits, litOIDs: oids, text: sql}, nil
 }
 
 func (s *session) fail() {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/dotdo/vitess/engine"
-	"github.com/dotdo/vitess/planner"
 	"github.com/dotdo/vitess/sqltypes"
 )
 
@@ -17,8 +16,9 @@ type statement struct {
 	plan *engine.Plan
 	// lits and text are set for a plan of the normalized statement: the
 	// literals are its arguments and text is what the shards get.
-	lits []any
-	text string
+	lits    []any
+	litOIDs []uint32 // the literals' types, as the plan was made with
+	text    string
 }
 
 func (st *statement) ParamOIDs() []uint32 { return st.plan.ParamOIDs }
@@ -68,7 +68,7 @@ func (st *statement) Execute(ctx context.Context, b *sqltypes.Bound) (sqltypes.R
 func (st *statement) run(ctx context.Context, b *sqltypes.Bound) (sqltypes.Rows, error) {
 	s := st.s
 	if st.text != "" {
-		b = &sqltypes.Bound{Args: st.lits, Text: st.text, ParamOIDs: planner.LiteralOIDs(st.lits)}
+		b = &sqltypes.Bound{Args: st.lits, Text: st.text, ParamOIDs: st.litOIDs}
 	}
 	// Session statements too: COMMIT materializes WITH HOLD cursors.
 	ctx = s.gate.withQueryMemory(ctx)
